@@ -1,0 +1,103 @@
+"""How to reach a host: the settings of one WinRM connection, and the `--host` URI syntax."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+
+class HostState(enum.Enum):
+    """Where a host connection stands, as the window shows it."""
+
+    Connecting = "Connecting"
+    Connected = "Connected"
+    Failed = "Failed"  # the last attempt failed; a retry is scheduled (see HostStatus.next_retry_at)
+    Closed = "Closed"
+
+
+class AuthMethod(enum.Enum):
+    """The authentication protocols pypsrp offers."""
+
+    Negotiate = "negotiate"
+    Ntlm = "ntlm"
+    Kerberos = "kerberos"
+    CredSsp = "credssp"
+    Basic = "basic"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Everything needed to open a session to a host except the password (kept in memory or the keyring)."""
+
+    host: str
+    port: int = 5986
+    use_https: bool = True
+    auth: AuthMethod = AuthMethod.Negotiate
+    username: str = ""
+    verify_certificate: bool = True
+    ca_file: str | None = None  # trust this CA bundle instead of the system store
+    display_name: str = ""  # what the window calls the host; the host name when empty
+
+    @property
+    def key(self) -> str:
+        """Identifies the connection: two settings with the same key talk to the same listener."""
+        scheme = "https" if self.use_https else "http"
+        return f"{scheme}://{self.host.lower()}:{self.port}"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.host
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.use_https else "http"
+        user = f"{self.username}@" if self.username else ""
+        return f"{scheme}://{user}{self.host}:{self.port}/wsman"
+
+
+def parse_host_uri(text: str, *, auth: AuthMethod | None = None) -> ConnectionSettings:
+    """Parse `[http|https://][user@]host[:port][/wsman]` as given to `hvgui --host`.
+
+    The scheme defaults to HTTPS and the port to the WinRM default of the scheme (5986 / 5985). A
+    password in the URI is refused: passwords never travel on a command line.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("empty host")
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"unsupported scheme {parts.scheme!r}: use http or https")
+    if parts.password is not None:
+        raise ValueError("do not put a password in the host URI; hvgui asks for it")
+    if not parts.hostname:
+        raise ValueError(f"no host name in {text!r}")
+    if parts.path not in ("", "/", "/wsman"):
+        raise ValueError(f"unexpected path {parts.path!r}: WinRM listens on /wsman")
+    use_https = parts.scheme == "https"
+    try:
+        port = parts.port or (5986 if use_https else 5985)
+    except ValueError as exc:
+        raise ValueError(f"bad port in {text!r}") from exc
+    return ConnectionSettings(
+        host=parts.hostname,
+        port=port,
+        use_https=use_https,
+        auth=auth or AuthMethod.Negotiate,
+        username=unquote(parts.username or ""),
+    )
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """A host connection's state as published to the window after every change."""
+
+    key: str
+    label: str
+    state: HostState
+    error: Exception | None = None  # an HvGuiError when state is Failed
+    next_retry_at: float | None = None  # time.monotonic() of the next automatic attempt
+    vm_count: int = 0
+    host_name: str = ""  # the name the host reports for itself, once known

@@ -1,0 +1,66 @@
+"""The error tree every layer maps its failures into.
+
+Each error carries a message a person can act on: what happened and what to do next. Host errors keep
+the FullyQualifiedErrorId because the message text is localized by the host and must never be matched.
+"""
+
+from __future__ import annotations
+
+
+class HvGuiError(Exception):
+    """Base of every error hvgui shows to a person."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConnectionFailed(HvGuiError):
+    """The host could not be reached or refused the session."""
+
+
+class HostUnreachable(ConnectionFailed):
+    """No WinRM listener answered: wrong name or port, host down, firewall."""
+
+
+class AuthenticationFailed(ConnectionFailed):
+    """The listener answered but refused the credentials."""
+
+
+class TlsFailure(ConnectionFailed):
+    """The HTTPS handshake failed: untrusted or mismatched certificate, or HTTP spoken to HTTPS."""
+
+
+class OperationTimedOut(HvGuiError):
+    """The host did not answer within the time allowed."""
+
+
+class ProtocolError(HvGuiError):
+    """The host answered with something hvgui cannot read (a bug on one side or a proxy in between)."""
+
+
+class HostCommandError(HvGuiError):
+    """A command ran on the host and the host reported an error."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fully_qualified_error_id: str = "",
+        category: str = "",
+        target: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.fully_qualified_error_id = fully_qualified_error_id
+        self.category = category
+        self.target = target
+
+    @property
+    def error_id(self) -> str:
+        """The part of the FullyQualifiedErrorId before the cmdlet class, e.g. `InvalidParameter`."""
+        return self.fully_qualified_error_id.split(",", 1)[0]

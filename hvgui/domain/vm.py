@@ -1,0 +1,171 @@
+"""Virtual machines as hvgui sees them: state, heartbeat and the figures shown in the VM table."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from hvgui.domain.integration import IntegrationServiceState
+
+
+class VmState(enum.IntEnum):
+    """`Microsoft.HyperV.PowerShell.VMState`; values as the host serializes them."""
+
+    Other = 1
+    Running = 2
+    Off = 3
+    Stopping = 4
+    Saved = 6
+    Paused = 9
+    Starting = 10
+    Reset = 11
+    Saving = 32773
+    Pausing = 32776
+    Resuming = 32777
+    FastSaved = 32779
+    FastSaving = 32780
+    ForceShutdown = 32781
+    ForceReboot = 32782
+    Hibernated = 32783
+    ComponentServicing = 32784
+    RunningCritical = 32785
+    OffCritical = 32786
+    StoppingCritical = 32787
+    SavedCritical = 32788
+    PausedCritical = 32789
+    StartingCritical = 32790
+    ResetCritical = 32791
+    SavingCritical = 32792
+    PausingCritical = 32793
+    ResumingCritical = 32794
+    FastSavedCritical = 32795
+    FastSavingCritical = 32796
+
+    @property
+    def is_transitional(self) -> bool:
+        """True while the host is moving the VM between stable states."""
+        return self in _TRANSITIONAL
+
+    @property
+    def is_critical(self) -> bool:
+        return self.name.endswith("Critical")
+
+    @property
+    def label(self) -> str:
+        """Text for the VM table; Hyper-V Manager spells the compound states with spaces."""
+        return _STATE_LABELS.get(self, self.name)
+
+
+_TRANSITIONAL = {
+    VmState.Stopping,
+    VmState.Starting,
+    VmState.Reset,
+    VmState.Saving,
+    VmState.Pausing,
+    VmState.Resuming,
+    VmState.FastSaving,
+    VmState.ForceShutdown,
+    VmState.ForceReboot,
+}
+
+_STATE_LABELS = {
+    VmState.FastSaved: "Fast Saved",
+    VmState.FastSaving: "Fast Saving",
+    VmState.ForceShutdown: "Force Shutdown",
+    VmState.ForceReboot: "Force Reboot",
+    VmState.ComponentServicing: "Component Servicing",
+}
+
+
+class HeartbeatStatus(enum.IntEnum):
+    """`Microsoft.HyperV.PowerShell.VMHeartbeatStatus` (ordinals; the enum has no explicit values)."""
+
+    Unknown = 0
+    Disabled = 1
+    NoContact = 2
+    Error = 3
+    LostCommunication = 4
+    OkApplicationsUnknown = 5
+    OkApplicationsHealthy = 6
+    OkApplicationsCritical = 7
+    Paused = 8
+
+    @property
+    def label(self) -> str:
+        """The en-US display string Hyper-V Manager uses (resx `EnumValues`)."""
+        return _HEARTBEAT_LABELS[self]
+
+    @property
+    def is_ok(self) -> bool:
+        """Linux guests never report application health, so every Ok* member means the guest is up."""
+        return self in (
+            HeartbeatStatus.OkApplicationsUnknown,
+            HeartbeatStatus.OkApplicationsHealthy,
+            HeartbeatStatus.OkApplicationsCritical,
+        )
+
+
+_HEARTBEAT_LABELS = {
+    HeartbeatStatus.Unknown: "Unknown",
+    HeartbeatStatus.Disabled: "Unavailable",
+    HeartbeatStatus.NoContact: "No Contact",
+    HeartbeatStatus.Error: "Error",
+    HeartbeatStatus.LostCommunication: "Lost Communication",
+    HeartbeatStatus.OkApplicationsUnknown: "OK (No Application Data)",
+    HeartbeatStatus.OkApplicationsHealthy: "OK (Applications Healthy)",
+    HeartbeatStatus.OkApplicationsCritical: "OK (Applications Critical)",
+    HeartbeatStatus.Paused: "Paused",
+}
+
+
+class CheckpointType(enum.IntEnum):
+    """`Microsoft.HyperV.PowerShell.CheckpointType`."""
+
+    Disabled = 2
+    Production = 3
+    ProductionOnly = 4
+    Standard = 5
+
+
+@dataclass(frozen=True)
+class VmKey:
+    """A VM is identified by its host and its GUID; names are neither unique nor stable."""
+
+    host: str
+    vm_id: str  # lower-case GUID text
+
+
+@dataclass(frozen=True)
+class Vm:
+    """One VM as reported by one inventory refresh of its host."""
+
+    host: str
+    vm_id: str
+    name: str
+    state: VmState
+    heartbeat: HeartbeatStatus | None  # None while the VM is Off, as on the host
+    status: str
+    uptime_seconds: int
+    cpu_usage: int
+    memory_assigned: int  # bytes
+    generation: int
+    version: str
+    checkpoint_type: CheckpointType | None = None
+    is_clustered: bool = False
+    integration_services: tuple[IntegrationServiceState, ...] = field(default=())
+
+    @property
+    def key(self) -> VmKey:
+        return VmKey(self.host, self.vm_id)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything one refresh learnt about one host."""
+
+    host: str
+    vms: tuple[Vm, ...]
+    fetched_at: float  # time.time() on the client when the answer arrived
+
+    def by_key(self) -> dict[VmKey, Vm]:
+        return {vm.key: vm for vm in self.vms}
