@@ -153,6 +153,19 @@ class Vm:
     checkpoint_type: CheckpointType | None = None
     is_clustered: bool = False
     integration_services: tuple[IntegrationServiceState, ...] = field(default=())
+    # From the guest's intrinsic KVP items; None while the guest reports nothing (off, no KVP service/daemon).
+    guest_os_name: str | None = None
+    guest_os_version: str | None = None
+    guest_product_type: int | None = None  # 1 workstation, 2 domain controller, 3 server
+
+    @property
+    def is_domain_controller(self) -> bool:
+        return self.guest_product_type == 2
+
+    def service(self, ic_guid: str) -> IntegrationServiceState | None:
+        """The VM's integration component with this GUID, as last reported."""
+        wanted = ic_guid.upper()
+        return next((s for s in self.integration_services if s.ic_guid == wanted), None)
 
     @property
     def key(self) -> VmKey:

@@ -1,0 +1,145 @@
+"""`python -m hvgui.emulator`: serve the hosts of a scenario until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from hvgui.emulator.endpoints import READY_LINE, format_listening_line
+from hvgui.emulator.server import RunningEmulator, check_loopback, parse_listen, start_hosts
+
+log = logging.getLogger("hvgui.emulator")
+
+DESCRIPTION = """\
+Serve emulated Hyper-V hosts over real WS-Management + PowerShell Remoting (PSRP), so that any WinRM
+client (hvgui, pypsrp) talks to them exactly as to real Windows Server hosts.
+
+Every host of the scenario gets a port of its own: one port per host, like a fleet of real machines,
+so each host has its own URL and can drop on its own. With port 0 each host gets a free port; with
+port P the hosts get P, P+1, P+2, ...
+
+Authentication is Basic. Over plain HTTP a client must allow unencrypted Basic (pypsrp:
+encryption="never"). With --tls the listeners speak HTTPS with a certificate signed by a CA generated
+for this run (its file is printed as ca=...; check the server against it), or with --cert/--key.
+"""
+
+EPILOG = """\
+output (stdout), one line per host and then a ready line:
+  hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P
+  hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P ca=/path/ca.pem
+  hvgui-emulator: ready
+
+environment:
+  HVGUI_EMULATOR_COMMAND_LOG=FILE   also append the command log to FILE
+
+exit status: 0 after SIGINT/SIGTERM, 2 for bad arguments or a refused listen address, 1 if the
+scenario cannot be loaded or a port cannot be bound.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m hvgui.emulator",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="address and first port (default 127.0.0.1:0: a free port per host). Only loopback "
+        "addresses are accepted unless --allow-remote is given.",
+    )
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        metavar="NAME_OR_PATH",
+        help="the hosts to emulate: demo, de-DE, large (100 VMs), large:N (N VMs), or a JSON scenario file "
+        "(default demo)",
+    )
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS (with a generated CA unless --cert/--key)")
+    parser.add_argument("--cert", metavar="FILE", help="PEM certificate for HTTPS (implies --tls; needs --key)")
+    parser.add_argument("--key", metavar="FILE", help="PEM private key of --cert")
+    parser.add_argument("--user", metavar="U", help="user name clients must send (default: random hvadmin-xxxx)")
+    parser.add_argument("--password", metavar="P", help="password clients must send (default: random)")
+    parser.add_argument("--seed", type=int, metavar="N", help="seed for the scenario's random choices")
+    parser.add_argument(
+        "--command-log",
+        metavar="FILE",
+        help="write one JSON line per pipeline command received to FILE (truncated first)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback listen address (anyone who can reach the port and knows the password gets "
+        "in: use only on a trusted network)",
+    )
+    parser.add_argument("--verbose", "-v", action="count", default=0, help="log more to stderr (-vv for debug)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:  # refuse a bad or exposed address before doing any work
+        check_loopback(parse_listen(args.listen)[0], allow_remote=args.allow_remote)
+    except ValueError as exc:  # ListenAddressRefused is a ValueError
+        print(f"hvgui-emulator: error: {exc}", file=sys.stderr)
+        return 2
+
+    try:
+        from hvgui.emulator.scenarios import load_scenario  # the host model; imported only when needed
+
+        scenario = load_scenario(args.scenario, seed=args.seed)
+    except Exception as exc:
+        print(f"hvgui-emulator: error: cannot load scenario {args.scenario!r}: {exc}", file=sys.stderr)
+        return 1
+
+    try:
+        emulator = start_hosts(
+            scenario.hosts,
+            scenario=scenario,
+            tls=args.tls or args.cert is not None,
+            cert_file=args.cert,
+            key_file=args.key,
+            username=args.user,
+            password=args.password,
+            command_log=args.command_log,
+            listen=args.listen,
+            allow_remote=args.allow_remote,
+        )
+    except ValueError as exc:
+        print(f"hvgui-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"hvgui-emulator: error: cannot listen on {args.listen}: {exc}", file=sys.stderr)
+        return 1
+    return _serve(emulator)
+
+
+def _serve(emulator: RunningEmulator) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for endpoint in emulator.endpoints:
+            print(format_listening_line(endpoint), flush=True)
+        print(READY_LINE, flush=True)
+        while not stop.wait(0.5):  # a timed wait lets signals in on every platform
+            pass
+    finally:
+        emulator.close()
+    return 0

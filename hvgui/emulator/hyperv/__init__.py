@@ -1,0 +1,21 @@
+"""The Hyper-V host model of the emulator: VMs, guests, integration services, cmdlets.
+
+Modules, each with one job:
+
+* `enums`, `types`: the Hyper-V module's .NET enums and output types as psrpcore PSType classes.
+* `guest`: guest operating systems (boot, hangs, daemons), KVP pools, guest files and clock.
+* `vm`: one VM and its power-state machine; `host`: one host's state and lock; `texts`: localized host text.
+* `views`: model -> PowerShell objects (what Get-VM & co. write).
+* `syntax` (+ `cmdlet_syntax.json`), `binding`: documented parameter sets and strict parameter binding.
+* `errors`: real messages, ErrorIds and exception types; `wildcards`: PowerShell wildcard patterns.
+* `context`, `cmdlets/`: the cmdlet implementations, one module per noun.
+* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`); `scripts`: recognised script text.
+* `emulated_host`: `EmulatedHost`, the `HostRuntime` the protocol layer drives.
+"""
+
+from __future__ import annotations
+
+from .emulated_host import EmulatedHost, HvRunspace
+from .host import HostModel, HostSettings
+
+__all__ = ["EmulatedHost", "HostModel", "HostSettings", "HvRunspace"]

@@ -1,0 +1,22 @@
+"""The Hyper-V cmdlets the emulator implements, one module per noun, by lower-case cmdlet name."""
+
+from __future__ import annotations
+
+from ..context import Command
+from .host import get_vm_host
+from .integration import disable_vm_integration_service, enable_vm_integration_service, get_vm_integration_service
+from .vm import get_vm, restart_vm, resume_vm, save_vm, start_vm, stop_vm, suspend_vm
+
+CMDLETS: dict[str, Command] = {
+    "get-vm": get_vm,
+    "start-vm": start_vm,
+    "stop-vm": stop_vm,
+    "save-vm": save_vm,
+    "restart-vm": restart_vm,
+    "suspend-vm": suspend_vm,
+    "resume-vm": resume_vm,
+    "get-vmintegrationservice": get_vm_integration_service,
+    "enable-vmintegrationservice": enable_vm_integration_service,
+    "disable-vmintegrationservice": disable_vm_integration_service,
+    "get-vmhost": get_vm_host,
+}

@@ -1,0 +1,175 @@
+"""Get-VM and the power cmdlets: Start-, Stop-, Save-, Restart-, Suspend- and Resume-VM.
+
+Each follows its decompiled `ProcessOneOperand` (hyperv-api.md §2.2): the state-transition map decides what
+is allowed, "already in the specified state" is a warning, and anything that would ask the user
+(`ShouldContinue`) fails in a remote runspace unless -Force or -AsJob answers for it.
+
+plausible WS2022 behaviour: -AsJob runs the operation at once and writes no job object (the emulator has
+no job repository); it still counts as the answer to ShouldContinue, as in the module.
+"""
+
+from __future__ import annotations
+
+from hvgui.domain import integration as ic
+from hvgui.domain.integration import ComponentStatus
+from hvgui.domain.vm import VmState
+
+from .. import errors, views
+from ..context import CommandContext
+from ..vm import Action, EmulatedVm
+from .common import OperandFailed, change_state, for_each, passthru, validate_as_job_and_passthru
+from .resolve import reachable_hosts, resolve_vms, vms_by_name
+
+#: How often Restart-VM -Wait looks at the VM, in real seconds (it also honours -Delay, whichever is shorter).
+WAIT_POLL_SECONDS = 0.05
+
+
+def get_vm(ctx: CommandContext) -> None:
+    bound = ctx.bound
+    with ctx.model.lock:
+        if bound.parameter_set == "ClusterObject":
+            # plausible WS2022 behaviour: this host is not clustered, so no cluster object resolves to a VM.
+            ctx.write_error(
+                errors.invalid_argument(
+                    ctx.invocation, "The specified object is not a virtual machine cluster group or resource."
+                )
+            )
+            return
+        if not reachable_hosts(ctx):
+            return
+        if bound.parameter_set == "Id":
+            vm_id = bound.get("Id")
+            vm = ctx.model.vm_by_id(vm_id)
+            if vm is None:
+                ctx.write_error(errors.vm_not_found_by_id(ctx.invocation, str(vm_id)))
+                return
+            vms = [vm]
+        else:
+            vms = vms_by_name(ctx, bound.get("Name"), get_vm=True)
+        now = ctx.now()
+        objects = [views.vm_object(ctx.model, vm, now) for vm in vms]
+    for obj in objects:
+        if ctx.stop_requested.is_set():
+            return
+        ctx.write_output(obj)
+
+
+def _simple(action: Action):
+    """Start-VM, Save-VM, Suspend-VM and Resume-VM: one state change per VM, then -Passthru."""
+
+    def command(ctx: CommandContext) -> None:
+        if not validate_as_job_and_passthru(ctx):
+            return
+        with ctx.model.lock:
+            vms = resolve_vms(ctx)
+
+        def process(vm: EmulatedVm) -> None:
+            if ctx.should_process():
+                change_state(ctx, vm, action)
+                passthru(ctx, vm)
+
+        for_each(ctx, vms, process)
+
+    command.__name__ = f"{action.value.lower()}_vm"
+    return command
+
+
+start_vm = _simple(Action.Start)
+save_vm = _simple(Action.Save)
+suspend_vm = _simple(Action.Suspend)
+resume_vm = _simple(Action.Resume)
+
+
+def shutdown_component_available(vm: EmulatedVm, now: float) -> bool:
+    """`VirtualMachine.IsShutdownComponentAvailable`: enabled and its primary status is OK."""
+    setting = vm.components[ic.SHUTDOWN.ic_guid]
+    status = vm.component_status(ic.SHUTDOWN.ic_guid, now)
+    return setting.enabled and bool(status) and status[0] is ComponentStatus.Ok
+
+
+def stop_vm(ctx: CommandContext) -> None:
+    bound = ctx.bound
+    if not validate_as_job_and_passthru(ctx):
+        return
+    if bound.switch("Save") and bound.switch("TurnOff"):
+        ctx.write_error(errors.invalid_argument(ctx.invocation, errors.SAVE_AND_TURN_OFF))
+        return
+    with ctx.model.lock:
+        vms = resolve_vms(ctx)
+
+    def process(vm: EmulatedVm) -> None:
+        if not ctx.should_process():
+            return
+        if bound.switch("Save"):
+            change_state(ctx, vm, Action.Save)
+        elif bound.switch("TurnOff"):
+            change_state(ctx, vm, Action.Stop)
+        elif vm.state(ctx.now()) is VmState.Off:
+            ctx.write_warning(errors.ALREADY_IN_DESIRED_STATE)
+        elif shutdown_component_available(vm, ctx.now()):
+            _shut_down(ctx, vm)
+        elif ctx.should_continue():  # no Shutdown IC: a host would ask whether to turn the VM off
+            change_state(ctx, vm, Action.Stop)
+        passthru(ctx, vm)
+
+    for_each(ctx, vms, process)
+
+
+def _shut_down(ctx: CommandContext, vm: EmulatedVm) -> None:
+    if not ctx.bound.switch("Force"):
+        change_state(ctx, vm, Action.ShutDown)
+        return
+    try:
+        change_state(ctx, vm, Action.ForceShutdown)
+    except OperandFailed as failure:
+        # StopVM.ShutDown: the error is written and the VM is turned off instead.
+        ctx.write_error(failure.error)
+        change_state(ctx, vm, Action.Stop)
+
+
+def restart_vm(ctx: CommandContext) -> None:
+    if not validate_as_job_and_passthru(ctx):
+        return
+    with ctx.model.lock:
+        vms = resolve_vms(ctx)
+
+    def process(vm: EmulatedVm) -> None:
+        with ctx.model.lock:
+            # Restart-VM is a hard reset and always asks first (ShouldContinue) unless -Force or -AsJob
+            # (decompiled RestartVM); plausible WS2022 behaviour: remotely that prompt fails like Stop-VM's.
+            if not ctx.should_process() or not ctx.should_continue():
+                return
+            # The module then waits until Uptime drops; the model restarts Uptime at once.
+            if not change_state(ctx, vm, Action.Restart):
+                return
+        if ctx.bound.switch("Wait") and not _wait_for(ctx, vm):
+            if ctx.stop_requested.is_set():
+                return
+            raise OperandFailed(errors.operation_failed(ctx.invocation, errors.CONDITION_NOT_SATISFIED))
+        with ctx.model.lock:
+            passthru(ctx, vm)
+
+    # Not under the host lock as a whole: -Wait must let other pipelines run while it polls.
+    for_each(ctx, vms, process, locked=False)
+
+
+def _wait_for(ctx: CommandContext, vm: EmulatedVm) -> bool:
+    """Restart-VM -Wait: poll until the heartbeat is OK (or the guest has an IP address)."""
+    bound = ctx.bound
+    timeout = bound.get("Timeout", 300)
+    delay = max(1, bound.get("Delay", 5))
+    wait_for_ip = bound.get("For", "Heartbeat") == "IPAddress"
+    deadline = None if timeout == -1 else ctx.now() + timeout
+    while True:
+        with ctx.model.lock:
+            now = ctx.now()
+            heartbeat = vm.heartbeat(now)
+            ok = heartbeat is not None and heartbeat.is_ok
+            if wait_for_ip:
+                ok = ok and bool(vm.guest.ipv4)
+        if ok:
+            return True
+        if deadline is not None and now >= deadline:
+            return False
+        if ctx.stop_requested.wait(min(delay, WAIT_POLL_SECONDS)):
+            return False

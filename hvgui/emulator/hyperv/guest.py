@@ -1,0 +1,366 @@
+"""The operating system inside an emulated VM: what it runs, how it boots and hangs, its KVP pools, its
+files and its clock.
+
+The guest decides what the host can see of it. A Windows guest runs every `vmic*` service and reports
+application health; a Linux guest answers Heartbeat, Shutdown and Time Synchronization from the kernel's
+`hv_utils` but needs user-space daemons for KVP (`hv_kvp_daemon`), VSS (`hv_vss_daemon`) and file copy
+(`hv_fcopy_uio_daemon`); without them the host shows `No Contact` (genuine Ubuntu 24.04 sample). Everything
+is a function of the VM's uptime, so time can be injected and nothing runs in the background.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from hvgui.domain import integration as ic
+
+KVP_DAEMON = "hv_kvp_daemon"
+VSS_DAEMON = "hv_vss_daemon"
+FCOPY_DAEMON = "hv_fcopy_uio_daemon"
+LINUX_DAEMONS = frozenset({KVP_DAEMON, VSS_DAEMON, FCOPY_DAEMON})
+
+
+@dataclass(frozen=True)
+class OsProfile:
+    """What a guest operating system reports and how long it takes to boot and shut down."""
+
+    key: str
+    family: str  # "windows" | "linux"
+    os_name: str  # KVP OSName (Windows: the registry ProductName; Linux: NAME= of /etc/os-release)
+    os_version: str  # KVP OSVersion
+    build_number: str  # KVP OSBuildNumber (Linux: the kernel release)
+    major_version: str
+    minor_version: str
+    integration_services_version: str
+    boot_seconds: float  # from power-on until the heartbeat service answers
+    shutdown_seconds: float  # a clean guest shutdown
+    edition_id: str = ""  # KVP OSEditionId (GetProductInfo SKU), Windows only
+    product_type: str = ""  # 1 workstation, 2 domain controller, 3 server; Windows only
+    default_daemons: frozenset[str] = frozenset()  # Linux daemons running in a default install
+    vss_protocol_mismatch: bool = False  # the VSS daemon speaks an older protocol (genuine Ubuntu 24.04 sample)
+
+    @property
+    def is_windows(self) -> bool:
+        return self.family == "windows"
+
+
+_WINDOWS = dict(family="windows", major_version="10", minor_version="0", default_daemons=frozenset())
+
+OS_PROFILES: dict[str, OsProfile] = {
+    p.key: p
+    for p in (
+        OsProfile(
+            key="windows-server-2022",
+            os_name="Windows Server 2022 Datacenter",
+            os_version="10.0.20348",
+            build_number="20348",
+            integration_services_version="10.0.20348.1",
+            boot_seconds=35,
+            shutdown_seconds=12,
+            edition_id="8",
+            product_type="3",
+            **_WINDOWS,
+        ),
+        OsProfile(
+            key="windows-server-2019",
+            os_name="Windows Server 2019 Standard",
+            os_version="10.0.17763",
+            build_number="17763",
+            integration_services_version="10.0.17763.1",
+            boot_seconds=40,
+            shutdown_seconds=14,
+            edition_id="7",
+            product_type="3",
+            **_WINDOWS,
+        ),
+        OsProfile(
+            # Windows 11 still writes "Windows 10 ..." into the registry ProductName that KVP reports.
+            key="windows-11",
+            os_name="Windows 10 Enterprise",
+            os_version="10.0.22631",
+            build_number="22631",
+            integration_services_version="10.0.22621.1",
+            boot_seconds=30,
+            shutdown_seconds=10,
+            edition_id="4",
+            product_type="1",
+            **_WINDOWS,
+        ),
+        OsProfile(
+            key="windows-10",
+            os_name="Windows 10 Enterprise",
+            os_version="10.0.19045",
+            build_number="19045",
+            integration_services_version="10.0.19041.1",
+            boot_seconds=30,
+            shutdown_seconds=10,
+            edition_id="4",
+            product_type="1",
+            **_WINDOWS,
+        ),
+        OsProfile(
+            key="ubuntu-24.04",
+            family="linux",
+            os_name="Ubuntu",
+            os_version="6.8.0",
+            build_number="6.8.0-45-generic",
+            major_version="24.04",
+            minor_version="",
+            integration_services_version="6.8.0-45-generic",
+            boot_seconds=15,
+            shutdown_seconds=5,
+            default_daemons=frozenset(),  # linux-cloud-tools is not installed by default
+            vss_protocol_mismatch=True,
+        ),
+        OsProfile(
+            key="ubuntu-22.04",
+            family="linux",
+            os_name="Ubuntu",
+            os_version="5.15.0",
+            build_number="5.15.0-119-generic",
+            major_version="22.04",
+            minor_version="",
+            integration_services_version="5.15.0-119-generic",
+            boot_seconds=15,
+            shutdown_seconds=5,
+            default_daemons=frozenset({KVP_DAEMON, VSS_DAEMON}),
+        ),
+        OsProfile(
+            key="rhel-9",
+            family="linux",
+            os_name="Red Hat Enterprise Linux",
+            os_version="5.14.0",
+            build_number="5.14.0-427.13.1.el9_4.x86_64",
+            major_version="9.4",
+            minor_version="",
+            integration_services_version="5.14.0-427.13.1.el9_4.x86_64",
+            boot_seconds=20,
+            shutdown_seconds=6,
+            default_daemons=LINUX_DAEMONS,  # the hyperv-daemons package
+        ),
+    )
+}
+
+#: Which guest-side program answers each integration component.
+_WINDOWS_SERVICE = {s.ic_guid: s.windows_service for s in ic.INTEGRATION_COMPONENTS}
+_LINUX_PROVIDER = {
+    ic.HEARTBEAT.ic_guid: None,  # hv_utils, in the kernel
+    ic.SHUTDOWN.ic_guid: None,
+    ic.TIME_SYNC.ic_guid: None,
+    ic.KVP.ic_guid: KVP_DAEMON,
+    ic.VSS.ic_guid: VSS_DAEMON,
+    ic.GUEST_SERVICE_INTERFACE.ic_guid: FCOPY_DAEMON,
+}
+
+
+@dataclass(frozen=True)
+class HangSchedule:
+    """Periodic windows in which the guest stops answering (a busy or stuck guest), counted in uptime."""
+
+    every: float  # seconds between the starts of two hangs
+    duration: float  # seconds each hang lasts
+    first_after: float = 0.0  # seconds of uptime after boot before the first hang
+
+    def is_hung(self, seconds_since_boot: float) -> bool:
+        t = seconds_since_boot - self.first_after
+        return t >= 0 and (t % self.every) < self.duration
+
+
+@dataclass(frozen=True)
+class GuestConfig:
+    """One guest as a scenario describes it."""
+
+    os: OsProfile
+    hostname: str
+    domain: str = ""
+    ipv4: tuple[str, ...] = ()
+    ipv6: tuple[str, ...] = ()
+    daemons: frozenset[str] = frozenset()  # Linux: the daemons that run
+    stopped_services: frozenset[str] = frozenset()  # Windows: vmic* services that do not run
+    hang: HangSchedule | None = None
+    applications_critical: bool = False  # Windows application health reports a critical application
+    domain_controller: bool = False
+    clock_offset: float = 0.0  # seconds the guest clock is off when it runs without time sync
+    clock_drift_ppm: float = 0.0  # how fast it drifts then (parts per million)
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.hostname}.{self.domain}" if self.domain else self.hostname
+
+    def runs_service_for(self, ic_guid: str) -> bool:
+        """Whether the guest has the program that answers this integration component."""
+        if self.os.is_windows:
+            return _WINDOWS_SERVICE[ic_guid] not in self.stopped_services
+        daemon = _LINUX_PROVIDER[ic_guid]
+        return daemon is None or daemon in self.daemons
+
+    def reports_application_health(self) -> bool:
+        """Windows guests report application health; Linux guests never do (`OkApplicationsUnknown`)."""
+        return self.os.is_windows
+
+
+class KvpPools:
+    """The key-value pairs exchanged with one guest, by pool (`hv_kvp_exchg_pool` numbering).
+
+    Pool 0 (External) holds what the host pushed to the guest, pool 1 (Guest) what guest software pushed
+    to the host, pool 2 (Auto) the intrinsic items the guest service generates, pool 3 (Auto External)
+    the host's automatic items; host-only items (Source 4) never reach the guest.
+    """
+
+    def __init__(self, guest: GuestConfig, *, host_name: str, host_fqdn: str, vm_name: str, vm_id: str) -> None:
+        self._guest_config = guest
+        self.external: dict[str, str] = {}
+        self.guest: dict[str, str] = {}
+        self.host_only: dict[str, str] = {}
+        # The host-intrinsic keys public scripts read from Guest\Parameters; the full list is not documented.
+        self.auto_external: dict[str, str] = {
+            "HostName": host_fqdn,
+            "PhysicalHostName": host_name,
+            "PhysicalHostNameFullyQualified": host_fqdn,
+            "VirtualMachineId": vm_id.upper(),
+            "VirtualMachineName": vm_name,
+        }
+
+    def intrinsic(self) -> dict[str, str]:
+        """Pool 2: what the guest's KVP service reports about itself (Linux serves only items 0-9)."""
+        g = self._guest_config
+        os = g.os
+        common = {
+            "FullyQualifiedDomainName": g.fqdn,
+            "IntegrationServicesVersion": os.integration_services_version,
+            "NetworkAddressIPv4": ";".join(g.ipv4),
+            "NetworkAddressIPv6": ";".join(g.ipv6),
+            "OSBuildNumber": os.build_number,
+            "OSName": os.os_name,
+            "OSMajorVersion": os.major_version,
+            "OSMinorVersion": os.minor_version,
+            "OSVersion": os.os_version,
+        }
+        if not os.is_windows:
+            return {**common, "ProcessorArchitecture": "x86_64"}
+        return {
+            **common,
+            "CSDVersion": "",
+            "OSEditionId": os.edition_id,
+            "OSPlatformId": "2",
+            "ProcessorArchitecture": "9",  # PROCESSOR_ARCHITECTURE_AMD64
+            "ProductType": "2" if g.domain_controller else os.product_type,
+            "RDPAddressIPv4": ";".join(g.ipv4),
+            "RDPAddressIPv6": ";".join(g.ipv6),
+            "ServicePackMajor": "0",
+            "ServicePackMinor": "0",
+            "SuiteMask": "400" if os.product_type == "3" else "256",
+        }
+
+
+class FileSystem:
+    """A guest's (or host's) files: a dict of normalized paths, directories implied or explicit.
+
+    Windows paths are case-insensitive and use backslashes; Linux paths are case-sensitive.
+    """
+
+    def __init__(self, *, windows: bool, directories: tuple[str, ...] = ()) -> None:
+        self.windows = windows
+        self._files: dict[str, tuple[str, bytes]] = {}  # key -> (path as written, content)
+        self._dirs: dict[str, str] = {}
+        for d in directories:
+            self.make_dirs(d)
+
+    def _norm(self, path: str) -> str:
+        if self.windows:
+            p = path.replace("/", "\\").rstrip("\\")
+            if len(p) == 2 and p[1] == ":":
+                p += "\\"
+            return p.casefold()
+        return posixpath.normpath(path)
+
+    def _parent(self, path: str) -> str:
+        if self.windows:
+            p = path.replace("/", "\\").rstrip("\\")
+            head = p.rsplit("\\", 1)[0]
+            return head + "\\" if len(head) == 2 and head[1] == ":" else head
+        return posixpath.dirname(posixpath.normpath(path))
+
+    def make_dirs(self, path: str) -> None:
+        while path and self._norm(path) not in self._dirs:
+            self._dirs[self._norm(path)] = path
+            parent = self._parent(path)
+            if parent == path or self._norm(parent) == self._norm(path):
+                break
+            path = parent
+
+    def is_dir(self, path: str) -> bool:
+        return self._norm(path) in self._dirs
+
+    def exists(self, path: str) -> bool:
+        key = self._norm(path)
+        return key in self._files or key in self._dirs
+
+    def read(self, path: str) -> bytes:
+        try:
+            return self._files[self._norm(path)][1]
+        except KeyError:
+            raise FileNotFoundError(path) from None
+
+    def write(self, path: str, data: bytes, *, overwrite: bool = True, create_parents: bool = True) -> None:
+        key = self._norm(path)
+        if key in self._dirs:
+            raise IsADirectoryError(path)
+        if key in self._files and not overwrite:
+            raise FileExistsError(path)
+        parent = self._parent(path)
+        if parent and not self.is_dir(parent):
+            if not create_parents:
+                raise FileNotFoundError(parent)
+            self.make_dirs(parent)
+        self._files[key] = (path, bytes(data))
+
+    def delete(self, path: str) -> None:
+        self._files.pop(self._norm(path), None)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file as {path: content}, paths as they were written."""
+        return {p: data for p, data in self._files.values()}
+
+
+def guest_file_system(config: GuestConfig) -> FileSystem:
+    """A fresh guest disk with the files a real install of that OS has at the well-known places."""
+    if config.os.is_windows:
+        fs = FileSystem(
+            windows=True,
+            directories=("C:\\Windows\\System32\\drivers\\etc", "C:\\Users\\Public", "C:\\Temp"),
+        )
+        fs.write(
+            "C:\\Windows\\System32\\drivers\\etc\\hosts", b"127.0.0.1       localhost\r\n::1             localhost\r\n"
+        )
+        return fs
+    fs = FileSystem(windows=False, directories=("/etc", "/tmp", "/home", "/var/lib/hyperv"))
+    fs.write("/etc/hostname", f"{config.hostname}\n".encode())
+    fs.write(
+        "/etc/os-release",
+        f'NAME="{config.os.os_name}"\nVERSION_ID="{config.os.major_version}"\n'.encode(),
+    )
+    return fs
+
+
+@dataclass
+class GuestClock:
+    """The guest's wall clock as an offset from the host's, drifting while nothing keeps it in step."""
+
+    drift_ppm: float = 0.0
+    offset: float = 0.0  # seconds, when `free_since` is None
+    free_since: float | None = None  # model time since which the clock runs without time sync
+
+    def set_synchronized(self, now: float, synchronized: bool) -> None:
+        """Time sync started (the offset snaps to zero) or stopped (the clock starts to drift)."""
+        if synchronized:
+            self.offset, self.free_since = 0.0, None
+        elif not synchronized and self.free_since is None:
+            self.offset, self.free_since = self.offset_at(now), now
+
+    def offset_at(self, now: float) -> float:
+        """Seconds the guest clock is ahead of the host clock (negative: behind)."""
+        if self.free_since is None:
+            return self.offset
+        return self.offset + (now - self.free_since) * self.drift_ppm / 1_000_000

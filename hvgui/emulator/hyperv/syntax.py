@@ -1,0 +1,132 @@
+"""The parameter sets of every command the emulator implements, from Microsoft's cmdlet documentation.
+
+`cmdlet_syntax.json` is a verbatim subset of the shared extraction; this module turns it into
+`CommandSpec`s the binder works with and adds PowerShell's common parameters. Functions of hvgui's host
+module get a spec of their own (no parameters: the real functions are advanced functions without any).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+ALL_PARAMETER_SETS = "__AllParameterSets"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    name: str
+    type: str  # as the docs spell it: "String[]", "Guid", "SwitchParameter", "VirtualMachine[]", ...
+    mandatory: bool = False
+    position: int | None = None
+    aliases: tuple[str, ...] = ()
+    by_value: bool = False
+    by_property_name: bool = False
+    accepted_values: tuple[str, ...] = ()
+
+    @property
+    def is_switch(self) -> bool:
+        return self.type == "SwitchParameter"
+
+
+@dataclass(frozen=True)
+class ParameterSetSpec:
+    name: str
+    is_default: bool
+    parameters: dict[str, ParameterSpec]  # canonical name -> spec in this set
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str  # "Get-VM"
+    fqid_suffix: str  # "Microsoft.HyperV.PowerShell.Commands.GetVM", or the function name
+    sets: tuple[ParameterSetSpec, ...]
+    common: dict[str, ParameterSpec]  # common parameters, valid in every set
+
+    @functools.cached_property
+    def all_parameters(self) -> dict[str, ParameterSpec]:
+        """Every parameter of the command by canonical name (set-specific flags from the first set)."""
+        out: dict[str, ParameterSpec] = {}
+        for s in self.sets:
+            for name, spec in s.parameters.items():
+                out.setdefault(name, spec)
+        out.update(self.common)
+        return out
+
+    @property
+    def default_set(self) -> ParameterSetSpec:
+        return next((s for s in self.sets if s.is_default), self.sets[0])
+
+
+def _common(*entries: tuple[str, str, tuple[str, ...]]) -> dict[str, ParameterSpec]:
+    return {name: ParameterSpec(name, type_, aliases=aliases) for name, type_, aliases in entries}
+
+
+#: `about_CommonParameters` of Windows PowerShell 5.1.
+COMMON_PARAMETERS = _common(
+    ("Verbose", "SwitchParameter", ("vb",)),
+    ("Debug", "SwitchParameter", ("db",)),
+    ("ErrorAction", "ActionPreference", ("ea",)),
+    ("WarningAction", "ActionPreference", ("wa",)),
+    ("InformationAction", "ActionPreference", ("infa",)),
+    ("ErrorVariable", "String", ("ev",)),
+    ("WarningVariable", "String", ("wv",)),
+    ("InformationVariable", "String", ("iv",)),
+    ("OutVariable", "String", ("ov",)),
+    ("OutBuffer", "Int32", ("ob",)),
+    ("PipelineVariable", "String", ("pv",)),
+)
+
+#: Where a page's SYNTAX and PARAMETERS sections disagree (see the json's `warnings`), the decompiled cmdlet
+#: decides: RestartVM declares `[Parameter(ParameterSetName = "NameWait", Mandatory = true)] Wait`.
+_MANDATORY_OVERRIDES = {("Restart-VM", "NameWait", "Wait"), ("Restart-VM", "VMObjectWait", "Wait")}
+
+
+def _pipeline_flags(text: str) -> tuple[bool, bool]:
+    return "ByValue" in text, "ByPropertyName" in text
+
+
+def _parameter(command: str, set_name: str, raw: dict) -> ParameterSpec:
+    by_value, by_name = _pipeline_flags(raw.get("pipeline_input", ""))
+    mandatory = raw["mandatory"] or (command, set_name, raw["name"]) in _MANDATORY_OVERRIDES
+    return ParameterSpec(
+        name=raw["name"],
+        type=raw["type"],
+        mandatory=mandatory,
+        position=raw["position"],
+        aliases=tuple(raw.get("aliases", ())),
+        by_value=by_value,
+        by_property_name=by_name,
+        accepted_values=tuple(raw.get("accepted_values", ())),
+    )
+
+
+def _class_name(command: str) -> str:
+    return "Microsoft.HyperV.PowerShell.Commands." + command.replace("-", "")
+
+
+@functools.cache
+def documented_commands() -> dict[str, CommandSpec]:
+    """Every documented cmdlet of the vendored syntax file, by lower-case name."""
+    raw = json.loads(resources.files(__package__).joinpath("cmdlet_syntax.json").read_text(encoding="utf-8"))
+    specs: dict[str, CommandSpec] = {}
+    for command, data in raw.items():
+        if command.startswith("_"):
+            continue
+        sets = tuple(
+            ParameterSetSpec(
+                name=s["name"],
+                is_default=s["default"],
+                parameters={p["name"]: _parameter(command, s["name"], p) for p in s["parameters"]},
+            )
+            for s in data["parameter_sets"]
+        )
+        specs[command.casefold()] = CommandSpec(command, _class_name(command), sets, COMMON_PARAMETERS)
+    return specs
+
+
+def function_spec(name: str) -> CommandSpec:
+    """An advanced function without parameters (`[CmdletBinding()] param()`)."""
+    return CommandSpec(name, name, (ParameterSetSpec(ALL_PARAMETER_SETS, True, {}),), COMMON_PARAMETERS)

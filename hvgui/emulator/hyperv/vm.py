@@ -1,0 +1,434 @@
+"""One emulated virtual machine: its configuration, its power-state machine and what its guest shows.
+
+States advance lazily: every reader passes the model time (`now`) and the VM first completes any
+transition that is due, so no background thread is needed and an injected clock drives everything.
+
+The allowed transitions are the decompiled module's `gm_StateTransitionMap` (hyperv-api.md §2.2). The
+durations of transitional states are not documented anywhere; the values below are what a small WS2022
+host plausibly shows (plausible WS2022 behaviour: Starting ~2 s, Saving ~3 s, guest shutdown as long as the
+guest OS takes, turn-off immediate).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+from hvgui.domain import integration as ic
+from hvgui.domain.integration import ComponentStatus
+from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
+
+from .guest import FileSystem, GuestClock, GuestConfig, KvpPools, guest_file_system
+from .texts import HostTexts
+
+START_SECONDS = 2.0
+RESTORE_SECONDS = 2.0
+SAVE_SECONDS = 3.0
+PAUSE_SECONDS = 0.5
+RESUME_SECONDS = 0.5
+RESET_SECONDS = 1.0
+#: How often the host refreshes a VM's CPU figure (Msvm_SummaryInformation).
+CPU_SAMPLE_SECONDS = 2.0
+MEMORY_SAMPLE_SECONDS = 10.0
+
+MIB = 1024 * 1024
+
+
+class Action(enum.Enum):
+    """`VirtualMachineAction` of the decompiled module."""
+
+    Start = "Start"
+    Stop = "Stop"  # power off (Stop-VM -TurnOff)
+    ShutDown = "ShutDown"  # guest shutdown through the Shutdown IC
+    ForceShutdown = "ForceShutdown"
+    Save = "Save"
+    Restart = "Restart"
+    Suspend = "Suspend"
+    Resume = "Resume"
+
+
+#: action -> (allowed current states, target state)
+TRANSITIONS: dict[Action, tuple[frozenset[VmState], VmState]] = {
+    Action.Start: (
+        frozenset({VmState.Off, VmState.Saved, VmState.Paused, VmState.FastSaved, VmState.Hibernated}),
+        VmState.Running,
+    ),
+    Action.Stop: (frozenset({VmState.Running, VmState.Paused, VmState.Saved, VmState.FastSaved}), VmState.Off),
+    Action.ShutDown: (frozenset({VmState.Running}), VmState.Stopping),
+    Action.ForceShutdown: (frozenset({VmState.Running}), VmState.ForceShutdown),
+    Action.Save: (frozenset({VmState.Running, VmState.Paused}), VmState.Saved),
+    Action.Restart: (frozenset({VmState.Running}), VmState.Reset),
+    Action.Suspend: (frozenset({VmState.Running}), VmState.Paused),
+    Action.Resume: (frozenset({VmState.Paused}), VmState.Running),
+}
+
+#: States without a running worker process: no runtime integration components, no uptime.
+_NOT_RUNNING = frozenset(
+    {VmState.Off, VmState.Saved, VmState.FastSaved, VmState.Hibernated, VmState.OffCritical, VmState.SavedCritical}
+)
+
+
+class AlreadyInState(Exception):
+    """The VM already is in the state the action leads to (a warning on a host, not an error)."""
+
+
+class InvalidState(Exception):
+    """The action is not allowed from the VM's current state."""
+
+
+@dataclass
+class Hardware:
+    """The VM settings Get-VM reports (memory in bytes)."""
+
+    generation: int = 2
+    version: str = "10.0"
+    processor_count: int = 2
+    memory_startup: int = 2048 * MIB
+    dynamic_memory: bool = False
+    memory_minimum: int = 512 * MIB
+    memory_maximum: int = 1048576 * MIB
+    checkpoint_type: CheckpointType = CheckpointType.Production
+    automatic_checkpoints: bool = False
+    notes: str = ""
+    is_clustered: bool = False
+    creation_time: datetime.datetime = datetime.datetime(2024, 1, 15, 9, 30, tzinfo=datetime.UTC)
+    cpu_load: float = 3.0  # typical CPU % of the running guest
+    path: str = "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
+
+
+@dataclass
+class ComponentSetting:
+    info: ic.ServiceInfo
+    enabled: bool
+
+
+@dataclass
+class _Transition:
+    target: VmState
+    completes_at: float
+    started_at: float
+
+
+@dataclass
+class _Run:
+    """One period during which the VM's worker process runs (from power-on or restore until off or saved)."""
+
+    started_at: float
+    boot_seconds: float  # uptime at which the guest's heartbeat first answers
+    paused_total: float = 0.0
+    paused_since: float | None = None
+
+    def uptime(self, now: float) -> float:
+        end = self.paused_since if self.paused_since is not None else now
+        return max(0.0, end - self.started_at - self.paused_total)
+
+
+@dataclass(eq=False)
+class EmulatedVm:
+    """A VM of the model. Not thread-safe by itself: the host model's lock guards every call."""
+
+    id: uuid.UUID
+    name: str
+    hardware: Hardware
+    guest: GuestConfig
+    components: dict[str, ComponentSetting]  # IC GUID -> setting, in the host's listing order
+    kvp: KvpPools
+    files: FileSystem
+    clock: GuestClock
+    seed: int = 0
+    _state: VmState = VmState.Off
+    _transition: _Transition | None = None
+    _run: _Run | None = None
+    _device_ids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        vm_id: uuid.UUID,
+        name: str,
+        hardware: Hardware,
+        guest: GuestConfig,
+        host_name: str,
+        host_fqdn: str,
+        now: float,
+        state: VmState = VmState.Off,
+        uptime: float = 0.0,
+        enabled: dict[str, bool] | None = None,
+        seed: int = 0,
+    ) -> EmulatedVm:
+        """A VM as a scenario describes it; a running VM has been up for `uptime` seconds already."""
+        enabled = enabled or {}
+        components = {
+            s.ic_guid: ComponentSetting(s, enabled.get(s.ic_guid, s.enabled_by_default))
+            for s in ic.INTEGRATION_COMPONENTS
+        }
+        vm = cls(
+            id=vm_id,
+            name=name,
+            hardware=hardware,
+            guest=guest,
+            components=components,
+            kvp=KvpPools(guest, host_name=host_name, host_fqdn=host_fqdn, vm_name=name, vm_id=str(vm_id)),
+            files=guest_file_system(guest),
+            clock=GuestClock(drift_ppm=guest.clock_drift_ppm, offset=guest.clock_offset),
+            seed=seed,
+        )
+        vm._enter_initial_state(state, uptime, now)
+        return vm
+
+    def _enter_initial_state(self, state: VmState, uptime: float, now: float) -> None:
+        if state not in (VmState.Off, VmState.Running, VmState.Saved, VmState.Paused):
+            raise ValueError(f"a scenario VM starts Off, Running, Saved or Paused, not {state.name}")
+        self._state = state
+        if state in (VmState.Running, VmState.Paused):
+            self._run = _Run(started_at=now - uptime, boot_seconds=self.guest.os.boot_seconds)
+            if state is VmState.Paused:
+                self._run.paused_since = now
+        self._sync_clock(now)
+
+    # ------------------------------------------------------------------ state machine
+
+    def state(self, now: float) -> VmState:
+        self._advance(now)
+        return self._state
+
+    def _advance(self, now: float) -> None:
+        t = self._transition
+        if t is None or now < t.completes_at:
+            return
+        self._transition = None
+        self._state = t.target
+        if t.target in _NOT_RUNNING:
+            self._run = None
+        self._sync_clock(t.completes_at)
+
+    def _begin(self, transitional: VmState, target: VmState, seconds: float, now: float) -> None:
+        self._state = transitional
+        self._transition = _Transition(target, now + seconds, now)
+
+    def change_state(self, action: Action, now: float) -> None:
+        """Apply an action like `VirtualMachine.ChangeState`: warn-worthy, invalid, or started."""
+        allowed, target = TRANSITIONS[action]
+        current = self.state(now)
+        if current is target:
+            raise AlreadyInState(action)
+        if current not in allowed:
+            raise InvalidState(action)
+        getattr(self, f"_do_{action.value.lower()}")(current, now)
+        self._sync_clock(now)
+
+    def _do_start(self, current: VmState, now: float) -> None:
+        if current is VmState.Paused:
+            self._end_pause(now)
+            self._begin(VmState.Resuming, VmState.Running, RESUME_SECONDS, now)
+        elif current is VmState.Off:
+            self._run = _Run(started_at=now, boot_seconds=self.guest.os.boot_seconds)
+            self._begin(VmState.Starting, VmState.Running, START_SECONDS, now)
+        else:
+            # Restoring a saved state: the guest is already booted and answers once the VM runs.
+            # plausible WS2022 behaviour: Uptime restarts from zero after a restore.
+            self._run = _Run(started_at=now, boot_seconds=RESTORE_SECONDS)
+            self._begin(VmState.Starting, VmState.Running, RESTORE_SECONDS, now)
+
+    def _do_stop(self, current: VmState, now: float) -> None:
+        # plausible WS2022 behaviour: a turn-off (or discarding a saved state) completes at once.
+        self._state, self._transition, self._run = VmState.Off, None, None
+
+    def _do_shutdown(self, current: VmState, now: float) -> None:
+        self._begin(VmState.Stopping, VmState.Off, self.guest.os.shutdown_seconds, now)
+
+    def _do_forceshutdown(self, current: VmState, now: float) -> None:
+        self._begin(VmState.ForceShutdown, VmState.Off, self.guest.os.shutdown_seconds / 2, now)
+
+    def _do_save(self, current: VmState, now: float) -> None:
+        self._begin(VmState.Saving, VmState.Saved, SAVE_SECONDS, now)
+
+    def _do_restart(self, current: VmState, now: float) -> None:
+        # A hard reset: the guest boots again and Uptime restarts (Restart-VM waits for exactly that).
+        self._run = _Run(started_at=now, boot_seconds=self.guest.os.boot_seconds + RESET_SECONDS)
+        self._begin(VmState.Reset, VmState.Running, RESET_SECONDS, now)
+
+    def _do_suspend(self, current: VmState, now: float) -> None:
+        if self._run is not None:
+            self._run.paused_since = now
+        self._begin(VmState.Pausing, VmState.Paused, PAUSE_SECONDS, now)
+
+    def _do_resume(self, current: VmState, now: float) -> None:
+        self._end_pause(now)
+        self._begin(VmState.Resuming, VmState.Running, RESUME_SECONDS, now)
+
+    def _end_pause(self, now: float) -> None:
+        run = self._run
+        if run is not None and run.paused_since is not None:
+            run.paused_total += now - run.paused_since
+            run.paused_since = None
+
+    # ------------------------------------------------------------------ figures
+
+    def uptime(self, now: float) -> float:
+        """Seconds since the worker started, paused time excluded; 0 when not running."""
+        self._advance(now)
+        return self._run.uptime(now) if self._run is not None else 0.0
+
+    def has_runtime_components(self, now: float) -> bool:
+        """Integration components exist (and report a status) only while the worker process runs."""
+        return self.state(now) not in _NOT_RUNNING
+
+    def guest_booted(self, now: float) -> bool:
+        run = self._run
+        return run is not None and self.state(now) is not VmState.Starting and run.uptime(now) >= run.boot_seconds
+
+    def guest_hung(self, now: float) -> bool:
+        hang = self.guest.hang
+        run = self._run
+        if hang is None or run is None or not self.guest_booted(now):
+            return False
+        return hang.is_hung(run.uptime(now) - run.boot_seconds)
+
+    def _shutting_down_late(self, now: float) -> bool:
+        """In the second half of a guest shutdown the guest's services have stopped answering."""
+        t = self._transition
+        state = self.state(now)
+        if t is None or state not in (VmState.Stopping, VmState.ForceShutdown):
+            return False
+        return now >= t.started_at + (t.completes_at - t.started_at) / 2
+
+    def _noise(self, salt: str, bucket: int) -> float:
+        """A deterministic pseudo-random number in [0, 1) for this VM, purpose and time bucket."""
+        digest = hashlib.blake2b(f"{self.seed}:{self.id}:{salt}:{bucket}".encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") / 2**64
+
+    def cpu_usage(self, now: float) -> int:
+        state = self.state(now)
+        if state in _NOT_RUNNING or state in (VmState.Paused, VmState.Pausing):
+            return 0
+        bucket = int(now // CPU_SAMPLE_SECONDS)
+        noise = self._noise("cpu", bucket)
+        if not self.guest_booted(now):
+            return int(25 + 45 * noise)  # a booting guest is busy
+        if self.guest_hung(now):
+            return int(2 * noise)
+        base = self.hardware.cpu_load
+        return max(0, min(100, round(base * (0.5 + noise) + (2 * noise if base < 5 else 0))))
+
+    def memory_assigned(self, now: float) -> int:
+        if self.state(now) in _NOT_RUNNING:
+            return 0
+        hw = self.hardware
+        if not hw.dynamic_memory:
+            return hw.memory_startup
+        factor = 0.7 + 0.5 * self._noise("mem", int(now // MEMORY_SAMPLE_SECONDS))
+        assigned = int(hw.memory_startup * factor) // (2 * MIB) * (2 * MIB)
+        return max(hw.memory_minimum, min(hw.memory_maximum, assigned))
+
+    def memory_demand(self, now: float) -> int:
+        """Dynamic-memory guests report their demand; static ones report none (0)."""
+        if not self.hardware.dynamic_memory or self.state(now) in _NOT_RUNNING:
+            return 0
+        return int(self.memory_assigned(now) * (0.55 + 0.3 * self._noise("demand", int(now // 10)))) // MIB * MIB
+
+    # ------------------------------------------------------------------ integration components
+
+    def set_component_enabled(self, ic_guid: str, enabled: bool, now: float) -> None:
+        self.components[ic_guid].enabled = enabled
+        self._sync_clock(now)
+
+    def component_status(self, ic_guid: str, now: float) -> tuple[ComponentStatus, ...]:
+        """`OperationalStatus` of one component: empty while no worker runs (Off, Saved).
+
+        The module reads the status from the runtime `Msvm_*Component`, which exists only while the VM's
+        worker process runs; without it the decompiled getter returns an empty array (inferred, not captured).
+        """
+        if not self.has_runtime_components(now):
+            return ()
+        setting = self.components[ic_guid]
+        if not setting.enabled:
+            # A disabled component still reports OK (genuine sample: Guest Service Interface False / OK).
+            return (ComponentStatus.Ok,)
+        if not self.guest_booted(now):
+            return (ComponentStatus.NoContact,)
+        if ic_guid == ic.VSS.ic_guid and self.guest.os.vss_protocol_mismatch:
+            # The guest kernel answers with an older VSS protocol, daemon or not (genuine Ubuntu 24.04 sample).
+            return (ComponentStatus.Ok, ComponentStatus.ProtocolMismatch)
+        if not self.guest.runs_service_for(ic_guid):
+            return (ComponentStatus.NoContact,)
+        if self._shutting_down_late(now):
+            return (ComponentStatus.LostCommunication,)
+        if ic_guid == ic.HEARTBEAT.ic_guid:
+            # plausible WS2022 behaviour: a hang shows on the heartbeat only; the other components keep
+            # their last status because the host detects a lost guest through the heartbeat pings.
+            if self.guest_hung(now):
+                return (ComponentStatus.LostCommunication,)
+            if self.guest.reports_application_health():
+                app = ComponentStatus.ApplicationCritical if self.guest.applications_critical else ComponentStatus.Ok
+                return (ComponentStatus.Ok, app)
+        return (ComponentStatus.Ok,)
+
+    def component_descriptions(self, ic_guid: str, now: float, texts: HostTexts) -> tuple[str, ...]:
+        return tuple(_describe(status, texts) for status in self.component_status(ic_guid, now))
+
+    def heartbeat(self, now: float) -> HeartbeatStatus | None:
+        """`VirtualMachine.Heartbeat`: $null when Off, else derived like `GetHeartbeatStatus`."""
+        state = self.state(now)
+        if state is VmState.Off:
+            return None
+        if not self.components[ic.HEARTBEAT.ic_guid].enabled:
+            return HeartbeatStatus.Disabled
+        if state in (VmState.Paused, VmState.Pausing):
+            return HeartbeatStatus.Paused
+        status = self.component_status(ic.HEARTBEAT.ic_guid, now)
+        if not status:
+            # plausible WS2022 behaviour: a saved VM has no heartbeat component, so the summary reports 0.
+            return HeartbeatStatus.Unknown
+        primary = status[0]
+        if primary is ComponentStatus.NoContact:
+            return HeartbeatStatus.NoContact
+        if primary is ComponentStatus.LostCommunication:
+            return HeartbeatStatus.LostCommunication
+        if primary is not ComponentStatus.Ok:
+            return HeartbeatStatus.Unknown
+        secondary = status[1] if len(status) > 1 else None
+        if secondary is ComponentStatus.Ok:
+            return HeartbeatStatus.OkApplicationsHealthy
+        if secondary is ComponentStatus.ApplicationCritical:
+            return HeartbeatStatus.OkApplicationsCritical
+        return HeartbeatStatus.OkApplicationsUnknown
+
+    # ------------------------------------------------------------------ guest clock
+
+    def _sync_clock(self, now: float) -> None:
+        """Time sync keeps the guest clock in step while the VM runs with the IC enabled and answered."""
+        running = self._state not in _NOT_RUNNING
+        synced = (
+            running
+            and self.components[ic.TIME_SYNC.ic_guid].enabled
+            and self.guest.runs_service_for(ic.TIME_SYNC.ic_guid)
+        )
+        self.clock.set_synchronized(now, synced)
+
+    def guest_clock_offset(self, now: float) -> float:
+        """Seconds the guest's clock is ahead of the host's."""
+        self._advance(now)
+        return self.clock.offset_at(now)
+
+    # ------------------------------------------------------------------ devices
+
+    def device_id(self, kind: str) -> str:
+        """A stable device instance GUID (upper case) for one of the VM's devices."""
+        if kind not in self._device_ids:
+            self._device_ids[kind] = str(uuid.uuid5(self.id, kind)).upper()
+        return self._device_ids[kind]
+
+
+def _describe(status: ComponentStatus, texts: HostTexts) -> str:
+    return {
+        ComponentStatus.Ok: texts.ok,
+        ComponentStatus.NoContact: texts.no_contact,
+        ComponentStatus.LostCommunication: texts.lost_communication,
+        ComponentStatus.ApplicationCritical: texts.application_critical,
+        ComponentStatus.ProtocolMismatch: texts.protocol_mismatch,
+    }.get(status, status.name)

@@ -1,0 +1,279 @@
+"""Scenarios: the emulated hosts and their VMs, deterministic from a seed.
+
+`load_scenario(spec, *, seed=None, clock=None)` accepts a built-in name (`demo`, `de-DE`, `large`,
+`large:N` for N VMs on one host, 100 by default) or the path of a JSON scenario file. The same spec and
+seed always give the same hosts, VM ids, uptimes and figures; `clock` (monotonic seconds, default
+`time.monotonic`) drives every state transition, so tests can move time by hand.
+
+JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is optional)::
+
+    {
+      "name": "demo",
+      "seed": 7,                          // used when load_scenario gets no seed
+      "hosts": [{
+        "name": "HV-DEMO-01",             // the computer name ($env:COMPUTERNAME)
+        "domain": "demo.local",           // "" = workgroup
+        "locale": "en-US",                // en-US | de-DE: language of component names and status texts
+        "logical_processors": 48,
+        "memory_gb": 384,
+        "vms": [{
+          "name": "dc01",                 // verbatim, any characters
+          "os": "windows-server-2022",    // see hvgui.emulator.hyperv.guest.OS_PROFILES
+          "state": "Running",             // Off | Running | Saved | Paused
+          "uptime": 86400,                // seconds the VM has run (Running/Paused); random when absent
+          "cpus": 2, "memory_mb": 4096,
+          "dynamic_memory": false, "memory_min_mb": 512, "memory_max_mb": 1048576,
+          "generation": 2, "version": "10.0",
+          "checkpoint_type": "Production",  // Disabled | Production | ProductionOnly | Standard
+          "automatic_checkpoints": false,
+          "clustered": false, "notes": "",
+          "cpu_load": 4,                  // typical CPU % of the running guest
+          "hostname": "DC01", "ipv4": ["10.1.0.10"], "ipv6": ["fe80::10"],
+          "domain_controller": true,
+          "daemons": ["hv_kvp_daemon"],   // Linux: the Hyper-V daemons that run (default: the OS default)
+          "stopped_services": ["vmicguestinterface"],  // Windows: vmic* services that do not run
+          "hang": {"every": 120, "for": 20, "first_after": 30},  // seconds of uptime
+          "applications_critical": false,
+          "clock": {"offset": 0.0, "drift_ppm": 0.0},
+          "integration_services": {"Guest Service Interface": true, "Heartbeat": false}
+        }]
+      }]
+    }
+
+`integration_services` keys are en-US component names, IC GUIDs or the domain catalogue keys
+(`heartbeat`, `shutdown`, `timesync`, `kvp`, `vss`, `guestservice`); Guest Service Interface is disabled
+unless a scenario enables it, as on real hosts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hvgui.domain import integration as ic
+from hvgui.domain.vm import CheckpointType, VmState
+from hvgui.emulator.hyperv import EmulatedHost, HostModel, HostSettings
+from hvgui.emulator.hyperv.guest import OS_PROFILES, GuestConfig, HangSchedule
+from hvgui.emulator.hyperv.texts import texts_for
+from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware
+
+BUILT_IN_FILES = {"demo": "demo.json", "de-de": "de-DE.json"}
+LARGE_DEFAULT_VMS = 100
+_GIB = 1024**3
+
+
+@dataclass
+class Scenario:
+    name: str
+    seed: int
+    hosts: list[EmulatedHost]
+
+    def host(self, name: str) -> EmulatedHost:
+        for h in self.hosts:
+            if h.name.casefold() == name.casefold():
+                return h
+        raise KeyError(name)
+
+
+def load_scenario(spec: str, *, seed: int | None = None, clock: Callable[[], float] | None = None) -> Scenario:
+    clock = clock or time.monotonic
+    key = spec.strip()
+    if key.casefold() in BUILT_IN_FILES:
+        text = resources.files(__package__).joinpath(BUILT_IN_FILES[key.casefold()]).read_text(encoding="utf-8")
+        return build_scenario(json.loads(text), seed=seed, clock=clock)
+    if key.casefold() == "large" or key.casefold().startswith("large:"):
+        return large_scenario(_large_count(key), seed=0 if seed is None else seed, clock=clock)
+    path = Path(key)
+    if path.suffix.casefold() == ".json" or path.exists():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"scenario file not found: {path}") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"scenario file {path} is not valid JSON: {exc}") from None
+        return build_scenario(document, seed=seed, clock=clock)
+    raise ValueError(f"unknown scenario {spec!r}: use demo, de-DE, large, large:N or the path of a .json file")
+
+
+def _large_count(spec: str) -> int:
+    _, _, count = spec.partition(":")
+    if not count:
+        return LARGE_DEFAULT_VMS
+    try:
+        n = int(count)
+    except ValueError:
+        raise ValueError(f"bad VM count in {spec!r}: large:N needs a whole number") from None
+    if n < 0:
+        raise ValueError(f"bad VM count in {spec!r}: it cannot be negative")
+    return n
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _component_key(key: str) -> str:
+    folded = key.strip().casefold()
+    for service in ic.INTEGRATION_COMPONENTS:
+        if folded in (service.name.casefold(), service.key, service.ic_guid.casefold()):
+            return service.ic_guid
+    names = ", ".join(s.name for s in ic.INTEGRATION_COMPONENTS)
+    raise ValueError(f"unknown integration service {key!r}; use one of: {names}")
+
+
+def _vm_rng(seed: int, host: str, index: int) -> random.Random:
+    return random.Random(f"{seed}:{host.casefold()}:{index}")
+
+
+def _guest(data: dict[str, Any], host_index: int, index: int, domain: str, rng: random.Random) -> GuestConfig:
+    try:
+        os_profile = OS_PROFILES[data.get("os", "windows-server-2022")]
+    except KeyError:
+        raise ValueError(f"unknown guest os {data.get('os')!r}; known: {', '.join(OS_PROFILES)}") from None
+    hang = data.get("hang")
+    clock = data.get("clock", {})
+    hostname = data.get("hostname") or _hostname(data["name"], index)
+    return GuestConfig(
+        os=os_profile,
+        hostname=hostname,
+        domain=data.get("guest_domain", domain),
+        ipv4=tuple(data.get("ipv4", [f"10.{host_index + 1}.{index // 200}.{10 + index % 200}"])),
+        ipv6=tuple(data.get("ipv6", [f"fe80::215:5dff:fe{host_index + 1:02x}:{index + 10:x}"])),
+        daemons=frozenset(data.get("daemons", os_profile.default_daemons)),
+        stopped_services=frozenset(data.get("stopped_services", ())),
+        hang=HangSchedule(hang["every"], hang["for"], hang.get("first_after", 0.0)) if hang else None,
+        applications_critical=bool(data.get("applications_critical", False)),
+        domain_controller=bool(data.get("domain_controller", False)),
+        clock_offset=float(clock.get("offset", rng.uniform(-2.0, 2.0))),
+        clock_drift_ppm=float(clock.get("drift_ppm", rng.uniform(-40.0, 40.0))),
+    )
+
+
+def _hostname(vm_name: str, index: int) -> str:
+    """A NetBIOS-like host name from a VM name (VM names may hold any characters; host names may not)."""
+    cleaned = "".join(c for c in vm_name if c.isascii() and (c.isalnum() or c == "-")).strip("-")
+    return (cleaned or f"VM{index:03d}")[:15].upper()
+
+
+def _hardware(data: dict[str, Any], rng: random.Random, vm_path: str) -> Hardware:
+    created = datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+        seconds=rng.randrange(3 * 365 * 86400)
+    )
+    try:
+        checkpoint = CheckpointType[data.get("checkpoint_type", "Production")]
+    except KeyError:
+        raise ValueError(f"unknown checkpoint_type {data.get('checkpoint_type')!r}") from None
+    memory = int(data.get("memory_mb", rng.choice((2048, 4096, 4096, 8192)))) * MIB
+    return Hardware(
+        generation=int(data.get("generation", 2)),
+        version=str(data.get("version", "10.0")),
+        processor_count=int(data.get("cpus", rng.choice((1, 2, 2, 4)))),
+        memory_startup=memory,
+        dynamic_memory=bool(data.get("dynamic_memory", False)),
+        memory_minimum=int(data.get("memory_min_mb", 512)) * MIB,
+        memory_maximum=int(data.get("memory_max_mb", 1048576)) * MIB,
+        checkpoint_type=checkpoint,
+        automatic_checkpoints=bool(data.get("automatic_checkpoints", False)),
+        notes=str(data.get("notes", "")),
+        is_clustered=bool(data.get("clustered", False)),
+        creation_time=created,
+        cpu_load=float(data.get("cpu_load", rng.choice((1, 2, 3, 4, 6, 9, 14)))),
+        path=vm_path,
+    )
+
+
+def _state(data: dict[str, Any]) -> VmState:
+    name = str(data.get("state", "Running"))
+    try:
+        return VmState[name]
+    except KeyError:
+        raise ValueError(f"unknown VM state {name!r}; a scenario VM is Off, Running, Saved or Paused") from None
+
+
+def _host(data: dict[str, Any], host_index: int, *, seed: int, clock: Callable[[], float]) -> EmulatedHost:
+    name = data["name"]
+    settings = HostSettings(
+        logical_processor_count=int(data.get("logical_processors", 32)),
+        memory_capacity=int(data.get("memory_gb", 256)) * _GIB,
+    )
+    model = HostModel(
+        name=name,
+        domain=data.get("domain", ""),
+        texts=texts_for(data.get("locale", "en-US")),
+        settings=settings,
+        clock=clock,
+    )
+    now = clock()
+    for index, vm_data in enumerate(data.get("vms", [])):
+        rng = _vm_rng(seed, name, index)
+        vm_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        state = _state(vm_data)
+        running = state in (VmState.Running, VmState.Paused)
+        uptime = float(vm_data.get("uptime", rng.uniform(3600, 40 * 86400))) if running else 0.0
+        enabled = {_component_key(k): bool(v) for k, v in vm_data.get("integration_services", {}).items()}
+        model.add_vm(
+            EmulatedVm.create(
+                vm_id=vm_id,
+                name=vm_data["name"],
+                hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
+                guest=_guest(vm_data, host_index, index, model.domain, rng),
+                host_name=name,
+                host_fqdn=model.fqdn,
+                now=now,
+                state=state,
+                uptime=uptime,
+                enabled=enabled,
+                seed=seed,
+            )
+        )
+    return EmulatedHost(model)
+
+
+def build_scenario(
+    document: dict[str, Any], *, seed: int | None = None, clock: Callable[[], float] | None = None
+) -> Scenario:
+    """A scenario from its JSON document (see the module docstring for the format)."""
+    clock = clock or time.monotonic
+    chosen_seed = int(document.get("seed", 0)) if seed is None else seed
+    try:
+        hosts = [_host(h, i, seed=chosen_seed, clock=clock) for i, h in enumerate(document["hosts"])]
+    except KeyError as exc:
+        raise ValueError(f"scenario {document.get('name', '?')!r} lacks the required key {exc}") from None
+    names = [h.name.casefold() for h in hosts]
+    if len(set(names)) != len(names):
+        raise ValueError("two hosts of a scenario have the same name")
+    return Scenario(name=str(document.get("name", "scenario")), seed=chosen_seed, hosts=hosts)
+
+
+_LARGE_MIX = (
+    ("windows-server-2022", 5),
+    ("windows-server-2019", 3),
+    ("ubuntu-22.04", 3),
+    ("ubuntu-24.04", 1),
+    ("rhel-9", 2),
+    ("windows-11", 1),
+)
+
+
+def large_scenario(count: int, *, seed: int = 0, clock: Callable[[], float] | None = None) -> Scenario:
+    """One host with `count` VMs of mixed guests, mostly running: the benchmark workload."""
+    rng = random.Random(f"{seed}:large")
+    oses = [os for os, weight in _LARGE_MIX for _ in range(weight)]
+    vms = []
+    for i in range(count):
+        roll = rng.random()
+        state = "Running" if roll < 0.8 else "Off" if roll < 0.95 else "Saved"
+        vms.append({"name": f"vm-{i + 1:04d}", "os": rng.choice(oses), "state": state})
+    document = {
+        "name": f"large:{count}",
+        "hosts": [{"name": "HV-LARGE-01", "domain": "bench.local", "logical_processors": 128, "memory_gb": 2048,
+                   "vms": vms}],
+    }  # fmt: skip
+    return build_scenario(document, seed=seed, clock=clock)

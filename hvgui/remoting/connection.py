@@ -1,0 +1,369 @@
+"""`HostConnection`: one host's WinRM session, driven from one worker thread.
+
+pypsrp blocks, and a RunspacePool is not thread-safe (its serializer state races). So each host gets one
+single-thread executor; the WSMan transport and the RunspacePool are created, used and closed only on that
+thread, and the asyncio loop only awaits futures. The pool opens lazily on the first call and loads hvgui's
+host module once. A call that is cancelled or runs out of time stops its pipeline from the worker; when
+the pool's state is in doubt (the connection dropped, a stop failed) the pool is discarded, so the next
+call opens a fresh one. A worker stuck in a blocking request is retired and replaced, so one hung socket
+never wedges the host for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypsrp.complex_objects import PSInvocationState
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+from hvgui.domain.connection import AuthMethod, ConnectionSettings
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut, ProtocolError
+from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
+from hvgui.remoting.pipeline import PipelineSpec
+
+log = logging.getLogger(__name__)
+
+#: Seconds a Receive waits on the host before the worker looks at cancellation and the deadline again.
+DEFAULT_POLL_INTERVAL = 1
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """What a pipeline that ran to the end produced. Non-terminating host errors are in `errors`."""
+
+    output: tuple[Any, ...]
+    errors: tuple[HostCommandError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def wsman_options(
+    settings: ConnectionSettings, password: str, *, connect_timeout: float, operation_timeout: float
+) -> dict[str, Any]:
+    """pypsrp `WSMan` keyword arguments for a host's settings.
+
+    Basic authentication over plain HTTP is only possible without message encryption (pypsrp refuses it
+    otherwise, and Basic has no encryption of its own); every other combination lets pypsrp encrypt.
+    The HTTP read timeout exceeds the WS-Man operation timeout, so the host's own timeout fault arrives
+    before the socket gives up.
+    """
+    plain_basic = settings.auth is AuthMethod.Basic and not settings.use_https
+    if settings.use_https and settings.verify_certificate and settings.ca_file:
+        cert_validation: bool | str = settings.ca_file
+    else:
+        cert_validation = settings.verify_certificate
+    wsman_timeout = max(1, math.ceil(operation_timeout))
+    return {
+        "server": settings.host,
+        "port": settings.port,
+        "username": settings.username or None,
+        "password": password or None,
+        "ssl": settings.use_https,
+        "path": "wsman",
+        "auth": settings.auth.value,
+        "encryption": "never" if plain_basic else "auto",
+        "cert_validation": cert_validation,
+        "connection_timeout": connect_timeout,
+        "operation_timeout": wsman_timeout,
+        "read_timeout": wsman_timeout + max(2, math.ceil(wsman_timeout / 2)),
+        "reconnection_retries": 0,
+        # pypsrp re-sends a timed-out Receive up to five times and sleeps `backoff * (2**n - 1)` between
+        # tries; keep those sleeps short so a dead host is reported in seconds, not minutes.
+        "reconnection_backoff": 0.1,
+    }
+
+
+class _CallCancelled(Exception):
+    """The caller gave up on the call; the worker stopped the pipeline cleanly (the pool is fine)."""
+
+
+class _DeadlinePassed(Exception):
+    """The call's time ran out on the worker, which stopped the pipeline (the pool is fine unless the stop failed)."""
+
+
+class _WorkerRetired(Exception):
+    """The call was queued on a worker that has since been retired; run it on the current one."""
+
+
+@dataclass
+class _Call:
+    spec: PipelineSpec
+    deadline: float  # time.monotonic()
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class _Worker:
+    """One thread plus the pypsrp objects that only this thread may touch."""
+
+    def __init__(self, connection: HostConnection, generation: int) -> None:
+        self._connection = connection
+        self.executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"hvgui-{connection.settings.host}-{generation}"
+        )
+        self._wsman: WSMan | None = None
+        self._pool: RunspacePool | None = None
+        self.retired = False
+
+    # Everything below runs on self.executor's thread.
+
+    def execute(self, call: _Call) -> PipelineResult:
+        if self.retired:
+            raise _WorkerRetired
+        if call.cancelled.is_set():
+            raise _CallCancelled
+        connection = self._connection
+        try:
+            pool = self._ensure_pool(call)
+            return self._invoke(pool, call.spec, call)
+        except (_CallCancelled, HostCommandError):
+            raise
+        except _DeadlinePassed as exc:
+            raise OperationTimedOut(str(exc), hint="The host may be busy; the command was stopped.") from None
+        except Exception as exc:
+            error = map_exception(exc, connection.error_context)
+            # Only a host that answered (with something odd) can take a Delete; an unreachable or silent
+            # one would only make the worker wait again. Its shell then ends by WinRM's idle timeout.
+            self.discard_pool(reason=str(error), tell_host=isinstance(error, ProtocolError))
+            raise error from exc
+
+    def _ensure_pool(self, call: _Call) -> RunspacePool:
+        """The open pool with hvgui's module loaded; a pool is only kept once its module loaded."""
+        if self._pool is not None:
+            return self._pool
+        connection = self._connection
+        wsman = WSMan(**connection.wsman_options())
+        pool = RunspacePool(wsman, max_runspaces=1)
+        try:
+            pool.open()
+        except BaseException:
+            wsman.close()  # nothing was opened on the host that a Delete could close
+            raise
+        self._pool, self._wsman = pool, wsman
+        connection.pools_opened += 1
+        log.info("opened a runspace pool on %s", connection.error_context.endpoint)
+        try:
+            loaded = self._invoke(pool, PipelineSpec.host_module_loader(), call)
+            if loaded.errors:
+                raise loaded.errors[0]
+        except HostCommandError as exc:
+            self.discard_pool(reason="the host module did not load")
+            raise HostCommandError(
+                f"The host refused hvgui's PowerShell module: {exc.message}",
+                fully_qualified_error_id=exc.fully_qualified_error_id,
+                category=exc.category,
+                target=exc.target,
+                hint="hvgui loads a small module into its session; the endpoint must allow scripts "
+                "(the default Microsoft.PowerShell endpoint does; a restricted or JEA endpoint does not).",
+            ) from exc
+        except BaseException:
+            self.discard_pool(reason="the host module did not load")
+            raise
+        connection.module_loads += 1
+        return pool
+
+    def _invoke(self, pool: RunspacePool, spec: PipelineSpec, call: _Call) -> PipelineResult:
+        connection = self._connection
+        ps = PowerShell(pool)
+        spec.apply(ps)
+        ps.begin_invoke()
+        while ps.state == PSInvocationState.RUNNING:
+            if call.cancelled.is_set():
+                self._stop(ps)
+                raise _CallCancelled
+            remaining = call.deadline - time.monotonic()
+            if remaining <= 0:
+                self._stop(ps)
+                raise _DeadlinePassed(
+                    f"{connection.error_context.endpoint} did not finish {spec.first_command} in time."
+                )
+            ps.poll_invoke(timeout=max(1, min(connection.poll_interval, math.ceil(remaining))))
+        errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
+        warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
+        output = tuple(ps.output)
+        failed = ps.state == PSInvocationState.FAILED
+        self._close_pipeline(ps)
+        if failed:
+            # The terminating ErrorRecord arrives with the Failed state, after any non-terminating ones.
+            if errors:
+                raise errors[-1]
+            raise HostCommandError(f"{spec.first_command} failed on the host without an error record.")
+        return PipelineResult(output, errors, warnings)
+
+    def _stop(self, ps: PowerShell) -> None:
+        """Stop a running pipeline (ctrl_c); if the host does not take it, the pool cannot be trusted."""
+        try:
+            ps.stop()
+        except Exception as exc:
+            log.info("stopping a pipeline failed (%s); discarding the pool", exc)
+            self.discard_pool(reason="stop failed", tell_host=False)
+            return
+        self._close_pipeline(ps)
+
+    def _close_pipeline(self, ps: PowerShell) -> None:
+        """Release the pipeline on the host (WinRM counts open operations per user) and in pypsrp's registry."""
+        try:
+            ps.close()
+        except Exception as exc:
+            log.debug("closing a pipeline failed: %s", exc)
+            self._pool_pipelines_forget(ps)
+
+    def _pool_pipelines_forget(self, ps: PowerShell) -> None:
+        if self._pool is not None:
+            self._pool.pipelines.pop(ps.id, None)
+
+    def discard_pool(self, *, reason: str, tell_host: bool = True) -> None:
+        """Forget the pool, so that the next call opens a new one; `tell_host` closes it on the host too."""
+        pool, wsman = self._pool, self._wsman
+        self._pool, self._wsman = None, None
+        if pool is None:
+            return
+        log.info("discarding the runspace pool on %s: %s", self._connection.error_context.endpoint, reason)
+        if tell_host:
+            try:
+                pool.close()
+            except Exception as exc:
+                log.debug("closing a discarded pool failed: %s", exc)
+        if wsman is not None:
+            wsman.close()
+
+    def dispose(self) -> None:
+        """Close the pool for good (the connection is closing or this worker was retired)."""
+        self.retired = True
+        self.discard_pool(reason="closing")
+
+
+class HostConnection:
+    """One host: one worker thread, one lazily opened RunspacePool with hvgui's module loaded."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        password: str,
+        *,
+        connect_timeout: float = 10.0,
+        operation_timeout: float = 20.0,
+        poll_interval: int = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.settings = settings
+        self._password = password
+        self.connect_timeout = connect_timeout
+        self.operation_timeout = operation_timeout
+        self.poll_interval = max(1, int(poll_interval))
+        options = self.wsman_options()
+        self.error_context = ErrorContext(settings, connect_timeout, float(options["read_timeout"]))
+        #: Pools opened and module loads done over this connection's life (one load per pool).
+        self.pools_opened = 0
+        self.module_loads = 0
+        self._generation = 0
+        self._worker = _Worker(self, self._generation)
+        self._closed = False
+
+    @property
+    def key(self) -> str:
+        return self.settings.key
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def wsman_options(self) -> dict[str, Any]:
+        return wsman_options(
+            self.settings,
+            self._password,
+            connect_timeout=self.connect_timeout,
+            operation_timeout=self.operation_timeout,
+        )
+
+    @property
+    def _grace(self) -> float:
+        """How long past its deadline a call may take before its worker counts as stuck."""
+        return self.error_context.read_timeout + self.poll_interval + 2
+
+    async def run(self, spec: PipelineSpec, *, timeout: float | None = None) -> PipelineResult:
+        """Run one pipeline on the host and return its output.
+
+        Raises HostCommandError when the pipeline failed (a terminating error), and the other HvGuiError
+        kinds when the host could not be reached or did not answer in `timeout` seconds (default: the
+        connection's operation timeout). Cancelling the awaiting task stops the pipeline on the host.
+        """
+        if self._closed:
+            raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
+        limit = self.operation_timeout if timeout is None else timeout
+        call = _Call(spec, deadline=time.monotonic() + limit)
+        while True:
+            worker = self._worker
+            try:
+                return await self._run_on(worker, call, limit)
+            except _WorkerRetired:
+                if self._closed:
+                    raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.") from None
+                continue
+            except _CallCancelled:
+                # The worker saw the cancel flag; only this task can have set it.
+                raise asyncio.CancelledError from None
+
+    async def _run_on(self, worker: _Worker, call: _Call, limit: float) -> PipelineResult:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(worker.executor, worker.execute, call)
+        future.add_done_callback(_consume_exception)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), limit + self._grace)
+        except TimeoutError:
+            call.cancelled.set()
+            self._retire(worker)
+            raise OperationTimedOut(
+                f"{self.error_context.endpoint} did not answer {call.spec.first_command} within {limit:g} s.",
+                hint="The connection was reset; hvgui reconnects on the next call.",
+            ) from None
+        except asyncio.CancelledError:
+            call.cancelled.set()
+            loop.call_later(self._grace + limit, self._retire_if_running, worker, future)
+            raise
+
+    def _retire_if_running(self, worker: _Worker, future: asyncio.Future[Any]) -> None:
+        if not future.done():
+            self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Replace a stuck worker: its thread finishes its blocking call in the background, then closes."""
+        if worker is not self._worker or self._closed:
+            return
+        log.warning("the worker for %s is stuck; starting a new one", self.error_context.endpoint)
+        worker.retired = True
+        self._generation += 1
+        self._worker = _Worker(self, self._generation)
+        worker.executor.submit(worker.dispose)
+        worker.executor.shutdown(wait=False)
+
+    async def close(self) -> None:
+        """Close the pool on its own thread and end the thread. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        worker = self._worker
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(worker.executor, worker.dispose)
+            await asyncio.wait_for(asyncio.shield(future), self._grace)
+        except TimeoutError:
+            log.warning("closing %s took too long; leaving it to finish in the background", self.key)
+        except HvGuiError as exc:  # pragma: no cover - dispose swallows transport errors
+            log.info("closing %s: %s", self.key, exc)
+        finally:
+            worker.executor.shutdown(wait=False)
+
+    def __repr__(self) -> str:
+        return f"HostConnection({self.key!r}, pools_opened={self.pools_opened})"
+
+
+def _consume_exception(future: asyncio.Future[Any]) -> None:
+    """Fetch a result nobody awaits any more (the caller gave up), so asyncio does not warn about it."""
+    if not future.cancelled():
+        future.exception()

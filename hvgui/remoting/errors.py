@@ -1,0 +1,307 @@
+"""Turn what pypsrp, requests, ssl and the host raise into the domain's error tree.
+
+Each message says what happened and what to check, in terms of the host the person configured
+(`host:port`), never in terms of library internals. Host errors keep their FullyQualifiedErrorId,
+because the host localizes the message text.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
+
+from hvgui.domain.connection import ConnectionSettings
+from hvgui.domain.errors import (
+    AuthenticationFailed,
+    ConnectionFailed,
+    HostCommandError,
+    HostUnreachable,
+    HvGuiError,
+    OperationTimedOut,
+    ProtocolError,
+    TlsFailure,
+)
+
+#: WS-Management fault codes hvgui reacts to (MS-WSMV; values as pypsrp reports them).
+WSMAN_OPERATION_TIMEOUT = 2150858793  # 0x80338029: a Receive found no output before OperationTimeout
+WSMAN_SHELL_NOT_FOUND = 2150858843  # 0x8033805B: the host no longer knows the runspace pool
+WSMAN_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the session configuration refused the user
+
+#: `System.Management.Automation.ErrorCategory`, by value (PowerShell SDK); ErrorRecords carry the int.
+ERROR_CATEGORIES = (
+    "NotSpecified",
+    "OpenError",
+    "CloseError",
+    "DeviceError",
+    "DeadlockDetected",
+    "InvalidArgument",
+    "InvalidData",
+    "InvalidOperation",
+    "InvalidResult",
+    "InvalidType",
+    "MetadataError",
+    "NotImplemented",
+    "NotInstalled",
+    "ObjectNotFound",
+    "OperationStopped",
+    "OperationTimeout",
+    "SyntaxError",
+    "ParserError",
+    "PermissionDenied",
+    "ResourceBusy",
+    "ResourceExists",
+    "ResourceUnavailable",
+    "ReadError",
+    "WriteError",
+    "FromStdErr",
+    "SecurityError",
+    "ProtocolError",
+    "ConnectionError",
+    "AuthenticationError",
+    "LimitsExceeded",
+    "QuotaExceeded",
+    "NotEnabled",
+)
+
+AUTH_FAILED_MESSAGE = (
+    "The host refused the user name or password. Check them; the account must be in Hyper-V Administrators "
+    "(or local Administrators) on the host."
+)
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What a message needs to name: the endpoint as configured and the time limits in force."""
+
+    settings: ConnectionSettings
+    connect_timeout: float
+    read_timeout: float
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "HTTPS" if self.settings.use_https else "HTTP"
+
+
+def map_exception(exc: BaseException, context: ErrorContext) -> HvGuiError:
+    """The domain error for an exception raised while talking to a host."""
+    if isinstance(exc, HvGuiError):
+        return exc
+    if isinstance(exc, AuthenticationError):
+        return _authentication_failed(context)
+    if isinstance(exc, WSManFaultError):
+        return _from_wsman_fault(exc, context)
+    if isinstance(exc, WinRMTransportError):
+        return _from_http_status(exc, context)
+    chain = list(_causes(exc))
+    tls = _tls_reason(chain)
+    if tls is not None:
+        return _tls_failure(tls, context)
+    if any(isinstance(e, (socket.gaierror, urllib3.exceptions.NameResolutionError)) for e in chain):
+        return HostUnreachable(
+            f"The host name {context.settings.host!r} could not be resolved.",
+            hint="Check the spelling, or use the host's fully qualified name or IP address.",
+        )
+    # urllib3 derives "connection refused" (NewConnectionError) from ConnectTimeoutError; only a real
+    # timeout counts here.
+    connect_timed_out = any(
+        isinstance(e, urllib3.exceptions.ConnectTimeoutError)
+        and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        for e in chain
+    )
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or connect_timed_out:
+        return HostUnreachable(
+            f"{context.endpoint} did not accept a connection within {context.connect_timeout:g} s.",
+            hint=_listener_hint(context),
+        )
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return HostUnreachable(
+            f"Nothing is listening on {context.endpoint} (connection refused).",
+            hint=_listener_hint(context),
+        )
+    if isinstance(exc, (requests.exceptions.ReadTimeout, TimeoutError)) or any(
+        isinstance(e, (urllib3.exceptions.ReadTimeoutError, socket.timeout)) for e in chain
+    ):
+        return OperationTimedOut(
+            f"{context.endpoint} accepted the connection but did not answer within {context.read_timeout:g} s.",
+            hint="The host may be overloaded; hvgui tries again by itself.",
+        )
+    if any(
+        isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected))
+        for e in chain
+    ) or isinstance(exc, requests.exceptions.ConnectionError):
+        return HostUnreachable(
+            f"The connection to {context.endpoint} was dropped.",
+            hint="The host or its WinRM service may have restarted; hvgui reconnects by itself. "
+            + (
+                "If this happens at once every time, check that the port speaks HTTPS."
+                if context.settings.use_https
+                else "If this happens at once every time, the port may expect HTTPS."
+            ),
+        )
+    if isinstance(exc, OSError):
+        return HostUnreachable(f"Could not reach {context.endpoint}: {exc}.", hint=_listener_hint(context))
+    if isinstance(exc, WinRMError):
+        return ProtocolError(
+            f"{context.endpoint} answered with something hvgui cannot read: {exc}.",
+            hint="A proxy or a non-WinRM service may sit on that port.",
+        )
+    if isinstance(exc, ValueError):
+        return ConnectionFailed(f"The connection settings for {context.endpoint} cannot be used: {exc}.")
+    return ProtocolError(f"Unexpected failure talking to {context.endpoint}: {type(exc).__name__}: {exc}.")
+
+
+def is_connection_level(error: HvGuiError) -> bool:
+    """True when the runspace pool cannot be trusted afterwards and must be opened again."""
+    return not isinstance(error, HostCommandError)
+
+
+def host_command_error(record: Any, command: str = "") -> HostCommandError:
+    """A HostCommandError from a pypsrp ErrorRecord (terminating or not)."""
+    message = _record_message(record)
+    category = _category_name(getattr(record, "category", None), getattr(record, "message", None))
+    target = getattr(record, "target_name", None) or ""
+    if not target:
+        target_object = getattr(record, "target_object", None)
+        target = "" if target_object is None else str(target_object)
+    return HostCommandError(
+        message or f"{command or 'The command'} failed on the host without a message.",
+        fully_qualified_error_id=str(getattr(record, "fq_error", None) or ""),
+        category=category,
+        target=target,
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (requests and urllib3 nest several levels deep)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for nested in (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args):
+            if isinstance(nested, BaseException):
+                pending.append(nested)
+
+
+def _tls_reason(chain: list[BaseException]) -> str | None:
+    """The reason text when the failure is a TLS handshake problem, else None."""
+    for error in chain:
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return getattr(error, "verify_message", None) or str(error)
+    for error in chain:
+        if isinstance(error, (ssl.SSLError, requests.exceptions.SSLError, urllib3.exceptions.SSLError)):
+            return str(error)
+    return None
+
+
+def _tls_failure(reason: str, context: ErrorContext) -> TlsFailure:
+    lowered = reason.lower()
+    ca_hint = (
+        "Set the host's CA file to the certificate of the authority that issued the host's certificate "
+        "(or, for a test host only, turn certificate checking off)."
+    )
+    if "hostname mismatch" in lowered or "doesn't match" in lowered or "ip address mismatch" in lowered:
+        return TlsFailure(
+            f"The certificate of {context.endpoint} is not issued for {context.settings.host!r}.",
+            hint="Connect with the name the certificate was issued for (see its subject alternative names).",
+        )
+    if "wrong version number" in lowered or "record layer" in lowered or "packet length" in lowered:
+        return TlsFailure(
+            f"{context.endpoint} does not speak HTTPS.",
+            hint="WinRM uses 5985 for HTTP and 5986 for HTTPS: match the scheme to the listener's port.",
+        )
+    if "certificate" in lowered or "verify" in lowered:
+        ca = context.settings.ca_file
+        trusted_by = f"the CA file {ca!r}" if ca else "this computer's trusted authorities"
+        return TlsFailure(f"The certificate of {context.endpoint} is not trusted by {trusted_by}.", hint=ca_hint)
+    return TlsFailure(f"The HTTPS handshake with {context.endpoint} failed: {reason}.", hint=ca_hint)
+
+
+def _authentication_failed(context: ErrorContext) -> AuthenticationFailed:
+    user = context.settings.username or "(no user name)"
+    return AuthenticationFailed(
+        AUTH_FAILED_MESSAGE, hint=f"User {user}, {context.settings.auth.value} authentication, {context.endpoint}."
+    )
+
+
+def _from_wsman_fault(exc: WSManFaultError, context: ErrorContext) -> HvGuiError:
+    code = exc.code
+    reason = (exc.reason or "").strip()
+    if code == WSMAN_OPERATION_TIMEOUT:
+        return OperationTimedOut(
+            f"{context.endpoint} did not finish the operation in time.",
+            hint="The host may be overloaded; hvgui tries again by itself.",
+        )
+    if code == WSMAN_ACCESS_DENIED:
+        return _authentication_failed(context)
+    if code == WSMAN_SHELL_NOT_FOUND:
+        return ProtocolError(
+            f"{context.endpoint} no longer knows this session (WinRM restarted or the session timed out).",
+            hint="hvgui opens a new session by itself.",
+        )
+    return ProtocolError(
+        f"The WinRM service on {context.endpoint} reported a fault: {reason or 'no details'} (code {code}).",
+    )
+
+
+def _from_http_status(exc: WinRMTransportError, context: ErrorContext) -> HvGuiError:
+    code = exc.code
+    if code == 404:
+        return ProtocolError(
+            f"{context.endpoint} has no WinRM endpoint at /wsman (HTTP 404).",
+            hint="Check the port: another web service may be listening there.",
+        )
+    if code in (401, 403):
+        return _authentication_failed(context)
+    return ProtocolError(f"{context.endpoint} answered {context.scheme} status {code}.", hint=_listener_hint(context))
+
+
+def _listener_hint(context: ErrorContext) -> str:
+    port = context.settings.port
+    return (
+        f"Check that the host is running and that WinRM listens on {context.scheme} port {port}: on the host run "
+        "`winrm quickconfig` (or `Enable-PSRemoting`), and allow the port through its firewall "
+        "(WinRM uses 5985 for HTTP and 5986 for HTTPS)."
+    )
+
+
+def _record_message(record: Any) -> str:
+    """The error's own message: ErrorDetails if set, else the exception's Message, else the record's text."""
+    details = getattr(record, "details_message", None)
+    if details:
+        return str(details)
+    exception = getattr(record, "exception", None)
+    for properties in (getattr(exception, "adapted_properties", None), getattr(exception, "extended_properties", None)):
+        if isinstance(properties, dict) and properties.get("Message"):
+            return str(properties["Message"])
+    text = str(record) if record is not None else ""
+    if text and text != "None":
+        return text
+    return str(getattr(record, "message", "") or "")
+
+
+def _category_name(value: Any, category_message: Any) -> str:
+    if isinstance(value, int) and 0 <= value < len(ERROR_CATEGORIES):
+        return ERROR_CATEGORIES[value]
+    if isinstance(category_message, str) and ":" in category_message:
+        # "ObjectNotFound: (x:String) [Get-VM], ..." carries the category name first
+        return category_message.split(":", 1)[0].strip()
+    return "" if value is None else str(value)

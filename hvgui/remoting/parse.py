@@ -1,0 +1,239 @@
+"""Pure parsers from what a host sends to domain objects.
+
+Hosts differ (versions, locales, a VM mid-transition), so parsing is forgiving about values and strict
+about shape: an enum value hvgui does not know becomes the enum's "unknown" member instead of an error,
+a missing number becomes 0, and only an answer that is not an inventory at all raises ProtocolError.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hvgui.domain.errors import ProtocolError
+from hvgui.domain.integration import ComponentStatus, IntegrationServiceState
+from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Inventory, Vm, VmState
+
+log = logging.getLogger(__name__)
+
+#: The newest `Get-HvGuiInventory` schema this parser knows; newer ones are read as far as they match.
+INVENTORY_SCHEMA = 1
+
+E = TypeVar("E", bound=enum.IntEnum)
+
+
+@dataclass(frozen=True)
+class InventoryReport:
+    """One parsed `Get-HvGuiInventory` answer."""
+
+    inventory: Inventory
+    host_name: str  # the computer name the host reports ($env:COMPUTERNAME)
+    schema: int
+
+
+@dataclass(frozen=True)
+class VmHostInfo:
+    """The parts of `Get-VMHost` the window shows."""
+
+    name: str
+    fully_qualified_domain_name: str
+    logical_processor_count: int
+    memory_capacity: int  # bytes
+    virtual_machine_path: str
+    virtual_hard_disk_path: str
+
+
+# --- Get-HvGuiInventory JSON ---------------------------------------------------------------------------
+
+
+def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryReport:
+    """Parse the JSON string of Contract 2. `host` is the session key every VM is filed under."""
+    try:
+        document = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(
+            "The host's inventory answer is not valid JSON.", hint="The host module may be damaged; reconnect."
+        ) from exc
+    if not isinstance(document, dict) or not isinstance(document.get("vms"), list):
+        raise ProtocolError("The host's inventory answer has no VM list.", hint="The host module may be outdated.")
+    schema = _int(document.get("v"), default=0)
+    if schema > INVENTORY_SCHEMA:
+        log.info("inventory schema %s is newer than %s; reading the fields it knows", schema, INVENTORY_SCHEMA)
+    vms = []
+    for entry in document["vms"]:
+        vm = _vm_from_json(entry, host)
+        if vm is not None:
+            vms.append(vm)
+    return InventoryReport(
+        Inventory(host=host, vms=tuple(vms), fetched_at=fetched_at), _str(document.get("host")), schema
+    )
+
+
+def _vm_from_json(entry: Any, host: str) -> Vm | None:
+    if not isinstance(entry, dict):
+        log.warning("skipping an inventory entry that is not an object: %r", entry)
+        return None
+    vm_id = _str(entry.get("id")).strip().lower()
+    if not vm_id:
+        log.warning("skipping an inventory entry without an id: %r", entry)
+        return None
+    state = _enum(VmState, entry.get("state"), VmState.Other)
+    services = entry.get("ic")
+    return Vm(
+        host=host,
+        vm_id=vm_id,
+        name=_str(entry.get("name")),
+        state=state,
+        heartbeat=_optional_enum(HeartbeatStatus, entry.get("hb"), HeartbeatStatus.Unknown),
+        status=_str(entry.get("status")),
+        uptime_seconds=max(0, _int(entry.get("up"))),
+        cpu_usage=_int(entry.get("cpu")),
+        memory_assigned=max(0, _int(entry.get("mem"))),
+        generation=_int(entry.get("gen")),
+        version=_str(entry.get("ver")),
+        checkpoint_type=_optional_enum(CheckpointType, entry.get("cp"), None),
+        is_clustered=entry.get("cl") is True,
+        integration_services=tuple(
+            s for s in (_service_from_json(item) for item in services or () if isinstance(services, list)) if s
+        ),
+    )
+
+
+def _service_from_json(entry: Any) -> IntegrationServiceState | None:
+    if not isinstance(entry, dict):
+        return None
+    guid = _str(entry.get("id")).strip().upper()
+    if not guid:
+        return None
+    return IntegrationServiceState(
+        ic_guid=guid,
+        name=_str(entry.get("name")),
+        enabled=entry.get("on") is True,
+        primary=_optional_enum(ComponentStatus, entry.get("p"), ComponentStatus.Unknown),
+        secondary=_optional_enum(ComponentStatus, entry.get("s"), ComponentStatus.Unknown),
+        primary_text=_str(entry.get("pt")),
+        secondary_text=_str(entry.get("st")),
+    )
+
+
+# --- deserialized objects (CLIXML through pypsrp) ---------------------------------------------------------
+
+
+def properties_of(obj: Any) -> dict[str, Any]:
+    """All properties of a deserialized object: the .NET ones (`<Props>`) and the extended ones (`<MS>`)."""
+    merged: dict[str, Any] = {}
+    for name in ("extended_properties", "adapted_properties"):
+        found = getattr(obj, name, None)
+        if isinstance(found, Mapping):
+            merged.update(found)
+    return merged
+
+
+def parse_vm_host(properties: Mapping[str, Any]) -> VmHostInfo:
+    """`Microsoft.HyperV.PowerShell.VMHost` as deserialized by pypsrp."""
+    return VmHostInfo(
+        name=_str(properties.get("Name") or properties.get("ComputerName")),
+        fully_qualified_domain_name=_str(properties.get("FullyQualifiedDomainName")),
+        logical_processor_count=_int(properties.get("LogicalProcessorCount")),
+        memory_capacity=_int(properties.get("MemoryCapacity")),
+        virtual_machine_path=_str(properties.get("VirtualMachinePath")),
+        virtual_hard_disk_path=_str(properties.get("VirtualHardDiskPath")),
+    )
+
+
+def parse_vm_object(properties: Mapping[str, Any], *, host: str) -> Vm:
+    """`Microsoft.HyperV.PowerShell.VirtualMachine` as deserialized by pypsrp (no integration services)."""
+    return Vm(
+        host=host,
+        vm_id=_str(properties.get("Id") or properties.get("VMId")).lower(),
+        name=_str(properties.get("Name") or properties.get("VMName")),
+        state=_enum(VmState, enum_value(properties.get("State")), VmState.Other),
+        heartbeat=_optional_enum(HeartbeatStatus, enum_value(properties.get("Heartbeat")), HeartbeatStatus.Unknown),
+        status=_str(properties.get("Status")),
+        uptime_seconds=parse_timespan_seconds(properties.get("Uptime")),
+        cpu_usage=_int(properties.get("CPUUsage")),
+        memory_assigned=_int(properties.get("MemoryAssigned")),
+        generation=_int(properties.get("Generation")),
+        version=_str(properties.get("Version")),
+        checkpoint_type=_optional_enum(CheckpointType, enum_value(properties.get("CheckpointType")), None),
+        is_clustered=properties.get("IsClustered") is True,
+    )
+
+
+def enum_value(value: Any) -> Any:
+    """The value of a deserialized enum: pypsrp gives a GenericComplexObject with the int in property_sets."""
+    if value is None or isinstance(value, (int, str)):
+        return value
+    property_sets = getattr(value, "property_sets", None)
+    if property_sets:
+        return property_sets[0]
+    text = str(value)
+    return text or None
+
+
+_TIMESPAN = re.compile(
+    r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_timespan_seconds(value: Any) -> int:
+    """Whole seconds of a TimeSpan, which pypsrp leaves as its XML duration text (`PT42M`, `P1DT2H3.5S`)."""
+    if isinstance(value, (int, float)):
+        return max(0, int(value))
+    match = _TIMESPAN.match(_str(value).strip())
+    if not match or match.group("sign"):
+        return 0
+    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
+    total = parts.get("days", 0) * 86400 + parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60
+    return int(total + parts.get("seconds", 0))
+
+
+# --- forgiving conversions ---------------------------------------------------------------------------------
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return default
+    return default
+
+
+def _enum(cls: type[E], value: Any, unknown: E) -> E:
+    """An enum member from its int (or its name); None and values this version does not know give `unknown`."""
+    member = _optional_enum(cls, value, unknown)
+    return unknown if member is None else member
+
+
+def _optional_enum(cls: type[E], value: Any, unknown: E | None) -> E | None:
+    """None stays None (a heartbeat while the VM is off); an unknown value becomes `unknown`."""
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        member = cls.__members__.get(value.strip())
+    else:
+        number = _int(value, default=-1)
+        member = cls._value2member_map_.get(number)
+    if member is None:
+        log.info("unknown %s value %r", cls.__name__, value)
+        return unknown
+    return member

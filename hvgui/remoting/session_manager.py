@@ -1,0 +1,276 @@
+"""`SessionManager` and `HostSession`: many hosts at once, each refreshed, reconnected and reported on its own.
+
+Each host has its own asyncio task and its own worker thread (`HostConnection`), so a slow or dead host
+never delays another. A session keeps the last good inventory when the host fails, publishes only
+changes (`InventoryDiff`), and retries with backoff. Everything here runs on the asyncio loop thread, and
+listeners are called on that thread too, so a Qt window can subscribe directly under qasync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
+from hvgui.domain.errors import ConnectionFailed, HvGuiError, ProtocolError
+from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
+from hvgui.domain.vm import Inventory
+from hvgui.remoting.backoff import Backoff
+from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.hostapi import HostApi
+
+log = logging.getLogger(__name__)
+
+
+class SessionListener(Protocol):
+    """Receives what the sessions learn. Called on the asyncio loop thread (the Qt thread under qasync)."""
+
+    def host_status_changed(self, status: HostStatus) -> None: ...
+
+    def inventory_changed(self, inventory: Inventory, diff: InventoryDiff) -> None: ...
+
+
+class HostSession:
+    """One host: its connection, its refresh loop, its status and its last good inventory.
+
+    Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
+    Connecting (still carrying the last error, so the window can say what it is retrying after) -> ...
+    until Connected again; Closed at the end. `vm_count` and `host_name` follow each refresh.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        password: str,
+        *,
+        publisher: _Publisher,
+        refresh_interval: float,
+        operation_timeout: float,
+        connect_timeout: float,
+        backoff: Backoff,
+    ) -> None:
+        self.key = settings.key
+        self.settings = settings
+        self._connection = HostConnection(
+            settings, password, connect_timeout=connect_timeout, operation_timeout=operation_timeout
+        )
+        self._api = HostApi(self._connection)
+        self._publisher = publisher
+        self._refresh_interval = refresh_interval
+        self._backoff = backoff
+        self._status = HostStatus(key=self.key, label=settings.label, state=HostState.Connecting)
+        self._inventory: Inventory | None = None
+        self._published_inventory = False
+        self._fetch_lock = asyncio.Lock()
+        self._refresh_requested = asyncio.Event()
+        self._retry_requested = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+
+    # --- public API -------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> HostStatus:
+        return self._status
+
+    @property
+    def inventory(self) -> Inventory | None:
+        """The last inventory that arrived; kept while the host is failing (the window marks it stale)."""
+        return self._inventory
+
+    @property
+    def api(self) -> HostApi:
+        """Typed calls on this host's connection, for commands beyond the inventory."""
+        return self._api
+
+    @property
+    def connection(self) -> HostConnection:
+        return self._connection
+
+    def retry_now(self) -> None:
+        """Skip the backoff wait (and any refresh wait): try the host again at once."""
+        self._retry_requested.set()
+
+    def refresh_now(self) -> None:
+        """Refresh as soon as possible, e.g. after a command changed something. Does not cut a backoff short."""
+        self._refresh_requested.set()
+
+    async def fetch_inventory(self) -> Inventory:
+        """Refresh once: fetch, diff against the last inventory, publish, and return the new inventory."""
+        if self._closed:
+            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+        async with self._fetch_lock:
+            self._refresh_requested.clear()
+            report = await self._api.inventory()
+            inventory = report.inventory
+            diff = diff_inventory(self._inventory, inventory)
+            self._inventory = inventory
+            if not diff.is_empty or not self._published_inventory:
+                self._published_inventory = True
+                self._publisher.inventory_changed(inventory, diff)
+            self._set_status(
+                state=HostState.Connected,
+                error=None,
+                next_retry_at=None,
+                vm_count=len(inventory.vms),
+                host_name=report.host_name or self._status.host_name,
+            )
+            return inventory
+
+    async def close(self) -> None:
+        """Stop the refresh loop and close the connection (its pool and worker thread)."""
+        if self._closed:
+            return
+        self._closed = True
+        task = self._task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._connection.close()
+        self._set_status(state=HostState.Closed, next_retry_at=None)
+
+    # --- the refresh loop -------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"hvgui-session {self.key}")
+
+    async def _run(self) -> None:
+        self._publisher.host_status_changed(self._status)
+        while not self._closed:
+            try:
+                await self.fetch_inventory()
+            except HvGuiError as exc:
+                await self._after_failure(exc)
+                continue
+            except Exception as exc:  # a defect, not a host problem: report it and keep the loop alive
+                log.exception("refreshing %s failed unexpectedly", self.key)
+                await self._after_failure(ProtocolError(f"Unexpected error while refreshing: {exc!r}"))
+                continue
+            self._backoff.reset()
+            await self._wait(self._refresh_interval, self._refresh_requested, self._retry_requested)
+
+    async def _after_failure(self, error: HvGuiError) -> None:
+        delay = self._backoff.next_delay()
+        log.info("%s failed (%s); retrying in %.1f s", self.key, error, delay)
+        self._set_status(state=HostState.Failed, error=error, next_retry_at=time.monotonic() + delay)
+        await self._wait(delay, self._retry_requested)
+        self._set_status(state=HostState.Connecting, next_retry_at=None)
+
+    @staticmethod
+    async def _wait(delay: float, *wake_events: asyncio.Event) -> None:
+        """Sleep `delay` seconds, or less when one of `wake_events` is set (those are then cleared)."""
+        waiters = [asyncio.ensure_future(event.wait()) for event in wake_events]
+        try:
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            for event in wake_events:
+                event.clear()
+
+    def _set_status(self, **changes: object) -> None:
+        updated = dataclasses.replace(self._status, **changes)
+        if updated != self._status:
+            self._status = updated
+            self._publisher.host_status_changed(updated)
+
+    def __repr__(self) -> str:
+        return f"HostSession({self.key!r}, {self._status.state.value})"
+
+
+class _Publisher:
+    """Fans events out to the listeners; a failing listener is reported and never stops a session."""
+
+    def __init__(self) -> None:
+        self.listeners: list[SessionListener] = []
+
+    def host_status_changed(self, status: HostStatus) -> None:
+        for listener in list(self.listeners):
+            self._call(listener.host_status_changed, status)
+
+    def inventory_changed(self, inventory: Inventory, diff: InventoryDiff) -> None:
+        for listener in list(self.listeners):
+            self._call(listener.inventory_changed, inventory, diff)
+
+    @staticmethod
+    def _call(callback: Callable[..., None], *args: object) -> None:
+        try:
+            callback(*args)
+        except Exception as exc:
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": f"session listener {callback!r} failed", "exception": exc}
+            )
+
+
+class SessionManager:
+    """All host sessions of the window: add, find, remove, close."""
+
+    def __init__(
+        self,
+        *,
+        refresh_interval: float = 2.0,
+        operation_timeout: float = 20.0,
+        connect_timeout: float = 10.0,
+        backoff: Callable[[], Backoff] = Backoff,
+    ) -> None:
+        self.refresh_interval = refresh_interval
+        self.operation_timeout = operation_timeout
+        self.connect_timeout = connect_timeout
+        self._backoff = backoff
+        self._publisher = _Publisher()
+        self._sessions: dict[str, HostSession] = {}
+
+    def subscribe(self, listener: SessionListener) -> None:
+        self._publisher.listeners.append(listener)
+
+    def unsubscribe(self, listener: SessionListener) -> None:
+        with contextlib.suppress(ValueError):
+            self._publisher.listeners.remove(listener)
+
+    def add_host(self, settings: ConnectionSettings, password: str) -> HostSession:
+        """Start a session (needs a running asyncio loop). A host can be added once per key."""
+        asyncio.get_running_loop()
+        if settings.key in self._sessions:
+            raise ValueError(f"{settings.key} is already connected")
+        session = HostSession(
+            settings,
+            password,
+            publisher=self._publisher,
+            refresh_interval=self.refresh_interval,
+            operation_timeout=self.operation_timeout,
+            connect_timeout=self.connect_timeout,
+            backoff=self._backoff(),
+        )
+        self._sessions[session.key] = session
+        session._start()
+        return session
+
+    async def remove_host(self, key: str) -> None:
+        """Close a host's session and tell listeners its VMs are gone."""
+        session = self._sessions.pop(key)
+        last = session.inventory
+        await session.close()
+        if last is not None:
+            self._publisher.inventory_changed(Inventory(host=key, vms=(), fetched_at=time.time()), vanished(key, last))
+
+    def host(self, key: str) -> HostSession:
+        return self._sessions[key]
+
+    @property
+    def hosts(self) -> list[HostSession]:
+        return list(self._sessions.values())
+
+    async def aclose(self) -> None:
+        """Cancel every refresh loop and close every connection (pools and worker threads), in parallel."""
+        sessions = list(self._sessions.values())
+        self._sessions.clear()
+        results = await asyncio.gather(*(session.close() for session in sessions), return_exceptions=True)
+        for session, result in zip(sessions, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("closing %s failed: %r", session.key, result)

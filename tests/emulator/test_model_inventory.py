@@ -1,0 +1,175 @@
+"""hvgui's host module (`Get-HvGuiInventory`, Contract 2) and the other scripts the emulator recognises."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+from model_harness import MODULE_TEXT, FakeClock, Harness, RecordingSink, cmd, script
+from psrpcore.types import ErrorCategory
+from pypsrp._utils import get_pwsh_script
+
+from hvgui.domain import integration as ic
+from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv.scripts import HVGUI_MODULE, PYPSRP_COPY, PYPSRP_FETCH, declared_functions
+from hvgui.emulator.runtime import TerminatingError
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+VM_KEYS = {"id", "name", "state", "hb", "status", "up", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
+IC_KEYS = {"id", "name", "on", "p", "s", "pt", "st"}
+
+
+@pytest.fixture
+def h() -> Harness:
+    return Harness("demo")
+
+
+def inventory(h: Harness) -> dict:
+    sink = h.run(cmd("Get-HvGuiInventory"))
+    assert sink.errors == [] and len(sink.output) == 1
+    [text] = sink.output
+    assert isinstance(text, str)
+    return json.loads(text)
+
+
+def test_inventory_is_unknown_until_the_module_is_loaded(h: Harness) -> None:
+    err = h.fails(cmd("Get-HvGuiInventory"))
+    assert err.fully_qualified_error_id == "CommandNotFoundException"
+    assert err.category == ErrorCategory.ObjectNotFound
+    assert err.message.startswith("The term 'Get-HvGuiInventory' is not recognized")
+    assert h.host.identify_script(MODULE_TEXT) == HVGUI_MODULE
+    h.load_module()
+    assert inventory(h)["host"] == "HV-DEMO-01"
+    # Each runspace pool loads the module for itself.
+    with pytest.raises(TerminatingError, match="is not recognized"):
+        h.host.run(h.host.open_runspace(), [cmd("Get-HvGuiInventory")], [], RecordingSink())
+
+
+def test_only_functions_the_module_declares_become_known(h: Harness) -> None:
+    h.load_module("# hvgui host module\nfunction Get-HvGuiSomethingElse { }\n")
+    assert h.fails(cmd("Get-HvGuiInventory")).fully_qualified_error_id == "CommandNotFoundException"
+    assert declared_functions("# hvgui host module\n  function global:Get-HvGuiInventory {}\nfunction Foo-Bar {}") == [
+        "Get-HvGuiInventory"
+    ]
+
+
+def test_inventory_matches_the_contract(h: Harness) -> None:
+    h.load_module()
+    doc = inventory(h)
+    assert set(doc) == {"v", "host", "vms"} and doc["v"] == 1
+    assert [vm["name"] for vm in doc["vms"]] == [o.Name for o in h.run(cmd("Get-VM")).output]
+    for vm in doc["vms"]:
+        assert set(vm) == VM_KEYS
+        assert GUID.match(vm["id"])
+        assert all(
+            isinstance(vm[k], int) and not isinstance(vm[k], bool) for k in ("state", "up", "cpu", "mem", "gen", "cp")
+        )
+        assert vm["hb"] is None or isinstance(vm["hb"], int)
+        assert isinstance(vm["status"], str) and isinstance(vm["ver"], str) and isinstance(vm["cl"], bool)
+        assert [c["id"] for c in vm["ic"]] == [s.ic_guid for s in ic.INTEGRATION_COMPONENTS]
+        for c in vm["ic"]:
+            assert set(c) == IC_KEYS
+            assert c["id"] == c["id"].upper() and isinstance(c["on"], bool)
+            assert all(c[k] is None or isinstance(c[k], int) for k in ("p", "s"))
+            assert isinstance(c["pt"], str) and isinstance(c["st"], str)
+
+
+def test_inventory_values_agree_with_get_vm(h: Harness) -> None:
+    h.load_module()
+    doc = {vm["name"]: vm for vm in inventory(h)["vms"]}
+    [dc01] = h.run(cmd("Get-VM", "dc01")).output
+    row = doc["dc01"]
+    assert row["id"] == str(dc01.Id) and row["state"] == 2 and row["hb"] == 6
+    assert row["up"] == int(dc01.Uptime.total_seconds()) and row["mem"] == int(dc01.MemoryAssigned)
+    assert (row["gen"], row["ver"], row["cp"], row["cl"], row["status"]) == (2, "10.0", 3, False, "Operating normally")
+    heartbeat = row["ic"][1]
+    assert heartbeat == {
+        "id": ic.HEARTBEAT.ic_guid,
+        "name": "Heartbeat",
+        "on": True,
+        "p": 2,
+        "s": 2,
+        "pt": "OK",
+        "st": "OK",
+    }
+    off = doc["legacy-app"]
+    assert (off["state"], off["hb"], off["up"], off["mem"], off["cpu"]) == (3, None, 0, 0, 0)
+    assert all(c["p"] is None and c["s"] is None and c["pt"] == "" and c["st"] == "" for c in off["ic"])
+    web02 = doc["web02"]
+    assert web02["hb"] == 5 and web02["ic"][2]["p"] == 12 and web02["ic"][2]["pt"] == "No Contact"
+
+
+def test_inventory_text_is_compact_and_escapes_like_windows_powershell(h: Harness) -> None:
+    h.load_module()
+    [text] = h.run(cmd("Get-HvGuiInventory")).output
+    assert ": " not in text and ", " not in text.replace("qa-'quoted' $(whoami) `tick", "")
+    assert "qa-\\u0027quoted\\u0027 $(whoami) `tick" in text
+    assert "qa-'quoted' $(whoami) `tick" in [vm["name"] for vm in json.loads(text)["vms"]]
+
+
+def test_inventory_of_a_german_host_and_a_non_ascii_name() -> None:
+    h = Harness("de-DE")
+    h.load_module()
+    doc = inventory(h)
+    names = [vm["name"] for vm in doc["vms"]]
+    assert "Büro-PC-01" in names
+    assert [c["name"] for c in doc["vms"][0]["ic"]][1] == "Takt"
+    assert doc["vms"][0]["status"] == "Normaler Betrieb"
+
+
+def test_inventory_follows_state_changes() -> None:
+    clock = FakeClock()
+    h = Harness("demo", clock=clock)
+    h.load_module()
+    h.run(cmd("Start-VM", "legacy-app"))
+    assert {vm["name"]: vm["state"] for vm in inventory(h)["vms"]}["legacy-app"] == VmState.Starting
+    clock.advance(5)
+    row = {vm["name"]: vm for vm in inventory(h)["vms"]}["legacy-app"]
+    assert (row["state"], row["hb"], row["up"]) == (VmState.Running, 2, 5)
+
+
+def test_functions_bind_parameters_strictly(h: Harness) -> None:
+    h.load_module()
+    err = h.fails(cmd("Get-HvGuiInventory", Name="x"))
+    assert err.fully_qualified_error_id == "NamedParameterNotFound,Get-HvGuiInventory"
+    err = h.fails(cmd("Get-HvGuiInventory", "x"))
+    assert err.fully_qualified_error_id == "PositionalParameterNotFound,Get-HvGuiInventory"
+
+
+def test_large_inventory_of_a_thousand_vms() -> None:
+    h = Harness("large:1000")
+    h.load_module()
+    assert len(inventory(h)["vms"]) == 1000
+
+
+def test_an_unknown_script_is_refused(h: Harness) -> None:
+    err = h.fails(script("Get-Process | Stop-Process"))
+    assert err.fully_qualified_error_id == "ScriptsNotAllowed"
+    assert err.category == ErrorCategory.ParserError
+    assert h.host.identify_script("Get-Process") is None
+
+
+def test_pypsrp_copy_and_fetch_use_the_host_file_system(h: Harness) -> None:
+    copy_ps1, fetch_ps1 = get_pwsh_script("copy.ps1"), get_pwsh_script("fetch.ps1")
+    assert (h.host.identify_script(copy_ps1), h.host.identify_script(fetch_ps1)) == (PYPSRP_COPY, PYPSRP_FETCH)
+    data = bytes(range(256)) * 100
+    chunks = [base64.b64encode(data[:10000]).decode(), base64.b64encode(data[10000:]).decode()]
+    digest = base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()
+    sink = h.run(script(copy_ps1, "upload\\payload.bin", False), pipeline_input=[*chunks, digest])
+    assert sink.output == ["C:\\Users\\Administrator\\Documents\\upload\\payload.bin"]
+    assert h.model.files.read("c:\\users\\administrator\\documents\\UPLOAD\\payload.bin") == data
+    fetched = h.run(script(fetch_ps1, "C:\\Users\\Administrator\\Documents\\upload\\payload.bin", False)).output
+    assert base64.b64decode(fetched[0]) == data and fetched[1] == hashlib.sha1(data).hexdigest()
+    bad = h.fails(script(copy_ps1, "C:\\x.bin", False), pipeline_input=[chunks[0], digest])
+    assert bad.message.startswith("Transport failure, hash mismatch")
+    missing = h.fails(script(fetch_ps1, "C:\\nothing.txt", False))
+    assert missing.message == "The path at 'C:\\nothing.txt' does not exist"
+    expanded = h.run(script(copy_ps1, "%TEMP%\\a.txt", True), pipeline_input=[chunks[0], _digest(data[:10000])])
+    assert expanded.output == ["C:\\Users\\Administrator\\AppData\\Local\\Temp\\a.txt"]
+
+
+def _digest(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()

@@ -1,0 +1,154 @@
+"""Built-in scenarios and the JSON scenario format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from model_harness import FakeClock
+
+from hvgui.domain import integration as ic
+from hvgui.domain.integration import ComponentStatus
+from hvgui.domain.vm import HeartbeatStatus, VmState
+from hvgui.emulator.scenarios import load_scenario
+
+
+def all_vms(scenario):
+    return [vm for host in scenario.hosts for vm in host.model.vms]
+
+
+def test_demo_has_three_hosts_of_about_eight_vms() -> None:
+    s = load_scenario("demo")
+    assert s.name == "demo"
+    assert [h.name for h in s.hosts] == ["HV-DEMO-01", "HV-DEMO-02", "HV-DEMO-03"]
+    assert all(6 <= len(h.model.vms) <= 10 for h in s.hosts)
+    assert all(h.delay == 0 for h in s.hosts)
+
+
+def test_demo_covers_the_features_the_console_shows() -> None:
+    clock = FakeClock()
+    s = load_scenario("demo", clock=clock)
+    vms = all_vms(s)
+    now = clock.now
+    families = {vm.guest.os.family for vm in vms}
+    assert families == {"windows", "linux"}
+    assert any(vm.guest.domain_controller for vm in vms)
+    states = [vm.state(now) for vm in vms]
+    assert VmState.Off in states and VmState.Saved in states and VmState.Paused in states
+    # A Linux guest without hv_kvp_daemon: its KVP component shows No Contact.
+    assert any(
+        not vm.guest.os.is_windows and vm.component_status(ic.KVP.ic_guid, now) == (ComponentStatus.NoContact,)
+        for vm in vms
+    )
+    # Guest Service Interface is disabled by default, as on real hosts (one VM enables it on purpose).
+    gsi = [vm.components[ic.GUEST_SERVICE_INTERFACE.ic_guid].enabled for vm in vms]
+    assert gsi.count(True) == 1
+    assert any(not vm.name.isascii() for vm in vms)
+    assert any(all(c in vm.name for c in ("'", "$(", "`")) for vm in vms)
+    heartbeats = {vm.heartbeat(now) for vm in vms}
+    assert {HeartbeatStatus.OkApplicationsHealthy, HeartbeatStatus.OkApplicationsUnknown} <= heartbeats
+    assert {HeartbeatStatus.Disabled, HeartbeatStatus.OkApplicationsCritical, HeartbeatStatus.Paused} <= heartbeats
+
+
+def test_demo_has_a_guest_whose_heartbeat_flaps() -> None:
+    clock = FakeClock()
+    s = load_scenario("demo", clock=clock)
+    fileserver = next(vm for vm in all_vms(s) if vm.guest.hang is not None)
+    seen = set()
+    for _ in range(200):
+        seen.add(fileserver.heartbeat(clock.now))
+        clock.advance(1)
+    assert {HeartbeatStatus.OkApplicationsHealthy, HeartbeatStatus.LostCommunication} <= seen
+
+
+def test_large_scenario_sizes() -> None:
+    assert [len(h.model.vms) for h in load_scenario("large").hosts] == [100]
+    large = load_scenario("large:1000")
+    assert len(large.hosts) == 1 and len(large.hosts[0].model.vms) == 1000
+    assert len({vm.id for vm in large.hosts[0].model.vms}) == 1000
+    assert load_scenario("large:0").hosts[0].model.vms == []
+
+
+def test_same_seed_same_ids_other_seed_other_ids() -> None:
+    def ids(spec: str, seed: int | None) -> list[str]:
+        return [str(vm.id) for vm in all_vms(load_scenario(spec, seed=seed))]
+
+    assert ids("demo", None) == ids("demo", None)
+    assert ids("demo", 3) == ids("demo", 3)
+    assert ids("demo", 3) != ids("demo", 4)
+    assert ids("large:50", 1) == ids("large:50", 1) != ids("large:50", 2)
+
+
+def test_figures_are_deterministic_too() -> None:
+    def figures() -> list[tuple]:
+        clock = FakeClock()
+        s = load_scenario("large:30", clock=clock)
+        return [(vm.uptime(clock.now), vm.cpu_usage(clock.now), vm.memory_assigned(clock.now)) for vm in all_vms(s)]
+
+    assert figures() == figures()
+
+
+def test_de_de_host_is_german() -> None:
+    [host] = load_scenario("de-DE").hosts
+    assert host.name == "HV-DE-01"
+    assert host.model.texts.component_names[ic.HEARTBEAT.ic_guid] == "Takt"
+    assert host.model.texts.component_names[ic.KVP.ic_guid] == "Austausch von Schlüsselwertepaaren"
+
+
+def test_a_json_file_scenario(tmp_path: Path) -> None:
+    path = tmp_path / "lab.json"
+    document = {
+        "name": "lab",
+        "hosts": [
+            {
+                "name": "HV-LAB",
+                "vms": [
+                    {"name": "one", "os": "rhel-9", "state": "Running", "uptime": 100, "memory_mb": 1024},
+                    {
+                        "name": "two",
+                        "integration_services": {"guestservice": True, "84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47": False},
+                    },
+                ],
+            }
+        ],
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    clock = FakeClock()
+    s = load_scenario(str(path), seed=5, clock=clock)
+    assert (s.name, s.seed, [h.name for h in s.hosts]) == ("lab", 5, ["HV-LAB"])
+    one, two = s.hosts[0].model.vms
+    assert (one.state(clock.now), one.uptime(clock.now), one.hardware.memory_startup) == (
+        VmState.Running,
+        100,
+        1024 * 2**20,
+    )
+    assert two.state(clock.now) is VmState.Running and two.guest.os.key == "windows-server-2022"
+    assert two.components[ic.GUEST_SERVICE_INTERFACE.ic_guid].enabled
+    assert not two.components[ic.HEARTBEAT.ic_guid].enabled
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nope", "unknown scenario 'nope'"),
+        ("large:many", "bad VM count"),
+        ("/no/such/file.json", "scenario file not found"),
+    ],
+)
+def test_bad_scenario_specs_say_what_is_wrong(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_scenario(spec)
+
+
+def test_bad_scenario_content_says_what_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"hosts": [{"name": "H", "vms": [{"name": "x", "os": "os/2"}]}]}', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown guest os 'os/2'"):
+        load_scenario(str(path))
+    path.write_text('{"hosts": [{"name": "H", "vms": [{"name": "x", "state": "Starting"}]}]}', encoding="utf-8")
+    with pytest.raises(ValueError, match="Off, Running, Saved or Paused"):
+        load_scenario(str(path))
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_scenario(str(path))

@@ -1,0 +1,342 @@
+"""Static check of the host-side PowerShell module, which no Windows host here can run.
+
+Every command the module invokes must be a documented cmdlet, called with documented parameters that
+fit one of its documented parameter sets (`data/cmdlet_syntax_subset.json`, vendored with its sources).
+The module is parsed with the tree-sitter PowerShell grammar. The grammar misreads a few valid
+constructs, and a misread region can hide a command from this check, so every parse error must be
+listed in ACCEPTED_PARSE_ERRORS with the reason it is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tree_sitter
+import tree_sitter_powershell
+
+SYNTAX_FILE = Path(__file__).parent / "data" / "cmdlet_syntax_subset.json"
+
+#: (line, text of the error node) -> why it is harmless. Empty: the module parses cleanly today.
+ACCEPTED_PARSE_ERRORS: dict[tuple[int, str], str] = {}
+
+#: Function names the module may declare: the `HvGui` noun prefix of Contract 2.
+FUNCTION_NAME = re.compile(r"^(?:global:)?[A-Z][a-z]+-HvGui[A-Za-z]+$")
+
+
+def module_text() -> str:
+    return (resources.files("hvgui.remoting") / "ps" / "HvGui.ps1").read_text(encoding="utf-8")
+
+
+@cache
+def syntax() -> dict[str, Any]:
+    return json.loads(SYNTAX_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+
+# --- reading the script -------------------------------------------------------------------------------
+
+
+@dataclass
+class Element:
+    """One element after the command name: a `-Parameter` or an argument."""
+
+    text: str
+    is_parameter: bool
+    colon_value: bool = False  # an argument written as `-Name:value`
+
+
+@dataclass
+class CommandCall:
+    name: str
+    line: int
+    elements: list[Element] = field(default_factory=list)
+    receives_pipeline_input: bool = False
+    dynamic: bool = False  # `& $x`, `. $x`: the command cannot be known statically
+    inside_function: bool = False
+    splatted: bool = False
+    stop_parsing: bool = False
+
+
+def _text(source: bytes, node: tree_sitter.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8")
+
+
+def _walk(node: tree_sitter.Node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def _inside_function(node: tree_sitter.Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "function_statement":
+            return True
+        parent = parent.parent
+    return False
+
+
+def read_commands(source: bytes) -> tuple[list[CommandCall], list[tuple[int, str]], list[str]]:
+    """Every command invocation, every parse error (line, text) and every declared function name."""
+    tree = parser().parse(source)
+    calls: list[CommandCall] = []
+    errors: list[tuple[int, str]] = []
+    functions: list[str] = []
+    for node in _walk(tree.root_node):
+        if node.type == "ERROR" or node.is_missing:
+            errors.append((node.start_point[0] + 1, _text(source, node)))
+        elif node.type == "function_statement":
+            name = next((c for c in node.children if c.type == "function_name"), None)
+            functions.append(_text(source, name) if name is not None else "")
+        elif node.type == "command":
+            calls.append(_read_command(source, node))
+    return calls, errors, functions
+
+
+def _read_command(source: bytes, node: tree_sitter.Node) -> CommandCall:
+    name_node = next((c for c in node.children if c.type in ("command_name", "command_name_expr")), None)
+    call = CommandCall(
+        name=_text(source, name_node) if name_node is not None else "",
+        line=node.start_point[0] + 1,
+        dynamic=any(c.type == "command_invokation_operator" for c in node.children)
+        or (name_node is not None and name_node.type != "command_name"),
+        inside_function=_inside_function(node),
+        receives_pipeline_input=node.prev_sibling is not None and node.prev_sibling.type == "|",
+    )
+    elements = next((c for c in node.children if c.type == "command_elements"), None)
+    colon_pending = False
+    for child in elements.children if elements is not None else ():
+        if child.type == "command_argument_sep":
+            colon_pending = colon_pending or _text(source, child).strip() == ":"
+            continue
+        if child.type == "redirection":
+            continue
+        if child.type == "stop_parsing":
+            call.stop_parsing = True
+            continue
+        text = _text(source, child)
+        if child.type == "command_parameter":
+            call.elements.append(Element(text, is_parameter=True))
+        else:
+            call.splatted = call.splatted or (text.startswith("@") and re.fullmatch(r"@\w+", text) is not None)
+            call.elements.append(Element(text, is_parameter=False, colon_value=colon_pending))
+        colon_pending = False
+    return call
+
+
+# --- binding parameters ---------------------------------------------------------------------------------
+
+
+def _lookup(parameters: list[dict[str, Any]], written: str) -> dict[str, Any] | None:
+    """Full names and documented aliases only: abbreviations bind on a host but break when a cmdlet grows."""
+    wanted = written.lower()
+    for parameter in parameters:
+        if parameter["name"].lower() == wanted or wanted in (a.lower() for a in parameter.get("aliases", ())):
+            return parameter
+    return None
+
+
+def bind(call: CommandCall, parameter_set: dict[str, Any]) -> list[str]:
+    """Problems binding `call` to one parameter set, in the way PowerShell's binder would see them."""
+    common = syntax()["_common_parameters"]["parameters"]
+    parameters = parameter_set["parameters"]
+    problems: list[str] = []
+    bound: set[str] = set()
+    positional: list[str] = []
+    index = 0
+    while index < len(call.elements):
+        element = call.elements[index]
+        index += 1
+        if not element.is_parameter:
+            positional.append(element.text)
+            continue
+        written = element.text[1:]
+        parameter = _lookup(parameters, written) or _lookup(common, written)
+        if parameter is None:
+            problems.append(f"no parameter -{written}")
+            continue
+        if parameter["name"] in bound:
+            problems.append(f"-{parameter['name']} given twice")
+        bound.add(parameter["name"])
+        following = call.elements[index] if index < len(call.elements) else None
+        if following is not None and following.colon_value:
+            index += 1  # `-Switch:$false` or `-Name:value`
+        elif parameter["type"] != "SwitchParameter":
+            if following is None or following.is_parameter:
+                problems.append(f"-{parameter['name']} needs a value")
+            else:
+                index += 1
+    by_position = sorted(
+        (p for p in parameters if p.get("position") is not None and p["name"] not in bound),
+        key=lambda p: p["position"],
+    )
+    if len(positional) > len(by_position):
+        problems.append(f"too many positional arguments: {positional[len(by_position) :]}")
+    bound.update(p["name"] for p in by_position[: len(positional)])
+    for parameter in parameters:
+        if not parameter.get("mandatory") or parameter["name"] in bound:
+            continue
+        from_pipeline = parameter.get("pipeline_input", "False").startswith("True")
+        if not (call.receives_pipeline_input and from_pipeline):
+            problems.append(f"mandatory -{parameter['name']} missing")
+    return problems
+
+
+def check_script(text: str) -> list[str]:
+    """Everything wrong with a host-side script, one line per problem; empty when it passes."""
+    calls, errors, functions = read_commands(text.encode("utf-8"))
+    unexpected = [(line, snippet) for line, snippet in errors if (line, snippet) not in ACCEPTED_PARSE_ERRORS]
+    problems = [f"line {line}: parse error {snippet!r}" for line, snippet in unexpected]
+    problems += [f"function {n!r} does not use the HvGui noun prefix" for n in functions if not FUNCTION_NAME.match(n)]
+    for call in calls:
+        where = f"line {call.line}: {call.name}"
+        if call.dynamic:
+            problems.append(f"{where}: dynamic invocation; call documented cmdlets by name")
+            continue
+        if not call.inside_function:
+            problems.append(f"{where}: runs when the module loads; only function definitions belong at top level")
+        if call.splatted or call.stop_parsing:
+            problems.append(f"{where}: splatting and --% hide the parameters from this check")
+            continue
+        entry = syntax().get(call.name)
+        if entry is None or call.name.startswith("_"):
+            problems.append(f"{where}: not a documented cmdlet (spell its full name; no aliases)")
+            continue
+        reasons = {s["name"]: bind(call, s) for s in entry["parameter_sets"]}
+        if all(reasons.values()):
+            detail = "; ".join(f"{name}: {', '.join(found)}" for name, found in reasons.items())
+            problems.append(f"{where}: fits none of its parameter sets ({detail})")
+    return problems
+
+
+# --- the module ---------------------------------------------------------------------------------------
+
+
+def test_first_line_is_the_marker_the_host_recognises() -> None:
+    assert module_text().splitlines()[0] == "# hvgui host module"
+
+
+def test_module_declares_get_hvgui_inventory() -> None:
+    _calls, _errors, functions = read_commands(module_text().encode("utf-8"))
+    assert "Get-HvGuiInventory" in functions
+
+
+def test_module_calls_only_documented_cmdlets_with_documented_parameters() -> None:
+    assert check_script(module_text()) == []
+
+
+def test_module_uses_one_get_vm_and_one_get_vmintegrationservice() -> None:
+    calls, _errors, _functions = read_commands(module_text().encode("utf-8"))
+    names = [c.name for c in calls]
+    assert names.count("Get-VM") == 1
+    assert names.count("Get-VMIntegrationService") == 1
+    vm_call = next(c for c in calls if c.name == "Get-VMIntegrationService")
+    assert [e.text for e in vm_call.elements if e.is_parameter] == ["-VM"]
+
+
+def test_module_builds_no_script_from_text() -> None:
+    text = module_text().lower()
+    for construct in ("invoke-expression", "iex ", "[scriptblock]::create", "expandstring", "add-type"):
+        assert construct not in text
+
+
+def test_module_is_ascii_so_any_endpoint_codepage_reads_it() -> None:
+    module_text().encode("ascii")
+
+
+def test_every_accepted_parse_error_still_occurs() -> None:
+    _calls, errors, _functions = read_commands(module_text().encode("utf-8"))
+    assert set(ACCEPTED_PARSE_ERRORS) <= set(errors)
+
+
+# --- the checker itself: each rule must be able to fail ---------------------------------------------------
+
+
+def _in_function(body: str) -> str:
+    return "function Get-HvGuiProbe {\n    " + body + "\n}\n"
+
+
+def test_checker_rejects_an_undocumented_parameter() -> None:
+    problems = check_script(_in_function("Get-VM -Bogus"))
+    assert len(problems) == 1
+    assert "no parameter -Bogus" in problems[0]
+
+
+def test_checker_rejects_get_vm_bogus_added_to_the_real_module() -> None:
+    text = module_text().replace("$vms = @(Get-VM -ErrorAction Stop)", "$vms = @(Get-VM -Bogus -ErrorAction Stop)")
+    assert text != module_text()
+    assert any("-Bogus" in p for p in check_script(text))
+
+
+def test_checker_accepts_documented_calls() -> None:
+    body = (
+        "Get-VM -Name $name -ErrorAction Stop\n"
+        "Get-VM | Get-VMIntegrationService\n"
+        "Get-VMIntegrationService -VMName $name -Name $ic\n"
+        "Get-VMIntegrationService $name\n"
+        "$x | Where-Object { $_.Id -like $pattern } | Select-Object -First 1\n"
+        "$x | ConvertTo-Json -Depth 3 -Compress\n"
+        "Get-VMHost -Verbose:$false\n"
+        "Get-VM 2>&1"
+    )
+    assert check_script(_in_function(body)) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Get-VMIntegrationService", "mandatory -VMName missing"),
+        ("ConvertTo-Json -Compress", "mandatory -InputObject missing"),
+        ("Get-VM -Name", "-Name needs a value"),
+        ("Get-VM -Name a -Id b", "fits none of its parameter sets"),
+        ("Get-VM a b", "too many positional arguments"),
+        ("Get-VM -Nam a", "no parameter -Nam"),
+        ("Get-VM -Name a -VMName b", "-Name given twice"),
+        ("gvm", "not a documented cmdlet"),
+        ("$x | select Name", "not a documented cmdlet"),
+        ("Invoke-Expression $text", "not a documented cmdlet"),
+        ("& $command", "dynamic invocation"),
+        ("Get-VM @splat", "splatting"),
+        ("Get-VM --% -Bogus", "splatting and --%"),
+    ],
+)
+def test_checker_rejects(body: str, expected: str) -> None:
+    problems = check_script(_in_function(body))
+    assert any(expected in p for p in problems), problems
+
+
+def test_checker_rejects_commands_that_run_at_load_time() -> None:
+    assert any("runs when the module loads" in p for p in check_script("Get-VM\n"))
+
+
+def test_checker_rejects_functions_without_the_prefix() -> None:
+    assert any("HvGui noun prefix" in p for p in check_script("function Get-Inventory { }\n"))
+
+
+def test_checker_reports_parse_errors_it_was_not_told_about() -> None:
+    # The grammar misreads `param(...)` followed by a command on the same line; that region would hide
+    # the command from the check, so an unlisted parse error must fail.
+    problems = check_script("function Get-HvGuiProbe { param([string]$Name) Get-VM -Bogus $Name }\n")
+    assert any("parse error" in p for p in problems)
+
+
+def test_vendored_syntax_names_its_sources() -> None:
+    data = syntax()
+    assert data["_source"]
+    for name, entry in data.items():
+        if name.startswith("_"):
+            continue
+        assert entry["source"].startswith(("MicrosoftDocs/windows-powershell-docs:", "MicrosoftDocs/PowerShell-Docs:"))
+        if entry.get("hand_written"):
+            assert "reference/5.1/" in entry["source"]

@@ -1,0 +1,278 @@
+"""Parsing host answers into domain objects: pure, on fixed input."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from pypsrp.complex_objects import GenericComplexObject
+
+from hvgui.domain.errors import ProtocolError
+from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, HEARTBEAT, ComponentStatus
+from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
+from hvgui.remoting.parse import (
+    enum_value,
+    parse_inventory,
+    parse_timespan_seconds,
+    parse_vm_host,
+    parse_vm_object,
+    properties_of,
+)
+
+KEY = "http://hv-demo-01:5985"
+DC01 = "3f2a8b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c"
+WEB = "0a1b2c3d-4e5f-4a5b-8c7d-9e0f1a2b3c4d"
+
+
+def _ic(guid: str, name: str, on: bool, p: int | None, s: int | None, pt: str = "", st: str = "") -> dict:
+    return {"id": guid, "name": name, "on": on, "p": p, "s": s, "pt": pt, "st": st}
+
+
+#: The shape of Contract 2, as the host module writes it (compact JSON, one string).
+INVENTORY_TEXT = json.dumps(
+    {
+        "v": 1,
+        "host": "HV-DEMO-01",
+        "vms": [
+            {
+                "id": DC01,
+                "name": "dc01",
+                "state": 2,
+                "hb": 6,
+                "status": "Operating normally",
+                "up": 12345,
+                "cpu": 3,
+                "mem": 4294967296,
+                "gen": 2,
+                "ver": "10.0",
+                "cp": 3,
+                "cl": False,
+                "ic": [
+                    _ic("6C09BB55-D683-4DA0-8931-C9BF705F6480", "Guest Service Interface", False, None, None),
+                    _ic("84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47", "Heartbeat", True, 2, 2, "OK", "OK"),
+                    _ic("2A34B1C2-FD73-4043-8A5B-DD2159BC743F", "Key-Value Pair Exchange", True, 2, None, "OK"),
+                    _ic("9F8233AC-BE49-4C79-8EE3-E7E1985B2077", "Shutdown", True, 2, None, "OK"),
+                    _ic("2497F4DE-E9FA-4204-80E4-4B75C46419C0", "Time Synchronization", True, 2, None, "OK"),
+                    _ic("5CED1297-4598-4915-A5FC-AD21BB4D02A4", "VSS", True, 2, None, "OK"),
+                ],
+            },
+            {
+                "id": WEB.upper(),
+                "name": 'web "01" $(x) `n\nzürich',
+                "state": 3,
+                "hb": None,
+                "status": "Operating normally",
+                "up": 0,
+                "cpu": 0,
+                "mem": 0,
+                "gen": 1,
+                "ver": "9.0",
+                "cp": 5,
+                "cl": True,
+                "ic": [_ic("84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47", "Takt", True, None, None)],
+            },
+        ],
+    },
+    separators=(",", ":"),
+    ensure_ascii=False,
+)
+
+
+def test_inventory_of_contract_2() -> None:
+    report = parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=123.0)
+    assert report.host_name == "HV-DEMO-01"
+    assert report.schema == 1
+    inventory = report.inventory
+    assert inventory.host == KEY
+    assert inventory.fetched_at == 123.0
+    dc01, _web = inventory.vms
+    assert (dc01.host, dc01.vm_id, dc01.name) == (KEY, DC01, "dc01")
+    assert dc01.state is VmState.Running
+    assert dc01.heartbeat is HeartbeatStatus.OkApplicationsHealthy
+    assert (dc01.uptime_seconds, dc01.cpu_usage, dc01.memory_assigned) == (12345, 3, 4294967296)
+    assert (dc01.generation, dc01.version, dc01.checkpoint_type, dc01.is_clustered) == (
+        2,
+        "10.0",
+        CheckpointType.Production,
+        False,
+    )
+    services = {s.ic_guid: s for s in dc01.integration_services}
+    assert len(services) == 6
+    gsi = services[GUEST_SERVICE_INTERFACE.ic_guid]
+    assert gsi.enabled is False and gsi.primary is None and gsi.info is GUEST_SERVICE_INTERFACE
+    heartbeat = services[HEARTBEAT.ic_guid]
+    assert (heartbeat.primary, heartbeat.secondary, heartbeat.primary_text) == (
+        ComponentStatus.Ok,
+        ComponentStatus.Ok,
+        "OK",
+    )
+
+
+def test_off_vm_has_no_heartbeat_and_keeps_odd_names_verbatim() -> None:
+    web = parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=0).inventory.vms[1]
+    assert web.vm_id == WEB  # ids are filed lower case whatever the host sends
+    assert web.name == 'web "01" $(x) `n\nzürich'
+    assert web.state is VmState.Off
+    assert web.heartbeat is None
+    assert web.checkpoint_type is CheckpointType.Standard and web.is_clustered is True
+    (heartbeat,) = web.integration_services
+    assert heartbeat.name == "Takt" and heartbeat.info is HEARTBEAT  # localized name, matched by GUID
+
+
+def test_values_from_a_newer_host_do_not_crash(caplog: pytest.LogCaptureFixture) -> None:
+    text = json.dumps(
+        {
+            "v": 7,
+            "host": "HV-FUTURE",
+            "new-field": {"x": 1},
+            "vms": [
+                {
+                    "id": DC01,
+                    "name": "future",
+                    "state": 40000,
+                    "hb": 99,
+                    "cp": 12,
+                    "extra": [1, 2],
+                    "ic": [_ic("11111111-2222-3333-4444-555555555555", "New Service", True, 4242, -1)],
+                }
+            ],
+        }
+    )
+    with caplog.at_level(logging.INFO, logger="hvgui.remoting.parse"):
+        report = parse_inventory(text, host=KEY, fetched_at=0)
+    (vm,) = report.inventory.vms
+    assert report.schema == 7
+    assert vm.state is VmState.Other
+    assert vm.heartbeat is HeartbeatStatus.Unknown
+    assert vm.checkpoint_type is None
+    (service,) = vm.integration_services
+    assert service.primary is ComponentStatus.Unknown and service.secondary is ComponentStatus.Unknown
+    assert service.info is None
+    assert "unknown VmState value 40000" in caplog.text
+
+
+def test_missing_and_mistyped_values_get_defaults() -> None:
+    text = json.dumps(
+        {
+            "vms": [
+                {"id": DC01},
+                {
+                    "id": WEB,
+                    "name": None,
+                    "state": "Running",
+                    "hb": "6",
+                    "up": "12",
+                    "mem": -5,
+                    "cl": "yes",
+                    "ic": "no",
+                },
+                {"name": "no id"},
+                "not an object",
+                {"id": "   "},
+            ]
+        }
+    )
+    report = parse_inventory(text, host=KEY, fetched_at=0)
+    bare, typed = report.inventory.vms
+    assert report.host_name == "" and report.schema == 0
+    assert (bare.name, bare.state, bare.heartbeat, bare.uptime_seconds, bare.integration_services) == (
+        "",
+        VmState.Other,
+        None,
+        0,
+        (),
+    )
+    assert typed.state is VmState.Running and typed.heartbeat is HeartbeatStatus.OkApplicationsHealthy
+    assert (typed.uptime_seconds, typed.memory_assigned, typed.is_clustered) == (12, 0, False)
+
+
+def test_empty_host() -> None:
+    report = parse_inventory('{"v":1,"host":"HV-EMPTY","vms":[]}', host=KEY, fetched_at=0)
+    assert report.inventory.vms == ()
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1,2]", '{"v":1}', '{"vms":{}}', "null"])
+def test_answers_that_are_not_an_inventory_raise_protocol_error(text: str) -> None:
+    with pytest.raises(ProtocolError):
+        parse_inventory(text, host=KEY, fetched_at=0)
+
+
+def _enum_object(name: str, value: int) -> GenericComplexObject:
+    """What pypsrp deserializes `<Obj><TN>...System.Enum...</TN><ToString>name</ToString><I32>value</I32>`."""
+    obj = GenericComplexObject()
+    obj.types = ["Deserialized.Microsoft.HyperV.PowerShell.VMState", "Deserialized.System.Enum"]
+    obj.to_string = name
+    obj.property_sets = [value]
+    return obj
+
+
+def test_vm_object_from_get_vm() -> None:
+    vm = GenericComplexObject()
+    vm.adapted_properties = {
+        "Name": "dc01",
+        "Id": DC01.upper(),
+        "State": _enum_object("Running", 2),
+        "Heartbeat": _enum_object("OkApplicationsHealthy", 6),
+        "Status": "Operating normally",
+        "Uptime": "P1DT2H3M4.9S",
+        "CPUUsage": 7,
+        "MemoryAssigned": 2147483648,
+        "Generation": 2,
+        "Version": "10.0",
+        "CheckpointType": _enum_object("ProductionOnly", 4),
+        "IsClustered": False,
+    }
+    parsed = parse_vm_object(properties_of(vm), host=KEY)
+    assert (parsed.vm_id, parsed.name, parsed.state, parsed.heartbeat) == (
+        DC01,
+        "dc01",
+        VmState.Running,
+        HeartbeatStatus.OkApplicationsHealthy,
+    )
+    assert parsed.uptime_seconds == 86400 + 2 * 3600 + 3 * 60 + 4
+    assert parsed.checkpoint_type is CheckpointType.ProductionOnly
+
+
+def test_off_vm_object_and_enum_without_value() -> None:
+    state = GenericComplexObject()
+    state.to_string = "Off"
+    parsed = parse_vm_object({"Id": DC01, "Name": "x", "State": state, "Heartbeat": None, "Uptime": "PT0S"}, host=KEY)
+    assert parsed.state is VmState.Off
+    assert parsed.heartbeat is None
+    assert parsed.uptime_seconds == 0
+    assert enum_value(None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("PT0S", 0),
+        ("PT42M", 2520),
+        ("PT1H0.5S", 3600),
+        ("P2D", 172800),
+        ("-PT5S", 0),
+        ("garbage", 0),
+        (None, 0),
+        (9.7, 9),
+    ],
+)
+def test_timespans(text: object, seconds: int) -> None:
+    assert parse_timespan_seconds(text) == seconds
+
+
+def test_vm_host() -> None:
+    host = GenericComplexObject()
+    host.adapted_properties = {
+        "Name": "HV-DEMO-01",
+        "FullyQualifiedDomainName": "hv-demo-01.corp.example",
+        "LogicalProcessorCount": 16,
+        "MemoryCapacity": 68719476736,
+        "VirtualMachinePath": "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V",
+        "VirtualHardDiskPath": "C:\\Users\\Public\\Documents\\Hyper-V\\Virtual Hard Disks",
+    }
+    info = parse_vm_host(properties_of(host))
+    assert info.name == "HV-DEMO-01"
+    assert info.fully_qualified_domain_name == "hv-demo-01.corp.example"
+    assert (info.logical_processor_count, info.memory_capacity) == (16, 68719476736)
+    assert parse_vm_host({}).name == ""
