@@ -52,7 +52,18 @@ def test_off_vm_shows_a_dash_even_with_a_stale_value(state: VmState) -> None:
 
 
 def test_no_heartbeat_reported_shows_a_dash() -> None:
-    assert heartbeat_indicator(VmState.Saved, None).text == NO_HEARTBEAT_TEXT
+    assert heartbeat_indicator(VmState.Running, None).text == NO_HEARTBEAT_TEXT
+
+
+@pytest.mark.parametrize("state", [VmState.Saved, VmState.FastSaved, VmState.Hibernated])
+def test_a_saved_vm_shows_a_dash_not_the_hosts_unknown(state: VmState) -> None:
+    assert heartbeat_indicator(state, HeartbeatStatus.Unknown).text == NO_HEARTBEAT_TEXT
+
+
+def test_a_paused_vm_says_paused() -> None:
+    assert heartbeat_indicator(VmState.Paused, HeartbeatStatus.Paused) == HeartbeatIndicator(
+        HeartbeatTone.Neutral, "Paused"
+    )
 
 
 def test_bad_sorts_above_good() -> None:

@@ -1,0 +1,154 @@
+"""`hvgui` / `python -m hvgui`: parse the command line and run the application.
+
+    hvgui [--demo] [--host URI ...] [--password-stdin] [--screenshot FILE.png] [--screenshot-timeout SECONDS]
+
+Passwords never come from the command line: hvgui asks in a dialog, or reads one line from standard input
+with `--password-stdin` (used for every `--host`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from hvgui import __version__
+from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for, checked and parsed."""
+
+    demo: bool = False
+    hosts: tuple[ConnectionSettings, ...] = ()
+    password_stdin: bool = False
+    screenshot: Path | None = None
+    screenshot_timeout: float = 60.0
+    verbose: int = 0
+    qt_args: tuple[str, ...] = field(default=())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hvgui",
+        allow_abbrev=False,
+        description="Desktop console for Hyper-V integration services, heartbeats, KVP and guest file copy.",
+        epilog="Example: hvgui --host https://admin@hv01:5986 --auth ntlm",
+    )
+    parser.add_argument("--version", action="version", version=f"hvgui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the bundled Hyper-V host emulator (demo scenario) on loopback and connect to its hosts",
+    )
+    parser.add_argument(
+        "--host",
+        dest="hosts",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="connect to [http|https://][user@]host[:port] (repeatable); the password is asked for",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=[m.value for m in AuthMethod],
+        default=AuthMethod.Negotiate.value,
+        help="authentication for every --host (default: negotiate)",
+    )
+    parser.add_argument("--ca-file", metavar="PEM", help="trust this CA bundle for every --host over HTTPS")
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not check the certificate of --host hosts (only for labs: the password can be intercepted)",
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read one password from standard input and use it for every --host",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="save the main window as PNG once every host's VMs have arrived, then exit",
+    )
+    parser.add_argument(
+        "--screenshot-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up on --screenshot after this long (default: 60)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    """Parse and check the command line; exits with status 2 and a message on bad input."""
+    parser = build_parser()
+    args, qt_args = parser.parse_known_args(argv)
+    unknown = [a for a in qt_args if a.startswith("--")]
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    auth = AuthMethod(args.auth)
+    hosts = []
+    for text in args.hosts:
+        try:
+            settings = parse_host_uri(text, auth=auth)
+        except ValueError as exc:
+            parser.error(f"--host {text!r}: {exc}")
+        if settings.use_https:
+            settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
+        hosts.append(settings)
+    if len({h.key for h in hosts}) != len(hosts):
+        parser.error("the same --host is given twice")
+    if args.password_stdin and not hosts:
+        parser.error("--password-stdin needs at least one --host")
+    if args.screenshot is not None and hosts and not args.password_stdin:
+        parser.error("--screenshot with --host needs --password-stdin (no one is there to type a password)")
+    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
+        parser.error("--screenshot writes PNG: give a file name ending in .png")
+    if args.screenshot_timeout <= 0:
+        parser.error("--screenshot-timeout must be positive")
+    return Options(
+        demo=args.demo,
+        hosts=tuple(hosts),
+        password_stdin=args.password_stdin,
+        screenshot=args.screenshot,
+        screenshot_timeout=args.screenshot_timeout,
+        verbose=args.verbose,
+        qt_args=tuple(qt_args),
+    )
+
+
+def read_password(stream: TextIO) -> str:
+    """One password from standard input: a prompt on a terminal, else the first line (without its newline)."""
+    if stream.isatty():
+        return getpass.getpass("Password: ", stream=sys.stderr)
+    line = stream.readline()
+    if not line:
+        raise ValueError("--password-stdin: standard input is empty")
+    return line.rstrip("\r\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    password = None
+    if options.password_stdin:
+        try:
+            password = read_password(sys.stdin)
+        except ValueError as exc:
+            print(f"hvgui: {exc}", file=sys.stderr)
+            return 2
+    from hvgui.app import run  # imports Qt: after the command line is known to be good
+
+    return run(options, password=password)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

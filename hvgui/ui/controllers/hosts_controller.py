@@ -1,0 +1,147 @@
+"""The window's single door to the hosts: intents in, Qt signals out.
+
+`HostsController` owns the `SessionManager`. It listens to the manager's callbacks (which run on the
+asyncio loop, i.e. the Qt thread) and re-emits them as Qt signals, so widgets and models only ever connect
+to signals and call plain methods; none of them awaits I/O. Every task the controller starts is kept and
+cancelled on close, so no coroutine touches the window after it is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from hvgui.domain.connection import ConnectionSettings, HostStatus
+from hvgui.domain.inventory import InventoryDiff
+from hvgui.domain.vm import Inventory
+
+if TYPE_CHECKING:
+    from hvgui.remoting import SessionManager
+
+log = logging.getLogger(__name__)
+
+
+class HostAlreadyAdded(ValueError):
+    """The window already has a connection to this listener."""
+
+
+class HostsController(QObject):
+    """Turns `SessionListener` callbacks into signals and window intents into session calls."""
+
+    #: A host's connection state, VM count or error changed (also emitted once when a host is added).
+    hostStatusChanged = Signal(HostStatus)
+    #: A host's inventory changed; `InventoryDiff` lists the rows to insert, remove and update.
+    inventoryChanged = Signal(Inventory, InventoryDiff)
+    #: A host was removed from the window (its VMs left the table through `inventoryChanged` first).
+    hostRemoved = Signal(str)
+    #: An intent failed without a host status to carry it: (host key or "", message).
+    operationFailed = Signal(str, str)
+
+    def __init__(self, manager: SessionManager, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._manager = manager
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        manager.subscribe(self)
+
+    # ---- SessionListener -----------------------------------------------------------------------
+
+    def host_status_changed(self, status: HostStatus) -> None:
+        if not self._closed:
+            self.hostStatusChanged.emit(status)
+
+    def inventory_changed(self, inventory: Inventory, diff: InventoryDiff) -> None:
+        if not self._closed:
+            self.inventoryChanged.emit(inventory, diff)
+
+    # ---- queries -------------------------------------------------------------------------------
+
+    def host_keys(self) -> list[str]:
+        return [session.key for session in self._manager.hosts]
+
+    def has_host(self, key: str) -> bool:
+        return key in self.host_keys()
+
+    def status(self, key: str) -> HostStatus:
+        return self._manager.host(key).status
+
+    def settings(self, key: str) -> ConnectionSettings:
+        return self._manager.host(key).settings
+
+    def inventory(self, key: str) -> Inventory | None:
+        return self._manager.host(key).inventory
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    # ---- intents -------------------------------------------------------------------------------
+
+    def add_host(self, settings: ConnectionSettings, password: str) -> str:
+        """Start connecting to a host; progress arrives through `hostStatusChanged`. Returns the host key."""
+        if self._closed:
+            raise RuntimeError("the controller is closed")
+        if self.has_host(settings.key):
+            raise HostAlreadyAdded(f"Already connected to {settings.key}.")
+        session = self._manager.add_host(settings, password)
+        # The session publishes Connecting itself; emitting its current status here as well means the
+        # window shows the host at once even if that first callback raced ahead of our subscription.
+        self.hostStatusChanged.emit(session.status)
+        return session.key
+
+    def retry(self, key: str) -> None:
+        """Try a failed host again now instead of waiting for the next automatic attempt."""
+        if not self._closed and self.has_host(key):
+            self._manager.host(key).retry_now()
+
+    def refresh(self, key: str) -> None:
+        if not self._closed and self.has_host(key):
+            self._manager.host(key).refresh_now()
+
+    def remove_host(self, key: str) -> None:
+        """Disconnect and forget a host; its VMs leave the table, then `hostRemoved` is emitted."""
+        if self._closed or not self.has_host(key):
+            return
+        self._spawn(self._remove(key), f"remove {key}")
+
+    async def _remove(self, key: str) -> None:
+        try:
+            await self._manager.remove_host(key)
+        except Exception as exc:  # the session is gone from the manager either way; say what happened
+            log.exception("removing host %s failed", key)
+            self.operationFailed.emit(key, f"Disconnecting from {key} failed: {exc}")
+        if not self._closed:
+            self.hostRemoved.emit(key)
+
+    # ---- lifetime ------------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_event_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("task %s failed", task.get_name(), exc_info=exc)
+            self.operationFailed.emit("", str(exc))
+
+    async def aclose(self) -> None:
+        """Cancel every task, then close every host connection (their worker threads end)."""
+        if self._closed:
+            return
+        self._closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._manager.aclose()

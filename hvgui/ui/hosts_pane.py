@@ -1,0 +1,230 @@
+"""The left pane: every host with its connection state and VM count, and a banner for each failed host.
+
+A failed host gets a banner with the error message, when the next automatic attempt is due, and a Retry
+button. The pane only shows `HostStatus` values and asks for retries through a signal: it never talks to a
+host itself.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvgui.domain.connection import HostState, HostStatus
+from hvgui.domain.errors import HvGuiError
+from hvgui.ui.delegates import HostItemDelegate
+from hvgui.ui.models.host_list import HostListModel, KeyRole, error_text, is_failing
+from hvgui.ui.resources import icon
+
+
+def retry_text(next_retry_at: float | None, now: float | None = None) -> str:
+    """Text like "Next attempt in 12 s." from a `time.monotonic()` deadline; "Retrying now…" once it has passed."""
+    if next_retry_at is None:
+        return ""
+    remaining = next_retry_at - (time.monotonic() if now is None else now)
+    if remaining <= 0.5:
+        return "Retrying now\u2026"
+    seconds = round(remaining)
+    if seconds >= 90:
+        return f"Next attempt in {seconds // 60} min {seconds % 60} s."
+    return f"Next attempt in {seconds} s."
+
+
+class HostErrorBanner(QFrame):
+    """What went wrong with one host, and a Retry button."""
+
+    retryRequested = Signal(str)
+
+    def __init__(self, status: HostStatus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = status.key
+        self.setObjectName("hostErrorBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#hostErrorBanner { background: #fdecea; border: 1px solid #f1aeb5; border-radius: 6px; }"
+            "#hostErrorBanner QLabel { background: transparent; color: #5c1a1a; }"
+        )
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.title.setWordWrap(True)
+        warning = QLabel()
+        warning.setPixmap(icon("warning").pixmap(16, 16))
+        warning.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.countdown = QLabel()
+        self.countdown.setStyleSheet("color: #7a4a4a;")
+        self.retry_button = QPushButton(icon("retry"), "Retry")
+        self.retry_button.setObjectName("retryButton")
+        self.retry_button.clicked.connect(lambda: self.retryRequested.emit(self.key))
+
+        head = QHBoxLayout()
+        head.setSpacing(6)
+        head.addWidget(warning)
+        head.addWidget(self.title, 1)
+        foot = QHBoxLayout()
+        foot.addWidget(self.countdown, 1)
+        foot.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(4)
+        layout.addLayout(head)
+        layout.addWidget(self.message)
+        layout.addLayout(foot)
+
+        self._next_retry_at: float | None = None
+        self._retrying = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self.set_status(status)
+
+    def set_status(self, status: HostStatus) -> None:
+        self.title.setText(f"{status.label} is not connected")
+        error = status.error
+        if isinstance(error, HvGuiError):
+            self.message.setText(error.message + (f"\n{error.hint}" if error.hint else ""))
+        else:
+            self.message.setText(error_text(status))
+        self._next_retry_at = status.next_retry_at
+        self._retrying = status.state == HostState.Connecting
+        self.retry_button.setEnabled(not self._retrying)
+        self._tick()
+        if status.next_retry_at is None:
+            self._timer.stop()
+        else:
+            self._timer.start()
+
+    def _tick(self) -> None:
+        self.countdown.setText("Trying again\u2026" if self._retrying else retry_text(self._next_retry_at))
+
+
+class HostsPane(QWidget):
+    """Host list on top, error banners of failed hosts below it."""
+
+    retryRequested = Signal(str)
+    removeRequested = Signal(str)
+    connectRequested = Signal()
+    hostActivated = Signal(str)
+
+    def __init__(self, model: HostListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 0, 0)
+        title = QLabel("Hosts")
+        bold = QFont(title.font())
+        bold.setBold(True)
+        title.setFont(bold)
+        self.connect_button = QToolButton()
+        self.connect_button.setIcon(icon("connect"))
+        self.connect_button.setToolTip("Connect to host\u2026 (Ctrl+N)")
+        self.connect_button.setAutoRaise(True)
+        self.connect_button.clicked.connect(self.connectRequested)
+        header.addWidget(title, 1)
+        header.addWidget(self.connect_button)
+
+        self.list = QListView()
+        self.list.setObjectName("hostList")
+        self.list.setModel(model)
+        self.list.setItemDelegate(HostItemDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setUniformItemSizes(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.activated.connect(self._activated)
+
+        self.empty_hint = QLabel("No hosts yet.\nUse File \u2192 Connect to host\u2026")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: palette(mid);")
+
+        self._banner_box = QVBoxLayout()
+        self._banner_box.setSpacing(6)
+        self._banners: dict[str, HostErrorBanner] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addLayout(header)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty_hint, 1)
+        layout.addLayout(self._banner_box)
+
+        model.rowsInserted.connect(self._update_empty_hint)
+        model.rowsRemoved.connect(self._update_empty_hint)
+        self._update_empty_hint()
+
+    def banner(self, key: str) -> HostErrorBanner | None:
+        return self._banners.get(key)
+
+    def banners(self) -> dict[str, HostErrorBanner]:
+        return dict(self._banners)
+
+    def show_status(self, status: HostStatus) -> None:
+        """Show or update the banner of a failing host; drop it once the host is connected (or gone)."""
+        banner = self._banners.get(status.key)
+        if is_failing(status):
+            if banner is None:
+                banner = HostErrorBanner(status)
+                banner.retryRequested.connect(self.retryRequested)
+                self._banners[status.key] = banner
+                self._banner_box.addWidget(banner)
+                banner.show()
+            else:
+                banner.set_status(status)
+        elif banner is not None:
+            self.drop_banner(status.key)
+
+    def drop_banner(self, key: str) -> None:
+        banner = self._banners.pop(key, None)
+        if banner is not None:
+            self._banner_box.removeWidget(banner)
+            banner.hide()
+            banner.deleteLater()
+
+    def selected_key(self) -> str | None:
+        index = self.list.currentIndex()
+        return index.data(KeyRole) if index.isValid() else None
+
+    def _update_empty_hint(self, *args) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_hint.setVisible(empty)
+        self.list.setVisible(not empty)
+
+    def _activated(self, index: QModelIndex) -> None:
+        key = index.data(KeyRole)
+        if key:
+            self.hostActivated.emit(key)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
+            return
+        key = index.data(KeyRole)
+        menu = QMenu(self)
+        retry = menu.addAction(icon("retry"), "Retry now")
+        retry.triggered.connect(lambda: self.retryRequested.emit(key))
+        disconnect = menu.addAction("Disconnect")
+        disconnect.triggered.connect(lambda: self.removeRequested.emit(key))
+        menu.exec(self.list.viewport().mapToGlobal(pos))

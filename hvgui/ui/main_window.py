@@ -1,0 +1,414 @@
+"""The main window: hosts on the left, the VM table with its filter, and the selected VM's panel below.
+
+The window is a view of the `HostsController`: it connects to the controller's signals, feeds the models
+through their `apply` methods and turns menu actions into controller intents. It never awaits anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
+from hvgui.domain.inventory import InventoryDiff
+from hvgui.domain.vm import Inventory, Vm, VmKey
+from hvgui.ui.about_dialog import AboutDialog
+from hvgui.ui.connect_dialog import ConnectDialog
+from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
+from hvgui.ui.delegates import HeartbeatDelegate
+from hvgui.ui.hosts_pane import HostsPane
+from hvgui.ui.models.host_list import HostListModel, is_failing, vm_count_text
+from hvgui.ui.models.vm_filter import VmFilterProxyModel
+from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
+from hvgui.ui.resources import app_icon, icon
+from hvgui.ui.vm_panel import VmPanel
+
+_COLUMN_WIDTHS = {
+    Column.Host: 130,
+    Column.Name: 210,
+    Column.State: 90,
+    Column.Heartbeat: 205,
+    Column.Status: 165,
+    Column.Uptime: 95,
+    Column.Cpu: 60,
+    Column.Memory: 120,
+}
+
+
+class MainWindow(QMainWindow):
+    """hvgui's only top-level window."""
+
+    #: Emitted once the window has closed and the application may shut down.
+    closed = Signal()
+
+    def __init__(self, controller: HostsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("hvgui")
+        self.setWindowIcon(app_icon())
+        self.resize(1400, 850)
+
+        self.host_model = HostListModel(self)
+        self.vm_model = VmTableModel(self)
+        self.proxy = VmFilterProxyModel(self)
+        self.proxy.setSourceModel(self.vm_model)
+        self._inventory_host: dict[str, str] = {}  # host key -> Inventory.host of that connection
+        self._last_refresh: float | None = None
+        self._pending_connects: list[ConnectionSettings] = []
+        self._dialog: ConnectDialog | None = None
+
+        self.hosts_pane = HostsPane(self.host_model)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("vmFilter")
+        self.filter_edit.setPlaceholderText("Filter by name, host, state or heartbeat (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.table = self._make_table()
+        self.vm_panel = VmPanel()
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.hosts_pane.retryRequested.connect(self.controller.retry)
+        self.hosts_pane.removeRequested.connect(self._confirm_remove)
+        self.hosts_pane.connectRequested.connect(lambda: self.show_connect_dialog())
+        self.hosts_pane.hostActivated.connect(self._filter_to_host)
+        controller.hostStatusChanged.connect(self._on_host_status)
+        controller.inventoryChanged.connect(self._on_inventory)
+        controller.hostRemoved.connect(self._on_host_removed)
+        controller.operationFailed.connect(self._on_operation_failed)
+        self._update_status_bar()
+
+    # ---- construction --------------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("vmTable")
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(Column.Host, Qt.SortOrder.AscendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setItemDelegateForColumn(Column.Heartbeat, HeartbeatDelegate(table))
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(26)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.Name, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _build_layout(self) -> None:
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 6, 6, 0)
+        centre_layout.setSpacing(6)
+        centre_layout.addWidget(self.filter_edit)
+        centre_layout.addWidget(self.table, 1)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setChildrenCollapsible(False)
+        right.addWidget(centre)
+        right.addWidget(self.vm_panel)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setSizes([480, 320])
+
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.setChildrenCollapsible(False)
+        main.addWidget(self.hosts_pane)
+        main.addWidget(right)
+        main.setStretchFactor(0, 0)
+        main.setStretchFactor(1, 1)
+        main.setSizes([270, 1130])
+        self.hosts_pane.setMinimumWidth(200)
+        self.setCentralWidget(main)
+
+    def _build_actions(self) -> None:
+        self.connect_action = QAction(icon("connect"), "&Connect to host\u2026", self)
+        self.connect_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.connect_action.triggered.connect(lambda: self.show_connect_dialog())
+        self.quit_action = QAction(icon("quit"), "&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.refresh_action = QAction(icon("retry"), "&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setToolTip("Refresh every host now (F5); failed hosts are tried again at once")
+        self.refresh_action.triggered.connect(self.refresh_all)
+        self.filter_action = QAction("&Filter VMs", self)
+        self.filter_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.filter_action.triggered.connect(self.focus_filter)
+        self.about_action = QAction(icon("about"), "&About hvgui", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.connect_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.refresh_action)
+        view_menu.addAction(self.filter_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.connect_action)
+        toolbar.addAction(self.refresh_action)
+        self.addAction(self.filter_action)
+
+    def _build_status_bar(self) -> None:
+        self.hosts_label = QLabel()
+        self.vms_label = QLabel()
+        self.refresh_label = QLabel()
+        bar = self.statusBar()
+        for label in (self.hosts_label, self.vms_label, self.refresh_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+
+    # ---- intents from the user -----------------------------------------------------------------
+
+    def refresh_all(self) -> None:
+        """Refresh every connected host now and retry every failing one without waiting for its backoff."""
+        for status in self.host_model.statuses():
+            if is_failing(status):
+                self.controller.retry(status.key)
+            else:
+                self.controller.refresh(status.key)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_connect_dialog(self, settings: ConnectionSettings | None = None) -> ConnectDialog:
+        """Open the connect dialog (window-modal, non-blocking); on OK the controller starts connecting."""
+        dialog = ConnectDialog(self, settings=settings, existing_keys=self.controller.host_keys())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._connect_from(dialog))
+        dialog.finished.connect(self._dialog_finished)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def ask_to_connect(self, settings: Iterable[ConnectionSettings]) -> None:
+        """Ask for the password of each host in turn (from `--host`), one dialog after another."""
+        self._pending_connects.extend(settings)
+        if self._dialog is None:
+            self._next_pending_connect()
+
+    def connect_host(self, settings: ConnectionSettings, password: str) -> str | None:
+        """Start connecting to a host (needs the running loop); None if the window already has it."""
+        try:
+            return self.controller.add_host(settings, password)
+        except HostAlreadyAdded as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return None
+
+    def _connect_from(self, dialog: ConnectDialog) -> None:
+        self.connect_host(dialog.settings(), dialog.password())
+
+    def _dialog_finished(self, _result: int) -> None:
+        self._dialog = None
+        self._next_pending_connect()
+
+    def _next_pending_connect(self) -> None:
+        if self._pending_connects and self._dialog is None:
+            self.show_connect_dialog(self._pending_connects.pop(0))
+
+    def _confirm_remove(self, key: str) -> QMessageBox:
+        """Ask before disconnecting (window-modal, non-blocking: the loop keeps serving the other hosts)."""
+        status = self.host_model.status(key)
+        name = status.label if status else key
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Disconnect",
+            f"Disconnect from {name} and remove its VMs from the list?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.controller.remove_host(key))
+        box.open()
+        return box
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        self._update_status_bar()
+
+    def _filter_to_host(self, key: str) -> None:
+        status = self.host_model.status(key)
+        if status is not None:
+            self.filter_edit.setText(status.label)
+
+    # ---- selection -----------------------------------------------------------------------------
+
+    def selected_vm(self) -> Vm | None:
+        index = self.table.selectionModel().currentIndex()
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            index = rows[0]
+        elif not index.isValid():
+            return None
+        vm = index.data(VmRole)
+        return vm if isinstance(vm, Vm) else None
+
+    def select_vm(self, key: VmKey) -> bool:
+        """Select the row of a VM (clearing the filter if it hides it); False if the VM is not shown."""
+        row = self.vm_model.row_of(key)
+        if row is None:
+            return False
+        proxy_index = self.proxy.mapFromSource(self.vm_model.index(row, 0))
+        if not proxy_index.isValid():
+            self.filter_edit.clear()
+            proxy_index = self.proxy.mapFromSource(self.vm_model.index(row, 0))
+        self.table.selectRow(proxy_index.row())
+        self.table.scrollTo(proxy_index)
+        return True
+
+    def select_showcase_vm(self) -> Vm | None:
+        """Select the first running VM with a healthy heartbeat in view order (else the first row)."""
+        best = None
+        for row in range(self.proxy.rowCount()):
+            vm = self.proxy.index(row, 0).data(VmRole)
+            if isinstance(vm, Vm) and vm.heartbeat is not None and vm.heartbeat.is_ok:
+                best = vm
+                break
+        if best is None and self.proxy.rowCount():
+            best = self.proxy.index(0, 0).data(VmRole)
+        if isinstance(best, Vm):
+            self.select_vm(best.key)
+            return best
+        return None
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        vm = self.selected_vm()
+        if vm is None:
+            self.vm_panel.set_vm(None)
+            return
+        current = self.vm_model.vm(vm.key)  # the newest version of that VM
+        self.vm_panel.set_vm(current, self.vm_model.host_label(vm.host))
+
+    # ---- signals from the controller -----------------------------------------------------------
+
+    def _on_host_status(self, status: HostStatus) -> None:
+        self.host_model.apply_status(status)
+        self.hosts_pane.show_status(status)
+        host = self._inventory_host.get(status.key)
+        if host is not None:
+            self.vm_model.set_host_label(host, status.label)
+            self.vm_model.set_host_stale(host, is_failing(status))
+            self._refresh_panel_if_showing(host)
+        self._update_status_bar()
+
+    def _on_inventory(self, inventory: Inventory, diff: InventoryDiff) -> None:
+        key = self._key_for_inventory(inventory)
+        if key is not None:
+            self._inventory_host[key] = inventory.host
+            status = self.host_model.status(key)
+            if status is not None:
+                self.vm_model.set_host_label(inventory.host, status.label)
+                self.vm_model.set_host_stale(inventory.host, is_failing(status))
+        self.vm_model.apply(diff)
+        self._last_refresh = inventory.fetched_at or time.time()
+        self._refresh_panel_if_showing(inventory.host)
+        self._update_status_bar()
+
+    def _on_host_removed(self, key: str) -> None:
+        self.host_model.remove(key)
+        self.hosts_pane.drop_banner(key)
+        host = self._inventory_host.pop(key, None)
+        if host is not None:
+            leftovers = tuple(vm.key for vm in self.vm_model.vms() if vm.host == host)
+            if leftovers:
+                self.vm_model.apply(InventoryDiff(host, removed=leftovers))
+        self._update_status_bar()
+
+    def _on_operation_failed(self, _key: str, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    def _key_for_inventory(self, inventory: Inventory) -> str | None:
+        """The host connection an inventory came from: sessions file their VMs under the connection key."""
+        if self.host_model.status(inventory.host) is not None or self.controller.has_host(inventory.host):
+            return inventory.host
+        for status in self.host_model.statuses():  # a host that files them under its reported name
+            if status.host_name and status.host_name == inventory.host:
+                return status.key
+        return None
+
+    def _refresh_panel_if_showing(self, host: str) -> None:
+        shown = self.vm_panel.vm()
+        if shown is not None and shown.host == host:
+            self._show_selected()
+
+    # ---- status bar ----------------------------------------------------------------------------
+
+    def _update_status_bar(self) -> None:
+        statuses = self.host_model.statuses()
+        connected = sum(1 for s in statuses if s.state == HostState.Connected)
+        failed = sum(1 for s in statuses if is_failing(s))
+        if not statuses:
+            hosts = "No hosts"
+        else:
+            hosts = f"{connected} of {len(statuses)} hosts connected"
+            if failed:
+                hosts += f" \u00b7 {failed} failing"
+        self.hosts_label.setText(hosts)
+        total = self.vm_model.rowCount()
+        shown = self.proxy.rowCount()
+        vms = vm_count_text(total)
+        if shown != total:
+            vms = f"{shown} of {vms} shown"
+        self.vms_label.setText(vms)
+        if self._last_refresh is None:
+            self.refresh_label.setText("Last refresh: never")
+        else:
+            self.refresh_label.setText("Last refresh: " + time.strftime("%H:%M:%S", time.localtime(self._last_refresh)))
+
+    def status_bar_texts(self) -> tuple[str, str, str]:
+        return self.hosts_label.text(), self.vms_label.text(), self.refresh_label.text()
+
+    # ---- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
+
+    def row_count_for_host(self, host_key: str) -> int:
+        host = self._inventory_host.get(host_key)
+        return 0 if host is None else sum(1 for vm in self.vm_model.vms() if vm.host == host)

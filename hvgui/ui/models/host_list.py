@@ -1,0 +1,152 @@
+"""The hosts list: one row per host connection, updated from `HostStatus` values.
+
+Like the VM table, rows are keyed (by the connection key) and a status change emits `dataChanged` for
+that one row; hosts come and go with beginInsertRows/beginRemoveRows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from hvgui.domain.connection import HostState, HostStatus
+from hvgui.ui.text import one_line
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+#: The whole `HostStatus` of the row.
+HostStatusRole = Qt.ItemDataRole.UserRole + 1
+#: The row's `HostState`.
+StateRole = Qt.ItemDataRole.UserRole + 2
+#: Number of VMs the host reported last.
+VmCountRole = Qt.ItemDataRole.UserRole + 3
+#: The error message of a failed host, "" otherwise.
+ErrorRole = Qt.ItemDataRole.UserRole + 4
+#: One line under the name: state, VM count or error.
+DetailRole = Qt.ItemDataRole.UserRole + 5
+#: The connection key (`ConnectionSettings.key`).
+KeyRole = Qt.ItemDataRole.UserRole + 6
+
+_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    HostStatusRole,
+    StateRole,
+    VmCountRole,
+    ErrorRole,
+    DetailRole,
+]
+
+
+def is_failing(status: HostStatus) -> bool:
+    """The host's last attempt failed: Failed while waiting to retry, or Connecting again after an error.
+
+    The window keeps the host's banner and its muted rows through the retry, so they do not flicker away
+    for the seconds a reconnect attempt takes.
+    """
+    return status.state == HostState.Failed or (status.state == HostState.Connecting and status.error is not None)
+
+
+def error_text(status: HostStatus) -> str:
+    """The message a person reads for a failing host ("" when the host is fine)."""
+    if not is_failing(status):
+        return ""
+    if status.error is None:
+        return "The connection failed."
+    return str(status.error) or type(status.error).__name__
+
+
+def detail_text(status: HostStatus) -> str:
+    """The line under the host's name: how it is doing, in a few words."""
+    match status.state:
+        case HostState.Connecting if status.error is not None:
+            return "Reconnecting\u2026 \u00b7 " + one_line(error_text(status))
+        case HostState.Connecting:
+            return "Connecting\u2026"
+        case HostState.Connected:
+            return "Connected \u00b7 " + vm_count_text(status.vm_count)
+        case HostState.Failed:
+            return "Not connected \u00b7 " + one_line(error_text(status))
+        case HostState.Closed:
+            return "Disconnected"
+
+
+def vm_count_text(count: int) -> str:
+    return "1 VM" if count == 1 else f"{count} VMs"
+
+
+class HostListModel(QAbstractListModel):
+    """Hosts in the order they were added."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[HostStatus] = []
+        self._index: dict[str, int] = {}
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or index.column() != 0:
+            return None
+        status = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return one_line(status.label)
+        if role == HostStatusRole:
+            return status
+        if role == StateRole:
+            return status.state
+        if role == VmCountRole:
+            return status.vm_count
+        if role == ErrorRole:
+            return error_text(status)
+        if role == DetailRole:
+            return detail_text(status)
+        if role == KeyRole:
+            return status.key
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [status.label, status.key]
+            if status.host_name and status.host_name != status.label:
+                lines.append(f"Reports itself as {status.host_name}")
+            lines.append(error_text(status) if is_failing(status) else detail_text(status))
+            return "\n".join(lines)
+        return None
+
+    def status(self, key: str) -> HostStatus | None:
+        row = self._index.get(key)
+        return None if row is None else self._rows[row]
+
+    def statuses(self) -> tuple[HostStatus, ...]:
+        return tuple(self._rows)
+
+    def row_of(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    def apply_status(self, status: HostStatus) -> None:
+        """Insert a new host or update the row of a known one."""
+        row = self._index.get(status.key)
+        if row is None:
+            row = len(self._rows)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.append(status)
+            self._index[status.key] = row
+            self.endInsertRows()
+            return
+        if self._rows[row] == status:
+            return
+        self._rows[row] = status
+        index = self.index(row, 0)
+        self.dataChanged.emit(index, index, _ROLES)
+
+    def remove(self, key: str) -> None:
+        row = self._index.get(key)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self.endRemoveRows()
+        self._index = {status.key: i for i, status in enumerate(self._rows)}

@@ -1,0 +1,56 @@
+"""Sorting and filtering of the VM table, as a proxy so the source model stays in arrival order."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
+
+from hvgui.ui.models.vm_table import Column, FilterRole, SortRole
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class VmFilterProxyModel(QSortFilterProxyModel):
+    """Sorts by `SortRole` (numbers sort as numbers) and keeps rows whose text contains every filter word.
+
+    The filter matches the VM name, its host, its state and its heartbeat text, case-insensitively; each
+    whitespace-separated word must appear somewhere, so `hv01 running` narrows to running VMs of hv01.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._words: tuple[str, ...] = ()
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+
+    def filter_text(self) -> str:
+        return " ".join(self._words)
+
+    def set_filter_text(self, text: str) -> None:
+        words = tuple(text.casefold().split())
+        if words == self._words:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self._words = words
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._words = words
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if not self._words:
+            return True
+        source = self.sourceModel()
+        haystack = source.data(source.index(source_row, Column.Name, source_parent), FilterRole) or ""
+        return all(word in haystack for word in self._words)
+
+    def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:
+        """Compare the Python sort values directly: tuples and ints order correctly, unlike QVariants."""
+        a = left.data(SortRole)
+        b = right.data(SortRole)
+        if a is None or b is None:
+            return a is None and b is not None
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)

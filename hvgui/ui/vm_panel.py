@@ -1,0 +1,244 @@
+"""The panel under the VM table: tabs about the selected VM, refreshed live while it stays selected.
+
+Each tab is its own widget with a `show_vm(vm)` method; the panel only forwards the selected VM, so later
+tabs (services, KVP, files) plug in without the panel growing into a god object.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvgui.domain.display import format_memory, format_uptime
+from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
+from hvgui.domain.vm import CheckpointType, Vm, VmState
+from hvgui.ui.delegates import tone_colour
+from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
+
+NO_VALUE = "\u2014"
+
+_CHECKPOINT_LABELS = {
+    CheckpointType.Disabled: "Disabled",
+    CheckpointType.Production: "Production",
+    CheckpointType.ProductionOnly: "Production only",
+    CheckpointType.Standard: "Standard",
+}
+
+
+class VmTab(Protocol):
+    def show_vm(self, vm: Vm | None) -> None: ...
+
+
+class StatusDot(QWidget):
+    """A small filled circle in one colour, e.g. beside the heartbeat text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colour: QColor | None = None
+        self.setFixedSize(QSize(12, 12))
+
+    def colour(self) -> QColor | None:
+        return self._colour
+
+    def set_colour(self, colour: QColor | None) -> None:
+        self._colour = colour
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        if self._colour is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._colour)
+        painter.drawEllipse(1, 1, 10, 10)
+
+
+def _value_label() -> QLabel:
+    """A label for host-supplied text: plain text always (a VM name is never markup), selectable."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(7)
+    return form
+
+
+class SummaryTab(QWidget):
+    """Everything the last refresh said about one VM, plus its integration services."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vm: Vm | None = None
+        self._stack = QStackedWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._stack)
+
+        self.placeholder = QLabel("Select a virtual machine to see its details.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setStyleSheet("color: palette(mid); font-size: 11pt;")
+        self._stack.addWidget(self.placeholder)
+
+        content = QWidget()
+        self._stack.addWidget(content)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(8)
+
+        self.title = _value_label()
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.35)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.title.setObjectName("vmTitle")
+        layout.addWidget(self.title)
+
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        layout.addLayout(columns, 1)
+
+        left = _form()
+        self.name = _value_label()
+        self.host = _value_label()
+        self.vm_id = _value_label()
+        self.state = _value_label()
+        self.status = _value_label()
+        heartbeat_row = QHBoxLayout()
+        heartbeat_row.setSpacing(6)
+        self.heartbeat_dot = StatusDot()
+        self.heartbeat = _value_label()
+        heartbeat_row.addWidget(self.heartbeat_dot)
+        heartbeat_row.addWidget(self.heartbeat, 1)
+        left.addRow("Name:", self.name)
+        left.addRow("Host:", self.host)
+        left.addRow("ID:", self.vm_id)
+        left.addRow("State:", self.state)
+        left.addRow("Heartbeat:", heartbeat_row)
+        left.addRow("Status:", self.status)
+        columns.addLayout(left, 5)
+
+        middle = _form()
+        self.uptime = _value_label()
+        self.cpu = _value_label()
+        self.memory = _value_label()
+        self.generation = _value_label()
+        self.version = _value_label()
+        self.checkpoint_type = _value_label()
+        self.clustered = _value_label()
+        middle.addRow("Uptime:", self.uptime)
+        middle.addRow("CPU usage:", self.cpu)
+        middle.addRow("Memory assigned:", self.memory)
+        middle.addRow("Generation:", self.generation)
+        middle.addRow("Configuration version:", self.version)
+        middle.addRow("Checkpoint type:", self.checkpoint_type)
+        middle.addRow("Clustered:", self.clustered)
+        columns.addLayout(middle, 4)
+
+        services_box = QVBoxLayout()
+        services_box.setSpacing(4)
+        services_title = QLabel("Integration services")
+        bold = QFont(services_title.font())
+        bold.setBold(True)
+        services_title.setFont(bold)
+        services_box.addWidget(services_title)
+        self.services_model = IntegrationServicesModel(self)
+        self.services = QTableView()
+        self.services.setObjectName("integrationServices")
+        self.services.setModel(self.services_model)
+        self.services.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.services.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.services.setShowGrid(False)
+        self.services.setAlternatingRowColors(True)
+        self.services.verticalHeader().hide()
+        self.services.verticalHeader().setDefaultSectionSize(22)
+        header = self.services.horizontalHeader()
+        header.setSectionResizeMode(ServiceColumn.Name, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(ServiceColumn.Enabled, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ServiceColumn.Status, QHeaderView.ResizeMode.ResizeToContents)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.services.setFrameShape(QFrame.Shape.StyledPanel)
+        services_box.addWidget(self.services, 1)
+        columns.addLayout(services_box, 6)
+
+    def shown_vm(self) -> Vm | None:
+        return self._vm
+
+    def show_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
+        self._vm = vm
+        if vm is None:
+            self._stack.setCurrentWidget(self.placeholder)
+            self.services_model.set_services(())
+            return
+        self._stack.setCurrentIndex(1)
+        up = vm.state not in (VmState.Off, VmState.OffCritical, VmState.Saved, VmState.SavedCritical)
+        indicator = heartbeat_indicator(vm.state, vm.heartbeat)
+        self.title.setText(vm.name)
+        self.name.setText(vm.name)
+        self.host.setText(host_label or vm.host)
+        self.vm_id.setText(vm.vm_id)
+        self.state.setText(vm.state.label)
+        self.heartbeat.setText(indicator.text)
+        self.heartbeat_dot.set_colour(None if indicator.text == NO_HEARTBEAT_TEXT else tone_colour(indicator.tone))
+        self.status.setText(vm.status or NO_VALUE)
+        self.uptime.setText(format_uptime(vm.uptime_seconds) if up else NO_VALUE)
+        self.cpu.setText(f"{vm.cpu_usage} %" if up else NO_VALUE)
+        self.memory.setText(format_memory(vm.memory_assigned) or NO_VALUE)
+        self.generation.setText(str(vm.generation) if vm.generation else NO_VALUE)
+        self.version.setText(vm.version or NO_VALUE)
+        self.checkpoint_type.setText(
+            _CHECKPOINT_LABELS.get(vm.checkpoint_type, vm.checkpoint_type.name) if vm.checkpoint_type else NO_VALUE
+        )
+        self.clustered.setText("Yes" if vm.is_clustered else "No")
+        self.services_model.set_services(vm.integration_services)
+
+
+class VmPanel(QTabWidget):
+    """Tabs about the selected VM; the first is the Summary."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDocumentMode(True)
+        self.summary = SummaryTab()
+        self.addTab(self.summary, "Summary")
+        self._vm: Vm | None = None
+
+    def vm(self) -> Vm | None:
+        return self._vm
+
+    def set_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
+        """Show `vm` (or nothing) in every tab; called on selection and on every refresh of the selected VM."""
+        self._vm = vm
+        for i in range(self.count()):
+            tab = self.widget(i)
+            if tab is self.summary:
+                self.summary.show_vm(vm, host_label)
+            elif hasattr(tab, "show_vm"):
+                tab.show_vm(vm)
