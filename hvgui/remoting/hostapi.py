@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
-from hvgui.domain.errors import ProtocolError
-from hvgui.domain.vm import Vm
+from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
+from hvgui.domain.errors import HostCommandError, ProtocolError
+from hvgui.domain.power import PowerAction
+from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.remoting.connection import HostConnection, PipelineResult
 from hvgui.remoting.parse import (
     InventoryReport,
     VmHostInfo,
+    parse_checkpoint,
     parse_inventory,
     parse_vm_host,
     parse_vm_object,
@@ -28,6 +32,46 @@ log = logging.getLogger(__name__)
 #: One round trip for the whole host: the host module's function (Contract 2).
 INVENTORY = PipelineSpec.cmdlet("Get-HvGuiInventory")
 VM_HOST = PipelineSpec.cmdlet("Get-VMHost")
+#: The host module's toggle, which finds the service by its IC GUID whatever the host's language (Contract 6).
+SET_INTEGRATION_SERVICE = "Set-HvGuiIntegrationService"
+
+
+def vm_by_id(vm_id: str) -> PipelineSpec:
+    """`Get-VM -Id <guid>`: the start of every per-VM pipeline. VMs are addressed by id, never by name."""
+    return PipelineSpec.cmdlet("Get-VM").param("Id", _guid(vm_id, "a VM id"))
+
+
+def power_spec(vm_id: str, action: PowerAction) -> PipelineSpec:
+    """The pipeline of a power action (Contract 6). Mutating cmdlets get `-Confirm:$false`, so a host whose
+    `$ConfirmPreference` is lowered never prompts (a remote session cannot answer a prompt)."""
+    vm = vm_by_id(vm_id)
+    if action is PowerAction.Start:
+        return vm.pipe("Start-VM").param("Confirm", False)
+    if action is PowerAction.ShutDown:
+        return vm.pipe("Stop-VM").param("Confirm", False)
+    if action is PowerAction.TurnOff:
+        return vm.pipe("Stop-VM").switch("TurnOff").param("Confirm", False)
+    if action is PowerAction.Save:
+        return vm.pipe("Save-VM").param("Confirm", False)
+    # Restart-VM asks "Are you sure?" (ShouldContinue) unless -Force, and a remote session cannot answer.
+    return vm.pipe("Restart-VM").switch("Force").param("Confirm", False)
+
+
+def checkpoint_spec(vm_id: str, name: str | None = None) -> PipelineSpec:
+    spec = vm_by_id(vm_id).pipe("Checkpoint-VM")
+    if name:
+        spec = spec.param("SnapshotName", name)
+    return spec.switch("Passthru").param("Confirm", False)
+
+
+def set_integration_service_spec(vm_id: str, ic_guid: str, enabled: bool) -> PipelineSpec:
+    component = str(_guid(ic_guid, "an integration component GUID")).upper()
+    return (
+        PipelineSpec.cmdlet(SET_INTEGRATION_SERVICE)
+        .param("VMId", _guid(vm_id, "a VM id"))
+        .param("ComponentId", component)
+        .param("Enabled", bool(enabled))
+    )
 
 
 class HostApi:
@@ -67,6 +111,106 @@ class HostApi:
             spec = spec.param("Name", name)
         result = await self.connection.run(spec, timeout=timeout)
         return [parse_vm_object(properties_of(obj), host=self.key) for obj in result.output]
+
+    # --- changes (Contract 7). After each, the caller asks the session to refresh (HostSession.run_action).
+
+    async def set_integration_service(self, vm_id: str, ic_guid: str, enabled: bool) -> list[str]:
+        """Enable or disable one integration service, identified by its IC GUID. Returns the host's warnings.
+
+        Raises HostCommandError when the host refuses (VM gone, unknown service, access denied).
+        """
+        result = await self._run(set_integration_service_spec(vm_id, ic_guid, enabled))
+        return list(result.warnings)
+
+    async def power(self, vm_id: str, action: PowerAction) -> list[str]:
+        """Start, shut down, turn off, save or restart a VM. Returns the host's warnings, such as "The virtual
+        machine is already in the specified state."
+
+        A graceful shutdown of a VM whose Shutdown service is unavailable fails on the host (it would have to
+        ask whether to turn the VM off instead); check `hvgui.domain.power.shutdown_blocker` first.
+        """
+        result = await self._run(power_spec(vm_id, action), action=action)
+        return list(result.warnings)
+
+    async def checkpoint(self, vm_id: str, name: str | None = None) -> CheckpointOutcome:
+        """Create a checkpoint (the host names it when `name` is empty) and return it with the host's warnings.
+
+        `fell_back_to_standard` is True when the host warned: Checkpoint-VM warns when it could not take the
+        production checkpoint the VM's checkpoint type asks for and took a standard one instead (the warning
+        text is localized, so its presence is what counts).
+        """
+        result = await self._run(checkpoint_spec(vm_id, name))
+        checkpoints = [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
+        return CheckpointOutcome(
+            checkpoint=checkpoints[-1] if checkpoints else None,
+            warnings=result.warnings,
+            fell_back_to_standard=bool(result.warnings),
+        )
+
+    async def list_checkpoints(self, vm_id: str) -> list[Checkpoint]:
+        """The VM's checkpoints in the host's order (`Get-VMSnapshot`)."""
+        result = await self._run(vm_by_id(vm_id).pipe("Get-VMSnapshot"))
+        return [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
+
+    async def set_checkpoint_type(self, vm_id: str, checkpoint_type: CheckpointType) -> list[str]:
+        """`Set-VM -CheckpointType`: Disabled, Production, ProductionOnly or Standard. Returns the warnings."""
+        spec = vm_by_id(vm_id).pipe("Set-VM").param("CheckpointType", checkpoint_type.name).param("Confirm", False)
+        result = await self._run(spec)
+        return list(result.warnings)
+
+    async def _run(self, spec: PipelineSpec, *, action: PowerAction | None = None) -> PipelineResult:
+        """Run a command that changes something; the host's first error is raised, with advice added."""
+        try:
+            result = await self.connection.run(spec)
+        except HostCommandError as error:  # a terminating error, e.g. Get-VM -ErrorAction Stop in the module
+            raise with_advice(error, action=action) from error
+        if result.errors:
+            for extra in result.errors[1:]:
+                log.info("%s on %s: %s (%s)", spec.first_command, self.key, extra, extra.fully_qualified_error_id)
+            raise with_advice(result.errors[0], action=action)
+        return result
+
+
+def with_advice(error: HostCommandError, *, action: PowerAction | None = None) -> HostCommandError:
+    """The host's error with what to do about it. The host's text is localized, so only ids are matched."""
+    fqid = error.fully_qualified_error_id
+    error_id, _, command = fqid.partition(",")
+    cmdlet = command.rsplit(".", 1)[-1]
+    if cmdlet == "StopVM" and error_id == "InvalidOperation" and action is PowerAction.ShutDown:
+        return HostCommandError(
+            "Hyper-V cannot shut this VM down: its Shutdown integration service is unavailable.",
+            fully_qualified_error_id=fqid,
+            category=error.category,
+            target=error.target,
+            hint="Turn the VM off instead (like pulling the power cord: data the guest has not written is lost), "
+            f"or enable the Shutdown service and wait until the guest answers. The host said: {error.message}",
+        )
+    if error_id == "ObjectNotFound" or (cmdlet == "GetVM" and error_id == "InvalidParameter"):
+        hint = "The VM was deleted or moved to another host; the next refresh updates the list."
+    elif error_id == "InvalidState":
+        hint = "The VM's state changed since the last refresh; the next refresh shows its current state."
+    elif cmdlet == "CheckpointVM" and error_id == "OperationFailed":
+        hint = (
+            "With checkpoint type Production only, the guest must take part through its VSS integration "
+            "service; enable VSS (and make sure it answers in the guest) or change the checkpoint type."
+        )
+    elif error_id == "AccessDenied" or error.category == "PermissionDenied":
+        hint = "The account needs to be in Hyper-V Administrators (or local Administrators) on the host."
+    else:
+        return error
+    if error.hint:
+        return error
+    return HostCommandError(
+        error.message, fully_qualified_error_id=fqid, category=error.category, target=error.target, hint=hint
+    )
+
+
+def _guid(text: str, what: str) -> uuid.UUID:
+    """A GUID from hvgui's own data (inventory ids); anything else is a programming error, said clearly."""
+    try:
+        return uuid.UUID(str(text).strip())
+    except ValueError:
+        raise ValueError(f"not {what}: {text!r}") from None
 
 
 def _single_string(result: PipelineResult, command: str) -> str:

@@ -7,6 +7,7 @@ a missing number becomes 0, and only an answer that is not an inventory at all r
 
 from __future__ import annotations
 
+import datetime
 import enum
 import json
 import logging
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hvgui.domain.checkpoints import Checkpoint, SnapshotType
 from hvgui.domain.errors import ProtocolError
 from hvgui.domain.integration import ComponentStatus, IntegrationServiceState
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Inventory, Vm, VmState
@@ -52,7 +54,11 @@ class VmHostInfo:
 
 
 def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryReport:
-    """Parse the JSON string of Contract 2. `host` is the session key every VM is filed under."""
+    """Parse the JSON string of Contract 2. `host` is the session key every VM is filed under.
+
+    The guest keys `os`, `osv` and `ptype` (Contract 5) are optional: a host module that predates them, or
+    a guest that reports nothing, gives None.
+    """
     try:
         document = json.loads(text)
     except (TypeError, ValueError) as exc:
@@ -101,6 +107,9 @@ def _vm_from_json(entry: Any, host: str) -> Vm | None:
         integration_services=tuple(
             s for s in (_service_from_json(item) for item in services or () if isinstance(services, list)) if s
         ),
+        guest_os_name=_optional_text(entry.get("os")),
+        guest_os_version=_optional_text(entry.get("osv")),
+        guest_product_type=_optional_int(entry.get("ptype")),
     )
 
 
@@ -165,6 +174,37 @@ def parse_vm_object(properties: Mapping[str, Any], *, host: str) -> Vm:
     )
 
 
+def parse_checkpoint(properties: Mapping[str, Any]) -> Checkpoint:
+    """`Microsoft.HyperV.PowerShell.VMSnapshot` as deserialized by pypsrp."""
+    parent = _str(properties.get("ParentSnapshotId")).strip().lower()
+    return Checkpoint(
+        checkpoint_id=_str(properties.get("Id")).strip().lower(),
+        name=_str(properties.get("Name")),
+        vm_id=_str(properties.get("VMId")).strip().lower(),
+        vm_name=_str(properties.get("VMName")),
+        snapshot_type=_enum(SnapshotType, enum_value(properties.get("SnapshotType")), SnapshotType.Standard),
+        is_automatic=properties.get("IsAutomaticCheckpoint") is True,
+        creation_time=parse_datetime(properties.get("CreationTime")),
+        parent_id=parent or None,
+        parent_name=_str(properties.get("ParentSnapshotName")),
+        checkpoint_type=_optional_enum(CheckpointType, enum_value(properties.get("CheckpointType")), None),
+    )
+
+
+def parse_datetime(value: Any) -> datetime.datetime | None:
+    """A DateTime, which pypsrp leaves as its XML text (`2024-01-15T09:30:00.1234567+01:00`); None if unreadable."""
+    if isinstance(value, datetime.datetime):
+        return value
+    text = _str(value).strip()
+    if not text:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        log.info("unreadable DateTime %r", text)
+        return None
+
+
 def enum_value(value: Any) -> Any:
     """The value of a deserialized enum: pypsrp gives a GenericComplexObject with the int in property_sets."""
     if value is None or isinstance(value, (int, str)):
@@ -216,6 +256,27 @@ def _int(value: Any, default: int = 0) -> int:
         except ValueError:
             return default
     return default
+
+
+def _optional_text(value: Any) -> str | None:
+    """Text a host may leave out: None, a missing key and blank text all mean "not reported"."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = _str(value).strip()
+    return text or None
+
+
+def _optional_int(value: Any) -> int | None:
+    """A number a host may leave out; text that is not a number counts as not reported."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
 
 
 def _enum(cls: type[E], value: Any, unknown: E) -> E:

@@ -13,8 +13,8 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
 from hvgui.domain.errors import ConnectionFailed, HvGuiError, ProtocolError
@@ -25,6 +25,8 @@ from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.hostapi import HostApi
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class SessionListener(Protocol):
@@ -99,6 +101,21 @@ class HostSession:
     def refresh_now(self) -> None:
         """Refresh as soon as possible, e.g. after a command changed something. Does not cut a backoff short."""
         self._refresh_requested.set()
+
+    async def run_action(self, action: Callable[[HostApi], Awaitable[T]]) -> T:
+        """Run a command that changes the host, then ask for a refresh, whether it worked or not.
+
+        `action` receives this host's HostApi, e.g. `await session.run_action(lambda api: api.power(vm_id,
+        PowerAction.Start))`. Its result (the host's warnings, a checkpoint) is returned and its error
+        raised; either way the next refresh follows at once, so a row that showed a pending change returns
+        to what the host really holds.
+        """
+        if self._closed:
+            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+        try:
+            return await action(self._api)
+        finally:
+            self.refresh_now()
 
     async def fetch_inventory(self) -> Inventory:
         """Refresh once: fetch, diff against the last inventory, publish, and return the new inventory."""

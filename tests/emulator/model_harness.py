@@ -5,12 +5,17 @@ This is the host model's unit level; the same hosts are driven over real WinRM/P
 
 from __future__ import annotations
 
+import datetime
 import threading
 from typing import Any
 
 from hvgui.emulator.hyperv import EmulatedHost
 from hvgui.emulator.runtime import CmdletError, PipelineCommand, TerminatingError
 from hvgui.emulator.scenarios import build_scenario, load_scenario
+
+#: The host's wall-clock time when the fake clock reads 0; at the default start (10 000 s) it is
+#: 2024-03-05 16:39:01 UTC.
+WALL_AT_ZERO = datetime.datetime(2024, 3, 5, 13, 52, 21, tzinfo=datetime.UTC).timestamp()
 
 
 class FakeClock:
@@ -56,7 +61,13 @@ def script(text: str, *arguments: Any) -> PipelineCommand:
     return PipelineCommand(name=text, is_script=True, parameters=tuple((None, a) for a in arguments))
 
 
-MODULE_TEXT = "# hvgui host module\nfunction Get-HvGuiInventory {\n  [CmdletBinding()] param()\n}\n"
+MODULE_TEXT = (
+    "# hvgui host module\n"
+    "function Get-HvGuiInventory {\n  [CmdletBinding()] param()\n}\n"
+    "function Set-HvGuiIntegrationService {\n  [CmdletBinding()]\n"
+    "  param([Parameter(Mandatory)][Guid]$VMId, [Parameter(Mandatory)][string]$ComponentId,\n"
+    "        [Parameter(Mandatory)][bool]$Enabled)\n}\n"
+)
 
 
 class Harness:
@@ -70,6 +81,8 @@ class Harness:
             self.scenario = build_scenario(scenario, seed=seed, clock=self.clock)
         else:
             self.scenario = load_scenario(scenario, seed=seed, clock=self.clock)
+        for emulated in self.scenario.hosts:  # host wall time moves with the fake clock, from a fixed moment
+            emulated.model.wall_clock = lambda: WALL_AT_ZERO + self.clock.now
         self.host: EmulatedHost = self.scenario.hosts[host]
         self.model = self.host.model
         self.runspace = self.host.open_runspace()
@@ -89,6 +102,9 @@ class Harness:
 
     def vm(self, name: str):
         return next(v for v in self.model.vms if v.name == name)
+
+    def now(self) -> float:
+        return self.clock.now
 
     def load_module(self, text: str = MODULE_TEXT) -> None:
         assert self.run(script(text)).output == []

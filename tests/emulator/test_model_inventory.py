@@ -19,6 +19,7 @@ from hvgui.emulator.runtime import TerminatingError
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 VM_KEYS = {"id", "name", "state", "hb", "status", "up", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
+VM_KEYS |= {"os", "osv", "ptype"}  # Contract 5
 IC_KEYS = {"id", "name", "on", "p", "s", "pt", "st"}
 
 
@@ -69,6 +70,8 @@ def test_inventory_matches_the_contract(h: Harness) -> None:
         )
         assert vm["hb"] is None or isinstance(vm["hb"], int)
         assert isinstance(vm["status"], str) and isinstance(vm["ver"], str) and isinstance(vm["cl"], bool)
+        assert all(vm[k] is None or isinstance(vm[k], str) for k in ("os", "osv"))
+        assert vm["ptype"] is None or vm["ptype"] in (1, 2, 3)
         assert [c["id"] for c in vm["ic"]] == [s.ic_guid for s in ic.INTEGRATION_COMPONENTS]
         for c in vm["ic"]:
             assert set(c) == IC_KEYS

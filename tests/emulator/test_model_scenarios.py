@@ -10,8 +10,8 @@ from model_harness import FakeClock
 
 from hvgui.domain import integration as ic
 from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import HeartbeatStatus, VmState
-from hvgui.emulator.scenarios import load_scenario
+from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
+from hvgui.emulator.scenarios import build_scenario, load_scenario
 
 
 def all_vms(scenario):
@@ -152,3 +152,32 @@ def test_bad_scenario_content_says_what_is_wrong(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_scenario(str(path))
+
+
+def test_demo_shows_the_checkpoint_and_service_cases_of_issue_3() -> None:
+    clock = FakeClock()
+    s = load_scenario("demo", clock=clock)
+    vms = {vm.name: vm for vm in all_vms(s)}
+    assert vms["sql01"].hardware.checkpoint_type is CheckpointType.ProductionOnly
+    assert vms["sql01"].vss_available(clock.now)  # its checkpoints work until VSS goes away
+    assert not vms["print01"].components[ic.VSS.ic_guid].enabled
+    assert not vms["print01"].vss_available(clock.now)  # Production: falls back to standard
+    product_types = {name: vm.kvp_intrinsic_items(clock.now).get("ProductType") for name, vm in vms.items()}
+    assert {name for name, p in product_types.items() if p == "2"} == {"dc01", "dc02"}
+    assert vms["test-linux"].guest.clock_drift_ppm == 180.0
+
+
+def test_clock_drift_defaults_and_hv_utils_in_a_json_scenario() -> None:
+    document = {
+        "name": "lab",
+        "clock": {"drift_ppm": 12.5},
+        "hosts": [
+            {"name": "A", "vms": [{"name": "a1"}, {"name": "a2", "clock": {"drift_ppm": -3}}]},
+            {"name": "B", "clock": {"drift_ppm": 99}, "vms": [{"name": "b1", "os": "rhel-9", "hv_utils": False}]},
+        ],
+    }
+    s = build_scenario(document, clock=FakeClock())
+    drift = {vm.name: vm.guest.clock_drift_ppm for vm in all_vms(s)}
+    assert drift == {"a1": 12.5, "a2": -3, "b1": 99}
+    b1 = s.hosts[1].model.vms[0]
+    assert b1.guest.hv_utils is False and not b1.guest.runs_service_for(ic.HEARTBEAT.ic_guid)

@@ -63,7 +63,7 @@ class CommandCall:
     elements: list[Element] = field(default_factory=list)
     receives_pipeline_input: bool = False
     dynamic: bool = False  # `& $x`, `. $x`: the command cannot be known statically
-    inside_function: bool = False
+    function: str = ""  # the function whose body holds the call; "" at top level
     splatted: bool = False
     stop_parsing: bool = False
 
@@ -78,13 +78,46 @@ def _walk(node: tree_sitter.Node):
         yield from _walk(child)
 
 
-def _inside_function(node: tree_sitter.Node) -> bool:
+def _enclosing_function(source: bytes, node: tree_sitter.Node) -> str:
+    """The name of the function whose body holds `node`; "" at top level."""
     parent = node.parent
     while parent is not None:
         if parent.type == "function_statement":
-            return True
+            name = next((c for c in parent.children if c.type == "function_name"), None)
+            return _text(source, name) if name is not None else "?"
         parent = parent.parent
-    return False
+    return ""
+
+
+@dataclass(frozen=True)
+class ScriptParameter:
+    """One parameter a module function declares in its `param()` block."""
+
+    name: str  # without the `$`
+    type: str  # the type literal, e.g. `Guid`; "" when untyped
+    mandatory: bool
+
+
+def read_parameters(source: bytes) -> dict[str, list[ScriptParameter]]:
+    """Every function's declared parameters, in order."""
+    tree = parser().parse(source)
+    found: dict[str, list[ScriptParameter]] = {}
+    for node in _walk(tree.root_node):
+        if node.type != "script_parameter":
+            continue
+        variable = next((c for c in node.children if c.type == "variable"), None)
+        attributes = next((c for c in node.children if c.type == "attribute_list"), None)
+        type_name, mandatory = "", False
+        for attribute in attributes.children if attributes is not None else ():
+            text = _text(source, attribute)
+            literal = next((c for c in attribute.children if c.type == "type_literal"), None)
+            if literal is not None:
+                type_name = _text(source, literal).strip("[]")
+            elif re.fullmatch(r"\[Parameter\(.*Mandatory\s*=\s*\$true.*\)\]", text, re.DOTALL | re.IGNORECASE):
+                mandatory = True
+        name = _text(source, variable).lstrip("$") if variable is not None else ""
+        found.setdefault(_enclosing_function(source, node), []).append(ScriptParameter(name, type_name, mandatory))
+    return found
 
 
 def read_commands(source: bytes) -> tuple[list[CommandCall], list[tuple[int, str]], list[str]]:
@@ -111,7 +144,7 @@ def _read_command(source: bytes, node: tree_sitter.Node) -> CommandCall:
         line=node.start_point[0] + 1,
         dynamic=any(c.type == "command_invokation_operator" for c in node.children)
         or (name_node is not None and name_node.type != "command_name"),
-        inside_function=_inside_function(node),
+        function=_enclosing_function(source, node),
         receives_pipeline_input=node.prev_sibling is not None and node.prev_sibling.type == "|",
     )
     elements = next((c for c in node.children if c.type == "command_elements"), None)
@@ -204,7 +237,7 @@ def check_script(text: str) -> list[str]:
         if call.dynamic:
             problems.append(f"{where}: dynamic invocation; call documented cmdlets by name")
             continue
-        if not call.inside_function:
+        if not call.function:
             problems.append(f"{where}: runs when the module loads; only function definitions belong at top level")
         if call.splatted or call.stop_parsing:
             problems.append(f"{where}: splatting and --% hide the parameters from this check")
@@ -236,13 +269,80 @@ def test_module_calls_only_documented_cmdlets_with_documented_parameters() -> No
     assert check_script(module_text()) == []
 
 
-def test_module_uses_one_get_vm_and_one_get_vmintegrationservice() -> None:
+def _calls_of(function: str) -> list[CommandCall]:
     calls, _errors, _functions = read_commands(module_text().encode("utf-8"))
+    return [c for c in calls if c.function == function]
+
+
+def test_inventory_uses_one_get_vm_one_get_vmintegrationservice_and_one_cim_query() -> None:
+    calls = _calls_of("Get-HvGuiInventory")
     names = [c.name for c in calls]
     assert names.count("Get-VM") == 1
     assert names.count("Get-VMIntegrationService") == 1
     vm_call = next(c for c in calls if c.name == "Get-VMIntegrationService")
     assert [e.text for e in vm_call.elements if e.is_parameter] == ["-VM"]
+    # Contract 5: the guest's OS facts come from one query of every VM's KVP component, not one per VM.
+    cim = [c for c in calls if c.name == "Get-CimInstance"]
+    assert len(cim) == 1
+    texts = [e.text for e in cim[0].elements]
+    assert texts[texts.index("-Namespace") + 1] == "'root/virtualization/v2'"
+    assert texts[texts.index("-ClassName") + 1] == "'Msvm_KvpExchangeComponent'"
+    assert not any(
+        c.function == "Get-HvGuiInventory"
+        and c.name.endswith("IntegrationService")
+        and c.name.startswith(("Enable", "Disable"))
+        for c in calls
+    )
+
+
+def test_inventory_reads_the_guest_facts_of_contract_5() -> None:
+    text = module_text()
+    body = text[text.index("function Get-HvGuiInventory") : text.index("function Set-HvGuiIntegrationService")]
+    for key in ("os     = $osName", "osv    = $osVersion", "ptype  = $productType"):
+        assert key in body
+    for item in ("'OSName'", "'OSVersion'", "'ProductType'"):
+        assert item in body
+    assert "GuestIntrinsicExchangeItems" in body
+    assert "[xml]$item" in body
+
+
+def test_xml_from_guests_is_read_with_constant_xpath_only() -> None:
+    # KVP items are written by the guest: they are parsed as XML and queried with constant XPath text, so
+    # nothing a guest writes can change the query, let alone become script.
+    arguments = re.findall(r"SelectSingleNode\(([^)]*)\)", module_text())
+    assert arguments
+    for argument in arguments:
+        assert re.fullmatch(r'"[^"$`]*"|\'[^\']*\'', argument.strip()), argument
+
+
+def test_set_integration_service_declares_the_parameters_of_contract_6() -> None:
+    parameters = read_parameters(module_text().encode("utf-8"))["Set-HvGuiIntegrationService"]
+    assert [(p.name, p.type, p.mandatory) for p in parameters] == [
+        ("VMId", "Guid", True),
+        ("ComponentId", "string", True),
+        ("Enabled", "bool", True),
+    ]
+
+
+def test_set_integration_service_finds_the_vm_by_id_and_the_service_by_its_guid() -> None:
+    calls = _calls_of("Set-HvGuiIntegrationService")
+    get_vm = [c for c in calls if c.name == "Get-VM"]
+    assert len(get_vm) == 1
+    assert [e.text for e in get_vm[0].elements] == ["-Id", "$VMId", "-ErrorAction", "Stop"]
+    where = next(c for c in calls if c.name == "Where-Object")
+    assert where.receives_pipeline_input
+    assert [e.text for e in where.elements] == ["{ $_.Id -like $pattern }"]
+    # The ones that change something take the component objects selected by GUID ...
+    by_object = [c for c in calls if any(e.text == "-VMIntegrationService" for e in c.elements)]
+    assert sorted(c.name for c in by_object) == ["Disable-VMIntegrationService", "Enable-VMIntegrationService"]
+    # ... and -Name only ever gets the escaped id, so that the host itself reports an unknown GUID.
+    by_name = [c for c in calls if any(e.text == "-Name" for e in c.elements)]
+    for call in by_name:
+        texts = [e.text for e in call.elements]
+        assert texts[texts.index("-Name") + 1] == "$literalId"
+    text = module_text()
+    assert "$literalId = [System.Management.Automation.WildcardPattern]::Escape($ComponentId)" in text
+    assert "$pattern = '*\\' + $literalId" in text
 
 
 def test_module_builds_no_script_from_text() -> None:
@@ -288,7 +388,15 @@ def test_checker_accepts_documented_calls() -> None:
         "$x | Where-Object { $_.Id -like $pattern } | Select-Object -First 1\n"
         "$x | ConvertTo-Json -Depth 3 -Compress\n"
         "Get-VMHost -Verbose:$false\n"
-        "Get-VM 2>&1"
+        "Get-VM 2>&1\n"
+        "Get-VM -Id $id -ErrorAction Stop\n"
+        "$components | Enable-VMIntegrationService\n"
+        "Enable-VMIntegrationService -VMIntegrationService $components -Confirm:$false\n"
+        "Disable-VMIntegrationService -VM $vm -Name $name -Confirm:$false\n"
+        "Disable-VMIntegrationService -VMName $vmName -Name $name\n"
+        "Get-CimInstance -Namespace 'root/virtualization/v2' -ClassName 'Msvm_KvpExchangeComponent' "
+        "-Property 'SystemName', 'GuestIntrinsicExchangeItems' -ErrorAction Stop\n"
+        "Get-CimInstance Msvm_KvpExchangeComponent -Namespace root/virtualization/v2"
     )
     assert check_script(_in_function(body)) == []
 
@@ -309,6 +417,13 @@ def test_checker_accepts_documented_calls() -> None:
         ("& $command", "dynamic invocation"),
         ("Get-VM @splat", "splatting"),
         ("Get-VM --% -Bogus", "splatting and --%"),
+        ("Enable-VMIntegrationService -VMIntegrationService $c -VMName x", "fits none of its parameter sets"),
+        ("Disable-VMIntegrationService -Name x", "fits none of its parameter sets"),
+        ("Disable-VMIntegrationService -VMIntegrationService", "-VMIntegrationService needs a value"),
+        ("Enable-VMIntegrationService $c -Force", "no parameter -Force"),
+        ("Get-CimInstance -Namespace root/virtualization/v2", "fits none of its parameter sets"),
+        ("Get-CimInstance -Class Msvm_KvpExchangeComponent", "no parameter -Class"),
+        ("$x | Where-Object -FilterScript", "-FilterScript needs a value"),
     ],
 )
 def test_checker_rejects(body: str, expected: str) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+import uuid
 
 import pytest
 from pypsrp.complex_objects import GenericComplexObject
 
+from hvgui.domain.checkpoints import SnapshotType
 from hvgui.domain.errors import ProtocolError
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, HEARTBEAT, ComponentStatus
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
 from hvgui.remoting.parse import (
     enum_value,
+    parse_checkpoint,
+    parse_datetime,
     parse_inventory,
     parse_timespan_seconds,
     parse_vm_host,
@@ -276,3 +281,120 @@ def test_vm_host() -> None:
     assert info.fully_qualified_domain_name == "hv-demo-01.corp.example"
     assert (info.logical_processor_count, info.memory_capacity) == (16, 68719476736)
     assert parse_vm_host({}).name == ""
+
+
+# --- Contract 5: the guest's own OS facts (optional keys) -----------------------------------------------------
+
+
+def _with_guest_keys(**keys: object) -> str:
+    document = json.loads(INVENTORY_TEXT)
+    document["vms"][0].update(keys)
+    return json.dumps(document)
+
+
+def test_guest_os_facts_of_contract_5() -> None:
+    text = _with_guest_keys(os="Windows Server 2022 Datacenter", osv="10.0.20348", ptype=2)
+    dc01, web = parse_inventory(text, host=KEY, fetched_at=0).inventory.vms
+    assert (dc01.guest_os_name, dc01.guest_os_version, dc01.guest_product_type) == (
+        "Windows Server 2022 Datacenter",
+        "10.0.20348",
+        2,
+    )
+    assert dc01.is_domain_controller
+    # the Off VM has no keys at all (a module that predates Contract 5 sends none either)
+    assert (web.guest_os_name, web.guest_os_version, web.guest_product_type) == (None, None, None)
+    assert not web.is_domain_controller
+
+
+def test_guest_os_facts_the_guest_does_not_report_are_none() -> None:
+    text = _with_guest_keys(os=None, osv=None, ptype=None)
+    dc01 = parse_inventory(text, host=KEY, fetched_at=0).inventory.vms[0]
+    assert (dc01.guest_os_name, dc01.guest_os_version, dc01.guest_product_type) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("os_name", "os_version", "product_type", "expected"),
+    [
+        ("  Ubuntu ", "6.8.0", "3", ("Ubuntu", "6.8.0", 3)),  # trimmed; a number sent as text still reads
+        ("", "   ", "", (None, None, None)),  # blank text is "not reported"
+        (["x"], {"a": 1}, True, (None, None, None)),  # wrong types are ignored, not fatal
+        ("Windows 10 Enterprise", 10, 1.0, ("Windows 10 Enterprise", "10", 1)),
+        ("FreeBSD", "14.0", "server", ("FreeBSD", "14.0", None)),
+    ],
+)
+def test_guest_os_facts_are_read_tolerantly(
+    os_name: object, os_version: object, product_type: object, expected: tuple[object, ...]
+) -> None:
+    text = _with_guest_keys(os=os_name, osv=os_version, ptype=product_type)
+    dc01 = parse_inventory(text, host=KEY, fetched_at=0).inventory.vms[0]
+    assert (dc01.guest_os_name, dc01.guest_os_version, dc01.guest_product_type) == expected
+
+
+# --- VMSnapshot objects ---------------------------------------------------------------------------------------
+
+
+def test_checkpoint_from_get_vmsnapshot() -> None:
+    snapshot = GenericComplexObject()
+    snapshot.adapted_properties = {
+        "Name": "sql01 - before patch 'KB5034441'",
+        "Id": uuid.UUID("6f9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"),
+        "VMName": "sql01",
+        "VMId": uuid.UUID(DC01),
+        "SnapshotType": _enum_object("Standard", 0),
+        "IsAutomaticCheckpoint": False,
+        "CreationTime": "2024-05-02T14:03:59.1234567+02:00",
+        "ParentSnapshotId": None,
+        "ParentSnapshotName": None,
+        "CheckpointType": _enum_object("Production", 3),
+    }
+    checkpoint = parse_checkpoint(properties_of(snapshot))
+    assert checkpoint.checkpoint_id == "6f9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+    assert (checkpoint.name, checkpoint.vm_name, checkpoint.vm_id) == (
+        "sql01 - before patch 'KB5034441'",
+        "sql01",
+        DC01,
+    )
+    assert checkpoint.snapshot_type is SnapshotType.Standard
+    assert checkpoint.is_automatic is False
+    assert checkpoint.creation_time == datetime.datetime(
+        2024, 5, 2, 14, 3, 59, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+    )
+    assert (checkpoint.parent_id, checkpoint.parent_name) == (None, "")
+    assert checkpoint.checkpoint_type is CheckpointType.Production
+
+
+def test_checkpoint_with_a_parent_and_unknown_values() -> None:
+    checkpoint = parse_checkpoint(
+        {
+            "Name": "auto",
+            "Id": "6F9B1C2D-3E4F-4A5B-8C6D-7E8F9A0B1C2D",
+            "VMName": "web01",
+            "VMId": WEB.upper(),
+            "SnapshotType": 99,
+            "IsAutomaticCheckpoint": True,
+            "CreationTime": "not a date",
+            "ParentSnapshotId": "AAAAAAAA-3E4F-4A5B-8C6D-7E8F9A0B1C2D",
+            "ParentSnapshotName": "base",
+        }
+    )
+    assert checkpoint.checkpoint_id == "6f9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+    assert checkpoint.vm_id == WEB
+    assert checkpoint.snapshot_type is SnapshotType.Standard
+    assert checkpoint.is_automatic is True
+    assert checkpoint.creation_time is None
+    assert (checkpoint.parent_id, checkpoint.parent_name) == ("aaaaaaaa-3e4f-4a5b-8c6d-7e8f9a0b1c2d", "base")
+    assert checkpoint.checkpoint_type is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-15T09:30:00Z", datetime.datetime(2024, 1, 15, 9, 30, tzinfo=datetime.UTC)),
+        ("2024-01-15T09:30:00", datetime.datetime(2024, 1, 15, 9, 30)),
+        ("", None),
+        (None, None),
+        ("15.01.2024", None),
+    ],
+)
+def test_datetimes(value: object, expected: datetime.datetime | None) -> None:
+    assert parse_datetime(value) == expected

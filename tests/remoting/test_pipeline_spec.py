@@ -8,6 +8,8 @@ import pytest
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
+from hvgui.domain.power import PowerAction
+from hvgui.remoting.hostapi import checkpoint_spec, power_spec, set_integration_service_spec
 from hvgui.remoting.module import MODULE_MARKER, host_module_text
 from hvgui.remoting.pipeline import PipelineSpec
 
@@ -98,3 +100,42 @@ def test_lists_are_frozen_inside_the_spec_and_thawed_for_pypsrp() -> None:
     assert spec.commands[0].parameters[0].value == ("a", "b")
     ps = spec.apply(_unopened_powershell())
     assert ps.commands[0].args[0].value == ["a", "b"]
+
+
+# --- the pipelines of Contract 6 ------------------------------------------------------------------------------
+
+VM_ID = "3f2a8b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c"
+GET_VM = f"Get-VM -Id UUID('{VM_ID}')"
+
+
+@pytest.mark.parametrize(
+    ("action", "tail"),
+    [
+        (PowerAction.Start, "Start-VM -Confirm False"),
+        (PowerAction.ShutDown, "Stop-VM -Confirm False"),
+        (PowerAction.TurnOff, "Stop-VM -TurnOff -Confirm False"),
+        (PowerAction.Save, "Save-VM -Confirm False"),
+        (PowerAction.Restart, "Restart-VM -Force -Confirm False"),
+    ],
+)
+def test_power_pipelines_select_the_vm_by_id(action: PowerAction, tail: str) -> None:
+    assert str(power_spec(VM_ID.upper(), action)) == f"{GET_VM} | {tail}"
+
+
+def test_checkpoint_and_toggle_pipelines() -> None:
+    assert str(checkpoint_spec(VM_ID)) == f"{GET_VM} | Checkpoint-VM -Passthru -Confirm False"
+    named = checkpoint_spec(VM_ID, AWKWARD_NAME)
+    assert named.commands[1].parameters[0].value == AWKWARD_NAME  # a parameter value, never script text
+    toggle = set_integration_service_spec(VM_ID, "2497f4de-e9fa-4204-80e4-4b75c46419c0", False)
+    assert str(toggle) == (
+        f"Set-HvGuiIntegrationService -VMId UUID('{VM_ID}') -ComponentId '2497F4DE-E9FA-4204-80E4-4B75C46419C0' "
+        "-Enabled False"
+    )
+
+
+@pytest.mark.parametrize("bad", ["dc01", "", "*", "3f2a8b1c'; Stop-Computer"])
+def test_pipelines_refuse_what_is_not_a_guid(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a VM id"):
+        power_spec(bad, PowerAction.Start)
+    with pytest.raises(ValueError, match="not an integration component GUID"):
+        set_integration_service_spec(VM_ID, bad, True)

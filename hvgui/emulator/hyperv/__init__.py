@@ -3,13 +3,16 @@
 Modules, each with one job:
 
 * `enums`, `types`: the Hyper-V module's .NET enums and output types as psrpcore PSType classes.
-* `guest`: guest operating systems (boot, hangs, daemons), KVP pools, guest files and clock.
-* `vm`: one VM and its power-state machine; `host`: one host's state and lock; `texts`: localized host text.
+* `guest`: guest operating systems (boot, hangs, daemons), KVP pools and guest files; `timesync`: the guest
+  clock (drift without Time Synchronization, convergence with it); `checkpoints`: a VM's checkpoints.
+* `vm`: one VM, its power-state machine and what its integration services make visible; `host`: one host's
+  state and lock; `texts`: localized host text.
 * `views`: model -> PowerShell objects (what Get-VM & co. write).
 * `syntax` (+ `cmdlet_syntax.json`), `binding`: documented parameter sets and strict parameter binding.
 * `errors`: real messages, ErrorIds and exception types; `wildcards`: PowerShell wildcard patterns.
 * `context`, `cmdlets/`: the cmdlet implementations, one module per noun.
-* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`); `scripts`: recognised script text.
+* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`, `Set-HvGuiIntegrationService`);
+  `scripts`: recognised script text.
 * `emulated_host`: `EmulatedHost`, the `HostRuntime` the protocol layer drives.
 """
 

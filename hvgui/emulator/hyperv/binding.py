@@ -26,7 +26,7 @@ from hvgui.emulator.runtime import CmdletError
 from . import errors
 from .errors import Invocation
 from .syntax import CommandSpec, ParameterSetSpec, ParameterSpec
-from .types import IntegrationComponentObject, VirtualMachineObject
+from .types import IntegrationComponentObject, VirtualMachineObject, VMSnapshotObject
 
 
 class ActionPreference(enum.Enum):
@@ -55,6 +55,8 @@ NET_TYPES = {
     "Int32": "System.Int32",
     "UInt16": "System.UInt16",
     "Int64": "System.Int64",
+    "UInt32": "System.UInt32",
+    "UInt64": "System.UInt64",
     "Boolean": "System.Boolean",
     "SwitchParameter": "System.Management.Automation.SwitchParameter",
     "PSObject": "System.Management.Automation.PSObject",
@@ -64,12 +66,51 @@ NET_TYPES = {
     "VirtualMachine": "Microsoft.HyperV.PowerShell.VirtualMachine",
     "VMIntegrationComponent": "Microsoft.HyperV.PowerShell.VMIntegrationComponent",
     "VMSnapshot": "Microsoft.HyperV.PowerShell.VMSnapshot",
+    "VirtualMachineBase": "Microsoft.HyperV.PowerShell.VirtualMachineBase",
     # plausible WS2022 behaviour: WaitVMTypes is declared inside the RestartVM cmdlet class.
     "WaitVMTypes": "Microsoft.HyperV.PowerShell.Commands.RestartVM+WaitVMTypes",
+    "CheckpointType": "Microsoft.HyperV.PowerShell.CheckpointType",
+    "SnapshotType": "Microsoft.HyperV.PowerShell.SnapshotType",
+    "CopyFileSourceType": "Microsoft.HyperV.PowerShell.CopyFileSourceType",
+    "StartAction": "Microsoft.HyperV.PowerShell.StartAction",
+    "StopAction": "Microsoft.HyperV.PowerShell.StopAction",
+    "CriticalErrorAction": "Microsoft.HyperV.PowerShell.CriticalErrorAction",
+    "OnOffState": "Microsoft.HyperV.PowerShell.OnOffState",
 }
-_INT_RANGES = {"Int32": (-(2**31), 2**31 - 1), "UInt16": (0, 2**16 - 1), "Int64": (-(2**63), 2**63 - 1)}
-_ENUMS = {"ActionPreference": tuple(m.name for m in ActionPreference), "WaitVMTypes": ("Heartbeat", "IPAddress")}
-_LIVE_TYPES = {"VirtualMachine": VirtualMachineObject, "VMIntegrationComponent": IntegrationComponentObject}
+_INT_RANGES = {
+    "Int32": (-(2**31), 2**31 - 1),
+    "UInt16": (0, 2**16 - 1),
+    "Int64": (-(2**63), 2**63 - 1),
+    "UInt32": (0, 2**32 - 1),
+    "UInt64": (0, 2**64 - 1),
+}
+#: Enum parameter types: (member, value) in declaration order. Members bind by name (case-insensitive) or by a
+#: defined value; the binder hands the member name to the command (ActionPreference: the enum member).
+_ENUMS: dict[str, tuple[tuple[str, int], ...]] = {
+    "ActionPreference": tuple((m.name, m.value) for m in ActionPreference),
+    "WaitVMTypes": (("Heartbeat", 0), ("IPAddress", 1)),
+    "CheckpointType": (("Disabled", 2), ("Production", 3), ("ProductionOnly", 4), ("Standard", 5)),
+    "SnapshotType": (
+        ("Standard", 0),
+        ("Recovery", 1),
+        ("Planned", 2),
+        ("Missing", 5),
+        ("Replica", 6),
+        ("AppConsistentReplica", 7),
+        ("SyncedReplica", 8),
+    ),
+    "CopyFileSourceType": (("Host", 0),),
+    "StartAction": (("Nothing", 2), ("StartIfRunning", 3), ("Start", 4)),
+    "StopAction": (("TurnOff", 2), ("Save", 3), ("ShutDown", 4)),
+    "CriticalErrorAction": (("None", 0), ("Pause", 1)),
+    "OnOffState": (("On", 0), ("Off", 1)),
+}
+_LIVE_TYPES: dict[str, tuple[type, ...]] = {
+    "VirtualMachine": (VirtualMachineObject,),
+    "VMIntegrationComponent": (IntegrationComponentObject,),
+    "VMSnapshot": (VMSnapshotObject,),
+    "VirtualMachineBase": (VirtualMachineObject, VMSnapshotObject),
+}
 #: Parameters of the engine's common set carry no ValidateNotNullOrEmpty; the Hyper-V module's all do.
 _NO_VALIDATION = {"ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "PipelineVariable"}
 
@@ -105,6 +146,8 @@ def as_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
+    if isinstance(value, enum.Enum):
+        return value.name
     if isinstance(value, (list, tuple)):
         return " ".join(as_text(v) for v in value)
     return str(value)
@@ -132,6 +175,8 @@ def _is_exact(value: Any, type_: str) -> bool:
 def _is_exact_scalar(value: Any, base: str) -> bool:
     if base in _LIVE_TYPES:
         return isinstance(value, _LIVE_TYPES[base])
+    if base in _ENUMS:
+        return isinstance(value, enum.Enum) and type(value).__name__ == base
     if base == "String":
         return isinstance(value, str)
     if base == "Guid":
@@ -202,27 +247,42 @@ def _convert_scalar(value: Any, base: str, spec: ParameterSpec) -> Any:
             )
         return number
     if base in _ENUMS:
-        members = _ENUMS[base]
-        text = as_text(value).strip()
-        is_number = isinstance(value, int) and not isinstance(value, bool)
-        if is_number and base == "ActionPreference" and 0 <= value < len(members):
-            return ActionPreference(value)
-        for member in members:
-            if member.casefold() == text.casefold():
-                return ActionPreference[member] if base == "ActionPreference" else member
-        raise _cannot_convert_with_message(
-            name,
-            value,
-            base,
-            f"Unable to match the identifier name {text} to a valid enumerator name. Specify one of the following "
-            f"enumerator names and try again:\r\n{', '.join(members)}",
-        )
+        return _convert_enum(value, base, name)
     if _is_exact_scalar(value, base):
         return value
     raise _NoConversion(
         "CannotConvertArgument",
         f"Cannot bind parameter '{name}'. Cannot convert the \"{as_text(value)}\" value of type "
         f'"{value_type_name(value)}" to type "{net_type_name(base)}".',
+    )
+
+
+def _convert_enum(value: Any, base: str, name: str) -> Any:
+    members = _ENUMS[base]
+    text = as_text(value).strip()
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, (bool, enum.Enum)):
+        number = value
+    elif text.lstrip("-").isdigit():
+        number = int(text)
+    for member, member_value in members:
+        if (number is not None and number == member_value) or (number is None and member.casefold() == text.casefold()):
+            return ActionPreference[member] if base == "ActionPreference" else member
+    if number is not None:
+        # plausible WS2022 behaviour: LanguagePrimitives' message for a value the enum does not define.
+        listing = ",".join(m for m, _ in members)
+        inner = (
+            f'Cannot convert value "{text}" to type "{net_type_name(base)}" due to enumeration values that are not '
+            f"valid. Specify one of the following enumeration values and try again. The possible enumeration values "
+            f'are "{listing}".'
+        )
+        raise _cannot_convert_with_message(name, value, base, inner)
+    raise _cannot_convert_with_message(
+        name,
+        value,
+        base,
+        f"Unable to match the identifier name {text} to a valid enumerator name. Specify one of the following "
+        f"enumerator names and try again:\r\n{', '.join(m for m, _ in members)}",
     )
 
 
@@ -237,10 +297,41 @@ def _cannot_convert_with_message(name: str, value: Any, base: str, inner: str) -
     )
 
 
+@dataclass(frozen=True)
+class _ValidationFailure:
+    message: str
+    error_id: str = "ParameterArgumentValidationError"
+
+
+def _validate(value: Any, spec: ParameterSpec) -> _ValidationFailure | None:
+    """The parameter's validation attribute (or a function's mandatory-argument check), or None when it passes."""
+    if spec.is_switch or spec.name in _NO_VALIDATION or spec.validation == "none":
+        return None
+    if spec.validation == "mandatory":
+        if value is None:
+            return _ValidationFailure(
+                f"Cannot bind argument to parameter '{spec.name}' because it is null.",
+                "ParameterArgumentValidationErrorNullNotAllowed",
+            )
+        if value == "":
+            return _ValidationFailure(
+                f"Cannot bind argument to parameter '{spec.name}' because it is an empty string.",
+                "ParameterArgumentValidationErrorEmptyStringNotAllowed",
+            )
+        return None
+    if spec.validation == "not_null":
+        if value is None:
+            return _ValidationFailure(
+                f"Cannot validate argument on parameter '{spec.name}'. The argument is null. Provide a valid value "
+                "for the argument, and then try running the command again."
+            )
+        return None
+    message = _validate_not_null_or_empty(value, spec)
+    return _ValidationFailure(message) if message else None
+
+
 def _validate_not_null_or_empty(value: Any, spec: ParameterSpec) -> str | None:
     """The Hyper-V module's [ValidateNotNullOrEmpty]; returns the engine's message when it fails."""
-    if spec.is_switch or spec.name in _NO_VALIDATION:
-        return None
     prefix = f"Cannot validate argument on parameter '{spec.name}'. "
     if value is None or value == "" or (isinstance(value, list) and not value):
         return prefix + (
@@ -363,9 +454,9 @@ class Binder:
             converted = value if value is None else convert(value, spec)
         except _NoConversion as exc:
             self._fail(exc.message, exc.error_id)
-        problem = _validate_not_null_or_empty(converted, spec)
+        problem = _validate(converted, spec)
         if problem:
-            self._fail(problem, "ParameterArgumentValidationError", category=ErrorCategory.InvalidData)
+            self._fail(problem.message, problem.error_id, category=ErrorCategory.InvalidData)
         return converted
 
     # ---------------------------------------------------------------- named and positional
@@ -396,9 +487,9 @@ class Binder:
                         converted = convert(value, p)
                     except _NoConversion:
                         continue
-                    problem = _validate_not_null_or_empty(converted, p)
+                    problem = _validate(converted, p)
                     if problem:
-                        self._fail(problem, "ParameterArgumentValidationError", category=ErrorCategory.InvalidData)
+                        self._fail(problem.message, problem.error_id, category=ErrorCategory.InvalidData)
                     self.bound[p.name] = converted
                     self._candidates = [c for c in self._candidates if p.name in c.parameters]
                     return
@@ -472,14 +563,20 @@ class Binder:
             if p.name not in bound and (p.by_value or p.by_property_name)
         ]
         taken: set[str] = set()
+
+        def still_valid(s: ParameterSetSpec) -> bool:
+            # Each pipeline-bound parameter narrows the parameter sets the next one may come from, as the
+            # engine does: a VirtualMachine bound to -VM keeps its Id property away from the -Id set.
+            return all(n in s.parameters for n in taken)
+
         for coerce in (False, True):
             if not taken:
-                for _s, p in pipeline_params:
-                    if p.by_value and self._try_bind(bound, p, record, coerce):
+                for s, p in pipeline_params:
+                    if p.by_value and still_valid(s) and self._try_bind(bound, p, record, coerce):
                         taken.add(p.name)
                         break
-            for _s, p in pipeline_params:
-                if p.by_property_name and p.name not in bound:
+            for s, p in pipeline_params:
+                if p.by_property_name and p.name not in bound and still_valid(s):
                     found, value = _property_of(record, p.name)
                     if not found:
                         found, value = next(
@@ -526,7 +623,7 @@ class Binder:
             converted = convert(value, p)
         except _NoConversion:
             return False
-        if _validate_not_null_or_empty(converted, p):
+        if _validate(converted, p):
             return False
         bound[p.name] = converted
         return True

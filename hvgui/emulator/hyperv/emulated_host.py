@@ -104,8 +104,9 @@ class EmulatedHost:
                 declared = runspace.functions.get(key)
             if declared is None or key not in FUNCTIONS:
                 raise TerminatingError(errors.command_not_found(command.name))
-            spec = function_spec(FUNCTIONS[key][0])
-            implementation = FUNCTIONS[key][1]
+            function = FUNCTIONS[key]
+            spec = function_spec(function.name, function.parameters)
+            implementation = function.implementation
         try:
             binder = Binder(spec, command.parameters, expects_input=expects_input)
         except BindingError as failure:

@@ -222,3 +222,20 @@ class VMMigrationPerformance(PSEnumBase):
     TCPIP = 0
     Compression = 1
     SMB = 2
+
+
+@PSType([_NS + "SnapshotType"], rehydrate=False)
+class SnapshotType(PSEnumBase):
+    Standard = 0
+    Recovery = 1
+    Planned = 2
+    Missing = 5
+    Replica = 6
+    AppConsistentReplica = 7
+    SyncedReplica = 8
+
+
+# plausible WS2022 behaviour: the enum's one member is documented (hyperv-api.md §2.3), its value is not.
+@PSType([_NS + "CopyFileSourceType"], rehydrate=False)
+class CopyFileSourceType(PSEnumBase):
+    Host = 0

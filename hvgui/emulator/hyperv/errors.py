@@ -39,6 +39,24 @@ CONDITION_NOT_SATISFIED = (
     "This command stopped operation because the specified condition is not satisfied in the specified time-out."
 )
 NON_INTERACTIVE = "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available."
+SNAPSHOT_NOT_FOUND = "Unable to find a snapshot matching the given criteria."
+TAKE_SNAPSHOT_FAILED = "Taking a checkpoint of '{0}' failed."
+# plausible WS2022 behaviour: the detail lines VMMS adds to a failed checkpoint job, and the warning for a
+# production checkpoint that fell back to a standard one, are not in the reference.
+PRODUCTION_CHECKPOINT_UNAVAILABLE = "Production checkpoints cannot be created for '{0}'. (Virtual machine ID {1})"
+CHECKPOINTS_DISABLED = "Checkpoints are disabled for '{0}'. (Virtual machine ID {1})"
+PRODUCTION_FELL_BACK = (
+    "Production checkpoint could not be created for '{0}'. A standard checkpoint was created instead."
+)
+COPY_FAILED = "Failed to initiate copying files to the guest."
+# plausible WS2022 behaviour: the second line follows the substring Microsoft's LIS tests match
+# ("failed to initiate copying files to the guest: The file exists. (0x80070050)").
+COPY_FAILED_DETAIL = "'{0}' failed to initiate copying files to the guest: {1} (Virtual machine ID {2})"
+FILE_EXISTS = "The file exists. (0x80070050)"
+FILE_NOT_FOUND = "The system cannot find the file specified. (0x80070002)"
+PATH_NOT_FOUND = "The system cannot find the path specified. (0x80070003)"
+GUEST_NOT_READY = "The device is not ready. (0x80070015)"
+BAD_GUEST_PATH = "The filename, directory name, or volume label syntax is incorrect. (0x8007007B)"
 # plausible WS2022 behaviour: the emulator can only reach itself; the text is resx ConnectionIssue_ReallyUnknown.
 CANNOT_CONNECT = "Could not connect to the Virtual Machine Management service on computer '{0}'."
 
@@ -113,6 +131,15 @@ def invalid_argument(inv: Invocation, message: str) -> CmdletError:
 def operation_failed(inv: Invocation, message: str) -> CmdletError:
     """`ExceptionHelper.CreateOperationFailedException`: OperationFailed / InvalidOperation."""
     return error(inv, message, "OperationFailed", ErrorCategory.InvalidOperation)
+
+
+def job_failed(inv: Invocation, message: str, *, target: Any = None) -> CmdletError:
+    """A failed WMI job (error code 32768, Failed): `OperationFailed` / NotSpecified (ExceptionHelper mapping)."""
+    return error(inv, message, "OperationFailed", ErrorCategory.NotSpecified, target=target)
+
+
+def snapshot_not_found(inv: Invocation) -> CmdletError:
+    return error(inv, SNAPSHOT_NOT_FOUND, "ObjectNotFound", ErrorCategory.ObjectNotFound)
 
 
 def non_interactive(inv: Invocation) -> CmdletError:

@@ -1,5 +1,5 @@
-"""The operating system inside an emulated VM: what it runs, how it boots and hangs, its KVP pools, its
-files and its clock.
+"""The operating system inside an emulated VM: what it runs, how it boots and hangs, its KVP pools and its
+files (its clock is in `timesync`).
 
 The guest decides what the host can see of it. A Windows guest runs every `vmic*` service and reports
 application health; a Linux guest answers Heartbeat, Shutdown and Time Synchronization from the kernel's
@@ -11,7 +11,7 @@ is a function of the VM's uptime, so time can be injected and nothing runs in th
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hvgui.domain import integration as ic
 
@@ -183,6 +183,7 @@ class GuestConfig:
     domain_controller: bool = False
     clock_offset: float = 0.0  # seconds the guest clock is off when it runs without time sync
     clock_drift_ppm: float = 0.0  # how fast it drifts then (parts per million)
+    hv_utils: bool = True  # Linux: the hv_utils kernel module is loaded (it answers every component's kernel side)
 
     @property
     def fqdn(self) -> str:
@@ -192,8 +193,22 @@ class GuestConfig:
         """Whether the guest has the program that answers this integration component."""
         if self.os.is_windows:
             return _WINDOWS_SERVICE[ic_guid] not in self.stopped_services
+        if not self.hv_utils:
+            return False  # hv_utils carries heartbeat, shutdown, time sync and the kernel side of the daemons
         daemon = _LINUX_PROVIDER[ic_guid]
         return daemon is None or daemon in self.daemons
+
+    def with_service_running(self, ic_guid: str, running: bool) -> GuestConfig:
+        """The same guest with the program behind one component started or stopped (`systemctl`, `sc.exe`)."""
+        if self.os.is_windows:
+            service = _WINDOWS_SERVICE[ic_guid]
+            stopped = self.stopped_services - {service} if running else self.stopped_services | {service}
+            return replace(self, stopped_services=stopped)
+        daemon = _LINUX_PROVIDER[ic_guid]
+        if daemon is None:  # heartbeat, shutdown and time sync live in hv_utils: loading or unloading it
+            return replace(self, hv_utils=running)
+        daemons = self.daemons | {daemon} if running else self.daemons - {daemon}
+        return replace(self, daemons=daemons)
 
     def reports_application_health(self) -> bool:
         """Windows guests report application health; Linux guests never do (`OkApplicationsUnknown`)."""
@@ -209,7 +224,10 @@ class KvpPools:
     """
 
     def __init__(self, guest: GuestConfig, *, host_name: str, host_fqdn: str, vm_name: str, vm_id: str) -> None:
-        self._guest_config = guest
+        self.guest_config = guest
+        #: The intrinsic items as the host last received them (`GuestIntrinsicExchangeItems`); stale while
+        #: the guest does not answer, empty while the component is off, disabled or never reached.
+        self.last_reported: dict[str, str] = {}
         self.external: dict[str, str] = {}
         self.guest: dict[str, str] = {}
         self.host_only: dict[str, str] = {}
@@ -224,7 +242,7 @@ class KvpPools:
 
     def intrinsic(self) -> dict[str, str]:
         """Pool 2: what the guest's KVP service reports about itself (Linux serves only items 0-9)."""
-        g = self._guest_config
+        g = self.guest_config
         os = g.os
         common = {
             "FullyQualifiedDomainName": g.fqdn,
@@ -342,25 +360,3 @@ def guest_file_system(config: GuestConfig) -> FileSystem:
         f'NAME="{config.os.os_name}"\nVERSION_ID="{config.os.major_version}"\n'.encode(),
     )
     return fs
-
-
-@dataclass
-class GuestClock:
-    """The guest's wall clock as an offset from the host's, drifting while nothing keeps it in step."""
-
-    drift_ppm: float = 0.0
-    offset: float = 0.0  # seconds, when `free_since` is None
-    free_since: float | None = None  # model time since which the clock runs without time sync
-
-    def set_synchronized(self, now: float, synchronized: bool) -> None:
-        """Time sync started (the offset snaps to zero) or stopped (the clock starts to drift)."""
-        if synchronized:
-            self.offset, self.free_since = 0.0, None
-        elif not synchronized and self.free_since is None:
-            self.offset, self.free_since = self.offset_at(now), now
-
-    def offset_at(self, now: float) -> float:
-        """Seconds the guest clock is ahead of the host clock (negative: behind)."""
-        if self.free_since is None:
-            return self.offset
-        return self.offset + (now - self.free_since) * self.drift_ppm / 1_000_000

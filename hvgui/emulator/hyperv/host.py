@@ -7,6 +7,7 @@ used only for what a guest's clock shows, is injectable too.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 import unicodedata
@@ -67,6 +68,10 @@ class HostModel:
 
     def now(self) -> float:
         return self.clock()
+
+    def wall_now(self) -> datetime.datetime:
+        """The host's wall-clock time (UTC), for what it stamps: checkpoint names and creation times."""
+        return datetime.datetime.fromtimestamp(self.wall_clock(), datetime.UTC)
 
     def add_vm(self, vm: EmulatedVm) -> None:
         with self.lock:

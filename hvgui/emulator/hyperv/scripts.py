@@ -57,7 +57,7 @@ def _arguments(parameters: tuple[tuple[str | None, Any], ...]) -> list[Any]:
     return [value for name, value in parameters if name is None]
 
 
-def _remote_path(model: HostModel, raw: Any, expand: Any) -> str:
+def host_path(model: HostModel, raw: Any, expand: Any) -> str:
     """Resolve a path the way `GetUnresolvedProviderPathFromPSPath` does from the session's location."""
     path = str(raw)
     if expand is True:
@@ -92,7 +92,7 @@ def run_copy(model: HostModel, parameters: tuple[tuple[str | None, Any], ...], p
         raise TerminatingError(
             errors.script_throw(f"Transport failure, hash mismatch\r\nActual: {actual}\r\nExpected: {expected}")
         )
-    path = _remote_path(model, args[0] if args else "", args[1] if len(args) > 1 else False)
+    path = host_path(model, args[0] if args else "", args[1] if len(args) > 1 else False)
     with model.lock:
         model.files.write(path, data)
     return path
@@ -101,7 +101,7 @@ def run_copy(model: HostModel, parameters: tuple[tuple[str | None, Any], ...], p
 def run_fetch(model: HostModel, parameters: tuple[tuple[str | None, Any], ...]) -> list[str]:
     """fetch.ps1: the whole file as one base64 string, then its SHA-1 hex digest."""
     args = _arguments(parameters)
-    path = _remote_path(model, args[0] if args else "", args[1] if len(args) > 1 else False)
+    path = host_path(model, args[0] if args else "", args[1] if len(args) > 1 else False)
     with model.lock:
         if model.files.is_dir(path):
             raise TerminatingError(errors.script_throw(f"The path at '{path}' is a directory, src must be a file"))

@@ -2,7 +2,10 @@
 
 `cmdlet_syntax.json` is a verbatim subset of the shared extraction; this module turns it into
 `CommandSpec`s the binder works with and adds PowerShell's common parameters. Functions of hvgui's host
-module get a spec of their own (no parameters: the real functions are advanced functions without any).
+module get a spec of their own, built from the parameters their advanced function declares.
+
+The documentation does not carry the validation attributes; the decompiled cmdlets do. Most Hyper-V
+parameters are `[ValidateNotNullOrEmpty]`; the exceptions are listed in `_VALIDATION_OVERRIDES`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ class ParameterSpec:
     by_value: bool = False
     by_property_name: bool = False
     accepted_values: tuple[str, ...] = ()
+    #: "not_null_or_empty" ([ValidateNotNullOrEmpty]), "not_null" ([ValidateNotNull]), "none", or
+    #: "mandatory" (a function's mandatory parameter: the engine refuses $null and an empty string).
+    validation: str = "not_null_or_empty"
 
     @property
     def is_switch(self) -> bool:
@@ -83,6 +89,29 @@ COMMON_PARAMETERS = _common(
 #: decides: RestartVM declares `[Parameter(ParameterSetName = "NameWait", Mandatory = true)] Wait`.
 _MANDATORY_OVERRIDES = {("Restart-VM", "NameWait", "Wait"), ("Restart-VM", "VMObjectWait", "Wait")}
 
+#: Parameters whose decompiled declaration is not `[ValidateNotNullOrEmpty]` (SetVM.cs): `-Notes ""` clears
+#: the notes, so it must bind.
+_VALIDATION_OVERRIDES = {
+    **{
+        ("Set-VM", name): "none"
+        for name in ("GuestControlledCacheTypes", "LowMemoryMappedIoSpace", "HighMemoryMappedIoSpace", "CheckpointType")
+    },
+    **{
+        ("Set-VM", name): "not_null"
+        for name in (
+            "ProcessorCount",
+            "MemoryMinimumBytes",
+            "MemoryMaximumBytes",
+            "MemoryStartupBytes",
+            "AutomaticStartDelay",
+            "AutomaticCriticalErrorActionTimeout",
+            "AutomaticCheckpointsEnabled",
+            "LockOnDisconnect",
+            "Notes",
+        )
+    },
+}
+
 
 def _pipeline_flags(text: str) -> tuple[bool, bool]:
     return "ByValue" in text, "ByPropertyName" in text
@@ -100,6 +129,7 @@ def _parameter(command: str, set_name: str, raw: dict) -> ParameterSpec:
         by_value=by_value,
         by_property_name=by_name,
         accepted_values=tuple(raw.get("accepted_values", ())),
+        validation=_VALIDATION_OVERRIDES.get((command, raw["name"]), "not_null_or_empty"),
     )
 
 
@@ -127,6 +157,14 @@ def documented_commands() -> dict[str, CommandSpec]:
     return specs
 
 
-def function_spec(name: str) -> CommandSpec:
-    """An advanced function without parameters (`[CmdletBinding()] param()`)."""
-    return CommandSpec(name, name, (ParameterSetSpec(ALL_PARAMETER_SETS, True, {}),), COMMON_PARAMETERS)
+def function_spec(name: str, parameters: tuple[tuple[str, str], ...] = ()) -> CommandSpec:
+    """An advanced function (`[CmdletBinding()] param(...)`) whose parameters are all `[Parameter(Mandatory)]`.
+
+    Each (name, type) becomes a mandatory parameter in the one parameter set; without explicit positions
+    PowerShell makes them positional in declaration order (`PositionalBinding` defaults to true).
+    """
+    specs = {
+        p_name: ParameterSpec(p_name, p_type, mandatory=True, position=index, validation="mandatory")
+        for index, (p_name, p_type) in enumerate(parameters)
+    }
+    return CommandSpec(name, name, (ParameterSetSpec(ALL_PARAMETER_SETS, True, specs),), COMMON_PARAMETERS)

@@ -197,10 +197,14 @@ INTEGRATION_COMPONENT_PROPERTIES = (
     rehydrate=False,
 )
 class IntegrationComponentObject(PSObject):
-    """Heartbeat, Time Synchronization and VSS are plain `VMIntegrationComponent` objects."""
+    """Heartbeat, Time Synchronization and VSS are plain `VMIntegrationComponent` objects.
+
+    `snapshot_id` is set when the component belongs to a checkpoint (Get-VMIntegrationService -VMSnapshot).
+    """
 
     vm_id: uuid.UUID
     ic_guid: str
+    snapshot_id: uuid.UUID | None = None
 
 
 @PSType([NS + "ShutdownComponent"], rehydrate=False)
@@ -216,6 +220,64 @@ class DataExchangeComponentObject(IntegrationComponentObject):
 @PSType([NS + "GuestServiceInterfaceComponent"], rehydrate=False)
 class GuestServiceInterfaceComponentObject(IntegrationComponentObject):
     pass
+
+
+VM_SNAPSHOT_PROPERTIES = (
+    # VMSnapshot
+    "SnapshotType",
+    "IsAutomaticCheckpoint",
+    "VMId",
+    "VMName",
+    "State",
+    # VirtualMachineBase (State is overridden above)
+    "ComPort1",
+    "ComPort2",
+    "DVDDrives",
+    "FibreChannelHostBusAdapters",
+    "FloppyDrive",
+    "HardDrives",
+    "RemoteFxAdapter",
+    "VMIntegrationService",
+    "DynamicMemoryEnabled",
+    "MemoryMaximum",
+    "MemoryMinimum",
+    "MemoryStartup",
+    "ProcessorCount",
+    "BatteryPassthroughEnabled",
+    "Generation",
+    "IsClustered",
+    "Notes",
+    "ParentSnapshotId",
+    "ParentSnapshotName",
+    "Path",
+    "SizeOfSystemFiles",
+    "Version",
+    "GuestControlledCacheTypes",
+    "LowMemoryMappedIoSpace",
+    "HighMemoryMappedIoSpace",
+    "LockOnDisconnect",
+    # ComputeResource
+    "CreationTime",
+    "Id",
+    "Name",
+    "NetworkAdapters",
+    # VirtualizationObject
+    "CimSession",
+    "ComputerName",
+    "IsDeleted",
+)
+
+
+@PSType(
+    [NS + "VMSnapshot", NS + "VirtualMachineBase", NS + "ComputeResource", NS + "VirtualizationObject"],
+    adapted_properties=_props(*VM_SNAPSHOT_PROPERTIES),
+    rehydrate=False,
+)
+class VMSnapshotObject(PSObject):
+    """`Microsoft.HyperV.PowerShell.VMSnapshot` (a checkpoint); `vm_id` and `snapshot_id` link it to the model."""
+
+    vm_id: uuid.UUID
+    snapshot_id: uuid.UUID
 
 
 VM_HOST_PROPERTIES = (

@@ -19,7 +19,8 @@ from psrpcore.types import PSDateTime, PSInt64, PSUInt, PSUInt64, PSVersion
 from hvgui.domain import integration as ic
 from hvgui.domain.vm import VmState
 
-from . import enums
+from . import checkpoints, enums
+from .checkpoints import Snapshot
 from .host import HostModel
 from .types import (
     NS,
@@ -29,6 +30,7 @@ from .types import (
     ShutdownComponentObject,
     VirtualMachineObject,
     VMHostObject,
+    VMSnapshotObject,
     device_to_string,
     fill,
     generic_list,
@@ -63,15 +65,23 @@ def component_id(vm: EmulatedVm, ic_guid: str) -> str:
     return f"Microsoft:{str(vm.id).upper()}\\{ic_guid}"
 
 
-def _device(vm: EmulatedVm, type_name: str, name: str, kind: str, suffix: str = "") -> str:
-    device_id = f"Microsoft:{str(vm.id).upper()}\\{vm.device_id(kind)}{suffix}"
+def _owner_id(vm: EmulatedVm, snapshot: Snapshot | None) -> str:
+    """Whose settings a device belongs to: the VM's, or a checkpoint's (its own configuration id)."""
+    return str(snapshot.id if snapshot is not None else vm.id).upper()
+
+
+def _device(
+    vm: EmulatedVm, type_name: str, name: str, kind: str, suffix: str = "", snapshot: Snapshot | None = None
+) -> str:
+    device_id = f"Microsoft:{_owner_id(vm, snapshot)}\\{vm.device_id(kind)}{suffix}"
     return device_to_string(type_name, name, vm.name, device_id, vm.id)
 
 
-def _component_to_string(host: HostModel, vm: EmulatedVm, ic_guid: str) -> str:
+def _component_to_string(host: HostModel, vm: EmulatedVm, ic_guid: str, snapshot: Snapshot | None = None) -> str:
     type_name = _COMPONENT_TYPE_NAMES.get(ic_guid, "VMIntegrationComponent")
     name = host.texts.component_names[ic_guid]
-    return device_to_string(type_name, name, vm.name, component_id(vm, ic_guid), vm.id)
+    device_id = f"Microsoft:{_owner_id(vm, snapshot)}\\{ic_guid}"
+    return device_to_string(type_name, name, vm.name, device_id, vm.id)
 
 
 def vm_to_string(vm: EmulatedVm) -> str:
@@ -89,6 +99,7 @@ def vm_object(host: HostModel, vm: EmulatedVm, now: float) -> VirtualMachineObje
     controller = "SCSI" if hw.generation == 2 else "IDE"
     dvd_location = "at location 1" if hw.generation == 2 else "at location 0"
     dvd_controller = "number 0" if hw.generation == 2 else "number 1"
+    parent = checkpoints.find(vm, vm.parent_snapshot_id)
     values = {
         "ConfigurationLocation": hw.path,
         "SmartPagingFileInUse": False,
@@ -155,8 +166,8 @@ def vm_object(host: HostModel, vm: EmulatedVm, now: float) -> VirtualMachineObje
         "BatteryPassthroughEnabled": False,
         "Generation": hw.generation,
         "IsClustered": hw.is_clustered,
-        "ParentSnapshotId": None,
-        "ParentSnapshotName": None,
+        "ParentSnapshotId": parent.id if parent is not None else None,
+        "ParentSnapshotName": parent.name if parent is not None else None,
         "Path": hw.path,
         "SizeOfSystemFiles": PSInt64(45056 + (hw.memory_startup if state is VmState.Saved else 0)),
         "GuestControlledCacheTypes": False,
@@ -180,13 +191,21 @@ def vm_object(host: HostModel, vm: EmulatedVm, now: float) -> VirtualMachineObje
     return obj
 
 
-def component_object(host: HostModel, vm: EmulatedVm, ic_guid: str, now: float) -> IntegrationComponentObject:
-    """One `VMIntegrationComponent` (or its Shutdown / DataExchange / GuestServiceInterface subclass)."""
-    setting = vm.components[ic_guid]
-    statuses = [enums.VMIntegrationComponentOperationalStatus(s.value) for s in vm.component_status(ic_guid, now)]
-    texts = list(vm.component_descriptions(ic_guid, now, host.texts))
+def component_object(
+    host: HostModel, vm: EmulatedVm, ic_guid: str, now: float, snapshot: Snapshot | None = None
+) -> IntegrationComponentObject:
+    """One `VMIntegrationComponent` (or its Shutdown / DataExchange / GuestServiceInterface subclass).
+
+    A checkpoint's components carry its id and name and, since nothing runs them, no status.
+    """
+    if snapshot is None:
+        enabled = vm.components[ic_guid].enabled
+        statuses = [enums.VMIntegrationComponentOperationalStatus(s.value) for s in vm.component_status(ic_guid, now)]
+        texts = list(vm.component_descriptions(ic_guid, now, host.texts))
+    else:
+        enabled, statuses, texts = snapshot.components_enabled[ic_guid], [], []
     values = {
-        "Enabled": setting.enabled,
+        "Enabled": enabled,
         "OperationalStatus": net_array(NS + "VMIntegrationComponentOperationalStatus", statuses),
         "PrimaryOperationalStatus": statuses[0] if statuses else None,
         "PrimaryStatusDescription": texts[0] if texts else None,
@@ -194,20 +213,101 @@ def component_object(host: HostModel, vm: EmulatedVm, ic_guid: str, now: float) 
         "SecondaryStatusDescription": texts[1] if len(texts) > 1 else None,
         "StatusDescription": net_array("System.String", texts),
         "Name": host.texts.component_names[ic_guid],
-        "Id": component_id(vm, ic_guid),
+        "Id": f"Microsoft:{_owner_id(vm, snapshot)}\\{ic_guid}",
         "VMId": vm.id,
         "VMName": vm.name,
-        "VMSnapshotId": _EMPTY_GUID,
-        "VMSnapshotName": "",
+        "VMSnapshotId": snapshot.id if snapshot is not None else _EMPTY_GUID,
+        "VMSnapshotName": snapshot.name if snapshot is not None else "",
         "CimSession": CIM_SESSION_TEXT,
         "ComputerName": host.name,
         "IsDeleted": False,
         "IsClustered": vm.hardware.is_clustered,
     }
     cls = _COMPONENT_CLASSES.get(ic_guid, IntegrationComponentObject)
-    obj = fill(cls(), values, _component_to_string(host, vm, ic_guid))
+    obj = fill(cls(), values, _component_to_string(host, vm, ic_guid, snapshot))
     obj.vm_id = vm.id
     obj.ic_guid = ic_guid
+    obj.snapshot_id = snapshot.id if snapshot is not None else None
+    return obj
+
+
+def snapshot_to_string(snapshot: Snapshot) -> str:
+    """`VMSnapshot (Name = 'x') [Id = 'guid']`: VMSnapshot declares no identifiers of its own."""
+    return f"VMSnapshot (Name = '{snapshot.name}') [Id = '{snapshot.id}']"
+
+
+def snapshot_object(host: HostModel, vm: EmulatedVm, snapshot: Snapshot) -> VMSnapshotObject:
+    """A `VMSnapshot` as Get-VMSnapshot and Checkpoint-VM -Passthru write it: the VM's settings as they were."""
+    hw = snapshot.hardware
+    controller = "SCSI" if hw.generation == 2 else "IDE"
+    dvd_location = "at location 1" if hw.generation == 2 else "at location 0"
+    dvd_controller = "number 0" if hw.generation == 2 else "number 1"
+    parent = checkpoints.find(vm, snapshot.parent_id)
+    dvd = f"DVD Drive on {controller} controller {dvd_controller} {dvd_location}"
+    values = {
+        "SnapshotType": enums.SnapshotType.Standard,
+        "IsAutomaticCheckpoint": snapshot.automatic,
+        "VMId": vm.id,
+        "VMName": vm.name,
+        "State": enums.VMState.Saved if snapshot.saved_state else enums.VMState.Off,
+        "ComPort1": _device(vm, "VMComPort", "COM 1", "com1", snapshot=snapshot),
+        "ComPort2": _device(vm, "VMComPort", "COM 2", "com2", snapshot=snapshot),
+        "DVDDrives": net_array(NS + "DvdDrive", [_device(vm, "DvdDrive", dvd, "dvd", snapshot=snapshot)]),
+        "FibreChannelHostBusAdapters": generic_list("VMFibreChannelHba", []),
+        "FloppyDrive": (
+            _device(vm, "VMFloppyDiskDrive", "Diskette Drive", "floppy", snapshot=snapshot)
+            if hw.generation == 1
+            else None
+        ),
+        "HardDrives": net_array(
+            NS + "HardDiskDrive",
+            [
+                _device(
+                    vm,
+                    "HardDiskDrive",
+                    f"Hard Drive on {controller} controller number 0 at location 0",
+                    "disk0",
+                    snapshot=snapshot,
+                )
+            ],
+        ),
+        "RemoteFxAdapter": None,
+        "VMIntegrationService": generic_list(
+            "VMIntegrationComponent",
+            [_component_to_string(host, vm, guid, snapshot) for guid in snapshot.components_enabled],
+        ),
+        "DynamicMemoryEnabled": hw.dynamic_memory,
+        "MemoryMaximum": PSInt64(hw.memory_maximum),
+        "MemoryMinimum": PSInt64(hw.memory_minimum),
+        "MemoryStartup": PSInt64(hw.memory_startup),
+        "ProcessorCount": PSInt64(hw.processor_count),
+        "BatteryPassthroughEnabled": False,
+        "Generation": hw.generation,
+        "IsClustered": hw.is_clustered,
+        "Notes": hw.notes,
+        "ParentSnapshotId": parent.id if parent is not None else None,
+        "ParentSnapshotName": parent.name if parent is not None else None,
+        "Path": hw.path,
+        # plausible WS2022 behaviour: a saved state adds the memory size to the system files.
+        "SizeOfSystemFiles": PSInt64(45056 + (hw.memory_startup if snapshot.saved_state else 0)),
+        "Version": hw.version,
+        "GuestControlledCacheTypes": False,
+        "LowMemoryMappedIoSpace": PSUInt(134217728),
+        "HighMemoryMappedIoSpace": PSUInt64(536870912),
+        "LockOnDisconnect": enums.OnOffState.Off,
+        "CreationTime": _ps_datetime(snapshot.created),
+        "Id": snapshot.id,
+        "Name": snapshot.name,
+        "NetworkAdapters": generic_list(
+            "VMNetworkAdapter", [_device(vm, "VMNetworkAdapter", "Network Adapter", "nic0", snapshot=snapshot)]
+        ),
+        "CimSession": CIM_SESSION_TEXT,
+        "ComputerName": host.name,
+        "IsDeleted": False,
+    }
+    obj = fill(VMSnapshotObject(), values, snapshot_to_string(snapshot))
+    obj.vm_id = vm.id
+    obj.snapshot_id = snapshot.id
     return obj
 
 

@@ -21,8 +21,10 @@ from hvgui.domain import integration as ic
 from hvgui.domain.integration import ComponentStatus
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
 
-from .guest import FileSystem, GuestClock, GuestConfig, KvpPools, guest_file_system
+from .checkpoints import Snapshot
+from .guest import FileSystem, GuestConfig, KvpPools, guest_file_system
 from .texts import HostTexts
+from .timesync import ClockMode, GuestClock
 
 START_SECONDS = 2.0
 RESTORE_SECONDS = 2.0
@@ -30,6 +32,9 @@ SAVE_SECONDS = 3.0
 PAUSE_SECONDS = 0.5
 RESUME_SECONDS = 0.5
 RESET_SECONDS = 1.0
+#: plausible WS2022 behaviour: after a component is enabled, the guest service needs a moment to connect
+#: over VMBus; until then the host reports No Contact for it.
+HANDSHAKE_SECONDS = 1.0
 #: How often the host refreshes a VM's CPU figure (Msvm_SummaryInformation).
 CPU_SAMPLE_SECONDS = 2.0
 MEMORY_SAMPLE_SECONDS = 10.0
@@ -103,6 +108,8 @@ class Hardware:
 class ComponentSetting:
     info: ic.ServiceInfo
     enabled: bool
+    #: Model time from which the guest side answers after the component was last enabled (its handshake).
+    answering_from: float = float("-inf")
 
 
 @dataclass
@@ -139,6 +146,10 @@ class EmulatedVm:
     files: FileSystem
     clock: GuestClock
     seed: int = 0
+    #: Checkpoints in creation order; `parent_snapshot_id` is the one the running configuration derives from.
+    snapshots: list[Snapshot] = field(default_factory=list)
+    parent_snapshot_id: uuid.UUID | None = None
+    snapshots_taken: int = 0  # how many were ever taken (names the next id)
     _state: VmState = VmState.Off
     _transition: _Transition | None = None
     _run: _Run | None = None
@@ -174,7 +185,7 @@ class EmulatedVm:
             components=components,
             kvp=KvpPools(guest, host_name=host_name, host_fqdn=host_fqdn, vm_name=name, vm_id=str(vm_id)),
             files=guest_file_system(guest),
-            clock=GuestClock(drift_ppm=guest.clock_drift_ppm, offset=guest.clock_offset),
+            clock=GuestClock(drift_ppm=guest.clock_drift_ppm),
             seed=seed,
         )
         vm._enter_initial_state(state, uptime, now)
@@ -188,7 +199,10 @@ class EmulatedVm:
             self._run = _Run(started_at=now - uptime, boot_seconds=self.guest.os.boot_seconds)
             if state is VmState.Paused:
                 self._run.paused_since = now
-        self._sync_clock(now)
+        # A scenario's guest runs in step when time sync keeps it so, else `clock_offset` seconds off.
+        mode = self._clock_mode()
+        offset = 0.0 if mode in (ClockMode.STOPPED, ClockMode.SYNCED) else self.guest.clock_offset
+        self.clock.start_at(mode, now, offset)
 
     # ------------------------------------------------------------------ state machine
 
@@ -204,7 +218,7 @@ class EmulatedVm:
         self._state = t.target
         if t.target in _NOT_RUNNING:
             self._run = None
-        self._sync_clock(t.completes_at)
+        self._update_clock(t.completes_at)
 
     def _begin(self, transitional: VmState, target: VmState, seconds: float, now: float) -> None:
         self._state = transitional
@@ -219,7 +233,8 @@ class EmulatedVm:
         if current not in allowed:
             raise InvalidState(action)
         getattr(self, f"_do_{action.value.lower()}")(current, now)
-        self._sync_clock(now)
+        # A reset reboots the guest, which then reads its time from the virtual RTC (the host's time).
+        self._update_clock(now, reset=action is Action.Restart)
 
     def _do_start(self, current: VmState, now: float) -> None:
         if current is VmState.Paused:
@@ -334,8 +349,34 @@ class EmulatedVm:
     # ------------------------------------------------------------------ integration components
 
     def set_component_enabled(self, ic_guid: str, enabled: bool, now: float) -> None:
-        self.components[ic_guid].enabled = enabled
-        self._sync_clock(now)
+        setting = self.components[ic_guid]
+        if enabled and not setting.enabled:
+            setting.answering_from = now + HANDSHAKE_SECONDS
+        setting.enabled = enabled
+        self._update_clock(now)
+
+    def set_guest_service_running(self, ic_guid: str, running: bool, now: float) -> None:
+        """Start or stop the guest program behind a component (a Windows `vmic*` service, a Linux daemon;
+        for heartbeat, shutdown and time sync on Linux: the hv_utils module). What an admin does inside
+        the guest; the host only sees its effect."""
+        self._advance(now)
+        self.guest = self.guest.with_service_running(ic_guid, running)
+        self.kvp.guest_config = self.guest
+        if running:
+            self.components[ic_guid].answering_from = now + HANDSHAKE_SECONDS
+        self._update_clock(now)
+
+    def guest_answers(self, ic_guid: str, now: float) -> bool:
+        """Whether the guest side of an enabled component answers the host right now."""
+        setting = self.components[ic_guid]
+        return (
+            setting.enabled
+            and self.has_runtime_components(now)
+            and self.guest_booted(now)
+            and self.guest.runs_service_for(ic_guid)
+            and now >= setting.answering_from
+            and not self._shutting_down_late(now)
+        )
 
     def component_status(self, ic_guid: str, now: float) -> tuple[ComponentStatus, ...]:
         """`OperationalStatus` of one component: empty while no worker runs (Off, Saved).
@@ -349,9 +390,9 @@ class EmulatedVm:
         if not setting.enabled:
             # A disabled component still reports OK (genuine sample: Guest Service Interface False / OK).
             return (ComponentStatus.Ok,)
-        if not self.guest_booted(now):
+        if not self.guest_booted(now) or now < setting.answering_from:
             return (ComponentStatus.NoContact,)
-        if ic_guid == ic.VSS.ic_guid and self.guest.os.vss_protocol_mismatch:
+        if ic_guid == ic.VSS.ic_guid and self.guest.os.vss_protocol_mismatch and self.guest.hv_utils:
             # The guest kernel answers with an older VSS protocol, daemon or not (genuine Ubuntu 24.04 sample).
             return (ComponentStatus.Ok, ComponentStatus.ProtocolMismatch)
         if not self.guest.runs_service_for(ic_guid):
@@ -398,20 +439,58 @@ class EmulatedVm:
             return HeartbeatStatus.OkApplicationsCritical
         return HeartbeatStatus.OkApplicationsUnknown
 
+    # ------------------------------------------------------------------ guest services
+
+    def kvp_intrinsic_items(self, now: float) -> dict[str, str]:
+        """`GuestIntrinsicExchangeItems` as the host holds them now, by item name.
+
+        Nothing while the VM does not run, the KVP component is disabled or the guest's KVP service (Linux:
+        hv_kvp_daemon) never answered; the last values received (stale) while an answering guest hangs.
+        """
+        kvp = self.kvp
+        if not self.guest_answers(ic.KVP.ic_guid, now):
+            kvp.last_reported = {}
+        elif self.guest_hung(now):
+            pass  # stale: the guest stopped sending updates
+        else:
+            kvp.last_reported = kvp.intrinsic()
+        return dict(kvp.last_reported)
+
+    def vss_available(self, now: float) -> bool:
+        """Whether the guest can take part in a production checkpoint right now (VSS / hv_vss_daemon).
+
+        plausible WS2022 behaviour: a VSS protocol mismatch (old Linux VSS protocol) does not prevent the
+        file-system freeze when hv_vss_daemon runs.
+        """
+        return (
+            self.state(now) is VmState.Running and self.guest_answers(ic.VSS.ic_guid, now) and not self.guest_hung(now)
+        )
+
     # ------------------------------------------------------------------ guest clock
 
-    def _sync_clock(self, now: float) -> None:
+    def _clock_mode(self) -> ClockMode:
+        state = self._state
+        if state in (VmState.Saved, VmState.FastSaved, VmState.Hibernated, VmState.SavedCritical, VmState.Paused):
+            return ClockMode.FROZEN
+        if state in _NOT_RUNNING:
+            return ClockMode.STOPPED
+        synced = self.components[ic.TIME_SYNC.ic_guid].enabled and self.guest.runs_service_for(ic.TIME_SYNC.ic_guid)
+        return ClockMode.SYNCED if synced else ClockMode.FREE
+
+    def _time_sync_answers_from(self) -> float:
+        """Model time from which the guest's time service takes the host's samples (after boot, handshake)."""
+        run = self._run
+        booted_at = run.started_at + run.paused_total + run.boot_seconds if run is not None else float("-inf")
+        return max(booted_at, self.components[ic.TIME_SYNC.ic_guid].answering_from)
+
+    def _update_clock(self, now: float, *, reset: bool = False) -> None:
         """Time sync keeps the guest clock in step while the VM runs with the IC enabled and answered."""
-        running = self._state not in _NOT_RUNNING
-        synced = (
-            running
-            and self.components[ic.TIME_SYNC.ic_guid].enabled
-            and self.guest.runs_service_for(ic.TIME_SYNC.ic_guid)
-        )
-        self.clock.set_synchronized(now, synced)
+        mode = self._clock_mode()
+        sync_from = self._time_sync_answers_from() if mode is ClockMode.SYNCED else None
+        self.clock.enter(mode, now, sync_from=sync_from, reset=reset)
 
     def guest_clock_offset(self, now: float) -> float:
-        """Seconds the guest's clock is ahead of the host's."""
+        """Seconds the guest's clock is ahead of the host's (negative: behind); 0 while the VM is off."""
         self._advance(now)
         return self.clock.offset_at(now)
 

@@ -10,12 +10,14 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
     {
       "name": "demo",
       "seed": 7,                          // used when load_scenario gets no seed
+      "clock": {"drift_ppm": 25.0},       // default guest clock drift of the scenario (hosts and VMs override)
       "hosts": [{
         "name": "HV-DEMO-01",             // the computer name ($env:COMPUTERNAME)
         "domain": "demo.local",           // "" = workgroup
         "locale": "en-US",                // en-US | de-DE: language of component names and status texts
         "logical_processors": 48,
         "memory_gb": 384,
+        "clock": {"drift_ppm": 25.0},     // default guest clock drift of this host's VMs
         "vms": [{
           "name": "dc01",                 // verbatim, any characters
           "os": "windows-server-2022",    // see hvgui.emulator.hyperv.guest.OS_PROFILES
@@ -31,6 +33,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
           "hostname": "DC01", "ipv4": ["10.1.0.10"], "ipv6": ["fe80::10"],
           "domain_controller": true,
           "daemons": ["hv_kvp_daemon"],   // Linux: the Hyper-V daemons that run (default: the OS default)
+          "hv_utils": true,               // Linux: the hv_utils kernel module is loaded (false: nothing answers)
           "stopped_services": ["vmicguestinterface"],  // Windows: vmic* services that do not run
           "hang": {"every": 120, "for": 20, "first_after": 30},  // seconds of uptime
           "applications_critical": false,
@@ -42,7 +45,9 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
 
 `integration_services` keys are en-US component names, IC GUIDs or the domain catalogue keys
 (`heartbeat`, `shutdown`, `timesync`, `kvp`, `vss`, `guestservice`); Guest Service Interface is disabled
-unless a scenario enables it, as on real hosts.
+unless a scenario enables it, as on real hosts. A guest clock drifts (while Time Synchronization does not
+keep it in step) at its VM's `clock.drift_ppm`, else its host's, else the scenario's, else a seeded random
+rate of at most 40 ppm.
 """
 
 from __future__ import annotations
@@ -132,13 +137,15 @@ def _vm_rng(seed: int, host: str, index: int) -> random.Random:
     return random.Random(f"{seed}:{host.casefold()}:{index}")
 
 
-def _guest(data: dict[str, Any], host_index: int, index: int, domain: str, rng: random.Random) -> GuestConfig:
+def _guest(
+    data: dict[str, Any], host_index: int, index: int, domain: str, rng: random.Random, clock_defaults: dict[str, Any]
+) -> GuestConfig:
     try:
         os_profile = OS_PROFILES[data.get("os", "windows-server-2022")]
     except KeyError:
         raise ValueError(f"unknown guest os {data.get('os')!r}; known: {', '.join(OS_PROFILES)}") from None
     hang = data.get("hang")
-    clock = data.get("clock", {})
+    clock = {**clock_defaults, **data.get("clock", {})}
     hostname = data.get("hostname") or _hostname(data["name"], index)
     return GuestConfig(
         os=os_profile,
@@ -153,6 +160,7 @@ def _guest(data: dict[str, Any], host_index: int, index: int, domain: str, rng: 
         domain_controller=bool(data.get("domain_controller", False)),
         clock_offset=float(clock.get("offset", rng.uniform(-2.0, 2.0))),
         clock_drift_ppm=float(clock.get("drift_ppm", rng.uniform(-40.0, 40.0))),
+        hv_utils=bool(data.get("hv_utils", True)),
     )
 
 
@@ -197,7 +205,14 @@ def _state(data: dict[str, Any]) -> VmState:
         raise ValueError(f"unknown VM state {name!r}; a scenario VM is Off, Running, Saved or Paused") from None
 
 
-def _host(data: dict[str, Any], host_index: int, *, seed: int, clock: Callable[[], float]) -> EmulatedHost:
+def _host(
+    data: dict[str, Any],
+    host_index: int,
+    *,
+    seed: int,
+    clock: Callable[[], float],
+    clock_defaults: dict[str, Any],
+) -> EmulatedHost:
     name = data["name"]
     settings = HostSettings(
         logical_processor_count=int(data.get("logical_processors", 32)),
@@ -211,6 +226,7 @@ def _host(data: dict[str, Any], host_index: int, *, seed: int, clock: Callable[[
         clock=clock,
     )
     now = clock()
+    host_clock = {**clock_defaults, **data.get("clock", {})}
     for index, vm_data in enumerate(data.get("vms", [])):
         rng = _vm_rng(seed, name, index)
         vm_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -223,7 +239,7 @@ def _host(data: dict[str, Any], host_index: int, *, seed: int, clock: Callable[[
                 vm_id=vm_id,
                 name=vm_data["name"],
                 hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
-                guest=_guest(vm_data, host_index, index, model.domain, rng),
+                guest=_guest(vm_data, host_index, index, model.domain, rng, host_clock),
                 host_name=name,
                 host_fqdn=model.fqdn,
                 now=now,
@@ -243,7 +259,11 @@ def build_scenario(
     clock = clock or time.monotonic
     chosen_seed = int(document.get("seed", 0)) if seed is None else seed
     try:
-        hosts = [_host(h, i, seed=chosen_seed, clock=clock) for i, h in enumerate(document["hosts"])]
+        clock_defaults = dict(document.get("clock", {}))
+        hosts = [
+            _host(h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults)
+            for i, h in enumerate(document["hosts"])
+        ]
     except KeyError as exc:
         raise ValueError(f"scenario {document.get('name', '?')!r} lacks the required key {exc}") from None
     names = [h.name.casefold() for h in hosts]

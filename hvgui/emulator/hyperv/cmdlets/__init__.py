@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from ..context import Command
+from .checkpoint import checkpoint_vm, get_vm_snapshot
+from .files import copy_vm_file
 from .host import get_vm_host
 from .integration import disable_vm_integration_service, enable_vm_integration_service, get_vm_integration_service
+from .settings import set_vm
 from .vm import get_vm, restart_vm, resume_vm, save_vm, start_vm, stop_vm, suspend_vm
 
 CMDLETS: dict[str, Command] = {
@@ -19,4 +22,8 @@ CMDLETS: dict[str, Command] = {
     "enable-vmintegrationservice": enable_vm_integration_service,
     "disable-vmintegrationservice": disable_vm_integration_service,
     "get-vmhost": get_vm_host,
+    "checkpoint-vm": checkpoint_vm,
+    "get-vmsnapshot": get_vm_snapshot,
+    "set-vm": set_vm,
+    "copy-vmfile": copy_vm_file,
 }

@@ -2,36 +2,53 @@
 
 `-Name` matches the host's *localized* component names with wildcards; a VM on which no component
 matches gets `No integration component with the given name could be found.` (InvalidParameter), and the
-other VMs are still processed (`SelectManyWithLogging`).
+other VMs are still processed (`SelectManyWithLogging`). A checkpoint's components (-VMSnapshot) are its
+saved settings: they report no status, and enabling or disabling one changes the checkpoint only.
+
+Enabling a component that is enabled (or disabling a disabled one) succeeds silently: the cmdlet sets
+`Enabled` and puts the settings whatever they were (decompiled EnableVMIntegrationService), no warning.
 """
 
 from __future__ import annotations
 
-from .. import errors, views, wildcards
+from .. import checkpoints, errors, views, wildcards
+from ..checkpoints import Snapshot
 from ..context import CommandContext
 from ..vm import EmulatedVm
 from .common import for_each
 from .resolve import resolve_vms
 
+#: (VM, IC GUID, the checkpoint the component belongs to or None for the VM's own)
+Component = tuple[EmulatedVm, str, Snapshot | None]
 
-def _components(ctx: CommandContext, vms: list[EmulatedVm]) -> list[tuple[EmulatedVm, str]]:
-    """(VM, IC GUID) pairs in the host's order, filtered by -Name; an error for each VM without a match."""
+
+def _owners(ctx: CommandContext) -> list[tuple[EmulatedVm, Snapshot | None]]:
+    if ctx.bound.parameter_set == "VMSnapshot":
+        obj = ctx.bound.get("VMSnapshot")
+        vm = ctx.model.vm_by_id(obj.vm_id)
+        snapshot = checkpoints.find(vm, obj.snapshot_id) if vm is not None else None
+        return [(vm, snapshot)] if vm is not None and snapshot is not None else []
+    return [(vm, None) for vm in resolve_vms(ctx, name_parameter="VMName")]
+
+
+def _components(ctx: CommandContext, owners: list[tuple[EmulatedVm, Snapshot | None]]) -> list[Component]:
+    """Components in the host's order, filtered by -Name; an error for each VM without a match."""
     patterns = ctx.bound.get("Name")
     names = ctx.model.texts.component_names
-    selected = []
-    for vm in vms:
+    selected: list[Component] = []
+    for vm, snapshot in owners:
         guids = [g for g in vm.components if not patterns or wildcards.matches_any(patterns, names[g])]
         if not guids:
             ctx.write_error(errors.invalid_argument(ctx.invocation, errors.COMPONENT_NOT_FOUND))
-        selected.extend((vm, g) for g in guids)
+        selected.extend((vm, g, snapshot) for g in guids)
     return selected
 
 
 def get_vm_integration_service(ctx: CommandContext) -> None:
     with ctx.model.lock:
-        pairs = _components(ctx, resolve_vms(ctx, name_parameter="VMName"))
+        components = _components(ctx, _owners(ctx))
         now = ctx.now()
-        objects = [views.component_object(ctx.model, vm, guid, now) for vm, guid in pairs]
+        objects = [views.component_object(ctx.model, vm, guid, now, snapshot) for vm, guid, snapshot in components]
     for obj in objects:
         if ctx.stop_requested.is_set():
             return
@@ -42,23 +59,27 @@ def _set_enabled(enabled: bool):
     def command(ctx: CommandContext) -> None:
         with ctx.model.lock:
             if ctx.bound.parameter_set == "VMIntegrationService":
-                pairs = []
+                components: list[Component] = []
                 for obj in ctx.bound.get("VMIntegrationService"):
                     vm = ctx.model.vm_by_id(obj.vm_id)
-                    if vm is not None:
-                        pairs.append((vm, obj.ic_guid))
+                    snapshot = checkpoints.find(vm, obj.snapshot_id) if vm is not None else None
+                    if vm is not None and (obj.snapshot_id is None or snapshot is not None):
+                        components.append((vm, obj.ic_guid, snapshot))
             else:
-                pairs = _components(ctx, resolve_vms(ctx, name_parameter="VMName"))
+                components = _components(ctx, [(vm, None) for vm in resolve_vms(ctx, name_parameter="VMName")])
 
-        def process(pair: tuple[EmulatedVm, str]) -> None:
-            vm, guid = pair
+        def process(component: Component) -> None:
+            vm, guid, snapshot = component
             if not ctx.should_process():
                 return
-            vm.set_component_enabled(guid, enabled, ctx.now())
+            if snapshot is not None:
+                snapshot.components_enabled[guid] = enabled
+            else:
+                vm.set_component_enabled(guid, enabled, ctx.now())
             if ctx.bound.switch("Passthru"):
-                ctx.write_output(views.component_object(ctx.model, vm, guid, ctx.now()))
+                ctx.write_output(views.component_object(ctx.model, vm, guid, ctx.now(), snapshot))
 
-        for_each(ctx, pairs, process)
+        for_each(ctx, components, process)
 
     command.__name__ = f"{'enable' if enabled else 'disable'}_vm_integration_service"
     return command

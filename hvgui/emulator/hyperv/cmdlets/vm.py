@@ -4,17 +4,22 @@ Each follows its decompiled `ProcessOneOperand` (hyperv-api.md §2.2): the state
 is allowed, "already in the specified state" is a warning, and anything that would ask the user
 (`ShouldContinue`) fails in a remote runspace unless -Force or -AsJob answers for it.
 
+Automatic checkpoints (`AutomaticCheckpointsEnabled`): Start-VM takes one before it starts an Off VM, and
+Stop-VM deletes the VM's parent checkpoint after a shutdown or turn-off when it is an automatic one (§2.2).
+
 plausible WS2022 behaviour: -AsJob runs the operation at once and writes no job object (the emulator has
 no job repository); it still counts as the answer to ShouldContinue, as in the module.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 from hvgui.domain import integration as ic
 from hvgui.domain.integration import ComponentStatus
 from hvgui.domain.vm import VmState
 
-from .. import errors, views
+from .. import checkpoints, errors, views
 from ..context import CommandContext
 from ..vm import Action, EmulatedVm
 from .common import OperandFailed, change_state, for_each, passthru, validate_as_job_and_passthru
@@ -54,6 +59,22 @@ def get_vm(ctx: CommandContext) -> None:
         ctx.write_output(obj)
 
 
+def _take_automatic_checkpoint(ctx: CommandContext, vm: EmulatedVm) -> None:
+    """`VirtualMachine.TakeAutomaticCheckpoint`: a failure is only traced, never reported."""
+    now = ctx.now()
+    if not vm.hardware.automatic_checkpoints or vm.state(now) is not VmState.Off:
+        return
+    with contextlib.suppress(checkpoints.CheckpointsDisabled, checkpoints.ProductionCheckpointUnavailable):
+        checkpoints.take_checkpoint(vm, now, ctx.model.wall_now(), ctx.model.texts.locale, automatic=True)
+
+
+def _delete_automatic_checkpoint(vm: EmulatedVm) -> None:
+    """`StopVM.DeleteAutomaticCheckpoint`: only when the VM's parent checkpoint is an automatic one."""
+    parent = checkpoints.find(vm, vm.parent_snapshot_id)
+    if parent is not None and parent.automatic:
+        checkpoints.delete(vm, parent)
+
+
 def _simple(action: Action):
     """Start-VM, Save-VM, Suspend-VM and Resume-VM: one state change per VM, then -Passthru."""
 
@@ -65,6 +86,8 @@ def _simple(action: Action):
 
         def process(vm: EmulatedVm) -> None:
             if ctx.should_process():
+                if action is Action.Start:
+                    _take_automatic_checkpoint(ctx, vm)
                 change_state(ctx, vm, action)
                 passthru(ctx, vm)
 
@@ -102,29 +125,33 @@ def stop_vm(ctx: CommandContext) -> None:
             return
         if bound.switch("Save"):
             change_state(ctx, vm, Action.Save)
-        elif bound.switch("TurnOff"):
-            change_state(ctx, vm, Action.Stop)
-        elif vm.state(ctx.now()) is VmState.Off:
-            ctx.write_warning(errors.ALREADY_IN_DESIRED_STATE)
-        elif shutdown_component_available(vm, ctx.now()):
-            _shut_down(ctx, vm)
-        elif ctx.should_continue():  # no Shutdown IC: a host would ask whether to turn the VM off
-            change_state(ctx, vm, Action.Stop)
+        else:
+            if bound.switch("TurnOff"):
+                stopped = change_state(ctx, vm, Action.Stop)
+            elif vm.state(ctx.now()) is VmState.Off:
+                ctx.write_warning(errors.ALREADY_IN_DESIRED_STATE)
+                stopped = False
+            elif shutdown_component_available(vm, ctx.now()):
+                stopped = _shut_down(ctx, vm)
+            else:
+                ctx.should_continue()  # no Shutdown IC: a host would ask whether to turn the VM off
+                stopped = change_state(ctx, vm, Action.Stop)
+            if stopped:
+                _delete_automatic_checkpoint(vm)
         passthru(ctx, vm)
 
     for_each(ctx, vms, process)
 
 
-def _shut_down(ctx: CommandContext, vm: EmulatedVm) -> None:
+def _shut_down(ctx: CommandContext, vm: EmulatedVm) -> bool:
     if not ctx.bound.switch("Force"):
-        change_state(ctx, vm, Action.ShutDown)
-        return
+        return change_state(ctx, vm, Action.ShutDown)
     try:
-        change_state(ctx, vm, Action.ForceShutdown)
+        return change_state(ctx, vm, Action.ForceShutdown)
     except OperandFailed as failure:
         # StopVM.ShutDown: the error is written and the VM is turned off instead.
         ctx.write_error(failure.error)
-        change_state(ctx, vm, Action.Stop)
+        return change_state(ctx, vm, Action.Stop)
 
 
 def restart_vm(ctx: CommandContext) -> None:

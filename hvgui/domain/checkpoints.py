@@ -1,0 +1,135 @@
+"""Checkpoints: what the host lists, what creating one produced, and what to warn about beforehand.
+
+A production checkpoint is a backup-consistent one: the guest flushes its applications and file systems
+through the VSS integration service (`hv_vss_daemon` on Linux), and no memory state is kept. Without a
+working VSS service the host cannot take one; with checkpoint type Production it silently takes a standard
+checkpoint instead (memory state included), with ProductionOnly it fails (hyperv-api.md §9).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass
+
+from hvgui.domain.integration import VSS, ComponentStatus
+from hvgui.domain.power import describe_state
+from hvgui.domain.vm import CheckpointType, Vm, VmState
+
+
+class SnapshotType(enum.IntEnum):
+    """`Microsoft.HyperV.PowerShell.SnapshotType` (a production checkpoint is listed as Standard too)."""
+
+    Standard = 0
+    Recovery = 1
+    Planned = 2
+    Missing = 5
+    Replica = 6
+    AppConsistentReplica = 7
+    SyncedReplica = 8
+
+
+CHECKPOINT_TYPE_LABELS: dict[CheckpointType, str] = {
+    CheckpointType.Disabled: "Disabled",
+    CheckpointType.Production: "Production (standard if production is not possible)",
+    CheckpointType.ProductionOnly: "Production only",
+    CheckpointType.Standard: "Standard",
+}
+
+CHECKPOINT_TYPE_DESCRIPTIONS: dict[CheckpointType, str] = {
+    CheckpointType.Disabled: "No checkpoints can be taken of this VM.",
+    CheckpointType.Production: (
+        "Backup-consistent checkpoints through VSS in the guest, without memory state; when the guest cannot "
+        "take part, a standard checkpoint is taken instead."
+    ),
+    CheckpointType.ProductionOnly: (
+        "Backup-consistent checkpoints through VSS in the guest only; when the guest cannot take part, "
+        "the checkpoint fails."
+    ),
+    CheckpointType.Standard: (
+        "Saves the disks and the memory state of the running VM; for test and development, not for "
+        "production workloads such as domain controllers or databases."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One checkpoint (`Microsoft.HyperV.PowerShell.VMSnapshot`) as the host lists it."""
+
+    checkpoint_id: str  # lower-case GUID text
+    name: str
+    vm_id: str  # lower-case GUID text
+    vm_name: str
+    snapshot_type: SnapshotType
+    is_automatic: bool = False
+    creation_time: datetime.datetime | None = None
+    parent_id: str | None = None
+    parent_name: str = ""
+    checkpoint_type: CheckpointType | None = None  # the VM's setting recorded with it, when the host reports it
+
+
+@dataclass(frozen=True)
+class CheckpointOutcome:
+    """What `Checkpoint-VM` produced: the checkpoint (None if the host returned none) and its warnings."""
+
+    checkpoint: Checkpoint | None
+    warnings: tuple[str, ...] = ()
+    fell_back_to_standard: bool = False
+
+
+def vss_unavailable_reason(vm: Vm) -> str | None:
+    """Why the guest cannot take part in a production checkpoint now (its VSS service), or None if it can."""
+    service = vm.service(VSS.ic_guid)
+    if service is None:
+        return "the host reports no VSS integration service for it"
+    if not service.enabled:
+        return "its VSS integration service is disabled"
+    if service.primary is ComponentStatus.Ok:
+        return None
+    if service.primary is ComponentStatus.NoContact:
+        return "its guest does not answer the VSS integration service (No Contact)"
+    if service.primary is ComponentStatus.LostCommunication:
+        return "its guest stopped answering the VSS integration service (Lost Communication)"
+    reported = service.primary_text or (service.primary.name if service.primary is not None else "no status")
+    return f"its VSS integration service reports {reported!r}"
+
+
+def checkpoint_warning(vm: Vm) -> str | None:
+    """What to tell the admin before creating a checkpoint of the VM, or None when nothing is unusual.
+
+    A production checkpoint needs the guest's help unless the VM is off: the guest must run and its VSS
+    service must answer.
+    """
+    name = f"'{vm.name}'"
+    checkpoint_type = vm.checkpoint_type
+    if checkpoint_type is CheckpointType.Disabled:
+        return (
+            f"Checkpoints are disabled for {name} (checkpoint type Disabled), so creating one will fail. "
+            "Change its checkpoint type first."
+        )
+    if vm.state.is_transitional:
+        return f"{name} is {describe_state(vm.state)}; a checkpoint can be taken once that finishes."
+    if checkpoint_type not in (CheckpointType.Production, CheckpointType.ProductionOnly):
+        return None
+    if vm.state in (VmState.Off, VmState.OffCritical):
+        return None  # the disks of an Off VM are consistent without the guest's help
+    if vm.state is VmState.Running:
+        reason = vss_unavailable_reason(vm)
+    else:
+        # plausible WS2022 behaviour: a saved or paused guest cannot freeze its file systems.
+        reason = f"it is {describe_state(vm.state)}, so its guest cannot take part"
+    if reason is None:
+        return None
+    if checkpoint_type is CheckpointType.Production:
+        return (
+            f"A production checkpoint of {name} is not possible because {reason}. Hyper-V will take a "
+            "standard checkpoint instead: it includes the memory state, and applying it later resumes "
+            "the guest exactly where it was, which production workloads such as domain controllers and "
+            "databases do not tolerate."
+        )
+    if vm.state is VmState.Running:
+        advice = "Enable the VSS service (and make sure it runs in the guest), or change the checkpoint type."
+    else:
+        advice = "Start or resume the VM first, or change the checkpoint type."
+    return f"Creating a checkpoint of {name} will fail: its checkpoint type is Production only and {reason}. {advice}"
