@@ -1,6 +1,7 @@
 """`hvgui` / `python -m hvgui`: parse the command line and run the application.
 
     hvgui [--demo] [--host URI ...] [--password-stdin] [--screenshot FILE.png] [--screenshot-timeout SECONDS]
+          [--screenshot-tab summary|services|checkpoints] [--screenshot-vm NAME]
 
 Passwords never come from the command line: hvgui asks in a dialog, or reads one line from standard input
 with `--password-stdin` (used for every `--host`).
@@ -19,6 +20,9 @@ from typing import TextIO
 from hvgui import __version__
 from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri
 
+#: The VM panel tabs `--screenshot-tab` can show (the names of `VmPanel.TAB_NAMES`; Qt is not imported here).
+SCREENSHOT_TABS = ("summary", "services", "checkpoints")
+
 
 @dataclass(frozen=True)
 class Options:
@@ -29,6 +33,8 @@ class Options:
     password_stdin: bool = False
     screenshot: Path | None = None
     screenshot_timeout: float = 60.0
+    screenshot_tab: str = "summary"
+    screenshot_vm: str | None = None
     verbose: int = 0
     qt_args: tuple[str, ...] = field(default=())
 
@@ -84,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="give up on --screenshot after this long (default: 60)",
     )
+    parser.add_argument(
+        "--screenshot-tab",
+        choices=SCREENSHOT_TABS,
+        default="summary",
+        help="the VM panel tab --screenshot shows (default: summary)",
+    )
+    parser.add_argument(
+        "--screenshot-vm",
+        metavar="NAME",
+        help="the VM --screenshot selects (default: the first running VM with a healthy heartbeat)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
     return parser
 
@@ -113,6 +130,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         parser.error("--screenshot with --host needs --password-stdin (no one is there to type a password)")
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
         parser.error("--screenshot writes PNG: give a file name ending in .png")
+    if args.screenshot is None and (args.screenshot_vm is not None or args.screenshot_tab != "summary"):
+        parser.error("--screenshot-tab and --screenshot-vm need --screenshot")
     if args.screenshot_timeout <= 0:
         parser.error("--screenshot-timeout must be positive")
     return Options(
@@ -121,6 +140,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         password_stdin=args.password_stdin,
         screenshot=args.screenshot,
         screenshot_timeout=args.screenshot_timeout,
+        screenshot_tab=args.screenshot_tab,
+        screenshot_vm=args.screenshot_vm,
         verbose=args.verbose,
         qt_args=tuple(qt_args),
     )

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 import traceback
-from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +116,7 @@ async def _main(options: Options, password: str | None, window: MainWindow, cont
             else:
                 window.ask_to_connect(options.hosts)
         if options.screenshot is not None:
-            return await _take_screenshot(window, controller, options.screenshot, options.screenshot_timeout)
+            return await _take_screenshot(window, controller, options)
         await closed.wait()
         return 0
     finally:
@@ -144,8 +144,10 @@ async def _start_demo(window: MainWindow) -> EmulatorProcess | None:
     return emulator
 
 
-async def _take_screenshot(window: MainWindow, controller: HostsController, path: Path, timeout: float) -> int:
+async def _take_screenshot(window: MainWindow, controller: HostsController, options: Options) -> int:
     """Wait until every host has sent its VMs, select one so the panel has content, save the window as PNG."""
+    path, timeout = options.screenshot, options.screenshot_timeout
+    assert path is not None
     deadline = time.monotonic() + timeout
     while True:
         missing = [key for key in controller.host_keys() if controller.inventory(key) is None]
@@ -155,14 +157,31 @@ async def _take_screenshot(window: MainWindow, controller: HostsController, path
             print(_screenshot_timeout_reason(controller, missing, timeout), file=sys.stderr)
             return EXIT_SCREENSHOT_TIMEOUT
         await asyncio.sleep(0.1)
-    window.select_showcase_vm()
+    if options.screenshot_vm is not None:
+        wanted = next((vm for vm in window.vm_model.vms() if vm.name == options.screenshot_vm), None)
+        if wanted is None:
+            print(f"hvgui: no screenshot: no VM is named {options.screenshot_vm!r}", file=sys.stderr)
+            return EXIT_FAILURE
+        window.select_vm(wanted.key)
+    else:
+        window.select_showcase_vm()
+    window.vm_panel.show_tab(options.screenshot_tab)
     await asyncio.sleep(0.3)  # let layouts, delegates and the panel settle
+    if options.screenshot_tab == "checkpoints":  # its list comes from the host on demand
+        tab = window.vm_panel.checkpoints
+        await _wait_for(lambda: tab.count_label.text() not in ("", "loading\u2026"), deadline)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
         print(f"hvgui: could not write the screenshot to {path}", file=sys.stderr)
         return EXIT_FAILURE
     log.info("screenshot saved to %s", path)
     return 0
+
+
+async def _wait_for(predicate: Callable[[], bool], deadline: float) -> None:
+    """Let the loop run until `predicate()` holds or the deadline passes (the screenshot is taken either way)."""
+    while not predicate() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def _screenshot_timeout_reason(controller: HostsController, missing: list[str], timeout: float) -> str:

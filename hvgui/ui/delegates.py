@@ -72,8 +72,11 @@ def _draw_dot(painter: QPainter, left: int, centre_y: float, colour: QColor) -> 
 class HeartbeatDelegate(QStyledItemDelegate):
     """A coloured dot and the heartbeat text; a VM without heartbeat (off) shows just a dash."""
 
+    #: The role that holds the `HeartbeatIndicator` to paint.
+    indicator_role: int = HeartbeatRole
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        indicator = index.data(HeartbeatRole)
+        indicator = index.data(self.indicator_role)
         if not isinstance(indicator, HeartbeatIndicator):
             super().paint(painter, option, index)
             return
@@ -147,3 +150,11 @@ class HostItemDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), 2 * option.fontMetrics.height() + 12)
+
+
+class StatusDotDelegate(HeartbeatDelegate):
+    """The same dot and text for any model that offers a `HeartbeatIndicator` under `indicator_role`."""
+
+    def __init__(self, indicator_role: int, parent=None) -> None:
+        super().__init__(parent)
+        self.indicator_role = indicator_role

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -28,13 +29,17 @@ from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
 from hvgui.ui.about_dialog import AboutDialog
+from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
+from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import HeartbeatDelegate
+from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.hosts_pane import HostsPane
 from hvgui.ui.models.host_list import HostListModel, is_failing, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
+from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.vm_panel import VmPanel
 
@@ -56,9 +61,15 @@ class MainWindow(QMainWindow):
     #: Emitted once the window has closed and the application may shut down.
     closed = Signal()
 
-    def __init__(self, controller: HostsController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: HostsController, parent: QWidget | None = None, *, confirmer: Confirmer | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
+        #: Runs commands on VMs (services, power, checkpoints); closed with the hosts controller.
+        self.vm_actions = VmActionsController(controller, self)
+        #: Asks before risky commands; tests may inject their own.
+        self.confirmer: Confirmer = confirmer or MessageBoxConfirmer()
         self.setWindowTitle("hvgui")
         self.setWindowIcon(app_icon())
         self.resize(1400, 850)
@@ -79,13 +90,14 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.table = self._make_table()
-        self.vm_panel = VmPanel()
+        self.vm_panel = VmPanel(self.vm_actions, self.confirmer)
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
 
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.customContextMenuRequested.connect(self._table_context_menu)
         self.hosts_pane.retryRequested.connect(self.controller.retry)
         self.hosts_pane.removeRequested.connect(self._confirm_remove)
         self.hosts_pane.connectRequested.connect(lambda: self.show_connect_dialog())
@@ -105,7 +117,8 @@ class MainWindow(QMainWindow):
         table.setSortingEnabled(True)
         table.sortByColumn(Column.Host, Qt.SortOrder.AscendingOrder)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
@@ -135,7 +148,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.vm_panel)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
-        right.setSizes([480, 320])
+        right.setSizes([440, 360])
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.setChildrenCollapsible(False)
@@ -173,6 +186,18 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.filter_action)
+        self.power = PowerActions(
+            self.vm_actions,
+            self.confirmer,
+            self.selected_vms,
+            lambda text: self.statusBar().showMessage(text, 20000),
+            self,
+        )
+        self.vm_menu = self.menuBar().addMenu("&VM")
+        self.vm_menu.setObjectName("vmMenu")
+        self.power.populate_menu(self.vm_menu)  # the power commands, then "Copy as PowerShell" for each
+        #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
+        self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -182,6 +207,9 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.connect_action)
         toolbar.addAction(self.refresh_action)
+        toolbar.addSeparator()
+        for power_action in self.power.qactions.values():
+            toolbar.addAction(power_action)
         self.addAction(self.filter_action)
 
     def _build_status_bar(self) -> None:
@@ -275,14 +303,36 @@ class MainWindow(QMainWindow):
     # ---- selection -----------------------------------------------------------------------------
 
     def selected_vm(self) -> Vm | None:
-        index = self.table.selectionModel().currentIndex()
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            index = rows[0]
-        elif not index.isValid():
+        """The VM the panel shows: the current row if it is selected, else the first selected row."""
+        selection = self.table.selectionModel()
+        index = selection.currentIndex()
+        rows = selection.selectedRows()
+        if rows and not (index.isValid() and selection.isRowSelected(index.row(), index.parent())):
+            index = min(rows, key=lambda i: i.row())
+        elif not rows and not index.isValid():
             return None
         vm = index.data(VmRole)
         return vm if isinstance(vm, Vm) else None
+
+    def selected_vms(self) -> list[Vm]:
+        """Every selected VM in view order, each as the newest inventory reports it."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        vms = [index.data(VmRole) for index in rows]
+        return [self.vm_model.vm(vm.key) or vm for vm in vms if isinstance(vm, Vm)]
+
+    def select_vms(self, keys: Iterable[VmKey]) -> int:
+        """Select the rows of these VMs (for multi-VM commands); returns how many are now selected."""
+        selection = QItemSelection()
+        for key in keys:
+            row = self.vm_model.row_of(key)
+            if row is None:
+                continue
+            index = self.proxy.mapFromSource(self.vm_model.index(row, 0))
+            if index.isValid():
+                selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().select(selection, flags)
+        return len(self.selected_vms())
 
     def select_vm(self, key: VmKey) -> bool:
         """Select the row of a VM (clearing the filter if it hides it); False if the VM is not shown."""
@@ -293,7 +343,9 @@ class MainWindow(QMainWindow):
         if not proxy_index.isValid():
             self.filter_edit.clear()
             proxy_index = self.proxy.mapFromSource(self.vm_model.index(row, 0))
-        self.table.selectRow(proxy_index.row())
+        self.table.selectionModel().setCurrentIndex(
+            proxy_index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.table.scrollTo(proxy_index)
         return True
 
@@ -316,12 +368,28 @@ class MainWindow(QMainWindow):
         self._show_selected()
 
     def _show_selected(self) -> None:
+        self.power.update_enabled()
         vm = self.selected_vm()
         if vm is None:
             self.vm_panel.set_vm(None)
             return
         current = self.vm_model.vm(vm.key)  # the newest version of that VM
         self.vm_panel.set_vm(current, self.vm_model.host_label(vm.host))
+
+    def _table_context_menu(self, position: QPoint) -> None:
+        """Power commands (and their PowerShell) for the selected VMs; a click outside the selection selects."""
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        if not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
+            vm = index.data(VmRole)
+            if isinstance(vm, Vm):
+                self.select_vm(vm.key)
+        menu = QMenu(self)
+        menu.setObjectName("vmContextMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.power.populate_menu(menu)
+        menu.popup(self.table.viewport().mapToGlobal(position))
 
     # ---- signals from the controller -----------------------------------------------------------
 
@@ -346,6 +414,7 @@ class MainWindow(QMainWindow):
         self.vm_model.apply(diff)
         self._last_refresh = inventory.fetched_at or time.time()
         self._refresh_panel_if_showing(inventory.host)
+        self.power.update_enabled()  # the selection may span hosts: its VMs' states changed
         self._update_status_bar()
 
     def _on_host_removed(self, key: str) -> None:

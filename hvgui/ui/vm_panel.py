@@ -1,7 +1,7 @@
 """The panel under the VM table: tabs about the selected VM, refreshed live while it stays selected.
 
-Each tab is its own widget with a `show_vm(vm)` method; the panel only forwards the selected VM, so later
-tabs (services, KVP, files) plug in without the panel growing into a god object.
+Each tab is its own widget with a `show_vm(vm)` method; the panel only forwards the selected VM, so tabs
+(integration services, checkpoints, later KVP and files) plug in without the panel growing into a god object.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ from PySide6.QtWidgets import (
 from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
 from hvgui.domain.vm import CheckpointType, Vm, VmState
+from hvgui.ui.checkpoints_tab import CheckpointsTab
+from hvgui.ui.confirm import Confirmer
+from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import tone_colour
 from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
+from hvgui.ui.services_tab import ServicesTab
 
 NO_VALUE = "\u2014"
 
@@ -221,14 +225,31 @@ class SummaryTab(QWidget):
 
 
 class VmPanel(QTabWidget):
-    """Tabs about the selected VM; the first is the Summary."""
+    """Tabs about the selected VM: Summary, Integration services, Checkpoints."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    #: Tab names for `show_tab` (and the `--screenshot-tab` option).
+    TAB_NAMES = ("summary", "services", "checkpoints")
+
+    def __init__(
+        self,
+        actions: VmActionsController | None = None,
+        confirmer: Confirmer | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
         self.summary = SummaryTab()
+        self.services = ServicesTab(actions, confirmer)
+        self.checkpoints = CheckpointsTab(actions, confirmer)
         self.addTab(self.summary, "Summary")
+        self.addTab(self.services, "Integration services")
+        self.addTab(self.checkpoints, "Checkpoints")
         self._vm: Vm | None = None
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab to the front by its name in `TAB_NAMES`."""
+        tabs = dict(zip(self.TAB_NAMES, (self.summary, self.services, self.checkpoints), strict=True))
+        self.setCurrentWidget(tabs[name])
 
     def vm(self) -> Vm | None:
         return self._vm

@@ -54,6 +54,20 @@ def test_demo_screenshot(qapp, tmp_path: Path) -> None:
     assert_real_screenshot(shot)
 
 
+def test_demo_screenshot_of_a_vms_integration_services(qapp, tmp_path: Path) -> None:
+    shot = tmp_path / "services.png"
+    result = hvgui("--demo", "--screenshot", str(shot), "--screenshot-tab", "services", "--screenshot-vm", "web02")
+    assert result.returncode == 0, result.stderr
+    assert_real_screenshot(shot)
+
+
+def test_a_screenshot_of_a_vm_that_does_not_exist_fails_with_the_reason(tmp_path: Path) -> None:
+    result = hvgui("--demo", "--screenshot", str(tmp_path / "never.png"), "--screenshot-vm", "no-such-vm")
+    assert result.returncode == 1
+    assert "no VM is named 'no-such-vm'" in result.stderr
+    assert not (tmp_path / "never.png").exists()
+
+
 def test_screenshot_of_real_hosts_with_the_password_on_stdin(qapp, tmp_path: Path, emulator_process) -> None:
     endpoints = emulator_process.endpoints
     assert len({e.password for e in endpoints}) == 1, "one --password-stdin serves every host"

@@ -39,6 +39,19 @@ def test_screenshot_options() -> None:
     assert options.demo
     assert options.screenshot == Path("out.png")
     assert options.screenshot_timeout == 5.0
+    assert options.screenshot_tab == "summary" and options.screenshot_vm is None
+    options = parse_args(
+        ["--demo", "--screenshot", "o.png", "--screenshot-tab", "services", "--screenshot-vm", "web02"]
+    )
+    assert options.screenshot_tab == "services"
+    assert options.screenshot_vm == "web02"
+
+
+def test_screenshot_tabs_are_the_panel_tabs(qapp) -> None:
+    from hvgui.__main__ import SCREENSHOT_TABS
+    from hvgui.ui.vm_panel import VmPanel
+
+    assert SCREENSHOT_TABS == VmPanel.TAB_NAMES
 
 
 @pytest.mark.parametrize(
@@ -51,6 +64,9 @@ def test_screenshot_options() -> None:
         (["--host", "hv01", "--screenshot", "x.png"], "needs --password-stdin"),
         (["--demo", "--screenshot", "x.jpg"], "PNG"),
         (["--demo", "--screenshot", "x.png", "--screenshot-timeout", "0"], "positive"),
+        (["--demo", "--screenshot", "x.png", "--screenshot-tab", "kvp"], "invalid choice"),
+        (["--demo", "--screenshot-tab", "services"], "need --screenshot"),
+        (["--demo", "--screenshot-vm", "dc01"], "need --screenshot"),
         (["--no-such-option"], "unrecognized"),
         (["--password", "x"], "unrecognized"),
     ],

@@ -11,13 +11,14 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QSignalSpy
 from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.connection import HostState, HostStatus
 from hvgui.domain.errors import AuthenticationFailed, HostUnreachable
 from hvgui.domain.inventory import InventoryDiff, diff_inventory
+from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import HeartbeatStatus, Inventory, VmState
 from hvgui.remoting import SessionManager
 from hvgui.ui.connect_dialog import ConnectDialog
@@ -52,10 +53,23 @@ def test_title_icon_menus_and_shortcuts(window) -> None:
     assert window.windowTitle() == "hvgui"
     assert not window.windowIcon().isNull()
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Help"]
+    assert menus[:3] == ["&File", "&View", "&VM"] and menus[-1] == "&Help"
     assert window.connect_action.shortcut() == QKeySequence("Ctrl+N")
     assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     assert window.filter_action.shortcut() == QKeySequence("Ctrl+F")
+    power = {action: q.shortcut().toString() for action, q in window.power.qactions.items()}
+    assert power == {
+        PowerAction.Start: "Ctrl+S",
+        PowerAction.ShutDown: "Ctrl+D",
+        PowerAction.TurnOff: "Ctrl+T",
+        PowerAction.Save: "Ctrl+Shift+S",
+        PowerAction.Restart: "Ctrl+R",
+    }
+    assert [a.iconText() for a in window.vm_menu.actions()][:5] == [a.label for a in PowerAction]
+    # No two actions of the window share a shortcut (Ctrl+A stays "select all VMs" in the table).
+    shortcuts = [a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
+    assert len(shortcuts) == len(set(shortcuts)), shortcuts
+    assert "Ctrl+A" not in shortcuts
     assert window.status_bar_texts() == ("No hosts", "0 VMs", "Last refresh: never")
 
 
@@ -234,3 +248,36 @@ def test_disconnect_asks_first(window, monkeypatch, button: str, removed: list[s
     assert "HV-ONE" in box.text()
     box.button(getattr(QMessageBox.StandardButton, button)).click()
     assert calls == removed
+
+
+def test_power_commands_follow_the_selected_vms_states(window, vm_factory) -> None:
+    window.controller.hostStatusChanged.emit(connected(KEY1, "HV-ONE", 3))
+    running = vm_factory(host=KEY1, name="run")
+    off = vm_factory(host=KEY1, name="off", state=VmState.Off, heartbeat=None)
+    saved = vm_factory(host=KEY1, name="saved", state=VmState.Saved, heartbeat=None)
+    first = publish(window, KEY1, [running, off, saved])
+    actions = window.power.qactions
+    assert not any(a.isEnabled() for a in actions.values())  # nothing selected
+    assert "select one or more VMs" in actions[PowerAction.Start].toolTip()
+
+    window.select_vm(off.key)
+    enabled = {p for p, a in actions.items() if a.isEnabled()}
+    assert enabled == {PowerAction.Start}
+    assert "'off' is already off" in actions[PowerAction.TurnOff].toolTip()
+
+    window.select_vm(running.key)
+    assert {p for p, a in actions.items() if a.isEnabled()} == {
+        PowerAction.ShutDown,
+        PowerAction.TurnOff,
+        PowerAction.Save,
+        PowerAction.Restart,
+    }
+    assert window.select_vms([off.key, saved.key, running.key]) == 3
+    assert all(a.isEnabled() for a in actions.values())  # each applies to at least one of them
+    assert window.selected_vm() is not None
+
+    # A refresh that changes a selected VM's state changes what is offered.
+    window.select_vm(off.key)
+    publish(window, KEY1, [running, replace(off, state=VmState.Running, heartbeat=None), saved], old=first)
+    assert not actions[PowerAction.Start].isEnabled()
+    assert actions[PowerAction.TurnOff].isEnabled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -20,7 +20,7 @@ from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 
 if TYPE_CHECKING:
-    from hvgui.remoting import SessionManager
+    from hvgui.remoting import HostSession, SessionManager
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class HostsController(QObject):
         super().__init__(parent)
         self._manager = manager
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._close_hooks: list[Callable[[], Awaitable[None]]] = []
         self._closed = False
         manager.subscribe(self)
 
@@ -74,6 +75,10 @@ class HostsController(QObject):
 
     def inventory(self, key: str) -> Inventory | None:
         return self._manager.host(key).inventory
+
+    def session(self, key: str) -> HostSession:
+        """The session of a connected host, for controllers that run commands on it (raises KeyError)."""
+        return self._manager.host(key)
 
     @property
     def is_closed(self) -> bool:
@@ -134,11 +139,20 @@ class HostsController(QObject):
             log.error("task %s failed", task.get_name(), exc_info=exc)
             self.operationFailed.emit("", str(exc))
 
+    def add_close_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Await `hook` on close, before the connections close: controllers built on this one end their tasks."""
+        self._close_hooks.append(hook)
+
     async def aclose(self) -> None:
-        """Cancel every task, then close every host connection (their worker threads end)."""
+        """Cancel every task (ours and those of the controllers built on us), then close every host connection."""
         if self._closed:
             return
         self._closed = True
+        for hook in self._close_hooks:
+            try:
+                await hook()
+            except Exception:  # closing goes on: the connections must close whatever a hook did
+                log.exception("a close hook failed")
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

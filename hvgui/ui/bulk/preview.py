@@ -1,0 +1,135 @@
+"""The preview of a bulk change: exactly the changes Apply would send, each with what it costs.
+
+Nothing unchanged is listed. Disabling a High-impact service (Shutdown, Time Synchronization) is
+highlighted and the question Apply will ask is shown in advance, in the domain's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvgui.domain.bulk import PlannedChange, confirm_text
+from hvgui.domain.vm import VmKey
+
+HIGH_IMPACT_COLOUR = "#b3261e"
+#: The PlannedChange of a preview item.
+ChangeRole = Qt.ItemDataRole.UserRole + 1
+
+
+def plan_heading(plan: Sequence[PlannedChange]) -> str:
+    if not plan:
+        return "Nothing to change: every desired state matches what the hosts report."
+    vms = len({change.vm_key for change in plan})
+    return f"Apply will make {len(plan)} change{'s' if len(plan) != 1 else ''} on {vms} VM{'s' if vms != 1 else ''}:"
+
+
+class PreviewPanel(QWidget):
+    """Heading, the confirmation text for High-impact disables, notes, and one line per change."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel()
+        self.heading.setObjectName("previewHeading")
+        self.heading.setWordWrap(True)
+        self.copy_button = QPushButton("Cop&y as PowerShell")
+        self.copy_button.setObjectName("copyPowerShell")
+        self.copy_button.setAutoDefault(False)
+        self.copy_button.setToolTip(
+            "Copy the equivalent commands, one per change, to reuse in a PowerShell window on the hosts"
+        )
+        self.copy_button.clicked.connect(self.copy_as_powershell)
+        self.warning = QLabel()
+        self.warning.setObjectName("previewWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.warning.setStyleSheet(
+            f"QLabel {{ color: {HIGH_IMPACT_COLOUR}; background: #fdecea; border: 1px solid #f4b4ae;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.notes = QLabel()
+        self.notes.setObjectName("previewNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("previewList")
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Change", "Impact"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setWordWrap(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().resizeSection(0, 340)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.copy_button)
+        layout.addLayout(heading_row)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.tree, 1)
+        self._plan: list[PlannedChange] = []
+        self.show_plan([])
+
+    def plan(self) -> list[PlannedChange]:
+        return list(self._plan)
+
+    def show_plan(
+        self, plan: Sequence[PlannedChange], notes: Sequence[str] = (), gone: frozenset[VmKey] = frozenset()
+    ) -> None:
+        self._plan = list(plan)
+        self.heading.setText(plan_heading(plan))
+        self.copy_button.setEnabled(bool(plan))
+        question = confirm_text(plan)
+        self.warning.setText(question or "")
+        self.warning.setVisible(bool(question))
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
+        self.tree.clear()
+        warning_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for change in plan:
+            impact = change.impact_warning or ""
+            if change.vm_key in gone:
+                impact = (impact + " " if impact else "") + "The host no longer reports this VM: expect a failure."
+            item = QTreeWidgetItem([change.description, impact])
+            item.setData(0, ChangeRole, change)
+            item.setToolTip(0, f"{change.description}\nAs PowerShell: {change.powershell}")
+            item.setToolTip(1, impact)
+            if change.is_high_impact_disable:
+                item.setIcon(0, warning_icon)
+                font = QFont()
+                font.setBold(True)
+                for column in (0, 1):
+                    item.setForeground(column, QBrush(QColor(HIGH_IMPACT_COLOUR)))
+                    item.setFont(column, font)
+            self.tree.addTopLevelItem(item)
+
+    def powershell_text(self) -> str:
+        """The plan as PowerShell commands (display text only: hvgui itself sends parameters, by VM id)."""
+        return "\n".join(change.powershell for change in self._plan)
+
+    def copy_as_powershell(self) -> None:
+        clipboard = QApplication.clipboard()
+        if clipboard is not None and self._plan:
+            clipboard.setText(self.powershell_text())
+
+    def item_texts(self) -> list[tuple[str, str]]:
+        """(change, impact) of every line, in order."""
+        return [
+            (self.tree.topLevelItem(i).text(0), self.tree.topLevelItem(i).text(1))
+            for i in range(self.tree.topLevelItemCount())
+        ]

@@ -1,0 +1,390 @@
+"""The fleet compliance grid: every VM of every host x the six integration services, coloured by state.
+
+Fed by the same inventory updates as the VM table (`apply(diff)`), keyed by `VmKey` with a key->row index:
+arrivals and departures insert and remove rows, and a refresh emits `dataChanged` for exactly the cells
+that changed. The model is never reset by a refresh.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from hvgui.domain.bulk import IC_GUIDS
+from hvgui.domain.integration import ComponentStatus, IntegrationServiceState, service_for_guid
+from hvgui.domain.inventory import InventoryDiff
+from hvgui.domain.vm import Vm, VmKey
+from hvgui.domain.why import ServiceCondition, explain, service_condition
+from hvgui.ui.text import one_line
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+#: The row's Vm; survives proxies.
+VmRole = Qt.ItemDataRole.UserRole + 1
+#: A service cell's `ServiceCondition`.
+ConditionRole = Qt.ItemDataRole.UserRole + 2
+#: A service cell's `CellTone` (its colour family).
+ToneRole = Qt.ItemDataRole.UserRole + 3
+#: A service cell's `IntegrationServiceState` (None when the host does not report the service).
+ServiceRole = Qt.ItemDataRole.UserRole + 4
+#: A value that sorts the column naturally.
+SortRole = Qt.ItemDataRole.UserRole + 5
+#: Text the free-text filter matches (name, host, state, guest OS), on the VM column.
+FilterTextRole = Qt.ItemDataRole.UserRole + 6
+
+HOST_COLUMN = 0
+VM_COLUMN = 1
+STATE_COLUMN = 2
+GUEST_COLUMN = 3
+FIRST_SERVICE_COLUMN = 4
+COLUMN_COUNT = FIRST_SERVICE_COLUMN + len(IC_GUIDS)
+
+_HEADERS = {HOST_COLUMN: "Host", VM_COLUMN: "VM", STATE_COLUMN: "State", GUEST_COLUMN: "Guest"}
+
+
+class CellTone(enum.IntEnum):
+    """Colour families of a service cell, ordered so that sorting descending puts the worst first."""
+
+    Neutral = 0  # the VM does not run (no status to judge), or the host reports none
+    Disabled = 1  # switched off on the host
+    Good = 2  # enabled and OK
+    Warning = 3  # enabled, not OK, but answering in part (no contact yet, protocol mismatch, degraded...)
+    Bad = 4  # enabled and broken or silent after having answered (lost communication, error)
+
+
+#: Statuses that mean the component stopped working, rather than works in part or has not answered yet.
+BAD_STATUSES = frozenset(
+    {
+        ComponentStatus.LostCommunication,
+        ComponentStatus.Error,
+        ComponentStatus.NonRecoverableError,
+        ComponentStatus.CommunicationFailed,
+        ComponentStatus.CommunicationTimedOut,
+    }
+)
+
+TONE_COLOURS: dict[CellTone, str | None] = {
+    CellTone.Neutral: None,
+    CellTone.Disabled: "#e1e3e6",
+    CellTone.Good: "#cdebd5",
+    CellTone.Warning: "#fbe3a6",
+    CellTone.Bad: "#f6c0bd",
+}
+_TONE_TEXT = {
+    CellTone.Disabled: "#4d5156",
+    CellTone.Good: "#1e5631",
+    CellTone.Warning: "#6b4a00",
+    CellTone.Bad: "#8c1d18",
+}
+_MUTED = "#8a8f95"
+
+
+def cell_tone(vm: Vm, state: IntegrationServiceState | None) -> CellTone:
+    """The colour family of one service of one VM, from the domain's reading of the host's report."""
+    condition = service_condition(vm, state)
+    if condition is ServiceCondition.Ok:
+        return CellTone.Good
+    if condition is ServiceCondition.Disabled:
+        return CellTone.Disabled
+    if condition is ServiceCondition.Problem and state is not None:
+        return CellTone.Bad if {state.primary, state.secondary} & BAD_STATUSES else CellTone.Warning
+    return CellTone.Neutral
+
+
+def cell_text(vm: Vm, state: IntegrationServiceState | None) -> str:
+    """Short text of a cell: OK / Off / On (VM not running) / the host's words for what is wrong."""
+    condition = service_condition(vm, state)
+    if state is None:
+        return "Not reported"
+    if condition is ServiceCondition.Ok:
+        return "OK"
+    if condition is ServiceCondition.Disabled:
+        return "Off"
+    if condition is ServiceCondition.NotRunning:
+        return "On"
+    if condition is ServiceCondition.Unknown:
+        return "On (no status)"
+    return problem_text(state)
+
+
+def problem_text(state: IntegrationServiceState) -> str:
+    """A short name for the status that is not OK; the host's own (possibly long, localized) wording is in the
+    tooltip. A protocol mismatch, for instance, comes as a whole sentence."""
+    for status, text in ((state.primary, state.primary_text), (state.secondary, state.secondary_text)):
+        if status is not None and status is not ComponentStatus.Ok:
+            return _words(status) if status in _WORDS or not text else text
+    return state.primary_text or "Not OK"
+
+
+_WORDS = {
+    ComponentStatus.NoContact: "No Contact",
+    ComponentStatus.LostCommunication: "Lost Communication",
+    ComponentStatus.ProtocolMismatch: "Protocol Mismatch",
+    ComponentStatus.ApplicationCritical: "Application Critical",
+    ComponentStatus.NonRecoverableError: "Non-Recoverable Error",
+    ComponentStatus.CommunicationTimedOut: "Communication Timed Out",
+    ComponentStatus.CommunicationFailed: "Communication Failed",
+    ComponentStatus.Degraded: "Degraded",
+    ComponentStatus.Error: "Error",
+    ComponentStatus.Dormant: "Dormant",
+}
+
+
+def _words(status: ComponentStatus) -> str:
+    return _WORDS.get(status, status.name)
+
+
+def guest_text(vm: Vm) -> str:
+    os_name = vm.guest_os_name or ""
+    if vm.is_domain_controller:  # first, so a narrow column still shows it
+        return f"Domain controller \u00b7 {os_name}" if os_name else "Domain controller"
+    return os_name
+
+
+def _cell_signature(vm: Vm, guid: str) -> tuple[object, ...]:
+    """What a service cell shows depends on this; equal signatures need no repaint."""
+    return (vm.service(guid), service_condition(vm, vm.service(guid)), vm.name, vm.guest_os_name)
+
+
+def changed_columns(old: Vm, new: Vm) -> list[int]:
+    columns: list[int] = []
+    if old.name != new.name:
+        columns.append(VM_COLUMN)
+    if old.state != new.state:
+        columns.append(STATE_COLUMN)
+    if (old.guest_os_name, old.guest_product_type) != (new.guest_os_name, new.guest_product_type):
+        columns.append(GUEST_COLUMN)
+    for offset, guid in enumerate(IC_GUIDS):
+        if _cell_signature(old, guid) != _cell_signature(new, guid):
+            columns.append(FIRST_SERVICE_COLUMN + offset)
+    return columns
+
+
+class FleetModel(QAbstractTableModel):
+    """All VMs of all connected hosts, in arrival order; a proxy filters and sorts."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Vm] = []
+        self._index: dict[VmKey, int] = {}
+        self._host_labels: dict[str, str] = {}
+        self._stale_hosts: set[str] = set()
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not (0 <= section < COLUMN_COUNT):
+            return None
+        if section < FIRST_SERVICE_COLUMN:
+            return _HEADERS[section] if role == Qt.ItemDataRole.DisplayRole else None
+        info = service_for_guid(IC_GUIDS[section - FIRST_SERVICE_COLUMN])
+        if info is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return info.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return info.purpose
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        column = index.column()
+        if not (0 <= column < COLUMN_COUNT):
+            return None
+        vm = self._rows[index.row()]
+        if role == VmRole:
+            return vm
+        if column >= FIRST_SERVICE_COLUMN:
+            return self._service_data(vm, IC_GUIDS[column - FIRST_SERVICE_COLUMN], role)
+        stale = vm.host in self._stale_hosts
+        if role == Qt.ItemDataRole.DisplayRole:
+            return one_line(self._text(vm, column))
+        if role == SortRole:
+            return self._text(vm, column).casefold()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = self._text(vm, column)
+            if stale:
+                text += f"\n{self.host_label(vm.host)} is not answering: these are the last values it reported."
+            return text or None
+        if role == FilterTextRole and column == VM_COLUMN:
+            return self._filter_text(vm)
+        if role == Qt.ItemDataRole.ForegroundRole and stale:
+            return QBrush(QColor(_MUTED))
+        if role == Qt.ItemDataRole.FontRole and stale:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    def _text(self, vm: Vm, column: int) -> str:
+        if column == HOST_COLUMN:
+            return self.host_label(vm.host)
+        if column == VM_COLUMN:
+            return vm.name
+        if column == STATE_COLUMN:
+            return vm.state.label
+        return guest_text(vm)
+
+    def _service_data(self, vm: Vm, guid: str, role: int):
+        state = vm.service(guid)
+        if role == ServiceRole:
+            return state
+        if role == ConditionRole:
+            return service_condition(vm, state)
+        tone = cell_tone(vm, state)
+        if role == ToneRole:
+            return tone
+        if role == Qt.ItemDataRole.DisplayRole:
+            return one_line(cell_text(vm, state))
+        if role == SortRole:
+            return (int(tone), cell_text(vm, state))
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = TONE_COLOURS[tone]
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if vm.host in self._stale_hosts or tone is CellTone.Neutral:
+                return QBrush(QColor(_MUTED))
+            return QBrush(QColor(_TONE_TEXT[tone]))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._service_tooltip(vm, guid, state)
+        return None
+
+    def _service_tooltip(self, vm: Vm, guid: str, state: IntegrationServiceState | None) -> str:
+        info = service_for_guid(guid)
+        name = state.name if state is not None and state.name else (info.name if info is not None else guid)
+        if state is None:
+            lines = [f"{name} on '{vm.name}': not reported by the host."]
+        else:
+            status = " / ".join(t for t in (state.primary_text, state.secondary_text) if t) or "no status"
+            lines = [f"{name} on '{vm.name}': {'enabled' if state.enabled else 'disabled'}; {status}."]
+            why = explain(vm, state)
+            if why:
+                lines.append(why)
+        if vm.host in self._stale_hosts:
+            lines.append(f"{self.host_label(vm.host)} is not answering: these are the last values it reported.")
+        return "\n".join(lines)
+
+    def _filter_text(self, vm: Vm) -> str:
+        parts = (vm.name, vm.host, self.host_label(vm.host), vm.state.label, guest_text(vm))
+        return "\n".join(parts).casefold()
+
+    # ---- queries -------------------------------------------------------------------------------
+
+    def vms(self) -> Sequence[Vm]:
+        return tuple(self._rows)
+
+    def vm(self, key: VmKey) -> Vm | None:
+        row = self._index.get(key)
+        return None if row is None else self._rows[row]
+
+    def row_of(self, key: VmKey) -> int | None:
+        return self._index.get(key)
+
+    def host_label(self, host: str) -> str:
+        return self._host_labels.get(host, host)
+
+    def service_column(self, ic_guid: str) -> int:
+        return FIRST_SERVICE_COLUMN + IC_GUIDS.index(ic_guid.upper())
+
+    # ---- changing ------------------------------------------------------------------------------
+
+    def apply(self, diff: InventoryDiff) -> None:
+        """Bring the rows of one host up to date: remove, then change, then append; never reset."""
+        self._remove(diff.removed)
+        self._change(diff.changed)
+        self._add(diff.added)
+
+    def set_host_label(self, host: str, label: str) -> None:
+        if self._host_labels.get(host, host) == label:
+            return
+        self._host_labels[host] = label
+        self._emit_for_host(host, HOST_COLUMN, HOST_COLUMN)
+
+    def set_host_stale(self, host: str, stale: bool) -> None:
+        """Mute the rows of a host whose last refresh failed: they show its last good report."""
+        if stale == (host in self._stale_hosts):
+            return
+        if stale:
+            self._stale_hosts.add(host)
+        else:
+            self._stale_hosts.discard(host)
+        self._emit_for_host(host, 0, COLUMN_COUNT - 1)
+
+    def _remove(self, keys: Iterable[VmKey]) -> None:
+        rows = sorted({self._index[key] for key in keys if key in self._index}, reverse=True)
+        for first, last in _runs(rows):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+        if rows:
+            self._index = {vm.key: row for row, vm in enumerate(self._rows)}
+
+    def _change(self, vms: Iterable[Vm]) -> None:
+        arrivals: list[Vm] = []
+        for vm in vms:
+            row = self._index.get(vm.key)
+            if row is None:
+                arrivals.append(vm)
+                continue
+            old = self._rows[row]
+            if old == vm:
+                continue
+            self._rows[row] = vm
+            columns = changed_columns(old, vm)
+            for first, last in _column_runs(columns):
+                self.dataChanged.emit(self.index(row, first), self.index(row, last))
+        self._add(arrivals)
+
+    def _add(self, vms: Iterable[Vm]) -> None:
+        fresh: list[Vm] = []
+        seen: set[VmKey] = set()
+        for vm in vms:
+            if vm.key in self._index:
+                self._change([vm])
+            elif vm.key not in seen:
+                seen.add(vm.key)
+                fresh.append(vm)
+        if not fresh:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for offset, vm in enumerate(fresh):
+            self._rows.append(vm)
+            self._index[vm.key] = first + offset
+        self.endInsertRows()
+
+    def _emit_for_host(self, host: str, first_column: int, last_column: int) -> None:
+        rows = [row for row, vm in enumerate(self._rows) if vm.host == host]
+        for first, last in _column_runs(rows):
+            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
+
+
+def _column_runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous runs `(first, last)` of ascending numbers."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def _runs(rows_descending: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of row numbers, highest run first (removal keeps lower row numbers valid)."""
+    return list(reversed(_column_runs(rows_descending)))

@@ -1,0 +1,235 @@
+"""Power actions end to end: the window sends `Get-VM -Id <guid> | Start-VM` & co. to the emulator.
+
+Hard actions (Turn Off, Restart) ask first; a graceful shutdown that cannot work (the Shutdown service is off)
+is never sent: the window explains and offers Turn Off. What was sent is read from the emulator's command log
+and what it did from the emulator's model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from emulator_support import (
+    ScriptedConfirmer,
+    connect,
+    emulated_host,
+    emulated_vm,
+    message_box,
+    sent,
+    shown,
+    vm_key,
+)
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QSignalSpy, QTest
+from qasync_loop import wait_until
+
+from hvgui.domain.power import PowerAction
+from hvgui.domain.vm import VmState
+from hvgui.emulator import RunningEmulator, start_emulator
+from hvgui.remoting import SessionManager
+from hvgui.ui.confirm import accept_button, reject_button
+from hvgui.ui.controllers import HostsController
+from hvgui.ui.main_window import MainWindow
+from hvgui.ui.power_actions import CONFIRM_POWER, SHUTDOWN_BLOCKED
+
+
+@pytest.fixture
+def command_log(tmp_path: Path) -> Path:
+    return tmp_path / "commands.jsonl"
+
+
+@pytest.fixture
+def emulator(command_log: Path) -> Iterator[RunningEmulator]:
+    with start_emulator("demo", command_log=str(command_log)) as running:
+        yield running
+
+
+def make_window(qtbot, confirmer=None) -> MainWindow:
+    controller = HostsController(SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=10))
+    window = MainWindow(controller, confirmer=confirmer)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, loop) -> Iterator[MainWindow]:
+    w = make_window(qtbot)  # real message boxes
+    yield w
+    loop.run_until_complete(w.controller.aclose())
+
+
+def state_of(emulator: RunningEmulator, host: str, name: str) -> VmState:
+    model = emulated_host(emulator, host).model
+    return VmState(int(emulated_vm(emulator, host, name).state(model.now())))
+
+
+def wait_for_outcome(loop, window: MainWindow, count: int = 1) -> None:
+    loop.run_until_complete(
+        wait_until(lambda: not window.vm_actions.running() and len(window.power.messages) >= count, what="outcome")
+    )
+
+
+def test_shut_down_without_a_shutdown_service_explains_and_offers_turn_off(loop, window, emulator, command_log):
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-03"))
+    key = vm_key(emulator, "HV-DEMO-03", "devbox-01")
+    assert window.select_vm(key)
+    shut_down = window.power.qactions[PowerAction.ShutDown]
+    assert shut_down.isEnabled()  # offered: the VM runs; the check comes when it is chosen
+
+    shut_down.trigger()
+    box = message_box(SHUTDOWN_BLOCKED)
+    assert box is not None, "no explanation"
+    assert "'devbox-01' cannot be shut down cleanly" in box.text()
+    assert "Shutdown integration service of 'devbox-01' is disabled" in box.text()
+    assert "pulling the power cord" in box.text()
+    assert accept_button(box).text() == "Turn Off"
+    reject_button(box).click()
+    loop.run_until_complete(wait_until(lambda: message_box(SHUTDOWN_BLOCKED) is None, what="the box to close"))
+    assert sent(command_log, "Stop-VM") == []
+    assert "was not shut down" in window.power.messages[-1]
+    assert state_of(emulator, "HV-DEMO-03", "devbox-01") is VmState.Running
+
+    # The controller itself refuses to send a Stop-VM that would fail on the host's prompt.
+    spy = QSignalSpy(window.vm_actions.failed)
+    window.vm_actions.power([shown(window, key)], PowerAction.ShutDown)
+    loop.run_until_complete(wait_until(lambda: spy.count() == 1, what="the refusal"))
+    refusal = spy.at(0)[0]
+    assert not refusal.sent and "disabled" in refusal.reason
+    assert sent(command_log, "Stop-VM") == []
+
+    shut_down.trigger()
+    accept_button(message_box(SHUTDOWN_BLOCKED)).click()
+    wait_for_outcome(loop, window, 2)
+    stops = sent(command_log, "Stop-VM")
+    assert len(stops) == 1 and stops[0]["parameters"].get("TurnOff") is True
+    assert state_of(emulator, "HV-DEMO-03", "devbox-01") is VmState.Off
+    assert window.power.messages[-1] == "Turned off 'devbox-01'."
+    loop.run_until_complete(wait_until(lambda: shown(window, key).state is VmState.Off, what="the table"))
+
+
+def test_turn_off_asks_first_because_data_may_be_lost(loop, window, emulator, command_log) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-03"))
+    key = vm_key(emulator, "HV-DEMO-03", "backup01")
+    window.select_vm(key)
+    window.table.setFocus()
+    QTest.keySequence(window.table, QKeySequence("Ctrl+T"))
+    box = message_box(CONFIRM_POWER)
+    assert box is not None, "Ctrl+T did not ask"
+    assert box.text().startswith("Turn off 'backup01'?")
+    assert "can be lost" in box.text()
+    reject_button(box).click()
+    loop.run_until_complete(wait_until(lambda: message_box(CONFIRM_POWER) is None, what="the box to close"))
+    assert sent(command_log, "Stop-VM") == []
+    assert state_of(emulator, "HV-DEMO-03", "backup01") is VmState.Running
+
+    window.power.qactions[PowerAction.TurnOff].trigger()
+    accept_button(message_box(CONFIRM_POWER)).click()
+    wait_for_outcome(loop, window)
+    assert state_of(emulator, "HV-DEMO-03", "backup01") is VmState.Off
+    assert [s["parameters"] for s in sent(command_log, "Stop-VM")] == [{"TurnOff": True, "Confirm": False}]
+
+
+def test_start_many_vms_across_hosts_from_the_keyboard(loop, window, emulator, command_log) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01", "HV-DEMO-02"))
+    off_one = vm_key(emulator, "HV-DEMO-01", "legacy-app")
+    off_two = vm_key(emulator, "HV-DEMO-02", "rhel-db")
+    running = vm_key(emulator, "HV-DEMO-01", "dc01")
+    assert window.select_vms([off_one, off_two, running]) == 3
+    assert window.power.qactions[PowerAction.Start].isEnabled()
+    window.table.setFocus()
+    QTest.keySequence(window.table, QKeySequence("Ctrl+S"))
+    wait_for_outcome(loop, window)
+    starts = sent(command_log, "Start-VM")
+    assert len(starts) == 2  # not for the running dc01
+    assert {e["host"] for e in starts} == {"HV-DEMO-01", "HV-DEMO-02"}
+    for host, name in (("HV-DEMO-01", "legacy-app"), ("HV-DEMO-02", "rhel-db")):
+        assert state_of(emulator, host, name) in (VmState.Starting, VmState.Running)
+    summary = window.power.messages[-1]
+    assert "Started 'legacy-app'." in summary and "Started 'rhel-db'." in summary
+    assert "'dc01' is already running" in summary
+    assert window.statusBar().currentMessage() == summary
+    loop.run_until_complete(
+        wait_until(lambda: shown(window, off_one).state is not VmState.Off, what="the table to follow")
+    )
+
+
+def test_save_restart_and_graceful_shutdown(qtbot, loop, emulator, command_log) -> None:
+    confirmer = ScriptedConfirmer(answer=True)
+    window = make_window(qtbot, confirmer)
+    try:
+        loop.run_until_complete(connect(window, emulator, "HV-DEMO-02", "HV-DEMO-03"))
+        save = vm_key(emulator, "HV-DEMO-03", "print01")
+        restart = vm_key(emulator, "HV-DEMO-03", "rds01")
+        shutdown = vm_key(emulator, "HV-DEMO-02", "exchange01")
+        uptime_before = shown(window, restart).uptime_seconds
+
+        window.power.trigger(PowerAction.Save, [shown(window, save)])
+        window.power.trigger(PowerAction.Restart, [shown(window, restart)])
+        window.power.trigger(PowerAction.ShutDown, [shown(window, shutdown)])
+        wait_for_outcome(loop, window, 3)
+
+        assert [q.object_name for q in confirmer.questions] == [CONFIRM_POWER]  # only Restart asked
+        assert "reset button" in confirmer.questions[0].text
+        assert state_of(emulator, "HV-DEMO-03", "print01") in (VmState.Saving, VmState.Saved)
+        assert state_of(emulator, "HV-DEMO-02", "exchange01") in (VmState.Stopping, VmState.Off)
+        model = emulated_host(emulator, "HV-DEMO-03").model
+        assert emulated_vm(emulator, "HV-DEMO-03", "rds01").uptime(model.now()) < uptime_before
+        assert [e["parameters"] for e in sent(command_log, "Save-VM")] == [{"Confirm": False}]
+        assert [e["parameters"] for e in sent(command_log, "Restart-VM")] == [{"Force": True, "Confirm": False}]
+        assert [e["parameters"] for e in sent(command_log, "Stop-VM")] == [{"Confirm": False}]  # graceful
+        done = {"Saved 'print01'.", "Restarted 'rds01'.", "Shut down 'exchange01'."}
+        assert set(window.power.messages) >= done
+        # Every per-VM pipeline selects the VM by its id, never by its name.
+        assert all("Id" in e["parameters"] for e in sent(command_log, "Get-VM"))
+    finally:
+        loop.run_until_complete(window.controller.aclose())
+
+
+def test_a_warning_of_the_host_reaches_the_status_bar(loop, window, emulator) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
+    key = vm_key(emulator, "HV-DEMO-01", "dc01")
+    stale = replace(shown(window, key), state=VmState.Off)  # the window's view is older than the host's
+    window.power.trigger(PowerAction.Start, [stale])
+    wait_for_outcome(loop, window)
+    assert "already in the specified state" in window.power.messages[-1]
+    assert "already in the specified state" in window.statusBar().currentMessage()
+
+
+def test_copy_power_commands_for_the_selection(loop, window, emulator, qapp) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
+    window.select_vms([vm_key(emulator, "HV-DEMO-01", "dc01"), vm_key(emulator, "HV-DEMO-01", "web01")])
+    text = window.power.copy_powershell(PowerAction.TurnOff)
+    assert text == "Stop-VM -Name 'dc01' -TurnOff\nStop-VM -Name 'web01' -TurnOff"
+    assert qapp.clipboard().text() == text
+    window._table_context_menu(window.table.visualRect(window.table.currentIndex()).center())
+    menu = window.findChild(type(window.vm_menu), "vmContextMenu")
+    assert menu is not None
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:5] == [q.text() for q in window.power.qactions.values()]
+    assert texts[-1] == "Copy as PowerShell"
+    menu.close()
+
+
+def test_a_host_that_does_not_answer_times_out_and_the_window_says_so(qtbot, loop, emulator) -> None:
+    controller = HostsController(SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=1.5))
+    window = MainWindow(controller)
+    qtbot.addWidget(window)
+    host = emulated_host(emulator, "HV-DEMO-03")
+    try:
+        loop.run_until_complete(connect(window, emulator, "HV-DEMO-03"))
+        key = vm_key(emulator, "HV-DEMO-03", "print01")
+        host.delay = 30.0  # every pipeline now waits far longer than the operation timeout
+        window.power.trigger(PowerAction.Save, [shown(window, key)])
+        assert window.statusBar().currentMessage() == "Saving 'print01'\u2026"
+        loop.run_until_complete(wait_until(lambda: not window.vm_actions.running(), what="the timeout"))
+        message = window.power.messages[-1]
+        assert message.startswith("Save 'print01' failed:")
+        assert "did not" in message  # "... did not answer within ..." (OperationTimedOut)
+    finally:
+        host.delay = 0.0
+        loop.run_until_complete(controller.aclose())
