@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,8 +33,9 @@ from hvgui.domain.checkpoints import CHECKPOINT_TYPE_DESCRIPTIONS, CHECKPOINT_TY
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
-from hvgui.ui.inline_message import InlineMessage, MessageKind
+from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.checkpoint_list import CheckpointColumn, CheckpointListModel
+from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the question asked before a checkpoint that will fall back or fail.
 CONFIRM_CHECKPOINT = "confirmCheckpoint"
@@ -69,23 +69,9 @@ class CheckpointsTab(QWidget):
         self._listed_for: VmKey | None = None
         self.model = CheckpointListModel(self)
 
-        # The message strip stays visible without a VM: it may say why the VM just left (deleted, moved).
-        self.message = InlineMessage()
-        self._stack = QStackedWidget(self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 0)
-        outer.setSpacing(6)
-        outer.addWidget(self.message)
-        outer.addWidget(self._stack, 1)
-        self.placeholder = QLabel("Select a virtual machine to see its checkpoints.")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: palette(mid); font-size: 11pt;")
-        self._stack.addWidget(self.placeholder)
-        content = QWidget()
-        self._stack.addWidget(content)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 6)
-        layout.setSpacing(6)
+        frame = build_vm_tab_frame(self, "Select a virtual machine to see its checkpoints.")
+        self.message, self._stack, self.placeholder = frame.message, frame.stack, frame.placeholder
+        layout = frame.content
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_settings())

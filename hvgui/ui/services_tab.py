@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,7 @@ from hvgui.domain.vm import Vm
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
 from hvgui.ui.delegates import StatusDotDelegate, tone_colour
-from hvgui.ui.inline_message import InlineMessage, MessageKind
+from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.service_rows import (
     GSI_NOTE,
     IMPACT_COLOURS,
@@ -44,6 +43,7 @@ from hvgui.ui.models.service_rows import (
     ServiceRow,
     ServiceRowsModel,
 )
+from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the confirmation asked before disabling a High-impact service.
 CONFIRM_DISABLE = "confirmServiceDisable"
@@ -154,24 +154,9 @@ class ServicesTab(QWidget):
         self.model = ServiceRowsModel(self)
         self.model.toggleRequested.connect(self.request_toggle)
 
-        # The message strip stays visible without a VM: it may say why the VM just left (deleted, moved).
-        self.message = InlineMessage()
-        self._stack = QStackedWidget(self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 0)
-        outer.setSpacing(6)
-        outer.addWidget(self.message)
-        outer.addWidget(self._stack, 1)
-        self.placeholder = QLabel("Select a virtual machine to see its integration services.")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: palette(mid); font-size: 11pt;")
-        self._stack.addWidget(self.placeholder)
-
-        content = QWidget()
-        self._stack.addWidget(content)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 6)
-        layout.setSpacing(6)
+        frame = build_vm_tab_frame(self, "Select a virtual machine to see its integration services.")
+        self.message, self._stack, self.placeholder = frame.message, frame.stack, frame.placeholder
+        layout = frame.content
 
         self.view = self._make_view()
         self.detail = ServiceDetail()

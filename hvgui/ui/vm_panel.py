@@ -34,6 +34,7 @@ from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import tone_colour
 from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
 from hvgui.ui.services_tab import ServicesTab
+from hvgui.ui.vm_tab_frame import placeholder_label
 
 NO_VALUE = "\u2014"
 
@@ -104,10 +105,8 @@ class SummaryTab(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._stack)
 
-        self.placeholder = QLabel("Select a virtual machine to see its details.")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder = placeholder_label("Select a virtual machine to see its details.")
         self.placeholder.setObjectName("placeholder")
-        self.placeholder.setStyleSheet("color: palette(mid); font-size: 11pt;")
         self._stack.addWidget(self.placeholder)
 
         content = QWidget()

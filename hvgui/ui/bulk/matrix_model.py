@@ -14,7 +14,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from hvgui.domain.bulk import (
@@ -30,9 +30,8 @@ from hvgui.domain.bulk import (
 from hvgui.domain.integration import Impact, service_for_guid
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The row's Vm (the newest version the hosts reported).
 VmRole = Qt.ItemDataRole.UserRole + 1
@@ -98,17 +97,19 @@ def on_off(value: bool | None) -> str:
     return "?" if value is None else ("On" if value else "Off")
 
 
-class ServiceMatrixModel(QAbstractTableModel):
+class ServiceMatrixModel(ColumnTableModel[_Row]):
     """Selected VMs x the six integration services; the admin edits desired states through CheckStateRole."""
 
     #: The desired states changed (by an edit, a baseline or a refresh that caught up): the plan changed.
     desiredChanged = Signal()
 
+    _columns = range(FIRST_SERVICE_COLUMN + len(IC_GUIDS))
+    _headers = {HOST_COLUMN: "Host", VM_COLUMN: "VM"}
+
     def __init__(
         self, vms: Sequence[Vm], host_labels: dict[str, str] | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._rows: list[_Row] = []
         self._index: dict[VmKey, int] = {}
         for vm in vms:
             if vm.key not in self._index:
@@ -121,19 +122,10 @@ class ServiceMatrixModel(QAbstractTableModel):
 
     # ---- reading -------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else FIRST_SERVICE_COLUMN + len(IC_GUIDS)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < self.columnCount()):
-            return None
-        if section == HOST_COLUMN:
-            return "Host" if role == Qt.ItemDataRole.DisplayRole else None
-        if section == VM_COLUMN:
-            return "VM" if role == Qt.ItemDataRole.DisplayRole else None
+        """A service column names its component, explains what disabling it costs, and carries its IC GUID."""
+        if orientation != Qt.Orientation.Horizontal or not (FIRST_SERVICE_COLUMN <= section < self.columnCount()):
+            return super().headerData(section, orientation, role)
         guid = IC_GUIDS[section - FIRST_SERVICE_COLUMN]
         info = service_for_guid(guid)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -145,19 +137,16 @@ class ServiceMatrixModel(QAbstractTableModel):
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        """Service cells are checkboxes, except while an apply runs."""
+        flags = super().flags(index)
         if index.column() >= FIRST_SERVICE_COLUMN and not self._locked:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        row = self._row_for(index)
+        if row is None:
             return None
-        if not (0 <= index.column() < self.columnCount()):
-            return None
-        row = self._rows[index.row()]
         if role == VmRole:
             return row.vm
         if index.column() == HOST_COLUMN:
@@ -313,14 +302,15 @@ class ServiceMatrixModel(QAbstractTableModel):
     # ---- editing -------------------------------------------------------------------------------
 
     def setData(self, index: ModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or self._locked:
+        row = self._row_for(index)
+        if role != Qt.ItemDataRole.CheckStateRole or row is None or self._locked:
             return False
-        if index.column() < FIRST_SERVICE_COLUMN or not (0 <= index.row() < len(self._rows)):
+        if index.column() < FIRST_SERVICE_COLUMN:
             return False
         state = Qt.CheckState(value.value if isinstance(value, Qt.CheckState) else int(value))
         if state == Qt.CheckState.PartiallyChecked:
             return False
-        vm = self._rows[index.row()].vm
+        vm = row.vm
         self.set_desired(vm.key, IC_GUIDS[index.column() - FIRST_SERVICE_COLUMN], state == Qt.CheckState.Checked)
         return True
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from hvgui.domain.bulk import ChangeResult, PlannedChange, ResultKind
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The row's `PlannedChange`.
 ChangeRole = Qt.ItemDataRole.UserRole + 1
@@ -74,39 +73,22 @@ def outcome_of(result: ChangeResult | None, running: bool = False) -> Outcome:
     return _OUTCOME_OF_KIND[result.kind]
 
 
-class BulkResultsModel(QAbstractTableModel):
+class BulkResultsModel(ColumnTableModel[PlannedChange]):
     """The report of one apply; `start` replaces the rows (a new report), the rest updates them in place."""
+
+    _columns = ResultColumn
+    _headers = _HEADERS
 
     def __init__(self, host_label: Callable[[str], str] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._host_label = host_label or (lambda host: host)
-        self._changes: list[PlannedChange] = []
         self._results: list[ChangeResult | None] = []
         self._running: set[int] = set()
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._changes)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(ResultColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(ResultColumn):
-            return _HEADERS[ResultColumn(section)]
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._changes)):
+        change = self._row_for(index)
+        if change is None:
             return None
-        if not (0 <= index.column() < len(ResultColumn)):
-            return None
-        change = self._changes[index.row()]
         result = self._results[index.row()]
         outcome = outcome_of(result, index.row() in self._running)
         column = ResultColumn(index.column())
@@ -141,24 +123,24 @@ class BulkResultsModel(QAbstractTableModel):
     def start(self, plan: Sequence[PlannedChange]) -> None:
         """A new apply: one waiting row per change."""
         self.beginResetModel()
-        self._changes = list(plan)
-        self._results = [None] * len(self._changes)
+        self._rows = list(plan)
+        self._results = [None] * len(self._rows)
         self._running.clear()
         self.endResetModel()
 
     def mark_running(self, row: int) -> None:
-        if 0 <= row < len(self._changes) and self._results[row] is None:
+        if 0 <= row < len(self._rows) and self._results[row] is None:
             self._running.add(row)
             self._emit_row(row)
 
     def set_result(self, row: int, result: ChangeResult) -> None:
-        if 0 <= row < len(self._changes):
+        if 0 <= row < len(self._rows):
             self._running.discard(row)
             self._results[row] = result
             self._emit_row(row)
 
     def changes(self) -> list[PlannedChange]:
-        return list(self._changes)
+        return list(self._rows)
 
     def results(self) -> list[ChangeResult | None]:
         return list(self._results)

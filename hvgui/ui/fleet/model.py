@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from hvgui.domain.bulk import IC_GUIDS
@@ -18,9 +18,8 @@ from hvgui.domain.integration import ComponentStatus, IntegrationServiceState, s
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Vm, VmKey
 from hvgui.domain.why import ServiceCondition, explain, service_condition
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The row's Vm; survives proxies.
 VmRole = Qt.ItemDataRole.UserRole + 1
@@ -163,29 +162,24 @@ def changed_columns(old: Vm, new: Vm) -> list[int]:
     return columns
 
 
-class FleetModel(QAbstractTableModel):
+class FleetModel(ColumnTableModel[Vm]):
     """All VMs of all connected hosts, in arrival order; a proxy filters and sorts."""
+
+    _columns = range(COLUMN_COUNT)
+    _headers = _HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Vm] = []
         self._index: dict[VmKey, int] = {}
         self._host_labels: dict[str, str] = {}
         self._stale_hosts: set[str] = set()
 
     # ---- reading -------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else COLUMN_COUNT
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < COLUMN_COUNT):
-            return None
-        if section < FIRST_SERVICE_COLUMN:
-            return _HEADERS[section] if role == Qt.ItemDataRole.DisplayRole else None
+        """The service columns name their component and say what it does; the others are plain text."""
+        if orientation != Qt.Orientation.Horizontal or not (FIRST_SERVICE_COLUMN <= section < COLUMN_COUNT):
+            return super().headerData(section, orientation, role)
         info = service_for_guid(IC_GUIDS[section - FIRST_SERVICE_COLUMN])
         if info is None:
             return None
@@ -195,18 +189,11 @@ class FleetModel(QAbstractTableModel):
             return info.purpose
         return None
 
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        vm = self._row_for(index)
+        if vm is None:
             return None
         column = index.column()
-        if not (0 <= column < COLUMN_COUNT):
-            return None
-        vm = self._rows[index.row()]
         if role == VmRole:
             return vm
         if column >= FIRST_SERVICE_COLUMN:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from hvgui.domain.checkpoints import Checkpoint, SnapshotType
 from hvgui.domain.vm import VmKey
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The `Checkpoint` behind any cell of a row.
 CheckpointRole = Qt.ItemDataRole.UserRole + 1
@@ -46,37 +45,20 @@ def created_text(checkpoint: Checkpoint) -> str:
     return checkpoint.creation_time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class CheckpointListModel(QAbstractTableModel):
+class CheckpointListModel(ColumnTableModel[Checkpoint]):
     """One row per checkpoint of one VM, in the host's order."""
+
+    _columns = CheckpointColumn
+    _headers = HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._vm_key: VmKey | None = None
-        self._rows: list[Checkpoint] = []
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(CheckpointColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(CheckpointColumn):
-            return HEADERS[CheckpointColumn(section)]
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        checkpoint = self._row_for(index)
+        if checkpoint is None:
             return None
-        if not (0 <= index.column() < len(CheckpointColumn)):
-            return None
-        checkpoint = self._rows[index.row()]
         column = CheckpointColumn(index.column())
         if role == CheckpointRole:
             return checkpoint

@@ -9,12 +9,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from hvgui.domain.integration import ComponentStatus, IntegrationServiceState
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The `IntegrationServiceState` of the row.
 ServiceRole = Qt.ItemDataRole.UserRole + 1
@@ -47,34 +46,14 @@ def _status_words(status: ComponentStatus) -> str:
     return "OK" if status == ComponentStatus.Ok else status.name
 
 
-class IntegrationServicesModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[IntegrationServiceState] = []
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(ServiceColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(ServiceColumn):
-            return _HEADERS[ServiceColumn(section)]
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+class IntegrationServicesModel(ColumnTableModel[IntegrationServiceState]):
+    _columns = ServiceColumn
+    _headers = _HEADERS
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        service = self._row_for(index)
+        if service is None:
             return None
-        if not (0 <= index.column() < len(ServiceColumn)):
-            return None
-        service = self._rows[index.row()]
         column = ServiceColumn(index.column())
         if role == ServiceRole:
             return service

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, HeartbeatIndicator, HeartbeatTone
@@ -37,9 +37,8 @@ from hvgui.domain.why import (
     guest_family,
     service_condition,
 )
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The key of the PowerShell Direct row (it is a guest feature, not an integration component with a GUID).
 POWERSHELL_DIRECT_KEY = "POWERSHELL-DIRECT"
@@ -293,52 +292,36 @@ def purpose_text(info: ServiceInfo | None) -> str:
     return info.purpose
 
 
-class ServiceRowsModel(QAbstractTableModel):
+class ServiceRowsModel(ColumnTableModel[ServiceRow]):
     """The selected VM's services; toggles leave the model through `toggleRequested`."""
 
     #: The user asked to switch a service: (IC GUID, enable).
     toggleRequested = Signal(str, bool)
 
+    _columns = ServiceColumn
+    _headers = HEADERS
+    _header_tooltips = HEADER_TOOLTIPS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._vm: Vm | None = None
-        self._rows: list[ServiceRow] = []
         self._pending: dict[tuple[VmKey, str], bool] = {}
         self._errors: dict[tuple[VmKey, str], str] = {}
 
     # ---- reading -------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(ServiceColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(ServiceColumn)):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[ServiceColumn(section)]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TOOLTIPS.get(ServiceColumn(section))
-        return None
-
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-        if index.column() == ServiceColumn.Enabled and 0 <= index.row() < len(self._rows):
-            row = self._rows[index.row()]
-            if row.toggleable and self.pending(row.key) is None:
-                flags |= Qt.ItemFlag.ItemIsUserCheckable
+        """The Enabled checkbox of a component can be clicked, unless a change of it is under way."""
+        flags = super().flags(index)
+        row = self._row_for(index)
+        if row is not None and index.column() == ServiceColumn.Enabled and self._toggleable_now(row):
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        row = self._row_for(index)
+        if row is None:
             return None
-        if not (0 <= index.column() < len(ServiceColumn)):
-            return None
-        row = self._rows[index.row()]
         column = ServiceColumn(index.column())
         if role == ServiceRowRole:
             return row
@@ -368,17 +351,19 @@ class ServiceRowsModel(QAbstractTableModel):
 
     def setData(self, index: ModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """A click (or Space) on the checkbox: ask for the change; the checkbox waits for the host's truth."""
-        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != ServiceColumn.Enabled:
+        row = self._row_for(index)
+        if role != Qt.ItemDataRole.CheckStateRole or row is None or index.column() != ServiceColumn.Enabled:
             return False
-        if not (0 <= index.row() < len(self._rows)):
-            return False
-        row = self._rows[index.row()]
-        if not row.toggleable or self.pending(row.key) is not None:
+        if not self._toggleable_now(row):
             return False
         enable = _check_value(value) == Qt.CheckState.Checked
         if enable != row.enabled:
             self.toggleRequested.emit(row.key, enable)
         return False  # nothing changed yet: the host decides
+
+    def _toggleable_now(self, row: ServiceRow) -> bool:
+        """A component whose checkbox takes a click: one change at a time per row, the host decides the rest."""
+        return row.toggleable and self.pending(row.key) is None
 
     # ---- queries -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import enum
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -20,9 +20,8 @@ from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import heartbeat_indicator
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Vm, VmKey, VmState
+from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: The Vm behind any cell of a row; survives sort/filter proxies.
 VmRole = Qt.ItemDataRole.UserRole + 1
@@ -88,41 +87,31 @@ def changed_columns(old: Vm, new: Vm) -> list[Column]:
     return [col for col, fields in _COLUMN_FIELDS.items() if any(getattr(old, f) != getattr(new, f) for f in fields)]
 
 
-class VmTableModel(QAbstractTableModel):
+class VmTableModel(ColumnTableModel[Vm]):
     """Every VM of every host, in arrival order; the view sorts through a proxy."""
+
+    _columns = Column
+    _headers = HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Vm] = []
         self._index: dict[VmKey, int] = {}
         self._host_labels: dict[str, str] = {}
         self._stale_hosts: set[str] = set()
 
     # ---- reading -------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(Column)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return HEADERS[Column(section)]
-            if role == Qt.ItemDataRole.TextAlignmentRole and Column(section) in _NUMERIC:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        """Numeric columns align their header to the right, over their numbers."""
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().headerData(section, orientation, role)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or not (0 <= index.column() < len(Column)):
+        vm = self._row_for(index)
+        if vm is None:
             return None
-        vm = self._rows[index.row()]
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(vm, column)
