@@ -389,6 +389,8 @@ class MainWindow(QMainWindow):
         menu.setObjectName("vmContextMenu")
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.power.populate_menu(menu)
+        menu.addSeparator()
+        menu.addAction(self.fleet_actions.bulk_action)
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     # ---- signals from the controller -----------------------------------------------------------
