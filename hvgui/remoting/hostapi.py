@@ -29,10 +29,10 @@ from hvgui.remoting.pipeline import PipelineSpec
 
 log = logging.getLogger(__name__)
 
-#: One round trip for the whole host: the host module's function (Contract 2).
+#: One round trip for the whole host: the host module's function.
 INVENTORY = PipelineSpec.cmdlet("Get-HvGuiInventory")
 VM_HOST = PipelineSpec.cmdlet("Get-VMHost")
-#: The host module's toggle, which finds the service by its IC GUID whatever the host's language (Contract 6).
+#: The host module's toggle, which finds the service by its IC GUID whatever the host's language.
 SET_INTEGRATION_SERVICE = "Set-HvGuiIntegrationService"
 
 
@@ -42,7 +42,7 @@ def vm_by_id(vm_id: str) -> PipelineSpec:
 
 
 def power_spec(vm_id: str, action: PowerAction) -> PipelineSpec:
-    """The pipeline of a power action (Contract 6). Mutating cmdlets get `-Confirm:$false`, so a host whose
+    """The pipeline of a power action. Mutating cmdlets get `-Confirm:$false`, so a host whose
     `$ConfirmPreference` is lowered never prompts (a remote session cannot answer a prompt)."""
     vm = vm_by_id(vm_id)
     if action is PowerAction.Start:
@@ -112,7 +112,7 @@ class HostApi:
         result = await self.connection.run(spec, timeout=timeout)
         return [parse_vm_object(properties_of(obj), host=self.key) for obj in result.output]
 
-    # --- changes (Contract 7). After each, the caller asks the session to refresh (HostSession.run_action).
+    # --- changes. After each, the caller asks the session to refresh (HostSession.run_action).
 
     async def set_integration_service(self, vm_id: str, ic_guid: str, enabled: bool) -> list[str]:
         """Enable or disable one integration service, identified by its IC GUID. Returns the host's warnings.

@@ -54,9 +54,11 @@ class VmHostInfo:
 
 
 def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryReport:
-    """Parse the JSON string of Contract 2. `host` is the session key every VM is filed under.
+    """Parse the JSON string `Get-HvGuiInventory` writes (schema in `HvGui.ps1`).
 
-    The guest keys `os`, `osv` and `ptype` (Contract 5) are optional: a host module that predates them, or
+    `host` is the session key every VM is filed under.
+
+    The guest keys `os`, `osv` and `ptype` are optional: a host module that predates them, or
     a guest that reports nothing, gives None.
     """
     try:

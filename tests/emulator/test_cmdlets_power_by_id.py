@@ -1,4 +1,4 @@
-"""The power actions exactly as hvgui sends them (Contract 6: the VM selected by id through the pipeline),
+"""The power actions exactly as hvgui sends them (the VM selected by id through the pipeline),
 in every state: what changes, which warning, which error."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""hvgui's host-module functions of issue 3: Set-HvGuiIntegrationService (Contract 6) and the guest's OS in
-Get-HvGuiInventory (Contract 5)."""
+"""hvgui's host-module functions of issue 3: Set-HvGuiIntegrationService and the guest's OS in
+Get-HvGuiInventory."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_parameters_bind_like_an_advanced_functions(h: Harness) -> None:
     )
 
 
-# ---------------------------------------------------------------- Contract 5: os, osv, ptype
+# ---------------------------------------------------------------- os, osv, ptype
 
 
 def inventory(h: Harness) -> dict[str, dict]:

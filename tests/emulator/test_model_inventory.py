@@ -1,4 +1,4 @@
-"""hvgui's host module (`Get-HvGuiInventory`, Contract 2) and the other scripts the emulator recognises."""
+"""hvgui's host module (`Get-HvGuiInventory`) and the other scripts the emulator recognises."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hvgui.emulator.runtime import TerminatingError
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 VM_KEYS = {"id", "name", "state", "hb", "status", "up", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
-VM_KEYS |= {"os", "osv", "ptype"}  # Contract 5
+VM_KEYS |= {"os", "osv", "ptype"}
 IC_KEYS = {"id", "name", "on", "p", "s", "pt", "st"}
 
 

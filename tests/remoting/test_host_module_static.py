@@ -26,7 +26,7 @@ SYNTAX_FILE = Path(__file__).parent / "data" / "cmdlet_syntax_subset.json"
 #: (line, text of the error node) -> why it is harmless. Empty: the module parses cleanly today.
 ACCEPTED_PARSE_ERRORS: dict[tuple[int, str], str] = {}
 
-#: Function names the module may declare: the `HvGui` noun prefix of Contract 2.
+#: Function names the module may declare: the `HvGui` noun prefix.
 FUNCTION_NAME = re.compile(r"^(?:global:)?[A-Z][a-z]+-HvGui[A-Za-z]+$")
 
 
@@ -281,7 +281,7 @@ def test_inventory_uses_one_get_vm_one_get_vmintegrationservice_and_one_cim_quer
     assert names.count("Get-VMIntegrationService") == 1
     vm_call = next(c for c in calls if c.name == "Get-VMIntegrationService")
     assert [e.text for e in vm_call.elements if e.is_parameter] == ["-VM"]
-    # Contract 5: the guest's OS facts come from one query of every VM's KVP component, not one per VM.
+    # The guest's OS facts come from one query of every VM's KVP component, not one per VM.
     cim = [c for c in calls if c.name == "Get-CimInstance"]
     assert len(cim) == 1
     texts = [e.text for e in cim[0].elements]

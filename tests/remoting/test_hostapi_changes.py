@@ -378,7 +378,7 @@ def test_checkpoints_of_a_vm_that_is_gone(demo: RunningEmulator) -> None:
         assert error.error_id == "ObjectNotFound" and "deleted or moved" in error.hint
 
 
-# --- Contract 5: the guest's OS in the inventory ------------------------------------------------------------
+# --- the guest's OS in the inventory ------------------------------------------------------------
 
 
 def test_the_inventory_carries_what_running_guests_report_about_themselves(demo: RunningEmulator) -> None:

@@ -34,7 +34,7 @@ def _ic(guid: str, name: str, on: bool, p: int | None, s: int | None, pt: str = 
     return {"id": guid, "name": name, "on": on, "p": p, "s": s, "pt": pt, "st": st}
 
 
-#: The shape of Contract 2, as the host module writes it (compact JSON, one string).
+#: The shape the host module writes (compact JSON, one string).
 INVENTORY_TEXT = json.dumps(
     {
         "v": 1,
@@ -283,7 +283,7 @@ def test_vm_host() -> None:
     assert parse_vm_host({}).name == ""
 
 
-# --- Contract 5: the guest's own OS facts (optional keys) -----------------------------------------------------
+# --- the guest's own OS facts (optional keys) -----------------------------------------------------
 
 
 def _with_guest_keys(**keys: object) -> str:
@@ -301,7 +301,7 @@ def test_guest_os_facts_of_contract_5() -> None:
         2,
     )
     assert dc01.is_domain_controller
-    # the Off VM has no keys at all (a module that predates Contract 5 sends none either)
+    # the Off VM has no keys at all (a module older than the guest keys sends none either)
     assert (web.guest_os_name, web.guest_os_version, web.guest_product_type) == (None, None, None)
     assert not web.is_domain_controller
 

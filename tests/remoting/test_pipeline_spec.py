@@ -102,7 +102,7 @@ def test_lists_are_frozen_inside_the_spec_and_thawed_for_pypsrp() -> None:
     assert ps.commands[0].args[0].value == ["a", "b"]
 
 
-# --- the pipelines of Contract 6 ------------------------------------------------------------------------------
+# --- the pipelines of the changes: toggles, power actions, checkpoints ----------------------------------
 
 VM_ID = "3f2a8b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c"
 GET_VM = f"Get-VM -Id UUID('{VM_ID}')"

@@ -3,13 +3,13 @@
 A runspace knows these only after the module text was loaded into it (see `scripts.py`); before that a
 call fails with CommandNotFoundException, as on a real host.
 
-`Get-HvGuiInventory` writes one string of compact JSON (Contract 2 of the team brief): what the real
-PowerShell builds with one Get-VM, one Get-VMIntegrationService, `[pscustomobject]` rows and
+`Get-HvGuiInventory` writes one string of compact JSON (schema in `hvgui/remoting/ps/HvGui.ps1`): what the
+real PowerShell builds with one Get-VM, one Get-VMIntegrationService, `[pscustomobject]` rows and
 `ConvertTo-Json -Depth 5 -Compress`. Each VM row also carries `os`, `osv` and `ptype` from the guest
-intrinsic KVP items (Contract 5; `Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems` on a host), null
+intrinsic KVP items (`Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems` on a host), null
 when the VM does not run or its KVP service gives nothing.
 
-`Set-HvGuiIntegrationService -VMId <Guid> -ComponentId <String> -Enabled <Boolean>` (Contract 6) toggles one
+`Set-HvGuiIntegrationService -VMId <Guid> -ComponentId <String> -Enabled <Boolean>` toggles one
 integration service identified by its IC GUID, the way the module's PowerShell does it:
 `Get-VM -Id $VMId -ErrorAction Stop | Get-VMIntegrationService | Where-Object { $_.Id -like "*\\$ComponentId" }`,
 then `Enable-`/`Disable-VMIntegrationService -VMIntegrationService $c`. A missing VM fails the call with
