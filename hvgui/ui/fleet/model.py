@@ -8,17 +8,16 @@ that changed. The model is never reset by a refresh.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from hvgui.domain.bulk import IC_GUIDS
 from hvgui.domain.integration import ComponentStatus, IntegrationServiceState, service_for_guid
-from hvgui.domain.inventory import InventoryDiff
-from hvgui.domain.vm import Vm, VmKey
+from hvgui.domain.vm import Vm
 from hvgui.domain.why import ServiceCondition, explain, service_condition
-from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
+from hvgui.ui.models.table_base import ModelIndex
+from hvgui.ui.models.vm_rows import VmRowsModel, contiguous_runs
 from hvgui.ui.text import one_line
 
 #: The row's Vm; survives proxies.
@@ -162,17 +161,11 @@ def changed_columns(old: Vm, new: Vm) -> list[int]:
     return columns
 
 
-class FleetModel(ColumnTableModel[Vm]):
+class FleetModel(VmRowsModel):
     """All VMs of all connected hosts, in arrival order; a proxy filters and sorts."""
 
     _columns = range(COLUMN_COUNT)
     _headers = _HEADERS
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._index: dict[VmKey, int] = {}
-        self._host_labels: dict[str, str] = {}
-        self._stale_hosts: set[str] = set()
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -272,106 +265,16 @@ class FleetModel(ColumnTableModel[Vm]):
 
     # ---- queries -------------------------------------------------------------------------------
 
-    def vms(self) -> Sequence[Vm]:
-        return tuple(self._rows)
-
-    def vm(self, key: VmKey) -> Vm | None:
-        row = self._index.get(key)
-        return None if row is None else self._rows[row]
-
-    def row_of(self, key: VmKey) -> int | None:
-        return self._index.get(key)
-
-    def host_label(self, host: str) -> str:
-        return self._host_labels.get(host, host)
-
     def service_column(self, ic_guid: str) -> int:
         return FIRST_SERVICE_COLUMN + IC_GUIDS.index(ic_guid.upper())
 
-    # ---- changing ------------------------------------------------------------------------------
+    # ---- what a change repaints ----------------------------------------------------------------
 
-    def apply(self, diff: InventoryDiff) -> None:
-        """Bring the rows of one host up to date: remove, then change, then append; never reset."""
-        self._remove(diff.removed)
-        self._change(diff.changed)
-        self._add(diff.added)
-
-    def set_host_label(self, host: str, label: str) -> None:
-        if self._host_labels.get(host, host) == label:
-            return
-        self._host_labels[host] = label
-        self._emit_for_host(host, HOST_COLUMN, HOST_COLUMN)
-
-    def set_host_stale(self, host: str, stale: bool) -> None:
-        """Mute the rows of a host whose last refresh failed: they show its last good report."""
-        if stale == (host in self._stale_hosts):
-            return
-        if stale:
-            self._stale_hosts.add(host)
-        else:
-            self._stale_hosts.discard(host)
-        self._emit_for_host(host, 0, COLUMN_COUNT - 1)
-
-    def _remove(self, keys: Iterable[VmKey]) -> None:
-        rows = sorted({self._index[key] for key in keys if key in self._index}, reverse=True)
-        for first, last in _runs(rows):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
-        if rows:
-            self._index = {vm.key: row for row, vm in enumerate(self._rows)}
-
-    def _change(self, vms: Iterable[Vm]) -> None:
-        arrivals: list[Vm] = []
-        for vm in vms:
-            row = self._index.get(vm.key)
-            if row is None:
-                arrivals.append(vm)
-                continue
-            old = self._rows[row]
-            if old == vm:
-                continue
-            self._rows[row] = vm
-            columns = changed_columns(old, vm)
-            for first, last in _column_runs(columns):
+    def _rows_changed(self, changes: list[tuple[int, Vm, Vm]]) -> None:
+        """Only the cells whose content differs: a heartbeat tick repaints one cell, not the row."""
+        for row, old, new in changes:
+            for first, last in contiguous_runs(changed_columns(old, new)):
                 self.dataChanged.emit(self.index(row, first), self.index(row, last))
-        self._add(arrivals)
 
-    def _add(self, vms: Iterable[Vm]) -> None:
-        fresh: list[Vm] = []
-        seen: set[VmKey] = set()
-        for vm in vms:
-            if vm.key in self._index:
-                self._change([vm])
-            elif vm.key not in seen:
-                seen.add(vm.key)
-                fresh.append(vm)
-        if not fresh:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        for offset, vm in enumerate(fresh):
-            self._rows.append(vm)
-            self._index[vm.key] = first + offset
-        self.endInsertRows()
-
-    def _emit_for_host(self, host: str, first_column: int, last_column: int) -> None:
-        rows = [row for row, vm in enumerate(self._rows) if vm.host == host]
-        for first, last in _column_runs(rows):
-            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
-
-
-def _column_runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
-    """Contiguous runs `(first, last)` of ascending numbers."""
-    runs: list[tuple[int, int]] = []
-    for n in sorted(numbers):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
-
-
-def _runs(rows_descending: Sequence[int]) -> list[tuple[int, int]]:
-    """Contiguous runs of row numbers, highest run first (removal keeps lower row numbers valid)."""
-    return list(reversed(_column_runs(rows_descending)))
+    def _host_label_changed(self, host: str) -> None:
+        self._emit_for_host(host, HOST_COLUMN, HOST_COLUMN)

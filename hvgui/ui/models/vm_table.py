@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import heartbeat_indicator
-from hvgui.domain.inventory import InventoryDiff
-from hvgui.domain.vm import Vm, VmKey, VmState
-from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
+from hvgui.domain.vm import Vm, VmState
+from hvgui.ui.models.table_base import ModelIndex
+from hvgui.ui.models.vm_rows import VmRowsModel, contiguous_runs
 from hvgui.ui.text import one_line
 
 #: The Vm behind any cell of a row; survives sort/filter proxies.
@@ -87,17 +86,11 @@ def changed_columns(old: Vm, new: Vm) -> list[Column]:
     return [col for col, fields in _COLUMN_FIELDS.items() if any(getattr(old, f) != getattr(new, f) for f in fields)]
 
 
-class VmTableModel(ColumnTableModel[Vm]):
+class VmTableModel(VmRowsModel):
     """Every VM of every host, in arrival order; the view sorts through a proxy."""
 
     _columns = Column
     _headers = HEADERS
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._index: dict[VmKey, int] = {}
-        self._host_labels: dict[str, str] = {}
-        self._stale_hosts: set[str] = set()
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -135,98 +128,18 @@ class VmTableModel(ColumnTableModel[Vm]):
             return font
         return None
 
-    def vm(self, key: VmKey) -> Vm | None:
-        row = self._index.get(key)
-        return None if row is None else self._rows[row]
+    # ---- what a change repaints ----------------------------------------------------------------
 
-    def row_of(self, key: VmKey) -> int | None:
-        return self._index.get(key)
-
-    def vms(self) -> Sequence[Vm]:
-        return tuple(self._rows)
-
-    def host_label(self, host: str) -> str:
-        return self._host_labels.get(host, host)
-
-    def is_stale(self, host: str) -> bool:
-        return host in self._stale_hosts
-
-    # ---- changing ------------------------------------------------------------------------------
-
-    def apply(self, diff: InventoryDiff) -> None:
-        """Bring the rows of `diff.host` up to date: remove, then change, then append; never reset."""
-        self._remove(diff.removed)
-        self._change(diff.changed)
-        self._add(diff.added)
-
-    def set_host_label(self, host: str, label: str) -> None:
-        """Name the Host column shows for the VMs of `host` (a display name chosen by the user)."""
-        if self._host_labels.get(host, host) == label:
-            return
-        self._host_labels[host] = label
-        self._emit_for_host(host, [Qt.ItemDataRole.DisplayRole, SortRole, FilterRole, Qt.ItemDataRole.ToolTipRole])
-
-    def set_host_stale(self, host: str, stale: bool) -> None:
-        """Mark the rows of a host whose last refresh failed: they show the last good values, muted."""
-        if stale == (host in self._stale_hosts):
-            return
-        if stale:
-            self._stale_hosts.add(host)
-        else:
-            self._stale_hosts.discard(host)
-        self._emit_for_host(host, STALE_ROLES)
-
-    def _remove(self, keys: Iterable[VmKey]) -> None:
-        rows = sorted({self._index[key] for key in keys if key in self._index}, reverse=True)
-        if not rows:
-            return
-        # Remove contiguous runs from the bottom up so earlier row numbers stay valid.
-        for first, last in _runs_descending(rows):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
-        self._reindex()
-
-    def _change(self, vms: Iterable[Vm]) -> None:
-        changed_rows: list[int] = []
-        to_add: list[Vm] = []
-        for vm in vms:
-            row = self._index.get(vm.key)
-            if row is None:  # a change for a row we never saw: treat it as an arrival
-                to_add.append(vm)
-                continue
-            if self._rows[row] != vm:
-                self._rows[row] = vm
-                changed_rows.append(row)
-        for first, last in _runs_ascending(sorted(changed_rows)):
+    def _rows_changed(self, changes: list[tuple[int, Vm, Vm]]) -> None:
+        for first, last in contiguous_runs(row for row, _, _ in changes):
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1), CHANGED_ROLES)
-        self._add(to_add)
 
-    def _add(self, vms: Iterable[Vm]) -> None:
-        fresh: list[Vm] = []
-        seen: set[VmKey] = set()
-        for vm in vms:
-            if vm.key in self._index:  # already shown: an arrival we know is a change
-                self._change([vm])
-            elif vm.key not in seen:
-                seen.add(vm.key)
-                fresh.append(vm)
-        if not fresh:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        for offset, vm in enumerate(fresh):
-            self._rows.append(vm)
-            self._index[vm.key] = first + offset
-        self.endInsertRows()
+    def _host_label_changed(self, host: str) -> None:
+        roles = [Qt.ItemDataRole.DisplayRole, SortRole, FilterRole, Qt.ItemDataRole.ToolTipRole]
+        self._emit_for_host(host, 0, len(Column) - 1, roles)
 
-    def _reindex(self) -> None:
-        self._index = {vm.key: row for row, vm in enumerate(self._rows)}
-
-    def _emit_for_host(self, host: str, roles: list[int]) -> None:
-        rows = [row for row, vm in enumerate(self._rows) if vm.host == host]
-        for first, last in _runs_ascending(rows):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1), roles)
+    def _host_stale_changed(self, host: str) -> None:
+        self._emit_for_host(host, 0, len(Column) - 1, STALE_ROLES)
 
     # ---- presentation --------------------------------------------------------------------------
 
@@ -310,19 +223,3 @@ def _muted_colour() -> QColor:
     if isinstance(app, QApplication):
         return app.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     return QColor("#888888")
-
-
-def _runs_ascending(rows: list[int]) -> list[tuple[int, int]]:
-    """Contiguous runs `(first, last)` of sorted row numbers."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and row == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
-def _runs_descending(rows: list[int]) -> list[tuple[int, int]]:
-    """Contiguous runs `(first, last)` of row numbers sorted high to low, highest run first."""
-    return [(first, last) for first, last in reversed(_runs_ascending(sorted(rows)))]
