@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .costs import HostCosts
 from .guest import FileSystem
 from .texts import EN_US, HostTexts
 from .vm import EmulatedVm
@@ -59,6 +60,8 @@ class HostModel:
     files: FileSystem = field(
         default_factory=lambda: FileSystem(windows=True, directories=("C:\\Users\\Administrator\\Documents",))
     )
+    #: What host work costs (the cost profile); instant unless a scenario or `--cost-profile` says otherwise.
+    costs: HostCosts = field(default_factory=HostCosts, repr=False)
     #: Where a remote session starts (`$PWD` of a WinRM session of an administrator).
     home: str = "C:\\Users\\Administrator\\Documents"
 
