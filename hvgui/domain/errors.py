@@ -28,7 +28,17 @@ class HostUnreachable(ConnectionFailed):
 
 
 class AuthenticationFailed(ConnectionFailed):
-    """The listener answered but refused the credentials."""
+    """The listener answered but refused the credentials. Retrying the same ones cannot help and, in a
+    domain, counts towards locking the account, so a session stops until it is given new ones."""
+
+
+class AuthenticationMethodRefused(ConnectionFailed):
+    """The listener does not offer the authentication method hvgui was set to use; the password was never
+    checked, so this is not a wrong password."""
+
+
+class ShellQuotaExceeded(ConnectionFailed):
+    """The host refused a new session: the user already has as many WinRM shells open as its quota allows."""
 
 
 class TlsFailure(ConnectionFailed):

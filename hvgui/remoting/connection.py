@@ -5,18 +5,26 @@ single-thread executor; the WSMan transport and the RunspacePool are created, us
 thread, and the asyncio loop only awaits futures. The pool opens lazily on the first call and loads hvgui's
 host module once. A call that is cancelled or runs out of time stops its pipeline from the worker; when
 the pool's state is in doubt (the connection dropped, a stop failed) the pool is discarded, so the next
-call opens a fresh one. A worker stuck in a blocking request is retired and replaced, so one hung socket
-never wedges the host for good.
+call opens a fresh one, and the dropped pool's shell is deleted on the host in the background (a host
+keeps an abandoned shell for hours and counts it against the user's shell quota). A worker stuck in a
+blocking request is retired and replaced, so one hung socket never wedges the host for good.
+
+Time-outs: each Receive asks the host to answer within `poll_interval` seconds (its WS-Man
+OperationTimeout), which keeps cancellation responsive, while the HTTP read time-out is well above that
+(`READ_TIMEOUT_MARGIN`), so a host that stalls for a few seconds is waited for instead of being sent the
+same Receive again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +33,18 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
-from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut, ProtocolError
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
 from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
 from hvgui.remoting.pipeline import PipelineSpec
+from hvgui.remoting.shell_delete import delete_shell_in_background
 
 log = logging.getLogger(__name__)
 
 #: Seconds a Receive waits on the host before the worker looks at cancellation and the deadline again.
 DEFAULT_POLL_INTERVAL = 1
+#: Seconds the HTTP read time-out exceeds the WS-Man OperationTimeout: how long a host may stall (a busy
+#: WMI provider, a host under memory pressure) before the request counts as lost.
+READ_TIMEOUT_MARGIN = 15
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,8 @@ def wsman_options(
 
     Basic authentication over plain HTTP is only possible without message encryption (pypsrp refuses it
     otherwise, and Basic has no encryption of its own); every other combination lets pypsrp encrypt.
-    The HTTP read timeout exceeds the WS-Man operation timeout, so the host's own timeout fault arrives
-    before the socket gives up.
+    The HTTP read timeout exceeds the WS-Man operation timeout by `READ_TIMEOUT_MARGIN`, so the host's
+    own timeout fault arrives before the socket gives up, even from a host that pauses for seconds.
     """
     plain_basic = settings.auth is AuthMethod.Basic and not settings.use_https
     if settings.use_https and settings.verify_certificate and settings.ca_file:
@@ -72,7 +84,7 @@ def wsman_options(
         "cert_validation": cert_validation,
         "connection_timeout": connect_timeout,
         "operation_timeout": wsman_timeout,
-        "read_timeout": wsman_timeout + max(2, math.ceil(wsman_timeout / 2)),
+        "read_timeout": wsman_timeout + READ_TIMEOUT_MARGIN,
         "reconnection_retries": 0,
         # pypsrp re-sends a timed-out Receive up to five times and sleeps `backoff * (2**n - 1)` between
         # tries; keep those sleeps short so a dead host is reported in seconds, not minutes.
@@ -109,7 +121,13 @@ class _Worker:
         )
         self._wsman: WSMan | None = None
         self._pool: RunspacePool | None = None
+        self._pool_credentials = -1  # the connection's credentials generation the pool was opened with
         self.retired = False
+
+    def shell_of_pool(self) -> tuple[str, str] | None:
+        """(resource URI, ShellId) of the open pool; read from the loop thread when the worker is stuck."""
+        pool = self._pool
+        return None if pool is None else (pool.shell.resource_uri, pool.id)
 
     # Everything below runs on self.executor's thread.
 
@@ -119,6 +137,8 @@ class _Worker:
         if call.cancelled.is_set():
             raise _CallCancelled
         connection = self._connection
+        if self._pool is not None and self._pool_credentials != connection.credentials_generation:
+            self.discard_pool(reason="the credentials changed")
         try:
             pool = self._ensure_pool(call)
             return self._invoke(pool, call.spec, call)
@@ -128,9 +148,7 @@ class _Worker:
             raise OperationTimedOut(str(exc), hint="The host may be busy; the command was stopped.") from None
         except Exception as exc:
             error = map_exception(exc, connection.error_context)
-            # Only a host that answered (with something odd) can take a Delete; an unreachable or silent
-            # one would only make the worker wait again. Its shell then ends by WinRM's idle timeout.
-            self.discard_pool(reason=str(error), tell_host=isinstance(error, ProtocolError))
+            self.discard_pool(reason=str(error))
             raise error from exc
 
     def _ensure_pool(self, call: _Call) -> RunspacePool:
@@ -138,14 +156,18 @@ class _Worker:
         if self._pool is not None:
             return self._pool
         connection = self._connection
+        credentials = connection.credentials_generation
         wsman = WSMan(**connection.wsman_options())
         pool = RunspacePool(wsman, max_runspaces=1)
         try:
             pool.open()
         except BaseException:
-            wsman.close()  # nothing was opened on the host that a Delete could close
+            wsman.close()
+            if pool.shell.opened:  # the host created the shell but the pool never opened on it
+                connection.delete_shell_later(pool.shell.resource_uri, pool.id)
             raise
         self._pool, self._wsman = pool, wsman
+        self._pool_credentials = credentials
         connection.pools_opened += 1
         log.info("opened a runspace pool on %s", connection.error_context.endpoint)
         try:
@@ -183,7 +205,10 @@ class _Worker:
                 raise _DeadlinePassed(
                     f"{connection.error_context.endpoint} did not finish {spec.first_command} in time."
                 )
-            ps.poll_invoke(timeout=max(1, min(connection.poll_interval, math.ceil(remaining))))
+            with _operation_timeout(pool.connection, max(1, min(connection.poll_interval, math.ceil(remaining)))):
+                # No timeout argument: pypsrp would make it the HTTP read time-out too (plus 2 s), and
+                # re-send the Receive of a host that merely paused.
+                ps.poll_invoke()
         errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
         warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
         output = tuple(ps.output)
@@ -202,7 +227,7 @@ class _Worker:
             ps.stop()
         except Exception as exc:
             log.info("stopping a pipeline failed (%s); discarding the pool", exc)
-            self.discard_pool(reason="stop failed", tell_host=False)
+            self.discard_pool(reason="stop failed")
             return
         self._close_pipeline(ps)
 
@@ -218,24 +243,32 @@ class _Worker:
         if self._pool is not None:
             self._pool.pipelines.pop(ps.id, None)
 
-    def discard_pool(self, *, reason: str, tell_host: bool = True) -> None:
-        """Forget the pool, so that the next call opens a new one; `tell_host` closes it on the host too."""
+    def discard_pool(self, *, reason: str) -> None:
+        """Forget the pool, so that the next call opens a new one, and have its shell deleted on the host
+        in the background (best effort, short deadline: the worker does not wait)."""
         pool, wsman = self._pool, self._wsman
         self._pool, self._wsman = None, None
         if pool is None:
             return
         log.info("discarding the runspace pool on %s: %s", self._connection.error_context.endpoint, reason)
-        if tell_host:
+        if wsman is not None:
+            wsman.close()
+        self._connection.delete_shell_later(pool.shell.resource_uri, pool.id)
+
+    def dispose(self) -> None:
+        """Close the pool for good (the connection is closing or this worker was retired).
+
+        A healthy pool is closed in order over its own connection; if that fails, or the worker was
+        retired as stuck, the background Delete takes over (it is sent once per shell)."""
+        self.retired = True
+        pool = self._pool
+        if pool is not None and not self._connection.shell_deleted(pool.id):
             try:
                 pool.close()
             except Exception as exc:
-                log.debug("closing a discarded pool failed: %s", exc)
-        if wsman is not None:
-            wsman.close()
-
-    def dispose(self) -> None:
-        """Close the pool for good (the connection is closing or this worker was retired)."""
-        self.retired = True
+                log.debug("closing the pool failed (%s); deleting its shell in the background", exc)
+            else:
+                self._connection.mark_shell_deleted(pool.id)
         self.discard_pool(reason="closing")
 
 
@@ -250,17 +283,25 @@ class HostConnection:
         connect_timeout: float = 10.0,
         operation_timeout: float = 20.0,
         poll_interval: int = DEFAULT_POLL_INTERVAL,
+        read_timeout: float | None = None,
     ) -> None:
         self.settings = settings
         self._password = password
         self.connect_timeout = connect_timeout
         self.operation_timeout = operation_timeout
         self.poll_interval = max(1, int(poll_interval))
+        self._read_timeout = read_timeout
         options = self.wsman_options()
         self.error_context = ErrorContext(settings, connect_timeout, float(options["read_timeout"]))
+        #: Bumped by `update_credentials`; a pool opened with older credentials is dropped before the next call.
+        self.credentials_generation = 0
         #: Pools opened and module loads done over this connection's life (one load per pool).
         self.pools_opened = 0
         self.module_loads = 0
+        #: Background Deletes of dropped shells, by ShellId (tests join them).
+        self.shell_deletes: dict[str, threading.Thread] = {}
+        self._deleted_shells: set[str] = set()
+        self._deletes_lock = threading.Lock()
         self._generation = 0
         self._worker = _Worker(self, self._generation)
         self._closed = False
@@ -274,12 +315,45 @@ class HostConnection:
         return self._closed
 
     def wsman_options(self) -> dict[str, Any]:
-        return wsman_options(
+        options = wsman_options(
             self.settings,
             self._password,
             connect_timeout=self.connect_timeout,
             operation_timeout=self.operation_timeout,
         )
+        if self._read_timeout is not None:
+            options["read_timeout"] = self._read_timeout
+        return options
+
+    def update_credentials(self, settings: ConnectionSettings, password: str) -> None:
+        """Use a new user name and password (same listener) from the next call on.
+
+        The current pool, opened with the old credentials, is dropped by its worker before that call.
+        """
+        if settings.key != self.settings.key:
+            raise ValueError(f"{settings.key} is another listener than {self.settings.key}")
+        self.settings = settings
+        self._password = password
+        self.error_context = ErrorContext(settings, self.connect_timeout, self.error_context.read_timeout)
+        self.credentials_generation += 1
+
+    # --- dropped shells (any thread) ----------------------------------------------------------------------
+
+    def delete_shell_later(self, resource_uri: str, shell_id: str) -> None:
+        """Delete a dropped shell on the host in the background, once per shell."""
+        with self._deletes_lock:
+            if shell_id in self._deleted_shells:
+                return
+            self._deleted_shells.add(shell_id)
+        self.shell_deletes[shell_id] = delete_shell_in_background(self.wsman_options(), resource_uri, shell_id)
+
+    def mark_shell_deleted(self, shell_id: str) -> None:
+        with self._deletes_lock:
+            self._deleted_shells.add(shell_id)
+
+    def shell_deleted(self, shell_id: str) -> bool:
+        with self._deletes_lock:
+            return shell_id in self._deleted_shells
 
     @property
     def _grace(self) -> float:
@@ -337,6 +411,9 @@ class HostConnection:
             return
         log.warning("the worker for %s is stuck; starting a new one", self.error_context.endpoint)
         worker.retired = True
+        shell = worker.shell_of_pool()
+        if shell is not None:  # the stuck thread may wait minutes more; free the host's shell now
+            self.delete_shell_later(*shell)
         self._generation += 1
         self._worker = _Worker(self, self._generation)
         worker.executor.submit(worker.dispose)
@@ -361,6 +438,18 @@ class HostConnection:
 
     def __repr__(self) -> str:
         return f"HostConnection({self.key!r}, pools_opened={self.pools_opened})"
+
+
+@contextlib.contextmanager
+def _operation_timeout(wsman: WSMan, seconds: int) -> Iterator[None]:
+    """Requests sent inside ask the host for an answer within `seconds` (WS-Man OperationTimeout), while
+    the HTTP read time-out stays the WSMan's own (`READ_TIMEOUT_MARGIN` above the default)."""
+    default = wsman.operation_timeout
+    wsman.operation_timeout = seconds
+    try:
+        yield
+    finally:
+        wsman.operation_timeout = default
 
 
 def _consume_exception(future: asyncio.Future[Any]) -> None:

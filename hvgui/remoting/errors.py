@@ -8,6 +8,7 @@ because the host localizes the message text.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -21,12 +22,14 @@ from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportErr
 from hvgui.domain.connection import ConnectionSettings
 from hvgui.domain.errors import (
     AuthenticationFailed,
+    AuthenticationMethodRefused,
     ConnectionFailed,
     HostCommandError,
     HostUnreachable,
     HvGuiError,
     OperationTimedOut,
     ProtocolError,
+    ShellQuotaExceeded,
     TlsFailure,
 )
 
@@ -34,6 +37,11 @@ from hvgui.domain.errors import (
 WSMAN_OPERATION_TIMEOUT = 2150858793  # 0x80338029: a Receive found no output before OperationTimeout
 WSMAN_SHELL_NOT_FOUND = 2150858843  # 0x8033805B: the host no longer knows the runspace pool
 WSMAN_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the session configuration refused the user
+#: ERROR_WSMAN_QUOTA_MAX_SHELLS and its per-plug-in variants (`hyperv-cim-winrm.md` §6.b): which one a host
+#: sends with the shell-quota text is unverified, and pypsrp keeps only the numeric code, so all count.
+WSMAN_QUOTA_MAX_SHELLS = (2150859173, 2150859236, 2150859238)
+#: pypsrp's AuthenticationError text when the 401 offers none of the methods it was told to use.
+_METHOD_NOT_OFFERED = re.compile(r"did not respon\w* with one of the following authentication methods.*actual: (.*)$")
 
 #: `System.Management.Automation.ErrorCategory`, by value (PowerShell SDK); ErrorRecords carry the int.
 ERROR_CATEGORIES = (
@@ -99,6 +107,9 @@ def map_exception(exc: BaseException, context: ErrorContext) -> HvGuiError:
     if isinstance(exc, HvGuiError):
         return exc
     if isinstance(exc, AuthenticationError):
+        offered = _METHOD_NOT_OFFERED.search(str(exc))
+        if offered is not None:
+            return _method_refused(offered.group(1).strip(" '\""), context)
         return _authentication_failed(context)
     if isinstance(exc, WSManFaultError):
         return _from_wsman_fault(exc, context)
@@ -153,10 +164,7 @@ def map_exception(exc: BaseException, context: ErrorContext) -> HvGuiError:
     if isinstance(exc, OSError):
         return HostUnreachable(f"Could not reach {context.endpoint}: {exc}.", hint=_listener_hint(context))
     if isinstance(exc, WinRMError):
-        return ProtocolError(
-            f"{context.endpoint} answered with something hvgui cannot read: {exc}.",
-            hint="A proxy or a non-WinRM service may sit on that port.",
-        )
+        return _unreadable_answer(exc, context)
     if isinstance(exc, ValueError):
         return ConnectionFailed(f"The connection settings for {context.endpoint} cannot be used: {exc}.")
     return ProtocolError(f"Unexpected failure talking to {context.endpoint}: {type(exc).__name__}: {exc}.")
@@ -242,9 +250,45 @@ def _authentication_failed(context: ErrorContext) -> AuthenticationFailed:
     )
 
 
+def _method_refused(offered: str, context: ErrorContext) -> AuthenticationMethodRefused:
+    scheme = offered.split(" ", 1)[0] or "another method"
+    return AuthenticationMethodRefused(
+        f"{context.endpoint} does not accept {context.settings.auth.value} authentication (it offers {scheme}).",
+        hint="The user name and password were not checked. Choose the authentication method the WinRM listener "
+        "allows, or enable this one on the host (winrm/config/service/auth).",
+    )
+
+
+def _unreadable_answer(exc: WinRMError, context: ErrorContext) -> ProtocolError:
+    """A WinRMError that is not a fault: pypsrp could not follow the answer.
+
+    Only an answer that is not WinRM at all (no SOAP envelope, a message id of another request) points at
+    a proxy or another service; PSRP-level trouble such as fragments out of order comes from a WinRM host
+    whose session went wrong, and hvgui opens a new session for it.
+    """
+    text = str(exc)
+    if "related id does not match" in text.lower():
+        return ProtocolError(
+            f"{context.endpoint} answered a different request than the one hvgui sent.",
+            hint="A proxy or a non-WinRM service may sit on that port.",
+        )
+    return ProtocolError(
+        f"The session with {context.endpoint} got out of step: {text}.",
+        hint="hvgui opens a new session by itself; if this repeats, the host may be overloaded.",
+    )
+
+
 def _from_wsman_fault(exc: WSManFaultError, context: ErrorContext) -> HvGuiError:
     code = exc.code
     reason = (exc.reason or "").strip()
+    if code in WSMAN_QUOTA_MAX_SHELLS:
+        return ShellQuotaExceeded(
+            f"{context.endpoint} refused a new session: {context.settings.username or 'this user'} has as many "
+            "WinRM shells open as the host allows.",
+            hint="Close other PowerShell sessions to this host (Get-PSSession / Remove-PSSession, or other "
+            "consoles), wait for idle ones to time out, or raise the quota (MaxShellsPerUser of the "
+            f"Microsoft.PowerShell endpoint). The host said: {reason or 'no details'}",
+        )
     if code == WSMAN_OPERATION_TIMEOUT:
         return OperationTimedOut(
             f"{context.endpoint} did not finish the operation in time.",

@@ -25,6 +25,9 @@ ERROR_WSMAN_INVALID_XML = 2150858819
 ERROR_WSMAN_MAX_ENVELOPE_SIZE = 2150858823
 ERROR_WSMAN_SERVER_ENVELOPE_LIMIT = 2150858825
 ERROR_WSMAN_UNEXPECTED_SELECTORS = 2150858843
+#: ERROR_WSMAN_QUOTA_MAX_SHELLS (0x803381A5). Which code goes with the plug-in's "maximum number of N concurrent
+#: shells" text is unverified (`hyperv-cim-winrm.md` §6.b); this is the plain max-shells one.
+ERROR_WSMAN_QUOTA_MAX_SHELLS = 2150859173  # plausible WS2022 behaviour
 ERROR_WSMAN_INTERNAL_ERROR = 2147500037  # E_FAIL, what the service reports when a plug-in fails unexpectedly
 
 FAULT_DETAIL = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
@@ -99,6 +102,18 @@ def shell_not_found() -> WSManFault:
         reason,
         detail=FAULT_DETAIL + "UnexpectedSelectors",
         provider="Shell provider",
+    )
+
+
+def shell_quota_exceeded(limit: int) -> WSManFault:
+    """A Create beyond the plug-in's MaxShellsPerUser: `wsman:QuotaLimit` (MS-WSMV 3.1.4.5.2.1) with the text
+    PowerShell shows for that quota (`hyperv-cim-winrm.md` §6.b)."""
+    reason = (
+        f"The WS-Management service cannot process the request. This user is allowed a maximum number of {limit} "
+        "concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. "
+    )
+    return WSManFault(
+        ERROR_WSMAN_QUOTA_MAX_SHELLS, "w:QuotaLimit", reason, receiver=True, detail=FAULT_DETAIL + "MaxShells"
     )
 
 

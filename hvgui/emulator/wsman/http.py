@@ -94,6 +94,7 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
             self._send_plain(404, "Not Found")
             return
         if not self.server.credentials.accepts(self.headers.get("Authorization")):
+            self.server.service.record_rejected_login()
             self._send(401, b"", extra={"WWW-Authenticate": 'Basic realm="WSMAN"'}, content_type=None)
             return
         content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()

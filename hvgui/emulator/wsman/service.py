@@ -23,6 +23,7 @@ from hvgui.emulator.wsman import faults
 from hvgui.emulator.wsman import namespaces as ns
 from hvgui.emulator.wsman.config import MAX_ENVELOPE_SIZE_KB, config_document
 from hvgui.emulator.wsman.envelope import Request, RequestFault, parse_request, render, render_fault, salvage_message_id
+from hvgui.emulator.wsman.replay import ReplayCache
 from hvgui.emulator.wsman.xmltext import element, text_element
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_SIZE = MAX_ENVELOPE_SIZE_KB * 1024
 #: The PowerShell session configurations the emulated host has (the default endpoint).
 SESSION_CONFIGURATIONS = frozenset({"microsoft.powershell"})
+#: The Microsoft.PowerShell plug-in's MaxShellsPerUser as PowerShell's registration writes it
+#: (`hyperv-cim-winrm.md` §6.b).
+DEFAULT_MAX_SHELLS_PER_USER = 25
+#: How long a re-sent Receive waits, beyond its own OperationTimeout, for the first one's reply.
+REPLAY_WAIT_SECONDS = 60.0
 
 CommandObserver = Callable[[HostRuntime, list[PipelineCommand]], None]
 
@@ -66,16 +72,63 @@ class WSManService:
         self._allow_unencrypted = allow_unencrypted
         self._observer = observer
         self._shells: dict[str, RunspacePoolSession] = {}
+        self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
         self._process_id = 1000 + (os.getpid() % 8000)
+        self._replies: ReplayCache[Reply] = ReplayCache()
+        self._pause_until = 0.0
+        #: The plug-in's per-user shell quota; a Create beyond it gets the QuotaLimit fault.
+        self.max_shells_per_user = DEFAULT_MAX_SHELLS_PER_USER
+        #: ShellIds the clients deleted, in order (what a test checks after a pool was dropped).
+        self.deleted_shells: list[str] = []
+        #: Requests refused for their credentials (HTTP 401).
+        self.rejected_logins = 0
 
     @property
     def shell_count(self) -> int:
         with self._lock:
             return len(self._shells)
 
+    @property
+    def replayed_receives(self) -> int:
+        """Receives answered again from the cache because the client re-sent them."""
+        return self._replies.replayed
+
+    def pause_receives(self, seconds: float) -> None:
+        """Hold every Receive reply ready in the next `seconds` until they have passed, like a host that
+        stalls (a busy WMI provider, a paused VM of the host itself). A test hook."""
+        with self._lock:
+            self._pause_until = max(self._pause_until, time.monotonic() + seconds)
+
+    def record_rejected_login(self) -> None:
+        with self._lock:
+            self.rejected_logins += 1
+
     def handle(self, body: bytes, caller: Caller) -> Reply:
-        """Answer one request. Never raises: every failure becomes a fault that relates to the request."""
+        """Answer one request. Never raises: every failure becomes a fault that relates to the request.
+
+        A Receive whose MessageID was seen before gets the first reply again, verbatim (see `replay`).
+        """
+        if len(body) <= MAX_REQUEST_SIZE:
+            try:
+                request = parse_request(body)
+            except RequestFault:
+                pass
+            else:
+                if request.action == ns.Action.RECEIVE:
+                    return self._replies.answer(
+                        request.message_id,
+                        lambda: self._held(self._answer(body, caller)),
+                        wait=request.operation_timeout + REPLAY_WAIT_SECONDS,
+                    )
+        return self._answer(body, caller)
+
+    def _held(self, reply: Reply) -> Reply:
+        while (delay := self._pause_until - time.monotonic()) > 0:
+            time.sleep(min(delay, 0.5))
+        return reply
+
+    def _answer(self, body: bytes, caller: Caller) -> Reply:
         relates_to = None
         try:
             if len(body) > MAX_REQUEST_SIZE:
@@ -101,6 +154,7 @@ class WSManService:
         with self._lock:
             shells = list(self._shells.values())
             self._shells.clear()
+            self._owners.clear()
         for shell in shells:
             shell.close()
 
@@ -159,6 +213,7 @@ class WSManService:
         with self._lock:
             if shell_id in self._shells:
                 raise faults.shell_already_exists(shell_id)
+            self._check_shell_quota(caller.username)
         shell = RunspacePoolSession(shell_id, self.runtime, observer=self._observe)
         try:
             shell.open(data)
@@ -170,6 +225,7 @@ class WSManService:
                 shell.close()
                 raise faults.shell_already_exists(shell_id)
             self._shells[shell_id] = shell
+            self._owners[shell_id] = caller.username
         created = element(
             "x:ResourceCreated",
             text_element("a:Address", caller.endpoint_url)
@@ -255,8 +311,22 @@ class WSManService:
         with self._lock:
             if self._shells.get(shell.shell_id) is shell:
                 del self._shells[shell.shell_id]
+                self._owners.pop(shell.shell_id, None)
+            self.deleted_shells.append(shell.shell_id)
         shell.close()
         return ""
+
+    def _check_shell_quota(self, username: str) -> None:
+        """Refuse one shell too many for a user, as the plug-in's MaxShellsPerUser does (call under the lock).
+
+        Shells that closed on their own (the pool failed) no longer count."""
+        for shell_id, shell in list(self._shells.items()):
+            if shell.closed:
+                del self._shells[shell_id]
+                self._owners.pop(shell_id, None)
+        owned = sum(1 for owner in self._owners.values() if owner == username)
+        if owned >= self.max_shells_per_user:
+            raise faults.shell_quota_exceeded(self.max_shells_per_user)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _observe(self, commands: list[PipelineCommand]) -> None:
