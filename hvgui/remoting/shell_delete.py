@@ -14,7 +14,7 @@ import math
 import threading
 from typing import Any
 
-from pypsrp.wsman import WSMan, SelectorSet
+from pypsrp.wsman import SelectorSet, WSMan
 
 log = logging.getLogger(__name__)
 
