@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from hvgui.domain.errors import AuthenticationFailed
+
 
 class HostState(enum.Enum):
     """Where a host connection stands, as the window shows it."""
@@ -101,3 +103,26 @@ class HostStatus:
     next_retry_at: float | None = None  # time.monotonic() of the next automatic attempt
     vm_count: int = 0
     host_name: str = ""  # the name the host reports for itself, once known
+    last_refresh_at: float | None = None  # time.time() of the last refresh that arrived
+    stale: bool = False  # a refresh is overdue or failed: the VMs shown may no longer be true
+
+    @property
+    def needs_credentials(self) -> bool:
+        """The host refused the user name or password; the session waits for new ones instead of retrying."""
+        return isinstance(self.error, AuthenticationFailed)
+
+    def data_age(self, now: float) -> float | None:
+        """Seconds since the last refresh arrived (`now` from time.time()), None before the first one."""
+        return None if self.last_refresh_at is None else max(0.0, now - self.last_refresh_at)
+
+
+def data_age_text(age: float | None) -> str:
+    """How old a host's data is, as the window says it: "data 12 s old", "data 3 min old"."""
+    if age is None:
+        return "no data yet"
+    seconds = round(age)
+    if seconds < 90:
+        return f"data {seconds} s old"
+    if seconds < 90 * 60:
+        return f"data {round(seconds / 60)} min old"
+    return f"data {round(seconds / 3600)} h old"

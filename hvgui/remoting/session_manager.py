@@ -4,6 +4,11 @@ Each host has its own asyncio task and its own worker thread (`HostConnection`),
 never delays another. A session keeps the last good inventory when the host fails, publishes only
 changes (`InventoryDiff`), and retries with backoff. Everything here runs on the asyncio loop thread, and
 listeners are called on that thread too, so a Qt window can subscribe directly under qasync.
+
+Safety: a wrong password is tried once, never on a schedule (in a domain, retries lock the account); the
+session waits for new credentials (`update_credentials`) or an explicit retry. The refresh loop is
+supervised: whatever escapes it is logged, shown on the host, and the loop starts again. A refresh that
+is overdue marks the host stale within seconds (`is_stale`, `data_age`), long before the call times out.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
-from hvgui.domain.errors import ConnectionFailed, HvGuiError, ProtocolError
+from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
+from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, ProtocolError
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
@@ -27,6 +32,12 @@ from hvgui.remoting.hostapi import HostApi
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: A refresh still running this many seconds after it started means the host missed its refresh: its
+#: data is marked stale (a refresh that took longer before gets twice its last duration).
+STALE_GRACE = 3.0
+#: Pause before a crashed refresh loop starts again, so a defect cannot spin the event loop.
+LOOP_RESTART_DELAY = 1.0
 
 
 class SessionListener(Protocol):
@@ -42,7 +53,9 @@ class HostSession:
 
     Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
     Connecting (still carrying the last error, so the window can say what it is retrying after) -> ...
-    until Connected again; Closed at the end. `vm_count` and `host_name` follow each refresh.
+    until Connected again; Closed at the end. `vm_count` and `host_name` follow each refresh, and
+    `last_refresh_at`/`stale` say how fresh the data is. After AuthenticationFailed the status stays
+    Failed with no `next_retry_at` until `update_credentials` or `retry_now`.
     """
 
     def __init__(
@@ -73,6 +86,9 @@ class HostSession:
         self._retry_requested = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self._last_refresh_duration = 0.0
+        #: Times the refresh loop crashed and was started again (a defect each time; tests read it).
+        self.loop_restarts = 0
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -93,6 +109,41 @@ class HostSession:
     @property
     def connection(self) -> HostConnection:
         return self._connection
+
+    @property
+    def is_stale(self) -> bool:
+        """The VMs shown may no longer be true: no refresh yet, a refresh overdue, or the host failing."""
+        status = self._status
+        return status.stale or status.last_refresh_at is None or status.state is not HostState.Connected
+
+    @property
+    def data_age(self) -> float | None:
+        """Seconds since the last refresh arrived; None before the first."""
+        return self._status.data_age(time.time())
+
+    def staleness_warning(self) -> str | None:
+        """What to tell a person before an action on this host waits for it; None when the host is current."""
+        if not self.is_stale:
+            return None
+        age = self.data_age
+        if self._status.needs_credentials:
+            return f"{self.settings.label} refused the user name or password; edit the credentials first."
+        if age is None:
+            return f"{self.settings.label} has not answered yet; this may wait until it does."
+        return (
+            f"{self.settings.label} is not answering ({data_age_text(age)}); "
+            "this may wait until it answers, and the VM may have changed meanwhile."
+        )
+
+    def update_credentials(self, username: str, password: str) -> None:
+        """Use a new user name and password for this host, and try it again at once."""
+        if self._closed:
+            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+        self.settings = dataclasses.replace(self.settings, username=username)
+        for connection in self._all_connections():
+            connection.update_credentials(self.settings, password)
+        self._backoff.reset()
+        self.retry_now()
 
     def retry_now(self) -> None:
         """Skip the backoff wait (and any refresh wait): try the host again at once."""
@@ -136,21 +187,32 @@ class HostSession:
                 next_retry_at=None,
                 vm_count=len(inventory.vms),
                 host_name=report.host_name or self._status.host_name,
+                last_refresh_at=inventory.fetched_at,
+                stale=False,
             )
             return inventory
 
     async def close(self) -> None:
-        """Stop the refresh loop and close the connection (its pool and worker thread)."""
+        """Stop the refresh loop and close the connection (its pool and worker thread), whatever the loop's
+        task ended with."""
         if self._closed:
             return
         self._closed = True
         task = self._task
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._connection.close()
-        self._set_status(state=HostState.Closed, next_retry_at=None)
+        try:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                await asyncio.wait([task])  # never raises: the task's own end is looked at below
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("the refresh loop of %s had ended with an error", self.key, exc_info=task.exception())
+        finally:
+            for connection in self._all_connections():
+                await connection.close()
+            self._set_status(state=HostState.Closed, next_retry_at=None)
+
+    def _all_connections(self) -> list[HostConnection]:
+        """Every connection this session holds to its host (credentials and close apply to each)."""
+        return [self._connection]
 
     # --- the refresh loop -------------------------------------------------------------------------------
 
@@ -158,10 +220,33 @@ class HostSession:
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"hvgui-session {self.key}")
 
     async def _run(self) -> None:
+        """The supervisor: runs the refresh loop, and starts it again whenever something escapes it."""
         self._publisher.host_status_changed(self._status)
         while not self._closed:
             try:
-                await self.fetch_inventory()
+                await self._refresh_loop()
+            except Exception as exc:  # a defect in hvgui, not a host problem
+                self.loop_restarts += 1
+                log.exception("the refresh loop of %s failed; starting it again", self.key)
+                error = ProtocolError(
+                    f"hvgui's refresh of this host failed unexpectedly ({type(exc).__name__}: {exc}).",
+                    hint="It starts again by itself; the details are in the log.",
+                )
+                self._set_status(
+                    state=HostState.Failed,
+                    error=error,
+                    next_retry_at=time.monotonic() + LOOP_RESTART_DELAY,
+                    stale=True,
+                )
+                await self._wait(LOOP_RESTART_DELAY, self._retry_requested)
+
+    async def _refresh_loop(self) -> None:
+        while not self._closed:
+            try:
+                await self._watched_refresh()
+            except AuthenticationFailed as exc:
+                await self._wait_for_credentials(exc)
+                continue
             except HvGuiError as exc:
                 await self._after_failure(exc)
                 continue
@@ -172,10 +257,34 @@ class HostSession:
             self._backoff.reset()
             await self._wait(self._refresh_interval, self._refresh_requested, self._retry_requested)
 
+    async def _watched_refresh(self) -> None:
+        """One refresh, with a watch that marks the host stale as soon as the refresh is overdue."""
+        started = time.monotonic()
+        overdue_after = max(STALE_GRACE, 2 * self._last_refresh_duration)
+        watch = asyncio.get_running_loop().call_later(overdue_after, self._mark_overdue)
+        try:
+            await self.fetch_inventory()
+        finally:
+            watch.cancel()
+        self._last_refresh_duration = time.monotonic() - started
+
+    def _mark_overdue(self) -> None:
+        if not self._closed:
+            log.info("%s has not answered its refresh for %.0f s; its data is stale", self.key, STALE_GRACE)
+            self._set_status(stale=True)
+
+    async def _wait_for_credentials(self, error: AuthenticationFailed) -> None:
+        """A refused password is not tried again on a schedule: wait for new credentials or a retry."""
+        log.info("%s refused the credentials; waiting for new ones", self.key)
+        self._set_status(state=HostState.Failed, error=error, next_retry_at=None, stale=True)
+        await self._retry_requested.wait()
+        self._retry_requested.clear()
+        self._set_status(state=HostState.Connecting, next_retry_at=None)
+
     async def _after_failure(self, error: HvGuiError) -> None:
         delay = self._backoff.next_delay()
         log.info("%s failed (%s); retrying in %.1f s", self.key, error, delay)
-        self._set_status(state=HostState.Failed, error=error, next_retry_at=time.monotonic() + delay)
+        self._set_status(state=HostState.Failed, error=error, next_retry_at=time.monotonic() + delay, stale=True)
         await self._wait(delay, self._retry_requested)
         self._set_status(state=HostState.Connecting, next_retry_at=None)
 
