@@ -8,21 +8,31 @@ import ssl
 import pytest
 import requests
 from pypsrp.complex_objects import ErrorRecord, GenericComplexObject
-from pypsrp.exceptions import AuthenticationError, InvalidRunspacePoolStateError, WinRMTransportError, WSManFaultError
+from pypsrp.exceptions import (
+    AuthenticationError,
+    FragmentError,
+    InvalidRunspacePoolStateError,
+    WinRMError,
+    WinRMTransportError,
+    WSManFaultError,
+)
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
 from hvgui.domain.errors import (
     AuthenticationFailed,
+    AuthenticationMethodRefused,
     ConnectionFailed,
     HostCommandError,
     HostUnreachable,
     OperationTimedOut,
     ProtocolError,
+    ShellQuotaExceeded,
     TlsFailure,
 )
 from hvgui.remoting.errors import (
     AUTH_FAILED_MESSAGE,
     WSMAN_OPERATION_TIMEOUT,
+    WSMAN_QUOTA_MAX_SHELLS,
     WSMAN_SHELL_NOT_FOUND,
     ErrorContext,
     host_command_error,
@@ -148,3 +158,27 @@ def test_host_error_record_without_details() -> None:
     assert host_command_error(ErrorRecord(fq_error="Odd", category=99), "Get-Thing").category == "99"
     bare = host_command_error(ErrorRecord(fq_error="", category=None), "Get-Thing")
     assert "Get-Thing" in bare.message
+
+
+def test_a_listener_without_the_method_is_not_a_wrong_password() -> None:
+    text = "The server did not response with one of the following authentication methods Negotiate, Kerberos, NTLM"
+    error = map_exception(AuthenticationError(f"{text} - actual: 'Basic realm=\"WSMAN\"'"), HTTPS)
+    assert isinstance(error, AuthenticationMethodRefused) and not isinstance(error, AuthenticationFailed)
+    assert "negotiate" in error.message and "Basic" in error.message
+    assert "not checked" in error.hint
+
+
+@pytest.mark.parametrize("code", WSMAN_QUOTA_MAX_SHELLS)
+def test_the_shell_quota_fault_says_what_to_do(code: int) -> None:
+    reason = "This user is allowed a maximum number of 25 concurrent shells, which has been exceeded."
+    error = map_exception(WSManFaultError(code, "hv01", reason, None, None, None), HTTPS)
+    assert isinstance(error, ShellQuotaExceeded)
+    assert "admin" in error.message and "MaxShellsPerUser" in error.hint and reason in error.hint
+
+
+def test_only_an_answer_to_another_request_points_at_a_proxy() -> None:
+    out_of_step = map_exception(FragmentError("Fragment Fragment Id: 1 != Expected Fragment Id: 0"), HTTPS)
+    assert isinstance(out_of_step, ProtocolError)
+    assert "proxy" not in str(out_of_step) and "Fragment Id: 1" in out_of_step.message
+    foreign = map_exception(WinRMError("Received related id does not match related expected message id"), HTTPS)
+    assert isinstance(foreign, ProtocolError) and "proxy" in foreign.hint

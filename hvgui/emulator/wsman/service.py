@@ -77,6 +77,7 @@ class WSManService:
         self._process_id = 1000 + (os.getpid() % 8000)
         self._replies: ReplayCache[Reply] = ReplayCache()
         self._pause_until = 0.0
+        self._pause_next_output = 0.0
         #: The plug-in's per-user shell quota; a Create beyond it gets the QuotaLimit fault.
         self.max_shells_per_user = DEFAULT_MAX_SHELLS_PER_USER
         #: ShellIds the clients deleted, in order (what a test checks after a pool was dropped).
@@ -99,6 +100,18 @@ class WSManService:
         stalls (a busy WMI provider, a paused VM of the host itself). A test hook."""
         with self._lock:
             self._pause_until = max(self._pause_until, time.monotonic() + seconds)
+
+    @property
+    def paused(self) -> bool:
+        """Whether Receive replies are being held right now."""
+        with self._lock:
+            return time.monotonic() < self._pause_until
+
+    def pause_next_output(self, seconds: float) -> None:
+        """Hold the next Receive reply that carries output for `seconds`: the host stalls in the middle of
+        sending a result, the moment a lost reply would lose data. A test hook."""
+        with self._lock:
+            self._pause_next_output = seconds
 
     def record_rejected_login(self) -> None:
         with self._lock:
@@ -276,6 +289,11 @@ class WSManService:
             )
         except TimeoutError:
             raise faults.operation_timed_out() from None
+        if result.fragments:
+            with self._lock:
+                if self._pause_next_output > 0:
+                    self._pause_until = max(self._pause_until, time.monotonic() + self._pause_next_output)
+                    self._pause_next_output = 0.0
         content = "".join(
             text_element("rsp:Stream", encode(fragment), Name="stdout", CommandId=command_id)
             for fragment in result.fragments
