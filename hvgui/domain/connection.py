@@ -105,6 +105,7 @@ class HostStatus:
     host_name: str = ""  # the name the host reports for itself, once known
     last_refresh_at: float | None = None  # time.time() of the last refresh that arrived
     stale: bool = False  # a refresh is overdue or failed: the VMs shown may no longer be true
+    unreadable: int = 0  # VM entries of the last refresh that could not be read: the VM list is incomplete
 
     @property
     def needs_credentials(self) -> bool:

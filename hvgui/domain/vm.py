@@ -179,6 +179,7 @@ class Inventory:
     host: str
     vms: tuple[Vm, ...]
     fetched_at: float  # time.time() on the client when the answer arrived
+    unreadable: int = 0  # VM entries the host sent that could not be read (logged): the list is incomplete
 
     def by_key(self) -> dict[VmKey, Vm]:
         return {vm.key: vm for vm in self.vms}

@@ -37,6 +37,7 @@ from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, 
 from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
 from hvgui.remoting.pipeline import PipelineSpec
 from hvgui.remoting.shell_delete import delete_shell_in_background
+from hvgui.remoting.unreadable import split_unreadable
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class PipelineResult:
     output: tuple[Any, ...]
     errors: tuple[HostCommandError, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Objects the host sent that could not be read (logged, left out of `output`): the output is incomplete.
+    unreadable: int = 0
 
 
 def wsman_options(
@@ -211,7 +214,9 @@ class _Worker:
                 ps.poll_invoke()
         errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
         warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
-        output = tuple(ps.output)
+        output, unreadable = split_unreadable(
+            ps.output, command=spec.first_command, endpoint=connection.error_context.endpoint
+        )
         failed = ps.state == PSInvocationState.FAILED
         self._close_pipeline(ps)
         if failed:
@@ -219,7 +224,7 @@ class _Worker:
             if errors:
                 raise errors[-1]
             raise HostCommandError(f"{spec.first_command} failed on the host without an error record.")
-        return PipelineResult(output, errors, warnings)
+        return PipelineResult(output, errors, warnings, unreadable)
 
     def _stop(self, ps: PowerShell) -> None:
         """Stop a running pipeline (ctrl_c); if the host does not take it, the pool cannot be trusted."""

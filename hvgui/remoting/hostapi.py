@@ -10,9 +10,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HostCommandError, ProtocolError
+from hvgui.domain.listing import Listing
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.remoting.connection import HostConnection, PipelineResult
@@ -28,6 +30,8 @@ from hvgui.remoting.parse import (
 from hvgui.remoting.pipeline import PipelineSpec
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: One round trip for the whole host: the host module's function.
 INVENTORY = PipelineSpec.cmdlet("Get-HvGuiInventory")
@@ -100,7 +104,7 @@ class HostApi:
             _raise_first_error(result, "Get-VMHost")
         return parse_vm_host(properties_of(result.output[0]))
 
-    async def get_vms(self, name: str | None = None, *, timeout: float | None = None) -> list[Vm]:
+    async def get_vms(self, name: str | None = None, *, timeout: float | None = None) -> Listing[Vm]:
         """`Get-VM [-Name name]`: the VMs whose name matches (Hyper-V treats `*?[]` as wildcards).
 
         A name that matches nothing gives an empty list: Get-VM reports that as a non-terminating error,
@@ -110,7 +114,7 @@ class HostApi:
         if name is not None:
             spec = spec.param("Name", name)
         result = await self.connection.run(spec, timeout=timeout)
-        return [parse_vm_object(properties_of(obj), host=self.key) for obj in result.output]
+        return _parse_each(result, lambda props: parse_vm_object(props, host=self.key), "Get-VM", self.key)
 
     # --- changes. After each, the caller asks the session to refresh (HostSession.run_action).
 
@@ -140,17 +144,19 @@ class HostApi:
         text is localized, so its presence is what counts).
         """
         result = await self._run(checkpoint_spec(vm_id, name))
-        checkpoints = [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
+        checkpoints = _parse_each(result, parse_checkpoint, "Checkpoint-VM", self.key)
+        if not checkpoints.complete:
+            log.warning("the checkpoint created on %s could not be read back; the next listing shows it", self.key)
         return CheckpointOutcome(
             checkpoint=checkpoints[-1] if checkpoints else None,
             warnings=result.warnings,
             fell_back_to_standard=bool(result.warnings),
         )
 
-    async def list_checkpoints(self, vm_id: str) -> list[Checkpoint]:
-        """The VM's checkpoints in the host's order (`Get-VMSnapshot`)."""
+    async def list_checkpoints(self, vm_id: str) -> Listing[Checkpoint]:
+        """The VM's checkpoints in the host's order (`Get-VMSnapshot`); `unreadable` counts any left out."""
         result = await self._run(vm_by_id(vm_id).pipe("Get-VMSnapshot"))
-        return [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
+        return _parse_each(result, parse_checkpoint, "Get-VMSnapshot", self.key)
 
     async def set_checkpoint_type(self, vm_id: str, checkpoint_type: CheckpointType) -> list[str]:
         """`Set-VM -CheckpointType`: Disabled, Production, ProductionOnly or Standard. Returns the warnings."""
@@ -203,6 +209,24 @@ def with_advice(error: HostCommandError, *, action: PowerAction | None = None) -
     return HostCommandError(
         error.message, fully_qualified_error_id=fqid, category=error.category, target=error.target, hint=hint
     )
+
+
+def _parse_each(result: PipelineResult, parser: Callable[[dict[str, Any]], T], command: str, host: str) -> Listing[T]:
+    """Parse each output object; one that cannot be parsed is logged and counted, never silently dropped.
+
+    Plain strings are skipped on purpose: cmdlets such as Checkpoint-VM may write text besides objects.
+    """
+    items: list[T] = []
+    unreadable = result.unreadable
+    for obj in result.output:
+        if isinstance(obj, str):
+            continue
+        try:
+            items.append(parser(properties_of(obj)))
+        except Exception as exc:
+            unreadable += 1
+            log.warning("%s on %s: an object could not be read (%s); the list is marked incomplete", command, host, exc)
+    return Listing(items, unreadable=unreadable)
 
 
 def _guid(text: str, what: str) -> uuid.UUID:

@@ -77,9 +77,9 @@ def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryRepo
         vm = _vm_from_json(entry, host)
         if vm is not None:
             vms.append(vm)
-    return InventoryReport(
-        Inventory(host=host, vms=tuple(vms), fetched_at=fetched_at), _str(document.get("host")), schema
-    )
+    unreadable = len(document["vms"]) - len(vms)  # each one was logged by _vm_from_json
+    inventory = Inventory(host=host, vms=tuple(vms), fetched_at=fetched_at, unreadable=unreadable)
+    return InventoryReport(inventory, _str(document.get("host")), schema)
 
 
 def _vm_from_json(entry: Any, host: str) -> Vm | None:

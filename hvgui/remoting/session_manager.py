@@ -189,6 +189,7 @@ class HostSession:
                 host_name=report.host_name or self._status.host_name,
                 last_refresh_at=inventory.fetched_at,
                 stale=False,
+                unreadable=inventory.unreadable,
             )
             return inventory
 
