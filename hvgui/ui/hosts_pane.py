@@ -1,8 +1,10 @@
 """The left pane: every host with its connection state and VM count, and a banner for each failed host.
 
 A failed host gets a banner with the error message, when the next automatic attempt is due, and a Retry
-button. The pane only shows `HostStatus` values and asks for retries through a signal: it never talks to a
-host itself.
+button. A host that refused the user name or password is not retried automatically, so its banner says so
+and offers "Edit credentials…" instead. A host whose refresh is overdue shows how old its data is. The
+pane only shows `HostStatus` values and asks for retries and new credentials through signals: it never
+talks to a host itself.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from PySide6.QtWidgets import (
 from hvgui.domain.connection import HostState, HostStatus
 from hvgui.domain.errors import HvGuiError
 from hvgui.ui.delegates import HostItemDelegate
-from hvgui.ui.models.host_list import HostListModel, KeyRole, error_text, is_failing
+from hvgui.ui.models.host_list import (
+    WRONG_CREDENTIALS_TEXT,
+    HostListModel,
+    KeyRole,
+    StateRole,
+    error_text,
+    is_failing,
+)
 from hvgui.ui.resources import icon
 
 
@@ -46,9 +55,10 @@ def retry_text(next_retry_at: float | None, now: float | None = None) -> str:
 
 
 class HostErrorBanner(QFrame):
-    """What went wrong with one host, and a Retry button."""
+    """What went wrong with one host, a Retry button, and "Edit credentials…" when the password was refused."""
 
     retryRequested = Signal(str)
+    editCredentialsRequested = Signal(str)
 
     def __init__(self, status: HostStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +88,9 @@ class HostErrorBanner(QFrame):
         self.retry_button = QPushButton(icon("retry"), "Retry")
         self.retry_button.setObjectName("retryButton")
         self.retry_button.clicked.connect(lambda: self.retryRequested.emit(self.key))
+        self.credentials_button = QPushButton("Edit credentials\u2026")
+        self.credentials_button.setObjectName("editCredentialsButton")
+        self.credentials_button.clicked.connect(lambda: self.editCredentialsRequested.emit(self.key))
 
         head = QHBoxLayout()
         head.setSpacing(6)
@@ -85,6 +98,7 @@ class HostErrorBanner(QFrame):
         head.addWidget(self.title, 1)
         foot = QHBoxLayout()
         foot.addWidget(self.countdown, 1)
+        foot.addWidget(self.credentials_button)
         foot.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
@@ -95,13 +109,19 @@ class HostErrorBanner(QFrame):
 
         self._next_retry_at: float | None = None
         self._retrying = False
+        self._needs_credentials = False
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
         self.set_status(status)
 
     def set_status(self, status: HostStatus) -> None:
-        self.title.setText(f"{status.label} is not connected")
+        self._needs_credentials = status.needs_credentials
+        if self._needs_credentials:
+            self.title.setText(f"{status.label}: {WRONG_CREDENTIALS_TEXT.lower()}")
+        else:
+            self.title.setText(f"{status.label} is not connected")
+        self.credentials_button.setVisible(self._needs_credentials)
         error = status.error
         if isinstance(error, HvGuiError):
             self.message.setText(error.message + (f"\n{error.hint}" if error.hint else ""))
@@ -117,7 +137,12 @@ class HostErrorBanner(QFrame):
             self._timer.start()
 
     def _tick(self) -> None:
-        self.countdown.setText("Trying again\u2026" if self._retrying else retry_text(self._next_retry_at))
+        if self._retrying:
+            self.countdown.setText("Trying again\u2026")
+        elif self._needs_credentials:
+            self.countdown.setText("Not retried automatically, so the account is not locked.")
+        else:
+            self.countdown.setText(retry_text(self._next_retry_at))
 
 
 class HostsPane(QWidget):
@@ -127,6 +152,8 @@ class HostsPane(QWidget):
     removeRequested = Signal(str)
     connectRequested = Signal()
     hostActivated = Signal(str)
+    #: The person wants to give a host a new user name and password.
+    editCredentialsRequested = Signal(str)
 
     def __init__(self, model: HostListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -174,6 +201,10 @@ class HostsPane(QWidget):
         model.rowsInserted.connect(self._update_empty_hint)
         model.rowsRemoved.connect(self._update_empty_hint)
         self._update_empty_hint()
+        self._age_timer = QTimer(self)  # "data 12 s old" grows with the clock
+        self._age_timer.setInterval(1000)
+        self._age_timer.timeout.connect(model.refresh_ages)
+        self._age_timer.start()
 
     def banner(self, key: str) -> HostErrorBanner | None:
         return self._banners.get(key)
@@ -188,6 +219,7 @@ class HostsPane(QWidget):
             if banner is None:
                 banner = HostErrorBanner(status)
                 banner.retryRequested.connect(self.retryRequested)
+                banner.editCredentialsRequested.connect(self.editCredentialsRequested)
                 self._banners[status.key] = banner
                 self._banner_box.addWidget(banner)
                 banner.show()
@@ -225,6 +257,9 @@ class HostsPane(QWidget):
         menu = QMenu(self)
         retry = menu.addAction(icon("retry"), "Retry now")
         retry.triggered.connect(lambda: self.retryRequested.emit(key))
+        credentials = menu.addAction("Edit credentials\u2026")
+        credentials.setEnabled(index.data(StateRole) is not HostState.Closed)
+        credentials.triggered.connect(lambda: self.editCredentialsRequested.emit(key))
         disconnect = menu.addAction("Disconnect")
         disconnect.triggered.connect(lambda: self.removeRequested.emit(key))
         menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -33,10 +33,11 @@ from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
 from hvgui.ui.controllers.vm_actions import VmActionsController
+from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.hosts_pane import HostsPane
-from hvgui.ui.models.host_list import HostListModel, is_failing, vm_count_text
+from hvgui.ui.models.host_list import HostListModel, is_failing, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.hosts_pane.removeRequested.connect(self._confirm_remove)
         self.hosts_pane.connectRequested.connect(lambda: self.show_connect_dialog())
         self.hosts_pane.hostActivated.connect(self._filter_to_host)
+        self.hosts_pane.editCredentialsRequested.connect(self.show_credentials_dialog)
         controller.hostStatusChanged.connect(self._on_host_status)
         controller.inventoryChanged.connect(self._on_inventory)
         controller.hostRemoved.connect(self._on_host_removed)
@@ -247,6 +249,17 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._connect_from(dialog))
         dialog.finished.connect(self._dialog_finished)
         self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_credentials_dialog(self, key: str) -> CredentialsDialog | None:
+        """Ask for a host's new user name and password (window-modal, non-blocking); on OK it reconnects."""
+        if not self.controller.has_host(key):
+            return None
+        settings = self.controller.settings(key)
+        dialog = CredentialsDialog(settings.label, settings.username, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.controller.update_credentials(key, dialog.username(), dialog.password()))
         dialog.open()
         return dialog
 
@@ -401,7 +414,7 @@ class MainWindow(QMainWindow):
         host = self._inventory_host.get(status.key)
         if host is not None:
             self.vm_model.set_host_label(host, status.label)
-            self.vm_model.set_host_stale(host, is_failing(status))
+            self.vm_model.set_host_stale(host, rows_stale(status))
             self._refresh_panel_if_showing(host)
         self._update_status_bar()
 
@@ -412,7 +425,7 @@ class MainWindow(QMainWindow):
             status = self.host_model.status(key)
             if status is not None:
                 self.vm_model.set_host_label(inventory.host, status.label)
-                self.vm_model.set_host_stale(inventory.host, is_failing(status))
+                self.vm_model.set_host_stale(inventory.host, rows_stale(status))
         self.vm_model.apply(diff)
         self._last_refresh = inventory.fetched_at or time.time()
         self._refresh_panel_if_showing(inventory.host)

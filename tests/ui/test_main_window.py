@@ -16,7 +16,7 @@ from PySide6.QtTest import QSignalSpy
 from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.connection import HostState, HostStatus
-from hvgui.domain.errors import AuthenticationFailed, HostUnreachable
+from hvgui.domain.errors import HostUnreachable
 from hvgui.domain.inventory import InventoryDiff, diff_inventory
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import HeartbeatStatus, Inventory, VmState
@@ -96,7 +96,7 @@ def test_a_failed_host_shows_a_banner_with_retry_and_the_rest_keeps_working(wind
     window.controller.hostStatusChanged.emit(connected(KEY2, "HV-TWO", 1))
     good = publish(window, KEY1, [vm_factory(host=KEY1, name="good")])
     publish(window, KEY2, [vm_factory(host=KEY2, name="stale")])
-    error = AuthenticationFailed("The host refused the user name or password.", hint="Check them.")
+    error = HostUnreachable("Nothing is listening on hv02:5986.", hint="Check them.")
     failed = HostStatus(KEY2, "HV-TWO", HostState.Failed, error=error, next_retry_at=time.monotonic() + 8, vm_count=1)
     window.controller.hostStatusChanged.emit(failed)
 
@@ -104,7 +104,8 @@ def test_a_failed_host_shows_a_banner_with_retry_and_the_rest_keeps_working(wind
     assert banner is not None and banner.isVisible()
     assert window.hosts_pane.banner(KEY1) is None
     assert banner.title.text() == "HV-TWO is not connected"
-    assert "refused the user name or password" in banner.message.text()
+    assert not banner.credentials_button.isVisibleTo(banner)
+    assert "Nothing is listening" in banner.message.text()
     assert "Check them." in banner.message.text()
     assert banner.countdown.text() in ("Next attempt in 8 s.", "Next attempt in 7 s.")
     banner.retry_button.click()

@@ -103,6 +103,11 @@ class HostsController(QObject):
         if not self._closed and self.has_host(key):
             self._manager.host(key).retry_now()
 
+    def update_credentials(self, key: str, username: str, password: str) -> None:
+        """Give a host a new user name and password and try it again at once (after "wrong password")."""
+        if not self._closed and self.has_host(key):
+            self._manager.host(key).update_credentials(username, password)
+
     def refresh(self, key: str) -> None:
         if not self._closed and self.has_host(key):
             self._manager.host(key).refresh_now()

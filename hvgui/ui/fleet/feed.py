@@ -13,7 +13,7 @@ from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 from hvgui.ui.controllers.hosts_controller import HostsController
 from hvgui.ui.fleet.model import FleetModel
-from hvgui.ui.models.host_list import is_failing
+from hvgui.ui.models.host_list import rows_stale
 
 
 class FleetFeed(QObject):
@@ -34,4 +34,4 @@ class FleetFeed(QObject):
 
     def on_host_status(self, status: HostStatus) -> None:
         self.model.set_host_label(status.key, status.label)
-        self.model.set_host_stale(status.key, is_failing(status))
+        self.model.set_host_stale(status.key, rows_stale(status))

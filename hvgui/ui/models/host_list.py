@@ -1,14 +1,17 @@
 """The hosts list: one row per host connection, updated from `HostStatus` values.
 
 Like the VM table, rows are keyed (by the connection key) and a status change emits `dataChanged` for
-that one row; hosts come and go with beginInsertRows/beginRemoveRows.
+that one row; hosts come and go with beginInsertRows/beginRemoveRows. How old a host's data is changes
+with the clock, not with a status, so `refresh_ages()` repaints the rows whose age is shown.
 """
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from hvgui.domain.connection import HostState, HostStatus
+from hvgui.domain.connection import HostState, HostStatus, data_age_text
 from hvgui.ui.text import one_line
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -25,6 +28,11 @@ ErrorRole = Qt.ItemDataRole.UserRole + 4
 DetailRole = Qt.ItemDataRole.UserRole + 5
 #: The connection key (`ConnectionSettings.key`).
 KeyRole = Qt.ItemDataRole.UserRole + 6
+#: Whether the host's VM rows may no longer be true (failing, or its refresh is overdue).
+StaleRole = Qt.ItemDataRole.UserRole + 7
+
+#: What a host that refused the credentials shows.
+WRONG_CREDENTIALS_TEXT = "Wrong user name or password"
 
 _ROLES = [
     Qt.ItemDataRole.DisplayRole,
@@ -34,6 +42,7 @@ _ROLES = [
     VmCountRole,
     ErrorRole,
     DetailRole,
+    StaleRole,
 ]
 
 
@@ -46,6 +55,11 @@ def is_failing(status: HostStatus) -> bool:
     return status.state == HostState.Failed or (status.state == HostState.Connecting and status.error is not None)
 
 
+def rows_stale(status: HostStatus) -> bool:
+    """The host's VM rows may no longer be true: it is failing, or a refresh is overdue."""
+    return is_failing(status) or (status.stale and status.state == HostState.Connected)
+
+
 def error_text(status: HostStatus) -> str:
     """The message a person reads for a failing host ("" when the host is fine)."""
     if not is_failing(status):
@@ -55,19 +69,33 @@ def error_text(status: HostStatus) -> str:
     return str(status.error) or type(status.error).__name__
 
 
-def detail_text(status: HostStatus) -> str:
-    """The line under the host's name: how it is doing, in a few words."""
+def detail_text(status: HostStatus, now: float | None = None) -> str:
+    """The line under the host's name: how it is doing, in a few words (`now` from time.time())."""
     match status.state:
         case HostState.Connecting if status.error is not None:
             return "Reconnecting\u2026 \u00b7 " + one_line(error_text(status))
         case HostState.Connecting:
             return "Connecting\u2026"
+        case HostState.Connected if status.stale:
+            return "Not responding \u00b7 " + age_text(status, now)
         case HostState.Connected:
-            return "Connected \u00b7 " + vm_count_text(status.vm_count)
+            return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status)
+        case HostState.Failed if status.needs_credentials:
+            return "Not connected \u00b7 " + WRONG_CREDENTIALS_TEXT
         case HostState.Failed:
             return "Not connected \u00b7 " + one_line(error_text(status))
         case HostState.Closed:
             return "Disconnected"
+
+
+def age_text(status: HostStatus, now: float | None = None) -> str:
+    """ "data 12 s old" for the host's last refresh."""
+    return data_age_text(status.data_age(time.time() if now is None else now))
+
+
+def unreadable_text(status: HostStatus) -> str:
+    """ " · 1 unreadable" when the last refresh had VM entries hvgui could not read, else ""."""
+    return f" \u00b7 {status.unreadable} unreadable (list incomplete)" if status.unreadable else ""
 
 
 def vm_count_text(count: int) -> str:
@@ -108,13 +136,24 @@ class HostListModel(QAbstractListModel):
             return detail_text(status)
         if role == KeyRole:
             return status.key
+        if role == StaleRole:
+            return rows_stale(status)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [status.label, status.key]
             if status.host_name and status.host_name != status.label:
                 lines.append(f"Reports itself as {status.host_name}")
             lines.append(error_text(status) if is_failing(status) else detail_text(status))
+            if rows_stale(status) and status.last_refresh_at is not None:
+                lines.append(f"Last refresh: {age_text(status)}")
             return "\n".join(lines)
         return None
+
+    def refresh_ages(self) -> None:
+        """Repaint the rows that show how old their data is (call about once a second)."""
+        for row, status in enumerate(self._rows):
+            if rows_stale(status):
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.ToolTipRole, DetailRole])
 
     def status(self, key: str) -> HostStatus | None:
         row = self._index.get(key)

@@ -1,0 +1,55 @@
+"""Edit credentials…: a new user name and password for a host that refused the old ones.
+
+The host's address, port and authentication stay as they are (the connect dialog sets those); this
+dialog only asks for what a refused password calls for, and says why it asks: hvgui does not retry a
+refused password by itself, because in a domain every retry counts towards locking the account.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+
+class CredentialsDialog(QDialog):
+    """Asks for one host's user name and password; OK is enabled once both are filled in."""
+
+    def __init__(self, label: str, username: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Credentials for {label}")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        intro = QLabel(
+            f"{label} refused the user name or password. hvgui does not try them again by itself, so that "
+            "the account is not locked. Enter the credentials to connect with."
+        )
+        intro.setWordWrap(True)
+        self.username_edit = QLineEdit(username)
+        self.username_edit.setObjectName("username")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("&User name:", self.username_edit)
+        form.addRow("Pass&word:", self.password_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.username_edit.textChanged.connect(self._update)
+        self.password_edit.textChanged.connect(self._update)
+        (self.password_edit if username else self.username_edit).setFocus()
+        self._update()
+
+    def username(self) -> str:
+        return self.username_edit.text().strip()
+
+    def password(self) -> str:
+        return self.password_edit.text()
+
+    def _update(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.username() and self.password()))
