@@ -3,6 +3,11 @@
 pytest-qt drives Qt but not asyncio; qasync's own test suite (tests/test_qeventloop.py) gives each test its
 own `QEventLoop(application)` and fails the test on errors nobody handled. This module does the same and is
 shared by `tests/ui` and `tests/e2e` (each conftest wraps it in a fixture).
+
+In the app, `run_forever` spans the whole life of the window, so asyncio always sees its loop running. A
+test also drives Qt between `run_until_complete` calls (clicks, `show()`, pytest-qt waits), and qasync's
+timers fire then too: their callbacks would step tasks with no running loop ("no running event loop").
+`_AppLikeLoop` keeps the loop registered as running for the whole test, as in the app.
 """
 
 from __future__ import annotations
@@ -21,11 +26,22 @@ from PySide6.QtWidgets import QApplication
 DEFAULT_WAIT = 60.0
 
 
+class _AppLikeLoop(qasync.QEventLoop):
+    """A qasync loop that stays the running loop between `run_until_complete` calls (see the module doc)."""
+
+    def run_forever(self) -> None:
+        try:
+            super().run_forever()
+        finally:
+            asyncio.events._set_running_loop(self)
+
+
 @contextlib.contextmanager
 def qasync_event_loop(app: QApplication) -> Iterator[qasync.QEventLoop]:
     """Install a new qasync loop as the current loop; on exit cancel what is left and fail on unhandled errors."""
-    loop = qasync.QEventLoop(app)
+    loop = _AppLikeLoop(app)
     asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
     try:
@@ -38,6 +54,7 @@ def qasync_event_loop(app: QApplication) -> Iterator[qasync.QEventLoop]:
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         finally:
+            asyncio.events._set_running_loop(None)
             loop.close()
             asyncio.set_event_loop(None)
             del loop
