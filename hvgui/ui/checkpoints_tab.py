@@ -331,6 +331,8 @@ class CheckpointsTab(QWidget):
         if action.kind is ActionKind.ListCheckpoints:
             self.model.set_checkpoints(action.vm_key, result.checkpoints)
             self._listed_for = action.vm_key
+            if result.message:  # the list is incomplete: never let it pass for the whole truth
+                self.message.show_message(result.message, MessageKind.Warning)
         elif action.kind is ActionKind.CreateCheckpoint:
             fell_back = result.outcome is not None and result.outcome.fell_back_to_standard
             self.message.show_message(result.message, MessageKind.Warning if fell_back else MessageKind.Info)

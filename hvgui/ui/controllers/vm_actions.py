@@ -294,7 +294,8 @@ class VmActionsController(QObject):
 
 def _result(action: VmAction, value: Any) -> ActionResult:
     if action.kind is ActionKind.ListCheckpoints:
-        return ActionResult(action, "", checkpoints=tuple(value or ()))
+        # A Listing says when objects the host sent could not be read: the tab shows it as the message.
+        return ActionResult(action, value.incomplete_text(), checkpoints=tuple(value))
     if action.kind is ActionKind.CreateCheckpoint:
         outcome: CheckpointOutcome = value
         return ActionResult(action, checkpoint_message(action, outcome), tuple(outcome.warnings), outcome=outcome)
