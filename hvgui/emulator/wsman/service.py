@@ -75,7 +75,7 @@ class WSManService:
         self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
         self._process_id = 1000 + (os.getpid() % 8000)
-        self._replies: ReplayCache[Reply] = ReplayCache()
+        self._replies: ReplayCache[Reply] = ReplayCache()  # the last reply per Receive target, for re-sends
         self._pause_until = 0.0
         self._pause_next_output = 0.0
         #: The plug-in's per-user shell quota; a Create beyond it gets the QuotaLimit fault.
@@ -129,7 +129,10 @@ class WSManService:
                 pass
             else:
                 if request.action == ns.Action.RECEIVE:
+                    desired = request.find("rsp:Receive/rsp:DesiredStream")
                     return self._replies.answer(
+                        request.selectors.get("ShellId", "").upper(),
+                        None if desired is None else desired.get("CommandId"),
                         request.message_id,
                         lambda: self._held(self._answer(body, caller)),
                         wait=request.operation_timeout + REPLAY_WAIT_SECONDS,
@@ -331,6 +334,7 @@ class WSManService:
                 del self._shells[shell.shell_id]
                 self._owners.pop(shell.shell_id, None)
             self.deleted_shells.append(shell.shell_id)
+        self._replies.forget_shell(shell.shell_id)
         shell.close()
         return ""
 
@@ -342,6 +346,7 @@ class WSManService:
             if shell.closed:
                 del self._shells[shell_id]
                 self._owners.pop(shell_id, None)
+                self._replies.forget_shell(shell_id)
         owned = sum(1 for owner in self._owners.values() if owner == username)
         if owned >= self.max_shells_per_user:
             raise faults.shell_quota_exceeded(self.max_shells_per_user)
