@@ -181,13 +181,15 @@ class HostSession:
             if not diff.is_empty or not self._published_inventory:
                 self._published_inventory = True
                 self._publisher.inventory_changed(inventory, diff)
+            # The time of each refresh is not news on its own (listeners would hear from every host every
+            # two seconds); it travels with the next status that is, e.g. the one that says "stale".
+            self._status = dataclasses.replace(self._status, last_refresh_at=inventory.fetched_at)
             self._set_status(
                 state=HostState.Connected,
                 error=None,
                 next_retry_at=None,
                 vm_count=len(inventory.vms),
                 host_name=report.host_name or self._status.host_name,
-                last_refresh_at=inventory.fetched_at,
                 stale=False,
                 unreadable=inventory.unreadable,
             )
