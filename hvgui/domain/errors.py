@@ -32,6 +32,11 @@ class AuthenticationFailed(ConnectionFailed):
     domain, counts towards locking the account, so a session stops until it is given new ones."""
 
 
+class AccessDenied(AuthenticationFailed):
+    """The host accepted the sign-in but refused this account remote PowerShell: another account is needed,
+    so, like a wrong password, it is not retried on a schedule."""
+
+
 class AuthenticationMethodRefused(ConnectionFailed):
     """The listener does not offer the authentication method hvgui was set to use; the password was never
     checked, so this is not a wrong password."""

@@ -21,6 +21,7 @@ from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportErr
 
 from hvgui.domain.connection import ConnectionSettings
 from hvgui.domain.errors import (
+    AccessDenied,
     AuthenticationFailed,
     AuthenticationMethodRefused,
     ConnectionFailed,
@@ -250,6 +251,15 @@ def _authentication_failed(context: ErrorContext) -> AuthenticationFailed:
     )
 
 
+def _access_denied(context: ErrorContext) -> AccessDenied:
+    user = context.settings.username or "(no user name)"
+    return AccessDenied(
+        f"{context.endpoint} accepted the sign-in of {user} but refused it remote PowerShell (access denied).",
+        hint="Use an account in Hyper-V Administrators (or local Administrators) on the host; the default "
+        "Microsoft.PowerShell endpoint admits Administrators and Remote Management Users.",
+    )
+
+
 def _method_refused(offered: str, context: ErrorContext) -> AuthenticationMethodRefused:
     scheme = offered.split(" ", 1)[0] or "another method"
     return AuthenticationMethodRefused(
@@ -295,7 +305,7 @@ def _from_wsman_fault(exc: WSManFaultError, context: ErrorContext) -> HvGuiError
             hint="The host may be overloaded; hvgui tries again by itself.",
         )
     if code == WSMAN_ACCESS_DENIED:
-        return _authentication_failed(context)
+        return _access_denied(context)
     if code == WSMAN_SHELL_NOT_FOUND:
         return ProtocolError(
             f"{context.endpoint} no longer knows this session (WinRM restarted or the session timed out).",
@@ -313,8 +323,10 @@ def _from_http_status(exc: WinRMTransportError, context: ErrorContext) -> HvGuiE
             f"{context.endpoint} has no WinRM endpoint at /wsman (HTTP 404).",
             hint="Check the port: another web service may be listening there.",
         )
-    if code in (401, 403):
+    if code == 401:
         return _authentication_failed(context)
+    if code == 403:
+        return _access_denied(context)
     return ProtocolError(f"{context.endpoint} answered {context.scheme} status {code}.", hint=_listener_hint(context))
 
 

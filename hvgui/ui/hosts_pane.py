@@ -31,10 +31,10 @@ from hvgui.domain.connection import HostState, HostStatus
 from hvgui.domain.errors import HvGuiError
 from hvgui.ui.delegates import HostItemDelegate
 from hvgui.ui.models.host_list import (
-    WRONG_CREDENTIALS_TEXT,
     HostListModel,
     KeyRole,
     StateRole,
+    credentials_problem_text,
     error_text,
     is_failing,
 )
@@ -118,7 +118,7 @@ class HostErrorBanner(QFrame):
     def set_status(self, status: HostStatus) -> None:
         self._needs_credentials = status.needs_credentials
         if self._needs_credentials:
-            self.title.setText(f"{status.label}: {WRONG_CREDENTIALS_TEXT.lower()}")
+            self.title.setText(f"{status.label}: {credentials_problem_text(status).lower()}")
         else:
             self.title.setText(f"{status.label} is not connected")
         self.credentials_button.setVisible(self._needs_credentials)

@@ -19,6 +19,7 @@ from pypsrp.exceptions import (
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
 from hvgui.domain.errors import (
+    AccessDenied,
     AuthenticationFailed,
     AuthenticationMethodRefused,
     ConnectionFailed,
@@ -109,8 +110,9 @@ def test_wsman_faults() -> None:
         WSMAN_OPERATION_TIMEOUT, "hv01", "The WS-Management service cannot complete", None, None, None
     )
     assert isinstance(map_exception(timed_out, HTTPS), OperationTimedOut)
-    denied = WSManFaultError(5, "hv01", "Access is denied.", None, None, None)
-    assert isinstance(map_exception(denied, HTTPS), AuthenticationFailed)
+    denied = map_exception(WSManFaultError(5, "hv01", "Access is denied.", None, None, None), HTTPS)
+    assert isinstance(denied, AccessDenied) and isinstance(denied, AuthenticationFailed)  # not retried either
+    assert "admin" in denied.message and "access denied" in denied.message
     gone = map_exception(WSManFaultError(WSMAN_SHELL_NOT_FOUND, None, "shell not found", None, None, None), HTTPS)
     assert isinstance(gone, ProtocolError) and "no longer knows this session" in gone.message
     other = map_exception(WSManFaultError(2150858770, None, "Something odd", None, None, None), HTTPS)

@@ -14,7 +14,7 @@ import pytest
 from qasync_loop import wait_until
 
 from hvgui.domain.connection import HostState, HostStatus
-from hvgui.domain.errors import AuthenticationFailed
+from hvgui.domain.errors import AccessDenied, AuthenticationFailed
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.remoting import Backoff, SessionManager
 from hvgui.ui.controllers import HostsController
@@ -127,6 +127,8 @@ def test_detail_text_for_stale_refused_and_incomplete_hosts() -> None:
     assert detail_text(incomplete, now) == "Connected \u00b7 3 VMs \u00b7 1 unreadable (list incomplete)"
     refused = dataclasses.replace(base, state=HostState.Failed, error=AuthenticationFailed("no"), stale=True)
     assert detail_text(refused, now) == "Not connected \u00b7 Wrong user name or password"
+    denied = dataclasses.replace(refused, error=AccessDenied("no"))
+    assert detail_text(denied, now) == "Not connected \u00b7 Access denied for this account"
     model = HostListModel()
     model.apply_status(stale)
     assert model.index(0, 0).data(StaleRole) is True

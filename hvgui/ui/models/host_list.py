@@ -12,6 +12,7 @@ import time
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from hvgui.domain.connection import HostState, HostStatus, data_age_text
+from hvgui.domain.errors import AccessDenied
 from hvgui.ui.text import one_line
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -33,6 +34,8 @@ StaleRole = Qt.ItemDataRole.UserRole + 7
 
 #: What a host that refused the credentials shows.
 WRONG_CREDENTIALS_TEXT = "Wrong user name or password"
+#: What a host that accepted the credentials but refused the account shows.
+ACCESS_DENIED_TEXT = "Access denied for this account"
 
 _ROLES = [
     Qt.ItemDataRole.DisplayRole,
@@ -81,11 +84,16 @@ def detail_text(status: HostStatus, now: float | None = None) -> str:
         case HostState.Connected:
             return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status)
         case HostState.Failed if status.needs_credentials:
-            return "Not connected \u00b7 " + WRONG_CREDENTIALS_TEXT
+            return "Not connected \u00b7 " + credentials_problem_text(status)
         case HostState.Failed:
             return "Not connected \u00b7 " + one_line(error_text(status))
         case HostState.Closed:
             return "Disconnected"
+
+
+def credentials_problem_text(status: HostStatus) -> str:
+    """Why a host wants other credentials: a wrong password, or an account it does not admit."""
+    return ACCESS_DENIED_TEXT if isinstance(status.error, AccessDenied) else WRONG_CREDENTIALS_TEXT
 
 
 def age_text(status: HostStatus, now: float | None = None) -> str:
