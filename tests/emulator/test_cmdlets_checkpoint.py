@@ -9,10 +9,10 @@ import pytest
 from model_harness import Harness, cmd, one_host
 from psrpcore.types import ErrorCategory, serialize_clixml
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv import enums
 from hvgui.emulator.hyperv.checkpoints import default_name, format_timestamp
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.hyperv.vm import START_SECONDS
 
 NS = "Microsoft.HyperV.PowerShell."

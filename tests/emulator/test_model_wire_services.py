@@ -15,8 +15,8 @@ from pypsrp.client import Client
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from hvgui.domain import integration as ic
 from hvgui.emulator import RunningEmulator, start_emulator
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv.host import HostModel
 from hvgui.emulator.hyperv.vm import HANDSHAKE_SECONDS
 

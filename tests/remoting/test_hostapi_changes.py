@@ -51,7 +51,7 @@ def _model_vm(model: Any, name: str) -> Any:
 
 def _state(model: Any, name: str) -> VmState:
     with model.lock:
-        return _model_vm(model, name).state(model.now())
+        return VmState(_model_vm(model, name).state(model.now()))
 
 
 def _with(api: HostApi, body: Callable[[], Awaitable[T]]) -> T:
@@ -358,7 +358,7 @@ def test_checkpoint_type_changes_reach_the_inventory(demo: RunningEmulator) -> N
     assert error.fully_qualified_error_id.endswith(",Microsoft.HyperV.PowerShell.Commands.CheckpointVM")
     assert after.checkpoint_type is CheckpointType.Standard
     with model.lock:
-        assert _model_vm(model, "web01").hardware.checkpoint_type is CheckpointType.Standard
+        assert CheckpointType(_model_vm(model, "web01").hardware.checkpoint_type) is CheckpointType.Standard
 
 
 def test_checkpoints_of_a_vm_that_is_gone(demo: RunningEmulator) -> None:
@@ -435,6 +435,6 @@ def test_changes_address_vms_by_id_and_send_values_as_parameters(demo: RunningEm
     ]
     with model.lock:
         assert awkward.components[VSS.ic_guid].enabled is False
-        assert awkward.state(model.now()) is VmState.Off  # it was Saved: Turn Off discards the saved state
+        assert VmState(awkward.state(model.now())) is VmState.Off  # it was Saved: Turn Off discards the saved state
         assert [s.name for s in awkward.snapshots] == ["it's $(Get-Date)"]
-        assert awkward.hardware.checkpoint_type is CheckpointType.ProductionOnly
+        assert CheckpointType(awkward.hardware.checkpoint_type) is CheckpointType.ProductionOnly

@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from hvgui.domain.vm import CheckpointType, VmState
+from .reference import CheckpointType, VmState
 
 if TYPE_CHECKING:
     from .vm import EmulatedVm
