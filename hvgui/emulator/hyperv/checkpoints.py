@@ -9,8 +9,9 @@ The VM's `CheckpointType` decides what a checkpoint is (hyperv-api.md §9):
 * `ProductionOnly`: like Production, but fails instead of falling back;
 * `Disabled`: no checkpoints at all.
 
-Every checkpoint's `SnapshotType` is `Standard` (the enum has no production member; marked unverified in the
-reference), its `State` `Saved` when it holds a saved state and `Off` otherwise (decompiled VMSnapshot).
+Every checkpoint's `SnapshotType` is `Standard`: production and standard user checkpoints are both realized
+snapshots (hyperv-cim-winrm.md §5). Its `State` is `Saved` when it holds a saved state and `Off` otherwise
+(decompiled VMSnapshot).
 
 plausible WS2022 behaviour: an Off VM's disks are consistent, so its production checkpoint needs no VSS; a
 Saved or Paused VM's guest cannot freeze its file systems, so it cannot have one. Only Off, Running, Saved
