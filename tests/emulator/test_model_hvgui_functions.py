@@ -10,8 +10,8 @@ import pytest
 from model_harness import Harness, cmd, one_host
 from psrpcore.types import ErrorCategory
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import HeartbeatStatus
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.reference import HeartbeatStatus
 from hvgui.emulator.hyperv.vm import HANDSHAKE_SECONDS
 from hvgui.emulator.runtime import TerminatingError
 

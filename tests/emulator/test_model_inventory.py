@@ -12,8 +12,8 @@ from model_harness import MODULE_TEXT, FakeClock, Harness, RecordingSink, cmd, s
 from psrpcore.types import ErrorCategory
 from pypsrp._utils import get_pwsh_script
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.hyperv.scripts import HVGUI_MODULE, PYPSRP_COPY, PYPSRP_FETCH, declared_functions
 from hvgui.emulator.runtime import TerminatingError
 

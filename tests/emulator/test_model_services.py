@@ -8,11 +8,10 @@ import itertools
 import pytest
 from model_harness import Harness, cmd, one_host
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import HeartbeatStatus, VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv import enums
 from hvgui.emulator.hyperv.guest import OS_PROFILES
+from hvgui.emulator.hyperv.reference import ComponentStatus, HeartbeatStatus, VmState
 from hvgui.emulator.hyperv.timesync import SLEW_TIME_CONSTANT, STEP_THRESHOLD
 from hvgui.emulator.hyperv.vm import HANDSHAKE_SECONDS, RESTORE_SECONDS, START_SECONDS
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from model_harness import FakeClock, Harness, one_host
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import HeartbeatStatus, VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv.guest import OS_PROFILES
+from hvgui.emulator.hyperv.reference import ComponentStatus, HeartbeatStatus, VmState
 from hvgui.emulator.hyperv.vm import (
     PAUSE_SECONDS,
     RESUME_SECONDS,

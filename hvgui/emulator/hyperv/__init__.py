@@ -2,6 +2,8 @@
 
 Modules, each with one job:
 
+* `reference` (+ `reference_data.json`), `components`: the Hyper-V enums and the integration-component
+  catalogue the model speaks in, vendored from the reference; never taken from `hvgui.domain`.
 * `enums`, `types`: the Hyper-V module's .NET enums and output types as psrpcore PSType classes.
 * `guest`: guest operating systems (boot, hangs, daemons), KVP pools and guest files; `timesync`: the guest
   clock (drift without Time Synchronization, convergence with it); `checkpoints`: a VM's checkpoints.

@@ -17,12 +17,10 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
-
+from . import components as ic
 from .checkpoints import Snapshot
 from .guest import FileSystem, GuestConfig, KvpPools, guest_file_system
+from .reference import CheckpointType, ComponentStatus, HeartbeatStatus, VmState
 from .texts import HostTexts
 from .timesync import ClockMode, GuestClock
 

@@ -63,10 +63,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import CheckpointType, VmState
 from hvgui.emulator.hyperv import EmulatedHost, HostModel, HostSettings
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv.guest import OS_PROFILES, GuestConfig, HangSchedule
+from hvgui.emulator.hyperv.reference import CheckpointType, VmState
 from hvgui.emulator.hyperv.texts import texts_for
 from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware
 

@@ -28,10 +28,10 @@ def _take_failed(ctx: CommandContext, vm: EmulatedVm, detail: str) -> CmdletErro
 
 
 def take(ctx: CommandContext, vm: EmulatedVm, name: str | None) -> Snapshot:
-    """Take one checkpoint for a command (call with the host lock held); a fallback is a warning."""
+    """Take one checkpoint for a command (call with the host lock held); a fallback to standard is silent."""
     now = ctx.now()
     try:
-        result = checkpoints.take_checkpoint(vm, now, ctx.model.wall_now(), ctx.model.texts.locale, name=name)
+        return checkpoints.take_checkpoint(vm, now, ctx.model.wall_now(), ctx.model.texts.locale, name=name)
     except checkpoints.NotCheckpointable:
         raise OperandFailed(errors.invalid_state(ctx.invocation, views.vm_object(ctx.model, vm, now))) from None
     except checkpoints.CheckpointsDisabled:
@@ -39,9 +39,6 @@ def take(ctx: CommandContext, vm: EmulatedVm, name: str | None) -> Snapshot:
         raise OperandFailed(_take_failed(ctx, vm, errors.CHECKPOINTS_DISABLED)) from None
     except checkpoints.ProductionCheckpointUnavailable:
         raise OperandFailed(_take_failed(ctx, vm, errors.PRODUCTION_CHECKPOINT_UNAVAILABLE)) from None
-    if result.fell_back_to_standard:
-        ctx.write_warning(errors.PRODUCTION_FELL_BACK.format(vm.name))
-    return result.snapshot
 
 
 def checkpoint_vm(ctx: CommandContext) -> None:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import contextlib
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import VmState
-
 from .. import checkpoints, errors, views
+from .. import components as ic
 from ..context import CommandContext
+from ..reference import ComponentStatus, VmState
 from ..vm import Action, EmulatedVm
 from .common import OperandFailed, change_state, for_each, passthru, validate_as_job_and_passthru
 from .resolve import reachable_hosts, resolve_vms, vms_by_name
