@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import re
 import statistics
 import sys
 import time
@@ -73,6 +74,7 @@ REPETITIONS = 3
 PROBE_TIMEOUT = 300.0
 
 EXIT_OK, EXIT_CONNECTION, EXIT_USAGE = 0, 1, 2
+_HASHED = re.compile(r"h:[0-9a-f]{16}")
 
 PRIVACY_NOTE = (
     "Written by hvgui --diagnose on this computer; nothing was sent anywhere. It holds timings, object counts, "
@@ -401,7 +403,13 @@ def run_cli(
         return EXIT_CONNECTION
     for line in summary(diagnosis):
         print(line, file=out)
-    print(f"\nReport: {path}", file=out)
+    report = diagnosis.report
+    hashed = len(set(_HASHED.findall(json.dumps(report))))
+    print(
+        f"\nReport: {path}\n  {len(report['commands'])} commands timed, {len(report['types'])} object types and "
+        f"{len(report['enums'])} enum types described, {hashed} name(s) replaced by hashes.",
+        file=out,
+    )
     print(PRIVACY_NOTE, file=out)
     print("Read the file before you share it; it is plain JSON.", file=out)
     return EXIT_OK

@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 from remoting_support import read_command_log, run
 
-from hvgui.__main__ import main
+from hvgui import __version__
+from hvgui.__main__ import main, parse_args
+from hvgui.domain.connection import AuthMethod, ConnectionSettings
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.costs import load_profile, profile_from_json
 from hvgui.remoting import HostApi, HostConnection, PipelineSpec
@@ -201,6 +203,7 @@ def test_the_emulator_loads_the_report_as_a_cost_profile(diagnosed: Diagnosed) -
 
 def test_the_admin_is_told_where_the_report_is_and_that_nothing_was_sent(diagnosed: Diagnosed) -> None:
     assert f"Report: {diagnosed.report_path}" in diagnosed.printed
+    assert f"{len(diagnosed.report['types'])} object types" in diagnosed.printed
     assert "nothing was sent anywhere" in diagnosed.printed
     assert "Get-VM | Get-VMIntegrationService" in diagnosed.printed
     assert diagnosed.report["privacy"].startswith("Written by hvgui --diagnose on this computer")
@@ -317,7 +320,8 @@ def test_the_command_line_runs_without_qt_and_writes_the_report(tmp_path: Path) 
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert f"Report: {report}" in completed.stdout
     assert "nothing was sent anywhere" in completed.stdout
-    assert json.loads(report.read_text(encoding="utf-8"))["counts"]["vms"] == 8
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["counts"]["vms"] == 8 and written["hvgui_version"] == __version__
     imported = [line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "import time:" in line]
     assert "hvgui.remoting.diagnose" in imported
     assert not [name for name in imported if name.startswith(("PySide6", "qasync"))]
@@ -335,6 +339,15 @@ def test_a_wrong_password_fails_with_hvguis_message_and_writes_nothing(
     assert status == 1
     assert "refused the user name or password" in capsys.readouterr().err
     assert not report.exists()
+
+
+def test_the_diagnosed_host_is_given_like_a_host() -> None:
+    options = parse_args(["--diagnose", "https://admin@hv01", "--auth", "ntlm", "--ca-file", "/tmp/ca.pem"])
+    assert options.diagnose == ConnectionSettings(
+        host="hv01", port=5986, use_https=True, auth=AuthMethod.Ntlm, username="admin", ca_file="/tmp/ca.pem"
+    )
+    assert options.hosts == () and options.diagnose_output is None
+    assert parse_args(["--diagnose", "hv01", "--password-stdin"]).password_stdin
 
 
 @pytest.mark.parametrize(
