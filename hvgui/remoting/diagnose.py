@@ -36,6 +36,7 @@ from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
 from hvgui.remoting.connection import HostConnection, PipelineResult
 from hvgui.remoting.diagnose_costs import CostInputs, Sample, fit_profile
 from hvgui.remoting.diagnose_shapes import Redactor, ShapeCatalog, Variants, learn_names
+from hvgui.remoting.module import host_module_text
 from hvgui.remoting.pipeline import PipelineSpec
 
 #: Every command a diagnose run may send. All read; none changes anything on the host.
@@ -65,8 +66,6 @@ CIM_CLASSES = (
 )
 #: Classes whose instances carry VM or host names (ElementName, SystemName).
 CIM_NAMING_CLASSES = frozenset({"Msvm_ComputerSystem", "Msvm_SummaryInformation", "Msvm_VirtualSystemSettingData"})
-#: The class the inventory function queries (its time is part of the inventory's).
-INVENTORY_KVP_CLASS = "Msvm_KvpExchangeComponent"
 #: Checkpoints are listed for this many VMs at most (each is a round trip of its own).
 SNAPSHOT_VMS = 3
 REPETITIONS = 3
@@ -82,6 +81,39 @@ PRIVACY_NOTE = (
     "value: no VM, host, user or guest name, no address, no key-value pair. Names that could identify "
     "something are replaced by salted hashes (h:...) whose salt was random and was not kept."
 )
+
+
+@dataclass(frozen=True)
+class InventoryCalls:
+    """The cmdlets `Get-HvGuiInventory` calls, and the CIM class of each of its `Get-CimInstance` queries."""
+
+    cmdlets: frozenset[str]
+    cim_classes: tuple[str, ...]
+
+
+_COMMENT_BLOCK = re.compile(r"<#.*?#>", re.DOTALL)
+_FUNCTION = re.compile(r"^function\s+([A-Za-z]+-[A-Za-z0-9]+)\s*\{", re.MULTILINE)
+_COMMAND = re.compile(r"(?<![\w:-])([A-Z][a-z]+-[A-Za-z0-9]+)(?![\w:-])")
+_CIM_CLASS = re.compile(r"Get-CimInstance\b[^\n]*?-ClassName\s+'?([A-Za-z0-9_]+)")
+
+
+def inventory_calls(module_text: str, function: str = "Get-HvGuiInventory") -> InventoryCalls:
+    """What a function of the host module calls, read from its text (comments left out).
+
+    The emulator charges the inventory function for each cmdlet and CIM query it makes, so the profile
+    charges the function only its time beyond them; which calls those are depends on the module's version.
+    """
+    text = _COMMENT_BLOCK.sub("", module_text)
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    starts = [(m.start(), m.group(1)) for m in _FUNCTION.finditer(text)]
+    body = ""
+    for index, (start, name) in enumerate(starts):
+        if name == function:
+            end = starts[index + 1][0] if index + 1 < len(starts) else len(text)
+            body = text[start:end]
+    body = body.split("{", 1)[-1] if body else ""
+    cmdlets = frozenset(m.group(1) for m in _COMMAND.finditer(body))
+    return InventoryCalls(cmdlets, tuple(m.group(1) for m in _CIM_CLASS.finditer(body)))
 
 
 class NotReadOnly(ValueError):
@@ -290,7 +322,8 @@ class Diagnoser:
             return found.sample() if found is not None else None
 
         cim = tuple(s for p in cim_probes() if (s := sample(p.key)) is not None)
-        kvp = measurements.get(f"cim:{INVENTORY_KVP_CLASS}")
+        calls = inventory_calls(host_module_text())
+        instances = {p.probe.key: p.objects for p in measurements.values() if p.ok}
         inputs = CostInputs(
             vm_count=vm_count,
             get_vm_all=sample("Get-VM"),
@@ -300,7 +333,8 @@ class Diagnoser:
             snapshots=tuple(s for i in range(1, SNAPSHOT_VMS + 1) if (s := sample(f"Get-VMSnapshot {i}")) is not None),
             vm_host=sample("Get-VMHost"),
             inventory=sample("Get-HvGuiInventory"),
-            kvp_cim_instances=kvp.objects if kvp is not None and kvp.ok else None,
+            inventory_cmdlets=calls.cmdlets,
+            inventory_cim_instances=tuple(instances.get(f"cim:{c}") or 0 for c in calls.cim_classes),
             cim=cim,
         )
         profile, notes = fit_profile(inputs)

@@ -70,7 +70,10 @@ class CostInputs:
     snapshots: tuple[Sample, ...] = ()  # Get-VM -Id | Get-VMSnapshot, per probed VM
     vm_host: Sample | None = None
     inventory: Sample | None = None
-    kvp_cim_instances: int | None = None  # instances of the inventory's KVP query, if it was measured
+    #: What `Get-HvGuiInventory` calls (read from the host module, `diagnose.inventory_calls`): the cmdlets, and
+    #: per CIM query the instances its class enumeration returned (0 where that was not measured).
+    inventory_cmdlets: frozenset[str] = frozenset()
+    inventory_cim_instances: tuple[int, ...] = ()
     cim: tuple[Sample, ...] = ()  # each successful Get-CimInstance (objects = instances)
 
 
@@ -119,21 +122,20 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
     )
 
     if inputs.inventory is not None:
-        # The function pays for its Get-VM, Get-VMIntegrationService and KVP query, which the emulator charges
-        # separately; what is left is its own scripting work, mostly per VM (rows, JSON).
+        # The function pays for the cmdlets and CIM queries it calls, which the emulator charges separately;
+        # what is left is its own scripting work, mostly per VM (rows, dictionaries, JSON).
         predicted = 0.0
         components = inputs.integration_all.objects if inputs.integration_all else 0
-        if get_vm is not None:
+        if get_vm is not None and "Get-VM" in inputs.inventory_cmdlets:
             predicted += get_vm[0] + get_vm[1] * inputs.vm_count
-        if integration is not None and inputs.vm_count:
+        if integration is not None and "Get-VMIntegrationService" in inputs.inventory_cmdlets and inputs.vm_count:
             predicted += integration[0] + integration[1] * components
-        if inputs.kvp_cim_instances is not None:
-            predicted += cim_call + cim_per_instance * inputs.kvp_cim_instances
+        predicted += sum(cim_call + cim_per_instance * n for n in inputs.inventory_cim_instances)
         residual = max(0.0, inputs.inventory.seconds - predicted)
         base = min(default_base, residual)
         per_object = (residual - base) / inputs.vm_count if inputs.vm_count else 0.0
         cmdlets["Get-HvGuiInventory"] = {"base": round(base, 6), "per_object": round(per_object, 6)}
-        notes["Get-HvGuiInventory"] = "its time beyond the cmdlets and CIM query it calls, per VM"
+        notes["Get-HvGuiInventory"] = "its time beyond the cmdlets and CIM queries it calls, per VM"
     else:
         notes["Get-HvGuiInventory"] = "not measured (the function failed)"
 

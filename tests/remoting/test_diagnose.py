@@ -34,11 +34,13 @@ from hvgui.remoting.diagnose import (
     check_read_only,
     cim_probes,
     first_probes,
+    inventory_calls,
     per_vm_probes,
     run_cli,
 )
 from hvgui.remoting.diagnose_costs import CostInputs, Sample, fit_line, fit_profile
 from hvgui.remoting.diagnose_shapes import Redactor, ShapeCatalog
+from hvgui.remoting.module import host_module_text
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKPOINT_NAME = "payroll before KB5034441 patch"
@@ -262,6 +264,27 @@ def test_data_keys_become_a_map_and_learnt_names_are_hashed_as_keys() -> None:
     ]
 
 
+def test_the_calls_of_the_inventory_function_are_read_from_the_module_text() -> None:
+    module = """
+function Get-HvGuiInventory {
+    <# One Get-VMIntegrationService per VM would be slow. #>
+    # Get-VMSnapshot is not called
+    $vms = @(Get-VM -ErrorAction Stop)
+    $a = Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property 'Name'
+    $b = @(Get-CimInstance -Namespace $ns -ClassName Msvm_HeartbeatComponent -Filter "x = 'Microsoft:Hyper-V:y'")
+}
+
+function Set-HvGuiIntegrationService {
+    Get-VMIntegrationService -VM $vm
+}
+"""
+    calls = inventory_calls(module)
+    assert calls.cmdlets == {"Get-VM", "Get-CimInstance"}
+    assert calls.cim_classes == ("Msvm_SummaryInformation", "Msvm_HeartbeatComponent")
+    bundled = inventory_calls(host_module_text())
+    assert bundled.cmdlets & {"Get-VM", "Get-CimInstance"}  # whichever the module's version uses
+
+
 def test_a_line_is_fitted_through_the_samples() -> None:
     assert fit_line([Sample(0.2, 1), Sample(1.1, 10)]) == (0.1, 0.1)
     assert fit_line([Sample(0.3, 5)]) == (0.3, 0.0)
@@ -278,7 +301,8 @@ def test_the_profile_charges_the_inventory_only_its_own_work() -> None:
         integration_all=Sample(1.24, 60),  # 0.64 s of its own
         vm_host=Sample(0.05, 1),
         inventory=Sample(2.0, 10),
-        kvp_cim_instances=10,
+        inventory_cmdlets=frozenset({"Get-VM", "Get-VMIntegrationService", "Get-CimInstance"}),
+        inventory_cim_instances=(10,),
         cim=(Sample(0.04, 11), Sample(0.06, 31)),
     )
     profile, notes = fit_profile(inputs)
