@@ -289,6 +289,8 @@ class Diagnoser:
             except ConnectionFailed as error:
                 raise DiagnoseConnectionError(error) from error
             except HvGuiError as error:  # timed out, or an answer hvgui cannot read
+                if self.first_call_s is None:  # nothing has worked yet: the host is not usable, stop here
+                    raise DiagnoseConnectionError(error) from error
                 measurement.failure = _error_entry(error, time.perf_counter() - started)
                 break
             wall = time.perf_counter() - started

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from remoting_support import read_command_log, run
+from remoting_support import closed_port, read_command_log, run
 
 from hvgui import __version__
 from hvgui.__main__ import main, parse_args
@@ -372,6 +372,15 @@ def test_the_diagnosed_host_is_given_like_a_host() -> None:
     )
     assert options.hosts == () and options.diagnose_output is None
     assert parse_args(["--diagnose", "hv01", "--password-stdin"]).password_stdin
+
+
+def test_a_host_that_does_not_listen_fails_with_status_1(tmp_path: Path) -> None:
+    settings = ConnectionSettings(host="127.0.0.1", port=closed_port(), use_https=False, auth=AuthMethod.Basic)
+    err = io.StringIO()
+    status = run_cli(settings, "pw", tmp_path / "report.json", out=io.StringIO(), err=err)
+    assert status == 1
+    assert err.getvalue().startswith(f"hvgui: cannot diagnose 127.0.0.1:{settings.port}: ")
+    assert not (tmp_path / "report.json").exists()
 
 
 @pytest.mark.parametrize(
