@@ -375,11 +375,12 @@ def test_the_diagnosed_host_is_given_like_a_host() -> None:
 
 
 def test_a_host_that_does_not_listen_fails_with_status_1(tmp_path: Path) -> None:
-    settings = ConnectionSettings(host="127.0.0.1", port=closed_port(), use_https=False, auth=AuthMethod.Basic)
+    port = closed_port()
+    settings = ConnectionSettings("127.0.0.1", port, use_https=False, auth=AuthMethod.Basic, username="admin")
     err = io.StringIO()
     status = run_cli(settings, "pw", tmp_path / "report.json", out=io.StringIO(), err=err)
     assert status == 1
-    assert err.getvalue().startswith(f"hvgui: cannot diagnose 127.0.0.1:{settings.port}: ")
+    assert err.getvalue().startswith(f"hvgui: cannot diagnose 127.0.0.1:{port}: Nothing is listening on ")
     assert not (tmp_path / "report.json").exists()
 
 
