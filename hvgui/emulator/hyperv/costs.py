@@ -112,9 +112,10 @@ REALISTIC = CostProfile(
         }
     ),
     default=CmdletCost(0.02, 0.0),  # plausible WS2022 behaviour: a cmdlet that reads nothing from WMI
-    # plausible WS2022 behaviour: one WMI GetObject/refresh through the Hyper-V WMI provider, ~4 ms; with the
-    # 8-10 reads per VM per refresh that the issue counts, Get-VM | Get-VMIntegrationService on 1,000 VMs
-    # takes about 40 s, in line with the public reports of Get-VM timing out on large hosts.
+    # plausible WS2022 behaviour: one WMI GetObject/refresh through the Hyper-V WMI provider, ~4 ms. Get-VM does
+    # 6 per VM (24 ms, inside the 20-50 ms per VM that hyperv-cim-winrm.md §8 suggests), Get-VMIntegrationService
+    # 7 (one per component, plus the settings): `Get-VM | Get-VMIntegrationService` on 1,000 VMs takes about
+    # 50 s, in line with the public reports of Get-VM timing out on large hosts.
     wmi_read=0.004,
     module_cache_seconds=5.0,
     # plausible WS2022 behaviour: one enumeration through WinMgmt costs tens of milliseconds plus well under a

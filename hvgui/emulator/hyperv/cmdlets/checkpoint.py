@@ -104,6 +104,9 @@ def get_vm_snapshot(ctx: CommandContext) -> None:
             ctx.write_error(errors.snapshot_not_found(ctx.invocation))
             return
         objects = [views.snapshot_object(ctx.model, vm, s) for vm, s in operands]
+    # The per-checkpoint reads (its VSSD and setting data), outside the host lock.
+    if not ctx.model.costs.charge_objects(ctx.invocation.name, ctx.stop_requested, len(objects)):
+        return
     for obj in objects:
         if ctx.stop_requested.is_set():
             return

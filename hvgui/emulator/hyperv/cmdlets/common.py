@@ -25,10 +25,16 @@ class OperandFailed(Exception):
 def for_each(ctx: CommandContext, operands: Iterable[T], process: Callable[[T], None], *, locked: bool = True) -> None:
     """`VirtualizationCmdlet.ProcessOperands`: an error of one operand does not stop the others.
 
-    Each operand is processed under the host lock unless `locked` is False (the process locks itself).
+    Each operand is processed under the host lock unless `locked` is False (the process locks itself). Each
+    one first pays the cmdlet's per-object cost (the WMI call that starts its job), outside the lock; -WhatIf
+    calls nothing and pays nothing.
     """
+    costs, name = ctx.model.costs, ctx.invocation.name
+    charged = not ctx.bound.switch("WhatIf")
     for operand in operands:
         if ctx.stop_requested.is_set():
+            return
+        if charged and not costs.charge_objects(name, ctx.stop_requested):
             return
         try:
             if locked:
