@@ -14,6 +14,9 @@ reference), its `State` `Saved` when it holds a saved state and `Off` otherwise 
 plausible WS2022 behaviour: an Off VM's disks are consistent, so its production checkpoint needs no VSS; a
 Saved or Paused VM's guest cannot freeze its file systems, so it cannot have one. Only Off, Running, Saved
 and Paused VMs can be checkpointed; a VM in a transition is in an invalid state for it.
+
+The checkpoint exists as soon as its job starts; the job then runs for `CheckpointResult.seconds` (a cmdlet
+that watches it waits that long).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class NotCheckpointable(Exception):
 class CheckpointResult:
     snapshot: Snapshot
     fell_back_to_standard: bool
+    #: How long the checkpoint job takes (host seconds, the VM's `JobDurations`): longer with the guest's VSS.
+    seconds: float = 0.0
 
 
 def format_timestamp(moment: datetime.datetime, locale: str) -> str:
@@ -127,7 +132,12 @@ def take_checkpoint(
     vm.snapshots_taken += 1
     vm.snapshots.append(snapshot)
     vm.parent_snapshot_id = snapshot.id
-    return CheckpointResult(snapshot, fell_back)
+    # An Off VM's production checkpoint needs no VSS; a standard one of a running VM writes its memory.
+    seconds = vm.durations.checkpoint_seconds(
+        vss=production and state is not VmState.Off,
+        memory_bytes=vm.memory_assigned(now) if snapshot.saved_state else 0,
+    )
+    return CheckpointResult(snapshot, fell_back, seconds)
 
 
 def find(vm: EmulatedVm, snapshot_id: uuid.UUID | None) -> Snapshot | None:

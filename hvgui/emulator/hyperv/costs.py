@@ -222,10 +222,16 @@ class HostCosts:
 
     def sleep(self, host_seconds: float, stop: threading.Event) -> bool:
         """Spend `host_seconds` of host time (scaled to real time). False when the pipeline was stopped."""
+        if host_seconds > 0:
+            with self._cache_lock:
+                self.charged += host_seconds
+        return self.wait(host_seconds, stop)
+
+    def wait(self, host_seconds: float, stop: threading.Event) -> bool:
+        """Let `host_seconds` of host time pass without charging them (a cmdlet watching its job).
+        False when the pipeline was stopped."""
         if host_seconds <= 0:
             return not stop.is_set()
-        with self._cache_lock:
-            self.charged += host_seconds
         return not self._wait(stop, host_seconds / self.profile.time_scale)
 
     def charge_cmdlet(self, name: str, stop: threading.Event, *, objects: int = 0) -> bool:

@@ -16,6 +16,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
       "seed": 7,                          // used when load_scenario gets no seed
       "cost_profile": "realistic",        // instant | realistic | a profile file | an inline profile object
       "time_scale": 1.0,                  // host seconds per real second (compresses costs and job durations)
+      "durations": {"start": 2.0},        // job durations of every VM (see vm.JobDurations); hosts, VMs override
       "clock": {"drift_ppm": 25.0},       // default guest clock drift of the scenario (hosts and VMs override)
       "hosts": [{
         "name": "HV-DEMO-01",             // the computer name ($env:COMPUTERNAME)
@@ -24,6 +25,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
         "logical_processors": 48,
         "memory_gb": 384,
         "clock": {"drift_ppm": 25.0},     // default guest clock drift of this host's VMs
+        "durations": {"save_per_gib": 0.5},  // this host's VMs' job durations
         "vms": [{
           "name": "dc01",                 // verbatim, any characters
           "os": "windows-server-2022",    // see hvgui.emulator.hyperv.guest.OS_PROFILES
@@ -44,7 +46,8 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
           "hang": {"every": 120, "for": 20, "first_after": 30},  // seconds of uptime
           "applications_critical": false,
           "clock": {"offset": 0.0, "drift_ppm": 0.0},
-          "integration_services": {"Guest Service Interface": true, "Heartbeat": false}
+          "integration_services": {"Guest Service Interface": true, "Heartbeat": false},
+          "durations": {"shutdown": 45, "checkpoint_vss": 20}  // this VM's (boot, shutdown: else its OS's)
         }]
       }]
     }
@@ -53,7 +56,9 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
 (`heartbeat`, `shutdown`, `timesync`, `kvp`, `vss`, `guestservice`); Guest Service Interface is disabled
 unless a scenario enables it, as on real hosts. A guest clock drifts (while Time Synchronization does not
 keep it in step) at its VM's `clock.drift_ppm`, else its host's, else the scenario's, else a seeded random
-rate of at most 40 ppm.
+rate of at most 40 ppm. Job durations (`durations`, host seconds, the fields of `vm.JobDurations`: start,
+restore, save_base, save_per_gib, pause, resume, reset, checkpoint, checkpoint_per_gib, checkpoint_vss, boot,
+shutdown) merge the same way: the scenario's, then the host's, then the VM's.
 """
 
 from __future__ import annotations
@@ -81,7 +86,7 @@ from hvgui.emulator.hyperv.costs import (
 )
 from hvgui.emulator.hyperv.guest import OS_PROFILES, GuestConfig, HangSchedule
 from hvgui.emulator.hyperv.texts import texts_for
-from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware
+from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware, JobDurations, job_durations
 
 BUILT_IN_FILES = {"demo": "demo.json", "de-de": "de-DE.json"}
 LARGE_DEFAULT_VMS = 100
@@ -244,6 +249,7 @@ def _host(
     seed: int,
     clock: Callable[[], float],
     clock_defaults: dict[str, Any],
+    durations: dict[str, Any],
     profile: CostProfile,
 ) -> EmulatedHost:
     name = data["name"]
@@ -261,6 +267,7 @@ def _host(
     )
     now = clock()
     host_clock_defaults = {**clock_defaults, **data.get("clock", {})}
+    host_durations = {**durations, **data.get("durations", {})}
     for index, vm_data in enumerate(data.get("vms", [])):
         rng = _vm_rng(seed, name, index)
         vm_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -281,9 +288,17 @@ def _host(
                 uptime=uptime,
                 enabled=enabled,
                 seed=seed,
+                durations=_durations(vm_data, host_durations),
             )
         )
     return EmulatedHost(model)
+
+
+def _durations(vm_data: dict[str, Any], inherited: dict[str, Any]) -> JobDurations:
+    try:
+        return job_durations({**inherited, **vm_data.get("durations", {})})
+    except ValueError as exc:
+        raise ValueError(f"VM {vm_data.get('name')!r}: {exc}") from None
 
 
 def build_scenario(
@@ -307,9 +322,10 @@ def build_scenario(
     chosen_seed = int(document.get("seed", 0)) if seed is None else seed
     try:
         clock_defaults = dict(document.get("clock", {}))
+        durations = dict(document.get("durations", {}))
         hosts = [
             _host(
-                h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults,
+                h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults, durations=durations,
                 profile=profile,
             )
             for i, h in enumerate(document["hosts"])
