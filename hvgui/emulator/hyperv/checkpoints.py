@@ -16,6 +16,9 @@ snapshots (hyperv-cim-winrm.md §5). Its `State` is `Saved` when it holds a save
 plausible WS2022 behaviour: an Off VM's disks are consistent, so its production checkpoint needs no VSS; a
 Saved or Paused VM's guest cannot freeze its file systems, so it cannot have one. Only Off, Running, Saved
 and Paused VMs can be checkpointed; a VM in a transition is in an invalid state for it.
+
+The checkpoint exists as soon as its job starts; the job then runs for `CheckpointResult.seconds` (a cmdlet
+that watches it waits that long).
 """
 
 from __future__ import annotations
@@ -123,6 +126,17 @@ def take_checkpoint(
     vm.snapshots.append(snapshot)
     vm.parent_snapshot_id = snapshot.id
     return snapshot
+
+
+def job_seconds(vm: EmulatedVm, snapshot: Snapshot, now: float) -> float:
+    """How long the checkpoint job takes (host seconds, the VM's `JobDurations`): longer with the guest's VSS.
+
+    An Off VM's production checkpoint needs no VSS; a standard one of a running VM writes its memory.
+    """
+    return vm.durations.checkpoint_seconds(
+        vss=snapshot.production and vm.state(now) is not VmState.Off,
+        memory_bytes=vm.memory_assigned(now) if snapshot.saved_state else 0,
+    )
 
 
 def find(vm: EmulatedVm, snapshot_id: uuid.UUID | None) -> Snapshot | None:

@@ -3,6 +3,10 @@
 A pipeline runs like PowerShell runs it: every command is looked up and its arguments bound before any
 command runs (an unknown command or a binding error fails the whole pipeline), then the commands run in
 order, each one's output being the next one's pipeline input, bound record by record.
+
+Each command pays the fixed part of its cost (`HostCosts.charge_base`, the host's cost profile) once, before
+its first record, as a cmdlet's BeginProcessing does; the commands charge their per-object parts themselves.
+Charges are paid outside the host lock, so a slow pipeline never holds up another one.
 """
 
 from __future__ import annotations
@@ -118,6 +122,8 @@ class EmulatedHost:
     ) -> None:
         binder, implementation = step.binder, step.implementation
         assert binder is not None and implementation is not None
+        if not self.model.costs.charge_base(binder.spec.name, sink.stop_requested):
+            return
         if stream is None:
             try:
                 bound = binder.bind_without_input()
