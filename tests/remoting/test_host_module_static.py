@@ -411,7 +411,8 @@ def test_checker_rejects_an_undocumented_parameter() -> None:
 
 
 def test_checker_rejects_get_vm_bogus_added_to_the_real_module() -> None:
-    text = module_text().replace("$vm = Get-VM -Id $VMId -ErrorAction Stop", "$vm = Get-VM -Bogus -Id $VMId -ErrorAction Stop")
+    original = "$vm = Get-VM -Id $VMId -ErrorAction Stop"
+    text = module_text().replace(original, original.replace("-Id", "-Bogus -Id"))
     assert text != module_text()
     assert any("-Bogus" in p for p in check_script(text))
 
