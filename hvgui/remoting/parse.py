@@ -24,7 +24,7 @@ from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Inventory, Vm, VmSt
 log = logging.getLogger(__name__)
 
 #: The newest `Get-HvGuiInventory` schema this parser knows; newer ones are read as far as they match.
-INVENTORY_SCHEMA = 1
+INVENTORY_SCHEMA = 2
 
 E = TypeVar("E", bound=enum.IntEnum)
 

@@ -372,11 +372,13 @@ def test_set_integration_service_finds_the_vm_by_id_and_the_service_by_its_guid(
     # The ones that change something take the component objects selected by GUID ...
     by_object = [c for c in calls if any(e.text == "-VMIntegrationService" for e in c.elements)]
     assert sorted(c.name for c in by_object) == ["Disable-VMIntegrationService", "Enable-VMIntegrationService"]
-    # ... and -Name only ever gets the escaped id, so that the host itself reports an unknown GUID.
+    # ... and -Name only ever gets the pattern of the escaped id, which matches no service name, so that
+    # the host itself reports an unknown GUID.
     by_name = [c for c in calls if any(e.text == "-Name" for e in c.elements)]
+    assert by_name
     for call in by_name:
         texts = [e.text for e in call.elements]
-        assert texts[texts.index("-Name") + 1] == "$literalId"
+        assert texts[texts.index("-Name") + 1] == "$pattern"
     text = module_text()
     assert "$literalId = [System.Management.Automation.WildcardPattern]::Escape($ComponentId)" in text
     assert "$pattern = '*\\' + $literalId" in text

@@ -87,7 +87,10 @@ function Get-HvGuiInventory {
     }
     $deviceById = @{}
     foreach ($device in $devices) {
-        $deviceById[([string]$device.DeviceID).ToUpperInvariant()] = $device
+        $parts = ([string]$device.DeviceID).Split($separators)
+        if ($parts.Count -ge 3) {
+            $deviceById[$parts[1].ToUpperInvariant() + '\' + $parts[2].ToUpperInvariant()] = $device
+        }
     }
     # Setting rows of checkpoints carry the checkpoint's id instead of a VM's: only VMs' rows are kept.
     $servicesByVm = @{}
@@ -312,13 +315,14 @@ function Set-HvGuiIntegrationService {
     $components = @(Get-VMIntegrationService -VM $vm | Where-Object { $_.Id -like $pattern })
     if ($components.Count -eq 0) {
         # No component has that GUID: let the module report it in its own words and language ("No
-        # integration component with the given name could be found.", InvalidParameter). The escaped
-        # id matches no service name, so this changes nothing.
+        # integration component with the given name could be found.", InvalidParameter). The pattern
+        # holds a backslash, which no service name does, so this changes nothing (the bare id could: a
+        # ComponentId of 'Heartbeat' would name the Heartbeat service).
         if ($Enabled) {
-            Enable-VMIntegrationService -VM $vm -Name $literalId -Confirm:$false
+            Enable-VMIntegrationService -VM $vm -Name $pattern -Confirm:$false
         }
         else {
-            Disable-VMIntegrationService -VM $vm -Name $literalId -Confirm:$false
+            Disable-VMIntegrationService -VM $vm -Name $pattern -Confirm:$false
         }
         return
     }
