@@ -56,6 +56,9 @@ class VmHostInfo:
 def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryReport:
     """Parse the JSON string `Get-HvGuiInventory` writes (schema in `HvGui.ps1`).
 
+    Schemas 1 (Get-VM based) and 2 (bulk CIM based) carry the same keys; a newer one is read as far as
+    its keys match.
+
     `host` is the session key every VM is filed under.
 
     The guest keys `os`, `osv` and `ptype` are optional: a host module that predates them, or
