@@ -217,7 +217,8 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
                 "ic": services.get(key, []),
             }
         )
-    ctx.write_output(to_compressed_json({"v": INVENTORY_VERSION, "host": ctx.model.name, "vms": rows}))
+    if not ctx.stop_requested.is_set():  # a stopped query returned nothing: no partial inventory leaves
+        ctx.write_output(to_compressed_json({"v": INVENTORY_VERSION, "host": ctx.model.name, "vms": rows}))
 
 
 def _escape_wildcards(text: str) -> str:
