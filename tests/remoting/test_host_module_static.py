@@ -436,7 +436,10 @@ def test_checker_accepts_documented_calls() -> None:
         "Disable-VMIntegrationService -VMName $vmName -Name $name\n"
         "Get-CimInstance -Namespace 'root/virtualization/v2' -ClassName 'Msvm_KvpExchangeComponent' "
         "-Property 'SystemName', 'GuestIntrinsicExchangeItems' -ErrorAction Stop\n"
-        "Get-CimInstance Msvm_KvpExchangeComponent -Namespace root/virtualization/v2"
+        "Get-CimInstance Msvm_KvpExchangeComponent -Namespace root/virtualization/v2\n"
+        "Get-CimAssociatedInstance -InputObject $vm -ResultClassName 'Msvm_KvpExchangeComponent'\n"
+        "Get-CimAssociatedInstance $vm 'Msvm_SettingsDefineState' -OperationTimeoutSec 5\n"
+        "Invoke-CimMethod -InputObject $service -MethodName 'GetSummaryInformation' -Arguments $arguments"
     )
     assert check_script(_in_function(body)) == []
 
@@ -463,6 +466,8 @@ def test_checker_accepts_documented_calls() -> None:
         ("Enable-VMIntegrationService $c -Force", "no parameter -Force"),
         ("Get-CimInstance -Namespace root/virtualization/v2", "fits none of its parameter sets"),
         ("Get-CimInstance -Class Msvm_KvpExchangeComponent", "no parameter -Class"),
+        ("Get-CimAssociatedInstance -ResultClassName x", "fits none of its parameter sets"),
+        ("Invoke-CimMethod -InputObject $s -Arguments $a", "fits none of its parameter sets"),
         ("$x | Where-Object -FilterScript", "-FilterScript needs a value"),
     ],
 )
