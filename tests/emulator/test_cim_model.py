@@ -12,6 +12,8 @@ from psrpcore.types import ErrorCategory
 
 from hvgui.domain import integration as ic
 from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv.cim import provider, schema
+from hvgui.emulator.hyperv.cim.instance import CimInstance
 from hvgui.emulator.hyperv.costs import INSTANT, HostCosts
 
 NS = "root/virtualization/v2"
@@ -210,3 +212,34 @@ def test_operation_timeout_fails_a_call_the_host_cannot_finish_in_time(h: Harnes
     assert err.category == ErrorCategory.OperationTimeout
     assert err.fully_qualified_error_id.startswith("HRESULT 0x80338029,")
     assert get(h, "Msvm_SummaryInformation", OperationTimeoutSec=10).errors == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 40])
+def test_the_inventory_makes_fourteen_queries_whatever_the_number_of_vms(count: int) -> None:
+    h = Harness(f"large:{count}", seed=2)
+    h.model.costs = costs = _RecordingCosts()
+    h.load_module()
+    [doc] = h.run(cmd("Get-HvGuiInventory")).output
+    assert len(json.loads(doc)["vms"]) == count
+    assert len(costs.cim) == 14
+    assert costs.cim[0] == count  # the summary information: one instance per VM
+
+
+def test_summary_information_for_given_settings_keeps_their_order(h: Harness) -> None:
+    with h.model.lock:
+        rows = list(provider.rows(h.model, schema.VIRTUAL_SYSTEM_SETTING_DATA, h.now()))
+    settings = [CimInstance(schema.VIRTUAL_SYSTEM_SETTING_DATA, r) for r in reversed(rows)]
+    gone = CimInstance(schema.VIRTUAL_SYSTEM_SETTING_DATA, {**rows[0], "VirtualSystemIdentifier": "00000000-0000"})
+    service = cmd("Get-CimInstance", Namespace=NS, ClassName="Msvm_VirtualSystemManagementService")
+    arguments = {"SettingData": [*settings, gone], "RequestedInformation": [1]}
+    [result] = h.run(service, cmd("Invoke-CimMethod", MethodName="GetSummaryInformation", Arguments=arguments)).output
+    summaries = next(p.get_value(result) for p in result.PSObject.extended_properties if p.name == "SummaryInformation")
+    names = [props(s)["ElementName"] for s in summaries]
+    assert names == [r["ElementName"] for r in reversed(rows)] + [None]
+    assert props(summaries[-1])["Name"] == ""  # a VM that is not found comes back with an empty Name
+
+
+def test_an_instance_piped_to_get_ciminstance_is_read_again(h: Harness) -> None:
+    first = cmd("Get-CimInstance", Namespace=NS, ClassName="Msvm_SummaryInformation", Property=["ElementName"])
+    again = h.run(first, cmd("Get-CimInstance")).output
+    assert len(again) == 3 and all(props(o)["EnabledState"] is not None for o in again)  # every property now
