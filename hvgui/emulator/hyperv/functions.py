@@ -156,7 +156,7 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
             for item in _list(setting.get("HostOnlyItems")):
                 if item and "virtualmachineisclustered" in item.casefold():
                     parsed = _item(item)
-                    if parsed is not None and parsed[0] == "VirtualMachineIsClustered":
+                    if parsed is not None and parsed[0].casefold() == "virtualmachineisclustered":  # -eq
                         clustered.add(owner)
 
     guests: dict[str, dict[str, str]] = {}
@@ -170,8 +170,12 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
             if not item or not any(w in item for w in _WANTED_ITEMS):
                 continue
             parsed = _item(item)
-            if parsed is not None and parsed[1] is not None and parsed[0] in _WANTED_ITEMS:
-                facts[parsed[0]] = parsed[1]
+            if parsed is None or parsed[1] is None:
+                continue
+            # `-contains` and hashtable keys ignore case; the substring test above does not (Ordinal).
+            wanted = next((w for w in _WANTED_ITEMS if w.casefold() == parsed[0].casefold()), None)
+            if wanted is not None:
+                facts[wanted] = parsed[1]
         guests[parts[1].upper()] = facts
 
     rows = []
