@@ -77,8 +77,9 @@ def _parts(text: Any) -> list[str]:
     return str(text or "").replace("\\", ":").split(":")
 
 
-def _item(text: str) -> tuple[str, str] | None:
-    """Name and Data of an embedded Msvm_KvpExchangeDataItem (`[xml]` + constant XPath), trimmed."""
+def _item(text: str) -> tuple[str, str | None] | None:
+    """Name and Data (None without a VALUE) of an embedded Msvm_KvpExchangeDataItem (`[xml]` + constant
+    XPath), trimmed; None when it is not such an item."""
     try:
         document = ElementTree.fromstring(text)
     except ElementTree.ParseError:

@@ -282,9 +282,11 @@ def invoke_cim_method(ctx: CommandContext) -> None:
         method = (bound.get("MethodName") or "").strip()
         target = bound.get("InputObject")
         if not isinstance(target, CimInstance):
-            cim_class = _class(bound.get("Namespace"), bound.get("ClassName") or "")
-            raise _Failed(INVALID_METHOD if cim_class is not None else INVALID_CLASS)
-        if target.cim_class is not schema.MANAGEMENT_SERVICE and target.class_name != schema.MANAGEMENT_SERVICE.name:
+            # GetSummaryInformation is an instance method: called on a class (or by a query) it is no method
+            # of it. An unknown class or namespace is reported as such first.
+            _class(bound.get("Namespace"), bound.get("ClassName") or "")
+            raise _Failed(INVALID_METHOD)
+        if target.class_name != schema.MANAGEMENT_SERVICE.name:
             raise _Failed(INVALID_METHOD)
         if method.casefold() != "getsummaryinformation":
             # plausible WS2022 behaviour: the emulator's provider implements only the read-only summary method.
