@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 from model_harness import Harness, cmd, one_host
@@ -181,6 +182,13 @@ def test_invoke_cim_method_rejects_what_it_does_not_implement(h: Harness) -> Non
     service = cmd("Get-CimInstance", Namespace=NS, ClassName="Msvm_VirtualSystemManagementService")
     [err] = h.run(service, cmd("Invoke-CimMethod", MethodName="AddKvpItems")).errors
     assert err.fully_qualified_error_id.startswith("HRESULT 0x8004100c,")
+    [err] = h.run(service, cmd("Invoke-CimMethod", MethodName="GetSummaryInformation", Confirm=True)).errors
+    assert err.message.startswith("Windows PowerShell is in NonInteractive mode.")
+    by_class = cmd("Invoke-CimMethod", "Msvm_VirtualSystemManagementService", MethodName="GetSummaryInformation")
+    [err] = h.run(by_class).errors  # root/cimv2 by default: no such class there
+    assert err.message == "Invalid class "
+    [err] = h.run(replace(by_class, parameters=(*by_class.parameters, ("Namespace", NS)))).errors
+    assert err.message == "Invalid method "
 
 
 class _RecordingCosts(HostCosts):

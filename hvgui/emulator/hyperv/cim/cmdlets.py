@@ -13,7 +13,8 @@ from typing import Any
 
 from psrpcore.types import PSNoteProperty, PSObject, PSType, PSUInt
 
-from ..context import CommandContext
+from ..context import CommandContext, PromptNotPossible
+from ..errors import non_interactive
 from . import provider, schema
 from .errors import INVALID_CLASS, INVALID_METHOD, INVALID_NAMESPACE, INVALID_QUERY, NOT_SUPPORTED, TIMED_OUT, cim_error
 from .instance import CimInstance
@@ -89,6 +90,8 @@ def _run(ctx: CommandContext, body) -> None:
         body()
     except _Failed as failure:
         ctx.write_error(cim_error(ctx.invocation, failure.kind))
+    except PromptNotPossible:  # -Confirm in a remote runspace
+        ctx.write_error(non_interactive(ctx.invocation))
 
 
 def _write(ctx: CommandContext, instances: list[Any]) -> None:
