@@ -251,3 +251,16 @@ def test_an_instance_piped_to_get_ciminstance_is_read_again(h: Harness) -> None:
     first = cmd("Get-CimInstance", Namespace=NS, ClassName="Msvm_SummaryInformation", Property=["ElementName"])
     again = h.run(first, cmd("Get-CimInstance")).output
     assert len(again) == 3 and all(props(o)["EnabledState"] is not None for o in again)  # every property now
+
+
+def test_checkpoint_settings_are_listed_but_not_taken_for_a_vms_services(h: Harness) -> None:
+    assert h.run(cmd("Checkpoint-VM", Name="off")).errors == []
+    settings = get(h, "Msvm_ShutdownComponentSettingData", Property=["InstanceID"]).output
+    assert len(settings) == 4  # three VMs and the checkpoint
+    vssd = get(h, "Msvm_VirtualSystemSettingData", Filter="VirtualSystemType = 'Microsoft:Hyper-V:Snapshot:Realized'")
+    [snapshot] = [props(o) for o in vssd.output]
+    assert snapshot["VirtualSystemIdentifier"] == str(h.vm("off").id).upper()
+    h.load_module()
+    [doc] = h.run(cmd("Get-HvGuiInventory")).output
+    [off] = [v for v in json.loads(doc)["vms"] if v["name"] == "off"]
+    assert [c["id"] for c in off["ic"]] == [s.ic_guid for s in ic.INTEGRATION_COMPONENTS]
