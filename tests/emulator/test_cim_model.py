@@ -264,3 +264,13 @@ def test_checkpoint_settings_are_listed_but_not_taken_for_a_vms_services(h: Harn
     [doc] = h.run(cmd("Get-HvGuiInventory")).output
     [off] = [v for v in json.loads(doc)["vms"] if v["name"] == "off"]
     assert [c["id"] for c in off["ic"]] == [s.ic_guid for s in ic.INTEGRATION_COMPONENTS]
+
+
+def test_a_wql_query_and_key_only(h: Harness) -> None:
+    query = "SELECT ElementName FROM Msvm_SummaryInformation WHERE EnabledState = 2"
+    [row] = [props(o) for o in h.run(cmd("Get-CimInstance", Namespace=NS, Query=query)).output]
+    assert row["ElementName"] == "run" and row["UpTime"] is None and row["InstanceID"]
+    [err] = h.run(cmd("Get-CimInstance", Namespace=NS, Query="DELETE FROM Msvm_SummaryInformation")).errors
+    assert err.message == "Invalid query "
+    keys = [props(o) for o in get(h, "Msvm_ComputerSystem", KeyOnly=True).output]
+    assert len(keys) == 4 and all(k["Name"] and k["ElementName"] is None for k in keys)
