@@ -98,7 +98,7 @@ def test_set_hvgui_integration_service_over_the_wire(emulator: RunningEmulator, 
     assert vm.components[ic.TIME_SYNC.ic_guid].enabled is False
     ps = set_service(pool, dc02, str(uuid.uuid4()), True)
     [error] = ps.streams.error
-    assert error.fq_error == "InvalidParameter,Set-HvGuiIntegrationService"
+    assert error.fq_error == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.EnableVMIntegrationService"
     assert str(error) == "No integration component with the given name could be found."
     set_service(pool, dc02, ic.TIME_SYNC.ic_guid, True)
     assert vm.components[ic.TIME_SYNC.ic_guid].enabled is True

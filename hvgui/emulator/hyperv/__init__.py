@@ -13,7 +13,9 @@ Modules, each with one job:
 * `syntax` (+ `cmdlet_syntax.json`), `binding`: documented parameter sets and strict parameter binding.
 * `errors`: real messages, ErrorIds and exception types; `wildcards`: PowerShell wildcard patterns.
 * `context`, `cmdlets/`: the cmdlet implementations, one module per noun.
-* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`, `Set-HvGuiIntegrationService`);
+* `cim/`: `Get-CimInstance`, `Get-CimAssociatedInstance` and `Invoke-CimMethod` in `root/virtualization/v2`.
+* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`, `Set-HvGuiIntegrationService`), which
+  call the cmdlets through `calls` (binder, costs, errors, and a trace of the calls they make);
   `scripts`: recognised script text.
 * `emulated_host`: `EmulatedHost`, the `HostRuntime` the protocol layer drives.
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hvgui.emulator.runtime import CmdletError, PipelineCommand, PipelineSink, TerminatingError
@@ -27,6 +28,13 @@ from .host import HostModel
 from .syntax import documented_commands, function_spec
 
 _MODULE_QUALIFIER = "hyper-v\\"
+
+
+def _write_to_client(sink: PipelineSink, value: Any) -> None:
+    """What leaves the host is serialized as a host serializes it: a CIM instance or a CIM method's result
+    (kept as light records while commands pass them along) becomes its adapted object here."""
+    to_psobject = getattr(value, "to_psobject", None)
+    sink.write_output(to_psobject() if to_psobject is not None else value)
 
 
 @dataclass
@@ -86,7 +94,7 @@ class EmulatedHost:
                 return
             last = index == len(steps) - 1
             collected: list[Any] = []
-            emit: Callable[[Any], None] = sink.write_output if last else collected.append
+            emit: Callable[[Any], None] = partial(_write_to_client, sink) if last else collected.append
             if step.script_kind is not None:
                 self._run_script(runspace, step, stream, emit)
             else:
