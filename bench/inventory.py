@@ -10,8 +10,7 @@ client over loopback:
 - hvgui: `HostApi.inventory()`, one round trip of fourteen bulk CIM queries returning one compact string,
   parsed into domain objects.
 
-The child gets `--cost-profile PROFILE`; an emulator whose command line does not know that option yet is
-started again with the profile set through `bench/cost_profile_site` (a start-up hook of the child).
+The child gets `--cost-profile PROFILE`.
 
 Prints one JSON object with medians of several runs, and `hvgui_wall_s_100`, the same on 100 VMs.
 Goal on `realistic`: hvgui_wall_s <= 2.0, wall_ratio >= 10, cpu_ratio >= 25.
@@ -23,24 +22,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from hvgui.emulator.process import EmulatorProcess, EmulatorStartError
+from hvgui.emulator.process import EmulatorProcess
 from hvgui.remoting import HostApi, HostConnection
 from hvgui.remoting.connection import wsman_options
 
 SERVICES_PER_VM = 6
-SITE = Path(__file__).resolve().parent / "cost_profile_site"
 
 
 def measure(run: Callable[[], Any]) -> tuple[float, float, Any]:
@@ -53,24 +49,7 @@ def measure(run: Callable[[], Any]) -> tuple[float, float, Any]:
 @contextmanager
 def emulator(vms: int, profile: str) -> Iterator[EmulatorProcess]:
     """The `large:vms` host as a child process, charging `profile`."""
-    scenario = f"large:{vms}"
-    try:
-        child = EmulatorProcess.start(scenario, tls=False, seed=1, timeout=180, extra_args=("--cost-profile", profile))
-    except EmulatorStartError as failure:
-        if "--cost-profile" not in str(failure):
-            raise
-        saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "HVGUI_BENCH_COST_PROFILE")}
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITE), saved["PYTHONPATH"]) if p)
-        os.environ["HVGUI_BENCH_COST_PROFILE"] = profile
-        try:
-            child = EmulatorProcess.start(scenario, tls=False, seed=1, timeout=180)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    with child:
+    with EmulatorProcess.start(f"large:{vms}", tls=False, seed=1, timeout=180, cost_profile=profile) as child:
         yield child
 
 

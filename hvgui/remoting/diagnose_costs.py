@@ -142,6 +142,8 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
     notes["wmi_read"] = "0: the module's per-VM WMI reads are inside the measured per-object costs"
     notes["module_cache_seconds"] = "not measurable read-only; the module's documented 5 s"
     notes["progress_interval"] = "not measurable read-only; the module's documented 1 s"
+    notes["cim_per_projected_instance"] = "null: the probes read whole instances, so -Property reads cost the same"
+    notes["wait_for_jobs"] = "the module's job-based cmdlets watch their WMI job to the end"
     profile: dict[str, object] = {
         "name": name,
         "time_scale": 1.0,
@@ -151,6 +153,8 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
         "module_cache_seconds": MODULE_CACHE_SECONDS,
         "cim_call": round(cim_call, 6),
         "cim_per_instance": round(cim_per_instance, 6),
+        "cim_per_projected_instance": None,
         "progress_interval": PROGRESS_INTERVAL,
+        "wait_for_jobs": True,
     }
     return profile, notes

@@ -195,10 +195,12 @@ class _RecordingCosts(HostCosts):
     def __init__(self, profile=INSTANT) -> None:
         super().__init__(profile)
         self.cim: list[int] = []
+        self.projected: list[bool] = []
 
-    def charge_cim(self, stop: threading.Event, *, instances: int = 0) -> bool:
+    def charge_cim(self, stop: threading.Event, *, instances: int = 0, projected: bool = False) -> bool:
         self.cim.append(instances)
-        return super().charge_cim(stop, instances=instances)
+        self.projected.append(projected)
+        return super().charge_cim(stop, instances=instances, projected=projected)
 
 
 def test_each_call_charges_one_cim_operation_per_instance_returned(h: Harness) -> None:
@@ -206,10 +208,13 @@ def test_each_call_charges_one_cim_operation_per_instance_returned(h: Harness) -
     get(h, "Msvm_SummaryInformation")
     get(h, "Msvm_HeartbeatComponent")
     assert costs.cim == [3, 1]
+    assert costs.projected == [False, False]
     h.load_module()
     costs.cim.clear()
+    costs.projected.clear()
     h.run(cmd("Get-HvGuiInventory"))
     assert len(costs.cim) == 14  # constant: one bulk query per class, whatever the number of VMs
+    assert all(costs.projected)  # every query of the inventory names its properties
 
 
 def test_operation_timeout_fails_a_call_the_host_cannot_finish_in_time(h: Harness) -> None:

@@ -53,8 +53,10 @@ class CostProfile:
     module_cache_seconds: float = 5.0
     #: One bulk CIM operation (Get-CimInstance enumeration, Invoke-CimMethod, an association walk): fixed part.
     cim_call: float = 0.0
-    #: Per instance a CIM enumeration returns.
+    #: Per instance a CIM enumeration returns with all its properties.
     cim_per_instance: float = 0.0
+    #: Per instance of an enumeration with a property list (`-Property`); None: as `cim_per_instance`.
+    cim_per_projected_instance: float | None = None
     #: Seconds between two progress records of a job-based cmdlet (the module's watcher: 1 s).
     progress_interval: float = 1.0
     #: Job-based cmdlets (Stop-VM, Save-VM, Checkpoint-VM, ...) block until their job ends, writing progress
@@ -63,6 +65,13 @@ class CostProfile:
 
     def cmdlet(self, name: str) -> CmdletCost:
         return self.cmdlets.get(name.casefold(), self.default)
+
+    def cim_seconds(self, instances: int, *, projected: bool = False) -> float:
+        """Host seconds of one bulk CIM call returning `instances` instances."""
+        per_instance = self.cim_per_instance
+        if projected and self.cim_per_projected_instance is not None:
+            per_instance = self.cim_per_projected_instance
+        return self.cim_call + per_instance * instances
 
     def scaled(self, time_scale: float) -> CostProfile:
         """The same profile with another time scale (≥ 1 compresses time)."""
@@ -119,9 +128,14 @@ REALISTIC = CostProfile(
     wmi_read=0.004,
     module_cache_seconds=5.0,
     # plausible WS2022 behaviour: one enumeration through WinMgmt costs tens of milliseconds plus well under a
-    # millisecond per instance (bulk Get-CimInstance is one enumeration, hyperv-cim-winrm.md §8).
+    # millisecond per instance (bulk Get-CimInstance is one enumeration, hyperv-cim-winrm.md §8). An instance of
+    # an enumeration is far cheaper than the 4 ms `wmi_read` of a single object, whose cost is mostly the call;
+    # with a property list (`-Property`, the module's own PartialObjectProperties, §1.3) the provider fills and
+    # WinRM encodes a few properties instead of dozens, so such an instance costs a third. `hvgui --diagnose`
+    # on a real host measures both figures.
     cim_call=0.03,
     cim_per_instance=0.0003,
+    cim_per_projected_instance=0.0001,
     progress_interval=1.0,  # hyperv-cim-winrm.md §7: TaskUpdateProgressThreshold = 1 s
     wait_for_jobs=True,  # hyperv-cim-winrm.md §7: every WMI-job-based cmdlet watches its job to the end
 )
@@ -246,9 +260,9 @@ class HostCosts:
         """The per-object part of a cmdlet, for `objects` objects (operands processed, objects returned)."""
         return self.sleep(self.profile.cmdlet(name).per_object * objects, stop)
 
-    def charge_cim(self, stop: threading.Event, *, instances: int = 0) -> bool:
-        """One bulk CIM call returning `instances` instances."""
-        return self.sleep(self.profile.cim_call + self.profile.cim_per_instance * instances, stop)
+    def charge_cim(self, stop: threading.Event, *, instances: int = 0, projected: bool = False) -> bool:
+        """One bulk CIM call returning `instances` instances (`projected`: with a property list)."""
+        return self.sleep(self.profile.cim_seconds(instances, projected=projected), stop)
 
     def charge_wmi_reads(self, stop: threading.Event, keys: list[object], reads_per_key: int, now: float) -> bool:
         """The module's per-object WMI reads: `reads_per_key` for each key not read in the last

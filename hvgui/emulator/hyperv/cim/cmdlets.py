@@ -77,12 +77,13 @@ def _pay(ctx: CommandContext, instances: int) -> bool:
     """Charge one CIM operation; False when the pipeline was stopped. A time-out fails the call."""
     costs = ctx.model.costs
     timeout = ctx.bound.get("OperationTimeoutSec") or 0
-    needed = costs.profile.cim_call + costs.profile.cim_per_instance * instances
+    projected = bool(ctx.bound.get("Property"))
+    needed = costs.profile.cim_seconds(instances, projected=projected)
     if timeout and needed > timeout:
         if not costs.sleep(timeout, ctx.stop_requested):
             return False
         raise _Failed(TIMED_OUT)
-    return costs.charge_cim(ctx.stop_requested, instances=instances)
+    return costs.charge_cim(ctx.stop_requested, instances=instances, projected=projected)
 
 
 def _run(ctx: CommandContext, body) -> None:

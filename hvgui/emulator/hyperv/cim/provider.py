@@ -20,9 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
-from hvgui.domain.vm import HeartbeatStatus, VmState
-
 from ..host import HostModel
+from ..reference import HeartbeatStatus, VmState
 from ..vm import EmulatedVm
 from . import schema
 from .schema import CimClass
