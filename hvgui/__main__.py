@@ -2,6 +2,10 @@
 
     hvgui [--demo] [--host URI ...] [--password-stdin] [--screenshot FILE.png] [--screenshot-timeout SECONDS]
           [--screenshot-tab summary|services|checkpoints] [--screenshot-vm NAME]
+    hvgui --diagnose URI [--diagnose-output FILE.json] [--password-stdin]
+
+`--diagnose` measures a host read-only and writes a redacted report (`hvgui.remoting.diagnose`); it runs
+without Qt, so it works over SSH on a machine with no display.
 
 Passwords never come from the command line: hvgui asks in a dialog, or reads one line from standard input
 with `--password-stdin` (used for every `--host`).
@@ -35,6 +39,8 @@ class Options:
     screenshot_timeout: float = 60.0
     screenshot_tab: str = "summary"
     screenshot_vm: str | None = None
+    diagnose: ConnectionSettings | None = None
+    diagnose_output: Path | None = None
     verbose: int = 0
     qt_args: tuple[str, ...] = field(default=())
 
@@ -101,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the VM --screenshot selects (default: the first running VM with a healthy heartbeat)",
     )
+    parser.add_argument(
+        "--diagnose",
+        metavar="URI",
+        help="measure this host read-only (every command hvgui uses: time, object counts, object shapes) and "
+        "write a redacted JSON report that holds no names or values; no window opens",
+    )
+    parser.add_argument(
+        "--diagnose-output",
+        type=Path,
+        metavar="FILE.json",
+        help="where --diagnose writes its report (default: hvgui-diagnose-<time>.json in the current directory)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
     return parser
 
@@ -124,8 +142,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         hosts.append(settings)
     if len({h.key for h in hosts}) != len(hosts):
         parser.error("the same --host is given twice")
-    if args.password_stdin and not hosts:
-        parser.error("--password-stdin needs at least one --host")
+    diagnose = _diagnose_settings(parser, args)
+    if args.password_stdin and not hosts and diagnose is None:
+        parser.error("--password-stdin needs at least one --host (or --diagnose)")
     if args.screenshot is not None and hosts and not args.password_stdin:
         parser.error("--screenshot with --host needs --password-stdin (no one is there to type a password)")
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
@@ -142,9 +161,28 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         screenshot_timeout=args.screenshot_timeout,
         screenshot_tab=args.screenshot_tab,
         screenshot_vm=args.screenshot_vm,
+        diagnose=diagnose,
+        diagnose_output=args.diagnose_output,
         verbose=args.verbose,
         qt_args=tuple(qt_args),
     )
+
+
+def _diagnose_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ConnectionSettings | None:
+    """The host `--diagnose` measures, parsed like `--host`; it runs alone (no window, no other host)."""
+    if args.diagnose is None:
+        if args.diagnose_output is not None:
+            parser.error("--diagnose-output needs --diagnose")
+        return None
+    if args.demo or args.hosts or args.screenshot is not None:
+        parser.error("--diagnose runs on its own: leave out --demo, --host and --screenshot")
+    try:
+        settings = parse_host_uri(args.diagnose, auth=AuthMethod(args.auth))
+    except ValueError as exc:
+        parser.error(f"--diagnose {args.diagnose!r}: {exc}")
+    if settings.use_https:
+        settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
+    return settings
 
 
 def read_password(stream: TextIO) -> str:
@@ -159,6 +197,8 @@ def read_password(stream: TextIO) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
+    if options.diagnose is not None:
+        return _diagnose(options)
     password = None
     if options.password_stdin:
         try:
@@ -169,6 +209,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hvgui.app import run  # imports Qt: after the command line is known to be good
 
     return run(options, password=password)
+
+
+def _diagnose(options: Options) -> int:
+    """`--diagnose`: the password as for `--host` (a prompt on a terminal, or `--password-stdin`), no Qt."""
+    assert options.diagnose is not None
+    if not options.password_stdin and not sys.stdin.isatty():
+        print("hvgui: --diagnose asks for the password on a terminal; pipe it with --password-stdin", file=sys.stderr)
+        return 2
+    try:
+        password = read_password(sys.stdin)
+    except ValueError as exc:
+        print(f"hvgui: {exc}", file=sys.stderr)
+        return 2
+    from hvgui.remoting.diagnose import run_cli  # pypsrp, not Qt
+
+    return run_cli(options.diagnose, password, options.diagnose_output, client_version=__version__)
 
 
 if __name__ == "__main__":

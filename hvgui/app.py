@@ -132,7 +132,8 @@ async def _start_demo(window: MainWindow) -> EmulatorProcess | None:
 
     window.statusBar().showMessage("Starting the demo hosts\u2026")
     try:
-        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=True)
+        # The demo's hosts cost what real hosts cost: slow bulk reads, blocking shutdowns with progress.
+        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=True, cost_profile="realistic")
     except Exception:
         log.exception("the demo emulator failed to start")
         window.statusBar().showMessage("The demo hosts could not be started; see the log.", 0)

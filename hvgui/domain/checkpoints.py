@@ -4,6 +4,11 @@ A production checkpoint is a backup-consistent one: the guest flushes its applic
 through the VSS integration service (`hv_vss_daemon` on Linux), and no memory state is kept. Without a
 working VSS service the host cannot take one; with checkpoint type Production it silently takes a standard
 checkpoint instead (memory state included), with ProductionOnly it fails (hyperv-api.md §9).
+
+"Silently" is literal: `Checkpoint-VM` writes no warning, and both kinds are listed with `SnapshotType`
+Standard (hyperv-cim-winrm.md §5). No source shows a way to tell afterwards which one the host took, so
+hvgui says what Hyper-V does beforehand (`checkpoint_warning`) and as a standing note
+(`PRODUCTION_FALLBACK_NOTE`), and never claims to know.
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ from dataclasses import dataclass
 from hvgui.domain.integration import VSS, ComponentStatus
 from hvgui.domain.power import describe_state
 from hvgui.domain.vm import CheckpointType, Vm, VmState
+
+#: What the Checkpoints tab tells the admin about every listed checkpoint's type.
+PRODUCTION_FALLBACK_NOTE = (
+    "Type is what the host reports, and it reports production and standard checkpoints alike as Standard. "
+    "With checkpoint type Production, Hyper-V takes a standard checkpoint (with the memory state) when the "
+    "guest's VSS service cannot take part, and does not report which of the two it took; with Production "
+    "only, the checkpoint fails instead."
+)
 
 
 class SnapshotType(enum.IntEnum):
@@ -71,11 +84,13 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class CheckpointOutcome:
-    """What `Checkpoint-VM` produced: the checkpoint (None if the host returned none) and its warnings."""
+    """What `Checkpoint-VM` produced: the checkpoint (None if the host returned none) and its warnings.
+
+    Whether a Production checkpoint fell back to standard is not part of it: the host does not say.
+    """
 
     checkpoint: Checkpoint | None
     warnings: tuple[str, ...] = ()
-    fell_back_to_standard: bool = False
 
 
 def vss_unavailable_reason(vm: Vm) -> str | None:
@@ -126,7 +141,7 @@ def checkpoint_warning(vm: Vm) -> str | None:
             f"A production checkpoint of {name} is not possible because {reason}. Hyper-V will take a "
             "standard checkpoint instead: it includes the memory state, and applying it later resumes "
             "the guest exactly where it was, which production workloads such as domain controllers and "
-            "databases do not tolerate."
+            "databases do not tolerate. Hyper-V does not report afterwards which kind it took."
         )
     if vm.state is VmState.Running:
         advice = "Enable the VSS service (and make sure it runs in the guest), or change the checkpoint type."

@@ -54,23 +54,11 @@ def heartbeat_tone(heartbeat: HeartbeatStatus | None) -> HeartbeatTone:
     return _TONES[heartbeat]
 
 
-#: States in which the guest does not execute at all, so it cannot beat: the host's value (None when Off,
-#: Unknown when Saved) carries no news, and a dash says so more plainly.
-GUEST_NOT_EXECUTING = frozenset(
-    {
-        VmState.Off,
-        VmState.OffCritical,
-        VmState.Saved,
-        VmState.SavedCritical,
-        VmState.FastSaved,
-        VmState.FastSavedCritical,
-        VmState.Hibernated,
-    }
-)
-
-
 def heartbeat_indicator(state: VmState, heartbeat: HeartbeatStatus | None) -> HeartbeatIndicator:
-    """Tone and text for a VM: a VM whose guest is not executing shows a dash, whatever the host sends."""
-    if heartbeat is None or state in GUEST_NOT_EXECUTING:
+    """Tone and text for a VM: a VM that is not running shows a dash, whatever the host sends.
+
+    Its guest cannot beat, so the host's value (None when Off, Unknown when Saved) carries no news.
+    """
+    if heartbeat is None or not state.is_running:
         return HeartbeatIndicator(HeartbeatTone.Neutral, NO_HEARTBEAT_TEXT)
     return HeartbeatIndicator(heartbeat_tone(heartbeat), heartbeat.label)

@@ -82,19 +82,6 @@ _INFO: dict[PowerAction, _ActionInfo] = {
     ),
 }
 
-#: States in which the VM's worker process does not run: no guest, no integration-service status, no uptime.
-NOT_RUNNING_STATES: frozenset[VmState] = frozenset(
-    {
-        VmState.Off,
-        VmState.OffCritical,
-        VmState.Saved,
-        VmState.SavedCritical,
-        VmState.FastSaved,
-        VmState.FastSavedCritical,
-        VmState.Hibernated,
-    }
-)
-
 
 def allowed_states(action: PowerAction) -> frozenset[VmState]:
     """The VM states from which the host accepts `action` (hyperv-api.md §2.2)."""
@@ -125,7 +112,7 @@ def unavailable_reason(vm: Vm, action: PowerAction) -> str | None:
     info = _INFO[action]
     if state is info.target:
         return f"{name} is already {describe_state(state)}."
-    if action is PowerAction.Save and state in NOT_RUNNING_STATES:
+    if action is PowerAction.Save and not state.is_running:
         return f"{name} is {describe_state(state)}; only a running or paused VM can be saved."
     if action in (PowerAction.ShutDown, PowerAction.Restart):
         return f"{name} is {describe_state(state)}; only a running VM can be {_past(action)}."

@@ -42,6 +42,16 @@ class VmState(enum.IntEnum):
     FastSavingCritical = 32796
 
     @property
+    def is_running(self) -> bool:
+        """True while the VM's worker process runs, which is what gives it uptime, CPU use and a heartbeat.
+
+        The one rule hvgui has for "is the VM running": Running, Paused and every transitional state are;
+        Off, Saved, Fast Saved, Hibernated and their critical forms are not (the host reports an Uptime of
+        zero, no heartbeat and no integration-service status for them, hyperv-api.md §4.1 and §5).
+        """
+        return self not in _NOT_RUNNING
+
+    @property
     def is_transitional(self) -> bool:
         """True while the host is moving the VM between stable states."""
         return self in _TRANSITIONAL
@@ -55,6 +65,21 @@ class VmState(enum.IntEnum):
         """Text for the VM table; Hyper-V Manager spells the compound states with spaces."""
         return _STATE_LABELS.get(self, self.name)
 
+
+# The reference names Off (Uptime 00:00:00, Heartbeat $null) and lists Saved, FastSaved and Hibernated
+# among the states Start-VM starts from (hyperv-api.md §2.2, §4.1). plausible WS2022 behaviour: a Fast
+# Saved or Hibernated VM has no running worker process either, like a Saved one.
+_NOT_RUNNING = frozenset(
+    {
+        VmState.Off,
+        VmState.OffCritical,
+        VmState.Saved,
+        VmState.SavedCritical,
+        VmState.FastSaved,
+        VmState.FastSavedCritical,
+        VmState.Hibernated,
+    }
+)
 
 _TRANSITIONAL = {
     VmState.Stopping,

@@ -22,7 +22,7 @@ from hvgui.domain.integration import (
     IntegrationServiceState,
     ServiceInfo,
 )
-from hvgui.domain.power import NOT_RUNNING_STATES, describe_state
+from hvgui.domain.power import describe_state
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Vm, VmState
 
 #: A guest up for less than this may still be booting, so "No Contact" can simply mean "not yet".
@@ -105,7 +105,7 @@ def service_condition(vm: Vm, state: IntegrationServiceState | None) -> ServiceC
         return ServiceCondition.Unknown
     if not state.enabled:
         return ServiceCondition.Disabled
-    if vm.state in NOT_RUNNING_STATES:
+    if not vm.state.is_running:
         return ServiceCondition.NotRunning
     if vm.state in _PAUSED_STATES and state.primary is not ComponentStatus.Ok:
         return ServiceCondition.NotRunning  # a paused guest cannot answer; that is no fault of the service
@@ -179,7 +179,7 @@ def explain_powershell_direct(vm: Vm) -> str | None:
             f"{requirement}; '{vm.name}' runs {os_name}, and Linux guests have no PowerShell Direct service. "
             "Manage it over the network instead (for example with SSH)."
         )
-    if vm.state in NOT_RUNNING_STATES or vm.state in (VmState.Paused, VmState.PausedCritical):
+    if not vm.state.is_running or vm.state in (VmState.Paused, VmState.PausedCritical):
         return f"PowerShell Direct works only while the VM runs; '{vm.name}' is {describe_state(vm.state)}."
     if family is GuestFamily.Unknown:
         return (

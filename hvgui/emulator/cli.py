@@ -8,9 +8,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hvgui.emulator.endpoints import READY_LINE, format_listening_line
 from hvgui.emulator.server import RunningEmulator, check_loopback, parse_listen, start_hosts
+
+if TYPE_CHECKING:
+    from hvgui.emulator.hyperv.costs import CostProfile
 
 log = logging.getLogger("hvgui.emulator")
 
@@ -32,6 +36,12 @@ output (stdout), one line per host and then a ready line:
   hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P
   hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P ca=/path/ca.pem
   hvgui-emulator: ready
+
+cost profiles (--cost-profile):
+  instant     nothing costs anything; job-based cmdlets return at once (the default)
+  realistic   cmdlets, WMI reads and CIM calls cost what a Windows Server 2022 host charges, and Stop-VM,
+              Save-VM, Checkpoint-VM & co. block until their job ends, writing progress records
+  FILE        a JSON profile (CostProfile.to_json, or the cost_profile member of an hvgui --diagnose report)
 
 environment:
   HVGUI_EMULATOR_COMMAND_LOG=FILE   also append the command log to FILE
@@ -69,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password", metavar="P", help="password clients must send (default: random)")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the scenario's random choices")
     parser.add_argument(
+        "--cost-profile",
+        type=_cost_profile,
+        metavar="NAME|FILE",
+        help="what host work costs: instant, realistic, or a JSON profile file (default: the scenario's "
+        "cost_profile, else instant)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        metavar="X",
+        help="host seconds per real second: divides every cost and job duration by X, and runs the hosts' "
+        "clock X times as fast (default: the scenario's time_scale, else 1)",
+    )
+    parser.add_argument(
         "--command-log",
         metavar="FILE",
         help="write one JSON line per pipeline command received to FILE (truncated first)",
@@ -81,6 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="log more to stderr (-vv for debug)")
     return parser
+
+
+def _cost_profile(value: str) -> CostProfile:
+    from hvgui.emulator.hyperv.costs import load_profile  # the host model; imported only when needed
+
+    try:
+        return load_profile(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _time_scale(value: str) -> float:
+    from hvgui.emulator.hyperv.costs import parse_time_scale
+
+    try:
+        return parse_time_scale(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from hvgui.emulator.scenarios import load_scenario  # the host model; imported only when needed
 
-        scenario = load_scenario(args.scenario, seed=args.seed)
+        scenario = load_scenario(
+            args.scenario, seed=args.seed, cost_profile=args.cost_profile, time_scale=args.time_scale
+        )
     except Exception as exc:
         print(f"hvgui-emulator: error: cannot load scenario {args.scenario!r}: {exc}", file=sys.stderr)
         return 1
+    profile = scenario.cost_profile
+    log.info("cost profile %s, time scale %g", profile.name, profile.time_scale)
 
     try:
         emulator = start_hosts(

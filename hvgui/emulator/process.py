@@ -35,15 +35,25 @@ class EmulatorProcess:
         *,
         tls: bool = True,
         seed: int | None = None,
+        cost_profile: str | None = None,
+        time_scale: float | None = None,
         extra_args: Sequence[str] = (),
         timeout: float = 30.0,
     ) -> EmulatorProcess:
-        """Start the child and wait (up to `timeout` seconds) for its ready line."""
+        """Start the child and wait (up to `timeout` seconds) for its ready line.
+
+        `cost_profile` (`instant`, `realistic` or a JSON file) and `time_scale` become `--cost-profile` and
+        `--time-scale`; None leaves the scenario's own (else instant, 1).
+        """
         command = [sys.executable, "-m", "hvgui.emulator", "--listen", "127.0.0.1:0", "--scenario", scenario]
         if tls:
             command.append("--tls")
         if seed is not None:
             command += ["--seed", str(seed)]
+        if cost_profile is not None:
+            command += ["--cost-profile", str(cost_profile)]
+        if time_scale is not None:
+            command += ["--time-scale", repr(float(time_scale))]
         command += list(extra_args)
         process = subprocess.Popen(
             command,

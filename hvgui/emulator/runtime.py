@@ -48,6 +48,24 @@ class CmdletError(Exception):
         Exception.__init__(self, self.message)
 
 
+@dataclass(frozen=True)
+class ProgressRecord:
+    """A progress record as `Cmdlet.WriteProgress` writes it (PSRP PROGRESS_RECORD).
+
+    `completed` is RecordType Completed (the activity ended), else Processing. Negative
+    `percent_complete` / `seconds_remaining` mean "not shown", as in PowerShell.
+    """
+
+    activity: str
+    status_description: str
+    percent_complete: int = -1
+    seconds_remaining: int = -1
+    activity_id: int = 0
+    parent_activity_id: int = -1
+    current_operation: str | None = None
+    completed: bool = False
+
+
 class TerminatingError(Exception):
     """Raised by a runtime to fail the whole pipeline (PipelineState Failed) with this error."""
 
@@ -66,6 +84,8 @@ class PipelineSink(Protocol):
     def write_error(self, error: CmdletError) -> None: ...
 
     def write_warning(self, message: str) -> None: ...
+
+    def write_progress(self, record: ProgressRecord) -> None: ...
 
 
 class RunspaceState(Protocol):

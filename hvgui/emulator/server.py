@@ -376,11 +376,17 @@ def start_emulator(
     password: str | None = None,
     command_log: str | None = None,
     listen: str = "127.0.0.1:0",
+    cost_profile: Any = None,
+    time_scale: float | None = None,
 ) -> RunningEmulator:
-    """Load a scenario (a name such as `demo`, or a JSON file) and serve each of its hosts on loopback."""
+    """Load a scenario (a name such as `demo`, or a JSON file) and serve each of its hosts on loopback.
+
+    `cost_profile` (a name, a JSON file or a `CostProfile`) and `time_scale` override the scenario's; without
+    them the hosts cost what the scenario says, else nothing (`instant`).
+    """
     from hvgui.emulator.scenarios import load_scenario  # the host model; imported only when needed
 
-    loaded = load_scenario(scenario, seed=seed)
+    loaded = load_scenario(scenario, seed=seed, cost_profile=cost_profile, time_scale=time_scale)
     return start_hosts(
         loaded.hosts,
         scenario=loaded,

@@ -139,9 +139,8 @@ class HostApi:
     async def checkpoint(self, vm_id: str, name: str | None = None) -> CheckpointOutcome:
         """Create a checkpoint (the host names it when `name` is empty) and return it with the host's warnings.
 
-        `fell_back_to_standard` is True when the host warned: Checkpoint-VM warns when it could not take the
-        production checkpoint the VM's checkpoint type asks for and took a standard one instead (the warning
-        text is localized, so its presence is what counts).
+        When checkpoint type Production falls back to a standard checkpoint, the host says nothing (no warning,
+        and the same SnapshotType, hyperv-cim-winrm.md §5), so the outcome cannot tell either.
         """
         result = await self._run(checkpoint_spec(vm_id, name))
         checkpoints = _parse_each(result, parse_checkpoint, "Checkpoint-VM", self.key)
@@ -150,7 +149,6 @@ class HostApi:
         return CheckpointOutcome(
             checkpoint=checkpoints[-1] if checkpoints else None,
             warnings=result.warnings,
-            fell_back_to_standard=bool(result.warnings),
         )
 
     async def list_checkpoints(self, vm_id: str) -> Listing[Checkpoint]:

@@ -24,7 +24,7 @@ from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Inventory, Vm, VmSt
 log = logging.getLogger(__name__)
 
 #: The newest `Get-HvGuiInventory` schema this parser knows; newer ones are read as far as they match.
-INVENTORY_SCHEMA = 1
+INVENTORY_SCHEMA = 2
 
 E = TypeVar("E", bound=enum.IntEnum)
 
@@ -55,6 +55,9 @@ class VmHostInfo:
 
 def parse_inventory(text: str, *, host: str, fetched_at: float) -> InventoryReport:
     """Parse the JSON string `Get-HvGuiInventory` writes (schema in `HvGui.ps1`).
+
+    Schemas 1 (Get-VM based) and 2 (bulk CIM based) carry the same keys; a newer one is read as far as
+    its keys match.
 
     `host` is the session key every VM is filed under.
 

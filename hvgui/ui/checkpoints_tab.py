@@ -2,7 +2,8 @@
 
 A production checkpoint needs the guest's VSS integration service. Before creating one the tab says what
 `hvgui.domain.checkpoints.checkpoint_warning` foresees (Production falls back to a standard checkpoint,
-Production only fails) and asks; afterwards it says what the host did, a fallback included. The list is
+Production only fails) and asks. Afterwards it cannot say which kind the host took: the host does not report
+it, so the list's Type column shows what the host reports and a note below it says so. The list is
 fetched from the host when the tab shows a VM, after each checkpoint, and on Refresh, not on every
 inventory refresh (checkpoints are not part of the inventory).
 """
@@ -29,7 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain import psdisplay
-from hvgui.domain.checkpoints import CHECKPOINT_TYPE_DESCRIPTIONS, CHECKPOINT_TYPE_LABELS, checkpoint_warning
+from hvgui.domain.checkpoints import (
+    CHECKPOINT_TYPE_DESCRIPTIONS,
+    CHECKPOINT_TYPE_LABELS,
+    PRODUCTION_FALLBACK_NOTE,
+    checkpoint_warning,
+)
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
@@ -189,6 +195,10 @@ class CheckpointsTab(QWidget):
         ):
             header.resizeSection(column, width)
         layout.addWidget(self.view, 1)
+        self.type_note = _wrapped_label("checkpointTypeNote")
+        self.type_note.setStyleSheet("color: palette(dark);")
+        self.type_note.setText(PRODUCTION_FALLBACK_NOTE)
+        layout.addWidget(self.type_note)
         return box
 
     # ---- showing -------------------------------------------------------------------------------
@@ -334,8 +344,7 @@ class CheckpointsTab(QWidget):
             if result.message:  # the list is incomplete: never let it pass for the whole truth
                 self.message.show_message(result.message, MessageKind.Warning)
         elif action.kind is ActionKind.CreateCheckpoint:
-            fell_back = result.outcome is not None and result.outcome.fell_back_to_standard
-            self.message.show_message(result.message, MessageKind.Warning if fell_back else MessageKind.Info)
+            self.message.show_message(result.message, MessageKind.Warning if result.warnings else MessageKind.Info)
             self.name_edit.clear()
             self._update()
             self.load_checkpoints()

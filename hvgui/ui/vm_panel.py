@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
-from hvgui.domain.vm import CheckpointType, Vm, VmState
+from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.ui.checkpoints_tab import CheckpointsTab
 from hvgui.ui.confirm import Confirmer
 from hvgui.ui.controllers.vm_actions import VmActionsController
@@ -201,7 +201,7 @@ class SummaryTab(QWidget):
             self.services_model.set_services(())
             return
         self._stack.setCurrentIndex(1)
-        up = vm.state not in (VmState.Off, VmState.OffCritical, VmState.Saved, VmState.SavedCritical)
+        up = vm.state.is_running
         indicator = heartbeat_indicator(vm.state, vm.heartbeat)
         self.title.setText(vm.name)
         self.name.setText(vm.name)

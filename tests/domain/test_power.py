@@ -8,7 +8,6 @@ import pytest
 
 from hvgui.domain.integration import SHUTDOWN, TIME_SYNC, ComponentStatus, IntegrationServiceState
 from hvgui.domain.power import (
-    NOT_RUNNING_STATES,
     PowerAction,
     action_available,
     allowed_states,
@@ -35,7 +34,7 @@ def _vm(state: VmState = VmState.Running, *services: IntegrationServiceState, na
         state=state,
         heartbeat=None if state is VmState.Off else HeartbeatStatus.OkApplicationsHealthy,
         status="Operating normally",
-        uptime_seconds=0 if state in NOT_RUNNING_STATES else 86400,
+        uptime_seconds=86400 if state.is_running else 0,
         cpu_usage=2,
         memory_assigned=4 << 30,
         generation=2,

@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from hvgui.emulator.hyperv import EmulatedHost
-from hvgui.emulator.runtime import CmdletError, PipelineCommand, TerminatingError
+from hvgui.emulator.runtime import CmdletError, PipelineCommand, ProgressRecord, TerminatingError
 from hvgui.emulator.scenarios import build_scenario, load_scenario
 
 #: The host's wall-clock time when the fake clock reads 0; at the default start (10 000 s) it is
@@ -38,6 +38,7 @@ class RecordingSink:
         self.output: list[Any] = []
         self.errors: list[CmdletError] = []
         self.warnings: list[str] = []
+        self.progress: list[ProgressRecord] = []
         self.stop_requested = threading.Event()
 
     def write_output(self, value: Any) -> None:
@@ -48,6 +49,9 @@ class RecordingSink:
 
     def write_warning(self, message: str) -> None:
         self.warnings.append(message)
+
+    def write_progress(self, record: ProgressRecord) -> None:
+        self.progress.append(record)
 
 
 def cmd(name: str, *positional: Any, **named: Any) -> PipelineCommand:

@@ -9,16 +9,15 @@ import pytest
 from model_harness import Harness, cmd, one_host
 from psrpcore.types import ErrorCategory, serialize_clixml
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv import enums
 from hvgui.emulator.hyperv.checkpoints import default_name, format_timestamp
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.hyperv.vm import START_SECONDS
 
 NS = "Microsoft.HyperV.PowerShell."
 CHECKPOINT = NS + "Commands.CheckpointVM"
 GET_SNAPSHOT = NS + "Commands.GetVMSnapshot"
-FELL_BACK = "Production checkpoint could not be created for 'vm1'. A standard checkpoint was created instead."
 NOT_FOUND = "Unable to find a snapshot matching the given criteria."
 ALREADY = "The virtual machine is already in the specified state."
 
@@ -57,7 +56,7 @@ def test_checkpoint_semantics(checkpoint_type: str, vss: bool, outcome: str) -> 
         assert (sink.output, vm.snapshots) == ([], [])
         return
     assert sink.errors == []
-    assert sink.warnings == ([FELL_BACK] if outcome == "fallback" else [])
+    assert sink.warnings == []  # a fallback is silent: the module writes no warning (hyperv-cim-winrm.md §5)
     [snapshot] = sink.output
     [taken] = vm.snapshots
     assert taken.production is (outcome == "production")
@@ -76,7 +75,7 @@ def test_an_off_vm_takes_production_checkpoints_without_vss() -> None:
 def test_saved_and_paused_vms_cannot_take_part(state: str, production_only_fails: bool) -> None:
     h = harness(state=state)
     sink = h.run(cmd("Checkpoint-VM", "vm1"))
-    assert sink.warnings == [FELL_BACK]
+    assert (sink.errors, sink.warnings) == ([], []) and not h.vm("vm1").snapshots[0].production
     h = harness(state=state, checkpoint_type="ProductionOnly")
     assert bool(h.run(cmd("Checkpoint-VM", "vm1")).errors) is production_only_fails
 
@@ -91,15 +90,16 @@ def test_a_vm_in_transition_is_in_an_invalid_state() -> None:
 
 def test_a_linux_guest_needs_hv_vss_daemon() -> None:
     h = Harness("demo")  # web02: Ubuntu 24.04 without linux-cloud-tools
-    assert h.run(cmd("Checkpoint-VM", "web02")).warnings == [
-        "Production checkpoint could not be created for 'web02'. A standard checkpoint was created instead."
-    ]
-    assert h.run(cmd("Checkpoint-VM", "web01")).warnings == []  # Ubuntu 22.04 runs hv_vss_daemon
+    assert h.run(cmd("Checkpoint-VM", "web02")).warnings == []
+    assert not h.vm("web02").snapshots[0].production
+    assert h.run(cmd("Checkpoint-VM", "web01")).warnings == []
+    assert h.vm("web01").snapshots[0].production  # Ubuntu 22.04 runs hv_vss_daemon
 
 
 def test_the_demo_shows_the_fallback_and_the_production_only_vm() -> None:
     h = Harness("demo", host=2)
-    assert h.run(cmd("Checkpoint-VM", "print01")).warnings[0].startswith("Production checkpoint could not")
+    assert h.run(cmd("Checkpoint-VM", "print01")).warnings == []
+    assert not h.vm("print01").snapshots[0].production
     h = Harness("demo")
     assert h.vm("sql01").hardware.checkpoint_type.name == "ProductionOnly"
     h.run(cmd("Disable-VMIntegrationService", "VSS", "sql01"))

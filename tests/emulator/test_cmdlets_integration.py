@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from model_harness import Harness, cmd
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import HeartbeatStatus
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv import enums
+from hvgui.emulator.hyperv.reference import HeartbeatStatus
 
 NS = "Microsoft.HyperV.PowerShell."
 GSI = ic.GUEST_SERVICE_INTERFACE.ic_guid

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from model_harness import Harness, cmd, one_host
 
-from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv.reference import VmState
 
 ALREADY = "The virtual machine is already in the specified state."
 INVALID = "The operation cannot be performed while the virtual machine is in its current state."

@@ -8,8 +8,8 @@ import pytest
 from model_harness import Harness, cmd, one_host
 from psrpcore.types import ErrorCategory
 
-from hvgui.domain.vm import CheckpointType
 from hvgui.emulator.hyperv import enums
+from hvgui.emulator.hyperv.reference import CheckpointType
 
 SET_VM = "Microsoft.HyperV.PowerShell.Commands.SetVM"
 CHECKPOINT_TYPES = "Disabled, Production, ProductionOnly, Standard"

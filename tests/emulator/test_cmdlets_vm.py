@@ -9,9 +9,9 @@ import pytest
 from model_harness import FakeClock, Harness, cmd, one_host
 from psrpcore.types import ErrorCategory, PSInt64, serialize_clixml
 
-from hvgui.domain.vm import VmState
 from hvgui.emulator.hyperv import enums
 from hvgui.emulator.hyperv.guest import OS_PROFILES
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.hyperv.vm import START_SECONDS
 
 CMD = "Microsoft.HyperV.PowerShell.Commands."

@@ -8,8 +8,8 @@ import pytest
 from model_harness import Harness, cmd
 from psrpcore.types import ErrorCategory, PSObject
 
-from hvgui.domain.vm import VmState
 from hvgui.emulator.hyperv.binding import ActionPreference
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.runtime import TerminatingError
 
 STOP = "Microsoft.HyperV.PowerShell.Commands.StopVM"

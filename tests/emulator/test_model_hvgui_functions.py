@@ -10,8 +10,8 @@ import pytest
 from model_harness import Harness, cmd, one_host
 from psrpcore.types import ErrorCategory
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import HeartbeatStatus
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.reference import HeartbeatStatus
 from hvgui.emulator.hyperv.vm import HANDSHAKE_SECONDS
 from hvgui.emulator.runtime import TerminatingError
 
@@ -70,8 +70,12 @@ def test_a_component_id_that_matches_nothing(h: Harness) -> None:
     for bad in (str(uuid.uuid4()).upper(), "Heartbeat"):
         [err] = toggle(h, "dc01", bad, False).errors
         assert err.message == "No integration component with the given name could be found."
-        assert err.fully_qualified_error_id == f"InvalidParameter,{SET}"
-        assert err.category == ErrorCategory.InvalidArgument and err.target_name == bad
+        # The function's Disable-VMIntegrationService -Name reports it, in the module's own words.
+        assert (
+            err.fully_qualified_error_id
+            == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.DisableVMIntegrationService"
+        )
+        assert err.category == ErrorCategory.InvalidArgument
     assert all(s.enabled for g, s in h.vm("dc01").components.items() if g != ic.GUEST_SERVICE_INTERFACE.ic_guid)
     assert toggle(h, "dc01", "nope", False).errors  # the error is non-terminating ...
     with pytest.raises(TerminatingError):  # ... unless -ErrorAction Stop

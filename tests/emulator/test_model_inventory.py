@@ -12,8 +12,8 @@ from model_harness import MODULE_TEXT, FakeClock, Harness, RecordingSink, cmd, s
 from psrpcore.types import ErrorCategory
 from pypsrp._utils import get_pwsh_script
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import VmState
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.reference import VmState
 from hvgui.emulator.hyperv.scripts import HVGUI_MODULE, PYPSRP_COPY, PYPSRP_FETCH, declared_functions
 from hvgui.emulator.runtime import TerminatingError
 
@@ -60,8 +60,9 @@ def test_only_functions_the_module_declares_become_known(h: Harness) -> None:
 def test_inventory_matches_the_contract(h: Harness) -> None:
     h.load_module()
     doc = inventory(h)
-    assert set(doc) == {"v", "host", "vms"} and doc["v"] == 1
-    assert [vm["name"] for vm in doc["vms"]] == [o.Name for o in h.run(cmd("Get-VM")).output]
+    assert set(doc) == {"v", "host", "vms"} and doc["v"] == 2
+    # Rows come in the host's enumeration order (Get-VM sorts by name; the CIM queries do not).
+    assert sorted(vm["name"] for vm in doc["vms"]) == sorted(o.Name for o in h.run(cmd("Get-VM")).output)
     for vm in doc["vms"]:
         assert set(vm) == VM_KEYS
         assert GUID.match(vm["id"])

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from model_harness import FakeClock
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.reference import CheckpointType, ComponentStatus, HeartbeatStatus, VmState
 from hvgui.emulator.scenarios import build_scenario, load_scenario
 
 

@@ -8,11 +8,10 @@ import itertools
 import pytest
 from model_harness import Harness, cmd, one_host
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import HeartbeatStatus, VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv import enums
 from hvgui.emulator.hyperv.guest import OS_PROFILES
+from hvgui.emulator.hyperv.reference import ComponentStatus, HeartbeatStatus, VmState
 from hvgui.emulator.hyperv.timesync import SLEW_TIME_CONSTANT, STEP_THRESHOLD
 from hvgui.emulator.hyperv.vm import HANDSHAKE_SECONDS, RESTORE_SECONDS, START_SECONDS
 
@@ -156,8 +155,9 @@ def test_a_saved_guest_falls_behind_until_time_sync_sets_it_right() -> None:
     for synced in (True, False):
         h = harness(integration_services={"Time Synchronization": synced}, clock={"offset": 0.0, "drift_ppm": 0.0})
         vm = h.vm("vm1")
+        saving = vm.durations.save_seconds(vm.memory_assigned(h.now()))  # ~1 s + 1 s per GiB
         h.run(cmd("Save-VM", "vm1"))
-        h.clock.advance(3 + 600)
+        h.clock.advance(saving + 600)
         assert vm.guest_clock_offset(h.now()) == pytest.approx(-600, abs=0.001)  # frozen while saved
         h.run(cmd("Start-VM", "vm1"))
         h.clock.advance(RESTORE_SECONDS + 0.5)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 from model_harness import FakeClock, Harness, one_host
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import HeartbeatStatus, VmState
+from hvgui.emulator.hyperv import components as ic
 from hvgui.emulator.hyperv.guest import OS_PROFILES
+from hvgui.emulator.hyperv.reference import ComponentStatus, HeartbeatStatus, VmState
 from hvgui.emulator.hyperv.vm import (
     PAUSE_SECONDS,
     RESUME_SECONDS,
-    SAVE_SECONDS,
     START_SECONDS,
     Action,
     AlreadyInState,
@@ -69,11 +67,13 @@ def test_guest_shutdown_takes_as_long_as_the_guest_os() -> None:
 
 
 def test_turn_off_is_immediate_and_save_takes_a_moment() -> None:
-    h = harness(state="Running", uptime=3600)
+    h = harness(state="Running", uptime=3600, memory_mb=4096)
     vm, clock = h.vm("vm1"), h.clock
     vm.change_state(Action.Save, clock.now)
     assert vm.state(clock.now) is VmState.Saving
-    clock.advance(SAVE_SECONDS)
+    clock.advance(4.9)  # ~1 s + 1 s per GiB of memory
+    assert vm.state(clock.now) is VmState.Saving
+    clock.advance(0.1)
     assert vm.state(clock.now) is VmState.Saved
     assert vm.uptime(clock.now) == 0 and vm.memory_assigned(clock.now) == 0
     assert vm.heartbeat(clock.now) is HeartbeatStatus.Unknown

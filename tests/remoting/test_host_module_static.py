@@ -274,25 +274,61 @@ def _calls_of(function: str) -> list[CommandCall]:
     return [c for c in calls if c.function == function]
 
 
-def test_inventory_uses_one_get_vm_one_get_vmintegrationservice_and_one_cim_query() -> None:
+#: The classes the inventory reads, each with exactly one bulk query.
+INVENTORY_CLASSES = [
+    "Msvm_SummaryInformation",
+    "Msvm_VirtualSystemSettingData",
+    *(f"Msvm_{c}ComponentSettingData" for c in ("GuestServiceInterface", "Heartbeat", "KvpExchange", "Shutdown",
+                                                  "TimeSync", "Vss")),
+    *(f"Msvm_{c}Component" for c in ("GuestServiceInterface", "Heartbeat", "KvpExchange", "Shutdown", "TimeSync",
+                                     "Vss")),
+]  # fmt: skip
+
+
+def _inside_loop(source: bytes, line: int) -> bool:
+    """Whether the command on `line` sits in a loop body (its count would grow with the data)."""
+    tree = parser().parse(source)
+    loops = ("foreach_statement", "for_statement", "while_statement", "do_statement")
+    for node in _walk(tree.root_node):
+        if node.type == "command" and node.start_point[0] + 1 == line:
+            parent = node.parent
+            while parent is not None:
+                if parent.type in loops or (parent.type == "command" and _text(source, parent).startswith("ForEach")):
+                    return True
+                parent = parent.parent
+    return False
+
+
+def test_inventory_makes_a_constant_number_of_bulk_cim_queries() -> None:
     calls = _calls_of("Get-HvGuiInventory")
-    names = [c.name for c in calls]
-    assert names.count("Get-VM") == 1
-    assert names.count("Get-VMIntegrationService") == 1
-    vm_call = next(c for c in calls if c.name == "Get-VMIntegrationService")
-    assert [e.text for e in vm_call.elements if e.is_parameter] == ["-VM"]
-    # The guest's OS facts come from one query of every VM's KVP component, not one per VM.
-    cim = [c for c in calls if c.name == "Get-CimInstance"]
-    assert len(cim) == 1
-    texts = [e.text for e in cim[0].elements]
-    assert texts[texts.index("-Namespace") + 1] == "'root/virtualization/v2'"
-    assert texts[texts.index("-ClassName") + 1] == "'Msvm_KvpExchangeComponent'"
-    assert not any(
-        c.function == "Get-HvGuiInventory"
-        and c.name.endswith("IntegrationService")
-        and c.name.startswith(("Enable", "Disable"))
-        for c in calls
-    )
+    # No cmdlet per VM, no Hyper-V cmdlet (each reads WMI about ten times per VM), no Group-Object.
+    assert {c.name for c in calls} == {"Get-CimInstance", "ConvertTo-Json"}
+    classes = []
+    source = module_text().encode("utf-8")
+    for call in calls:
+        if call.name == "ConvertTo-Json":
+            continue
+        texts = [e.text for e in call.elements]
+        assert texts[texts.index("-Namespace") + 1] == "$ns"
+        assert texts[texts.index("-OperationTimeoutSec") + 1] == "$timeoutSec"
+        assert texts[texts.index("-ErrorAction") + 1] == "Stop"
+        assert "-Property" in texts
+        classes.append(texts[texts.index("-ClassName") + 1].strip("'"))
+        assert not _inside_loop(source, call.line), call.line
+    assert classes == INVENTORY_CLASSES
+    text = module_text()
+    body = text[text.index("function Get-HvGuiInventory") : text.index("function Set-HvGuiIntegrationService")]
+    assert "$ns = 'root/virtualization/v2'" in body
+    assert "Group-Object" not in body
+
+
+def test_loop_detection_sees_a_query_inside_a_loop() -> None:
+    text = _in_function(
+        "$a = Get-CimInstance -ClassName x\n"
+        "foreach ($vm in $vms) {\n    Get-CimInstance -ClassName y\n}\n"
+        "$vms | ForEach-Object {\n    Get-CimInstance -ClassName z\n}"
+    ).encode("utf-8")
+    assert [_inside_loop(text, line) for line in (2, 4, 7)] == [False, True, True]
 
 
 def test_inventory_reads_the_guest_facts_of_contract_5() -> None:
@@ -304,6 +340,7 @@ def test_inventory_reads_the_guest_facts_of_contract_5() -> None:
         assert item in body
     assert "GuestIntrinsicExchangeItems" in body
     assert "[xml]$item" in body
+    assert "VirtualMachineIsClustered" in body
 
 
 def test_xml_from_guests_is_read_with_constant_xpath_only() -> None:
@@ -335,11 +372,13 @@ def test_set_integration_service_finds_the_vm_by_id_and_the_service_by_its_guid(
     # The ones that change something take the component objects selected by GUID ...
     by_object = [c for c in calls if any(e.text == "-VMIntegrationService" for e in c.elements)]
     assert sorted(c.name for c in by_object) == ["Disable-VMIntegrationService", "Enable-VMIntegrationService"]
-    # ... and -Name only ever gets the escaped id, so that the host itself reports an unknown GUID.
+    # ... and -Name only ever gets the pattern of the escaped id, which matches no service name, so that
+    # the host itself reports an unknown GUID.
     by_name = [c for c in calls if any(e.text == "-Name" for e in c.elements)]
+    assert by_name
     for call in by_name:
         texts = [e.text for e in call.elements]
-        assert texts[texts.index("-Name") + 1] == "$literalId"
+        assert texts[texts.index("-Name") + 1] == "$pattern"
     text = module_text()
     assert "$literalId = [System.Management.Automation.WildcardPattern]::Escape($ComponentId)" in text
     assert "$pattern = '*\\' + $literalId" in text
@@ -374,7 +413,8 @@ def test_checker_rejects_an_undocumented_parameter() -> None:
 
 
 def test_checker_rejects_get_vm_bogus_added_to_the_real_module() -> None:
-    text = module_text().replace("$vms = @(Get-VM -ErrorAction Stop)", "$vms = @(Get-VM -Bogus -ErrorAction Stop)")
+    original = "$vm = Get-VM -Id $VMId -ErrorAction Stop"
+    text = module_text().replace(original, original.replace("-Id", "-Bogus -Id"))
     assert text != module_text()
     assert any("-Bogus" in p for p in check_script(text))
 
@@ -396,7 +436,10 @@ def test_checker_accepts_documented_calls() -> None:
         "Disable-VMIntegrationService -VMName $vmName -Name $name\n"
         "Get-CimInstance -Namespace 'root/virtualization/v2' -ClassName 'Msvm_KvpExchangeComponent' "
         "-Property 'SystemName', 'GuestIntrinsicExchangeItems' -ErrorAction Stop\n"
-        "Get-CimInstance Msvm_KvpExchangeComponent -Namespace root/virtualization/v2"
+        "Get-CimInstance Msvm_KvpExchangeComponent -Namespace root/virtualization/v2\n"
+        "Get-CimAssociatedInstance -InputObject $vm -ResultClassName 'Msvm_KvpExchangeComponent'\n"
+        "Get-CimAssociatedInstance $vm 'Msvm_SettingsDefineState' -OperationTimeoutSec 5\n"
+        "Invoke-CimMethod -InputObject $service -MethodName 'GetSummaryInformation' -Arguments $arguments"
     )
     assert check_script(_in_function(body)) == []
 
@@ -423,6 +466,8 @@ def test_checker_accepts_documented_calls() -> None:
         ("Enable-VMIntegrationService $c -Force", "no parameter -Force"),
         ("Get-CimInstance -Namespace root/virtualization/v2", "fits none of its parameter sets"),
         ("Get-CimInstance -Class Msvm_KvpExchangeComponent", "no parameter -Class"),
+        ("Get-CimAssociatedInstance -ResultClassName x", "fits none of its parameter sets"),
+        ("Invoke-CimMethod -InputObject $s -Arguments $a", "fits none of its parameter sets"),
         ("$x | Where-Object -FilterScript", "-FilterScript needs a value"),
     ],
 )

@@ -84,6 +84,16 @@ INVENTORY_TEXT = json.dumps(
 )
 
 
+def test_schema_2_has_the_keys_of_schema_1_and_reads_the_same(caplog: pytest.LogCaptureFixture) -> None:
+    # Version 2 (read from bulk CIM queries on the host) keeps every key of version 1.
+    v2 = INVENTORY_TEXT.replace('{"v":1,', '{"v":2,', 1)
+    assert v2 != INVENTORY_TEXT
+    with caplog.at_level("INFO"):
+        report = parse_inventory(v2, host=KEY, fetched_at=123.0)
+    assert report.schema == 2 and not [r for r in caplog.records if "newer" in r.getMessage()]
+    assert report.inventory == parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=123.0).inventory
+
+
 def test_inventory_of_contract_2() -> None:
     report = parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=123.0)
     assert report.host_name == "HV-DEMO-01"

@@ -1,7 +1,8 @@
 """The "Checkpoints" tab end to end: checkpoint type, the list, and creating one with and without VSS.
 
 With VSS working a production checkpoint is taken; with VSS disabled the tab warns first, and the host falls
-back to a standard checkpoint (Production) or fails (Production only): the tab says which happened.
+back to a standard checkpoint (Production) or fails (Production only). A fallback is silent on a real host
+(hyperv-cim-winrm.md §5), so afterwards the tab claims no kind: its note says what Hyper-V does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from emulator_support import ScriptedConfirmer, connect, emulated_host, emulated_vm, message_box, sent, shown, vm_key
 from qasync_loop import wait_until
 
+from hvgui.domain.checkpoints import PRODUCTION_FALLBACK_NOTE
 from hvgui.domain.integration import VSS
 from hvgui.domain.vm import CheckpointType
 from hvgui.emulator import RunningEmulator, start_emulator
@@ -22,6 +24,7 @@ from hvgui.ui.confirm import accept_button, reject_button
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.main_window import MainWindow
+from hvgui.ui.models.checkpoint_list import CheckpointColumn
 
 
 @pytest.fixture
@@ -88,9 +91,11 @@ def test_with_vss_a_production_checkpoint_is_taken_and_listed(loop, window, emul
     assert created[0]["parameters"]["Passthru"] is True
     assert len(sent(command_log, "Get-VMSnapshot")) == 2  # when shown, and after creating
     assert tab.copy_list_command() == "Get-VMSnapshot -VMName 'dc01'"
+    assert tab.model.data(tab.model.index(0, CheckpointColumn.Kind)) == "Standard"  # as the host lists it
+    assert tab.type_note.isVisible() and tab.type_note.text() == PRODUCTION_FALLBACK_NOTE
 
 
-def test_without_vss_it_warns_then_falls_back_to_standard_and_says_so(loop, window, emulator, command_log) -> None:
+def test_without_vss_it_warns_then_the_host_falls_back_silently(loop, window, emulator, command_log) -> None:
     loop.run_until_complete(connect(window, emulator, "HV-DEMO-03"))
     key = vm_key(emulator, "HV-DEMO-03", "print01")
     tab = open_checkpoints(loop, window, key)
@@ -107,11 +112,13 @@ def test_without_vss_it_warns_then_falls_back_to_standard_and_says_so(loop, wind
     tab.create_button.click()
     accept_button(message_box(CONFIRM_CHECKPOINT)).click()
     loop.run_until_complete(wait_until(lambda: idle(window) and tab.model.rowCount() == 1, what="the checkpoint"))
-    assert tab.message.kind() is MessageKind.Warning
-    assert tab.message.text().startswith("Created a standard checkpoint")
-    assert "instead of a production checkpoint" in tab.message.text()
+    # The host took a standard checkpoint and said nothing, so the tab claims nothing about its kind.
     snapshot = emulated_vm(emulator, "HV-DEMO-03", "print01").snapshots[0]
     assert not snapshot.production and snapshot.saved_state
+    assert tab.message.kind() is MessageKind.Info
+    assert tab.message.text() == f"Created checkpoint '{snapshot.name}' of 'print01'."
+    assert tab.model.data(tab.model.index(0, CheckpointColumn.Kind)) == "Standard"
+    assert "does not report which of the two it took" in tab.type_note.text()
 
 
 def test_production_only_without_vss_fails_with_the_reason(qtbot, loop, emulator) -> None:

@@ -190,6 +190,23 @@ def test_columns_show_what_hyperv_manager_shows(model, vm_factory) -> None:
     assert cell(model, 1, Column.Heartbeat, HeartbeatRole) == HeartbeatIndicator(HeartbeatTone.Neutral, "\u2014")
 
 
+@pytest.mark.parametrize("state", [VmState.FastSaved, VmState.Hibernated, VmState.Saved])
+def test_a_vm_that_is_not_running_shows_no_uptime_cpu_or_heartbeat(model, vm_factory, state: VmState) -> None:
+    # What the host sent last (a stale uptime, an old heartbeat) means nothing while the VM does not run;
+    # the uptime, CPU and heartbeat cells agree on that.
+    vm = vm_factory(state=state, heartbeat=HeartbeatStatus.OkApplicationsHealthy, uptime_seconds=600, cpu_usage=7)
+    model.apply(InventoryDiff("HV01", added=(vm,)))
+    assert (cell(model, 0, Column.Uptime), cell(model, 0, Column.Cpu)) == ("", "")
+    assert cell(model, 0, Column.Heartbeat, HeartbeatRole) == HeartbeatIndicator(HeartbeatTone.Neutral, "\u2014")
+    assert (cell(model, 0, Column.Uptime, SortRole), cell(model, 0, Column.Cpu, SortRole)) == (-1, -1)
+
+
+def test_a_paused_vm_keeps_its_uptime_and_heartbeat(model, vm_factory) -> None:
+    vm = vm_factory(state=VmState.Paused, heartbeat=HeartbeatStatus.Paused, uptime_seconds=65, cpu_usage=0)
+    model.apply(InventoryDiff("HV01", added=(vm,)))
+    assert (cell(model, 0, Column.Uptime), cell(model, 0, Column.Heartbeat)) == ("00:01:05", "Paused")
+
+
 def test_custom_roles_return_the_vm_and_numeric_sort_values(model, vm_factory) -> None:
     vm = vm_factory(cpu_usage=12, memory_assigned=3 * 1024**3, uptime_seconds=99)
     model.apply(InventoryDiff("HV01", added=(vm,)))

@@ -2,6 +2,8 @@
 
 Modules, each with one job:
 
+* `reference` (+ `reference_data.json`), `components`: the Hyper-V enums and the integration-component
+  catalogue the model speaks in, vendored from the reference; never taken from `hvgui.domain`.
 * `enums`, `types`: the Hyper-V module's .NET enums and output types as psrpcore PSType classes.
 * `guest`: guest operating systems (boot, hangs, daemons), KVP pools and guest files; `timesync`: the guest
   clock (drift without Time Synchronization, convergence with it); `checkpoints`: a VM's checkpoints.
@@ -11,7 +13,9 @@ Modules, each with one job:
 * `syntax` (+ `cmdlet_syntax.json`), `binding`: documented parameter sets and strict parameter binding.
 * `errors`: real messages, ErrorIds and exception types; `wildcards`: PowerShell wildcard patterns.
 * `context`, `cmdlets/`: the cmdlet implementations, one module per noun.
-* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`, `Set-HvGuiIntegrationService`);
+* `cim/`: `Get-CimInstance`, `Get-CimAssociatedInstance` and `Invoke-CimMethod` in `root/virtualization/v2`.
+* `functions`: hvgui's host-module functions (`Get-HvGuiInventory`, `Set-HvGuiIntegrationService`), which
+  call the cmdlets through `calls` (binder, costs, errors, and a trace of the calls they make);
   `scripts`: recognised script text.
 * `emulated_host`: `EmulatedHost`, the `HostRuntime` the protocol layer drives.
 """

@@ -24,6 +24,7 @@ from psrpcore.types import ErrorCategory, PSCredential, PSObject
 from hvgui.emulator.runtime import CmdletError
 
 from . import errors
+from .cim.instance import CimInstance
 from .errors import Invocation
 from .syntax import CommandSpec, ParameterSetSpec, ParameterSpec
 from .types import IntegrationComponentObject, VirtualMachineObject, VMSnapshotObject
@@ -62,6 +63,10 @@ NET_TYPES = {
     "PSObject": "System.Management.Automation.PSObject",
     "PSCredential": "System.Management.Automation.PSCredential",
     "CimSession": "Microsoft.Management.Infrastructure.CimSession",
+    "CimInstance": "Microsoft.Management.Infrastructure.CimInstance",
+    "CimClass": "Microsoft.Management.Infrastructure.CimClass",
+    "IDictionary": "System.Collections.IDictionary",
+    "Uri": "System.Uri",
     "ActionPreference": "System.Management.Automation.ActionPreference",
     "VirtualMachine": "Microsoft.HyperV.PowerShell.VirtualMachine",
     "VMIntegrationComponent": "Microsoft.HyperV.PowerShell.VMIntegrationComponent",
@@ -110,6 +115,8 @@ _LIVE_TYPES: dict[str, tuple[type, ...]] = {
     "VMIntegrationComponent": (IntegrationComponentObject,),
     "VMSnapshot": (VMSnapshotObject,),
     "VirtualMachineBase": (VirtualMachineObject, VMSnapshotObject),
+    "CimInstance": (CimInstance,),
+    "IDictionary": (dict,),
 }
 #: Parameters of the engine's common set carry no ValidateNotNullOrEmpty; the Hyper-V module's all do.
 _NO_VALIDATION = {"ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "PipelineVariable"}

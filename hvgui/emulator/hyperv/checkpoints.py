@@ -4,16 +4,21 @@ The VM's `CheckpointType` decides what a checkpoint is (hyperv-api.md §9):
 
 * `Standard`: disks plus memory and device state (a running VM's checkpoint holds a saved state);
 * `Production`: a backup-consistent checkpoint made with VSS in the guest (hv_vss_daemon on Linux), no
-  memory; when the guest cannot take part it falls back to a standard checkpoint;
+  memory; when the guest cannot take part it falls back to a standard checkpoint and says nothing about it:
+  no warning, and the same `SnapshotType` (hyperv-cim-winrm.md §5);
 * `ProductionOnly`: like Production, but fails instead of falling back;
 * `Disabled`: no checkpoints at all.
 
-Every checkpoint's `SnapshotType` is `Standard` (the enum has no production member; marked unverified in the
-reference), its `State` `Saved` when it holds a saved state and `Off` otherwise (decompiled VMSnapshot).
+Every checkpoint's `SnapshotType` is `Standard`: production and standard user checkpoints are both realized
+snapshots (hyperv-cim-winrm.md §5). Its `State` is `Saved` when it holds a saved state and `Off` otherwise
+(decompiled VMSnapshot).
 
 plausible WS2022 behaviour: an Off VM's disks are consistent, so its production checkpoint needs no VSS; a
 Saved or Paused VM's guest cannot freeze its file systems, so it cannot have one. Only Off, Running, Saved
 and Paused VMs can be checkpointed; a VM in a transition is in an invalid state for it.
+
+The checkpoint exists as soon as its job starts; the job then runs for `CheckpointResult.seconds` (a cmdlet
+that watches it waits that long).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from hvgui.domain.vm import CheckpointType, VmState
+from .reference import CheckpointType, VmState
 
 if TYPE_CHECKING:
     from .vm import EmulatedVm
@@ -61,12 +66,6 @@ class NotCheckpointable(Exception):
     """The VM is in a transitional state."""
 
 
-@dataclass(frozen=True)
-class CheckpointResult:
-    snapshot: Snapshot
-    fell_back_to_standard: bool
-
-
 def format_timestamp(moment: datetime.datetime, locale: str) -> str:
     """`MM/DD/YYYY - hh:mm:ss AM/PM` in the host's short date and long time format.
 
@@ -98,7 +97,7 @@ def take_checkpoint(
     *,
     name: str | None = None,
     automatic: bool = False,
-) -> CheckpointResult:
+) -> Snapshot:
     """Take a checkpoint the way the VM's CheckpointType says, or raise why it cannot be taken."""
     state = vm.state(now)
     if state not in CHECKPOINTABLE_STATES:
@@ -111,7 +110,6 @@ def take_checkpoint(
     )
     if kind is CheckpointType.ProductionOnly and not production:
         raise ProductionCheckpointUnavailable(vm.name)
-    fell_back = kind is CheckpointType.Production and not production
     snapshot = Snapshot(
         id=_snapshot_id(vm),
         name=name or default_name(vm.name, moment, locale, automatic=automatic),
@@ -127,7 +125,18 @@ def take_checkpoint(
     vm.snapshots_taken += 1
     vm.snapshots.append(snapshot)
     vm.parent_snapshot_id = snapshot.id
-    return CheckpointResult(snapshot, fell_back)
+    return snapshot
+
+
+def job_seconds(vm: EmulatedVm, snapshot: Snapshot, now: float) -> float:
+    """How long the checkpoint job takes (host seconds, the VM's `JobDurations`): longer with the guest's VSS.
+
+    An Off VM's production checkpoint needs no VSS; a standard one of a running VM writes its memory.
+    """
+    return vm.durations.checkpoint_seconds(
+        vss=snapshot.production and vm.state(now) is not VmState.Off,
+        memory_bytes=vm.memory_assigned(now) if snapshot.saved_state else 0,
+    )
 
 
 def find(vm: EmulatedVm, snapshot_id: uuid.UUID | None) -> Snapshot | None:

@@ -3,6 +3,10 @@
 A pipeline runs like PowerShell runs it: every command is looked up and its arguments bound before any
 command runs (an unknown command or a binding error fails the whole pipeline), then the commands run in
 order, each one's output being the next one's pipeline input, bound record by record.
+
+Each command pays the fixed part of its cost (`HostCosts.charge_base`, the host's cost profile) once, before
+its first record, as a cmdlet's BeginProcessing does; the commands charge their per-object parts themselves.
+Charges are paid outside the host lock, so a slow pipeline never holds up another one.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hvgui.emulator.runtime import CmdletError, PipelineCommand, PipelineSink, TerminatingError
@@ -23,6 +28,13 @@ from .host import HostModel
 from .syntax import documented_commands, function_spec
 
 _MODULE_QUALIFIER = "hyper-v\\"
+
+
+def _write_to_client(sink: PipelineSink, value: Any) -> None:
+    """What leaves the host is serialized as a host serializes it: a CIM instance or a CIM method's result
+    (kept as light records while commands pass them along) becomes its adapted object here."""
+    to_psobject = getattr(value, "to_psobject", None)
+    sink.write_output(to_psobject() if to_psobject is not None else value)
 
 
 @dataclass
@@ -82,7 +94,7 @@ class EmulatedHost:
                 return
             last = index == len(steps) - 1
             collected: list[Any] = []
-            emit: Callable[[Any], None] = sink.write_output if last else collected.append
+            emit: Callable[[Any], None] = partial(_write_to_client, sink) if last else collected.append
             if step.script_kind is not None:
                 self._run_script(runspace, step, stream, emit)
             else:
@@ -118,6 +130,8 @@ class EmulatedHost:
     ) -> None:
         binder, implementation = step.binder, step.implementation
         assert binder is not None and implementation is not None
+        if not self.model.costs.charge_base(binder.spec.name, sink.stop_requested):
+            return
         if stream is None:
             try:
                 bound = binder.bind_without_input()

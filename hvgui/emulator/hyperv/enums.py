@@ -2,17 +2,17 @@
 
 Members and values come from the decompiled `Microsoft.HyperV.PowerShell.Objects` assembly (see
 `/work/shared/reference/hyperv-api.md` §4). Serialized, each value carries its real type name, its member
-name as `<ToString>` and its number, exactly like a host's CLIXML. Where hvgui's domain layer already
-defines the same enum, the values are taken from there so the two can never disagree.
+name as `<ToString>` and its number, exactly like a host's CLIXML. The enums the model also uses take their
+values from the vendored reference (`reference.py`, `reference_data.json`), so the model and the wire agree.
 """
 
 from __future__ import annotations
 
 from psrpcore.types import PSEnumBase, PSType
 
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import CheckpointType as DomainCheckpointType
-from hvgui.domain.vm import HeartbeatStatus, VmState
+from .reference import CheckpointType as ModelCheckpointType
+from .reference import ComponentStatus, HeartbeatStatus, VmState
+from .reference import SnapshotType as ModelSnapshotType
 
 _NS = "Microsoft.HyperV.PowerShell."
 
@@ -98,7 +98,7 @@ class VMOperationalStatus(PSEnumBase):
 
 @PSType([_NS + "VMIntegrationComponentOperationalStatus"], rehydrate=False)
 class VMIntegrationComponentOperationalStatus(PSEnumBase):
-    """The public enum; unlike the domain's `ComponentStatus` it has no `Unknown` (0) or `Dormant` (15)."""
+    """The public enum; unlike the model's `ComponentStatus` it has no `Unknown` (0) or `Dormant` (15)."""
 
     Ok = ComponentStatus.Ok.value
     Degraded = ComponentStatus.Degraded.value
@@ -115,10 +115,10 @@ class VMIntegrationComponentOperationalStatus(PSEnumBase):
 
 @PSType([_NS + "CheckpointType"], rehydrate=False)
 class CheckpointType(PSEnumBase):
-    Disabled = DomainCheckpointType.Disabled.value
-    Production = DomainCheckpointType.Production.value
-    ProductionOnly = DomainCheckpointType.ProductionOnly.value
-    Standard = DomainCheckpointType.Standard.value
+    Disabled = ModelCheckpointType.Disabled.value
+    Production = ModelCheckpointType.Production.value
+    ProductionOnly = ModelCheckpointType.ProductionOnly.value
+    Standard = ModelCheckpointType.Standard.value
 
 
 @PSType([_NS + "StartAction"], rehydrate=False)
@@ -226,13 +226,13 @@ class VMMigrationPerformance(PSEnumBase):
 
 @PSType([_NS + "SnapshotType"], rehydrate=False)
 class SnapshotType(PSEnumBase):
-    Standard = 0
-    Recovery = 1
-    Planned = 2
-    Missing = 5
-    Replica = 6
-    AppConsistentReplica = 7
-    SyncedReplica = 8
+    Standard = ModelSnapshotType.Standard.value
+    Recovery = ModelSnapshotType.Recovery.value
+    Planned = ModelSnapshotType.Planned.value
+    Missing = ModelSnapshotType.Missing.value
+    Replica = ModelSnapshotType.Replica.value
+    AppConsistentReplica = ModelSnapshotType.AppConsistentReplica.value
+    SyncedReplica = ModelSnapshotType.SyncedReplica.value
 
 
 # plausible WS2022 behaviour: the enum's one member is documented (hyperv-api.md §2.3), its value is not.

@@ -41,13 +41,9 @@ CONDITION_NOT_SATISFIED = (
 NON_INTERACTIVE = "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available."
 SNAPSHOT_NOT_FOUND = "Unable to find a snapshot matching the given criteria."
 TAKE_SNAPSHOT_FAILED = "Taking a checkpoint of '{0}' failed."
-# plausible WS2022 behaviour: the detail lines VMMS adds to a failed checkpoint job, and the warning for a
-# production checkpoint that fell back to a standard one, are not in the reference.
+# plausible WS2022 behaviour: the detail lines VMMS adds to a failed checkpoint job are not in the reference.
 PRODUCTION_CHECKPOINT_UNAVAILABLE = "Production checkpoints cannot be created for '{0}'. (Virtual machine ID {1})"
 CHECKPOINTS_DISABLED = "Checkpoints are disabled for '{0}'. (Virtual machine ID {1})"
-PRODUCTION_FELL_BACK = (
-    "Production checkpoint could not be created for '{0}'. A standard checkpoint was created instead."
-)
 COPY_FAILED = "Failed to initiate copying files to the guest."
 # plausible WS2022 behaviour: the second line follows the substring Microsoft's LIS tests match
 # ("failed to initiate copying files to the guest: The file exists. (0x80070050)").

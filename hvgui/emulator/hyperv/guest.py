@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, replace
 
-from hvgui.domain import integration as ic
+from . import components as ic
 
 KVP_DAEMON = "hv_kvp_daemon"
 VSS_DAEMON = "hv_vss_daemon"

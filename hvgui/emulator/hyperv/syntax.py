@@ -134,6 +134,8 @@ def _parameter(command: str, set_name: str, raw: dict) -> ParameterSpec:
 
 
 def _class_name(command: str) -> str:
+    if "-Cim" in command:  # CimCmdlets: Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand
+        return "Microsoft.Management.Infrastructure.CimCmdlets." + command.replace("-", "") + "Command"
     return "Microsoft.HyperV.PowerShell.Commands." + command.replace("-", "")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hvgui.domain import integration as ic
+from . import components as ic
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ import uuid
 
 from psrpcore.types import PSDateTime, PSInt64, PSUInt, PSUInt64, PSVersion
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import VmState
-
 from . import checkpoints, enums
+from . import components as ic
 from .checkpoints import Snapshot
 from .host import HostModel
+from .reference import VmState
 from .types import (
     NS,
     DataExchangeComponentObject,

@@ -3,10 +3,13 @@
 States advance lazily: every reader passes the model time (`now`) and the VM first completes any
 transition that is due, so no background thread is needed and an injected clock drives everything.
 
-The allowed transitions are the decompiled module's `gm_StateTransitionMap` (hyperv-api.md §2.2). The
-durations of transitional states are not documented anywhere; the values below are what a small WS2022
-host plausibly shows (plausible WS2022 behaviour: Starting ~2 s, Saving ~3 s, guest shutdown as long as the
-guest OS takes, turn-off immediate).
+The allowed transitions are the decompiled module's `gm_StateTransitionMap` (hyperv-api.md §2.2). Every
+action runs as a host job (`Job`, an `Msvm_ConcreteJob`) that lasts as long as the transitional state; its
+duration comes from the VM's `JobDurations` (set per scenario, host and VM) and its guest OS. Few durations are
+documented; the defaults follow hyperv-cim-winrm.md §8 where it has a figure and are otherwise plausible
+WS2022 behaviour: Starting ~2 s, saving ~1 s + 1 s per GiB of memory, guest shutdown as long as the guest OS
+takes, turn-off immediate, checkpoints 2 s (plus memory for a running VM's standard one, plus the guest's VSS
+freeze and thaw for a production one).
 """
 
 from __future__ import annotations
@@ -15,23 +18,32 @@ import datetime
 import enum
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
-
+from . import components as ic
 from .checkpoints import Snapshot
 from .guest import FileSystem, GuestConfig, KvpPools, guest_file_system
+from .reference import CheckpointType, ComponentStatus, HeartbeatStatus, VmState
 from .texts import HostTexts
 from .timesync import ClockMode, GuestClock
 
 START_SECONDS = 2.0
 RESTORE_SECONDS = 2.0
-SAVE_SECONDS = 3.0
+#: hyperv-cim-winrm.md §8: "Save-VM ~1 s + RAM/1 GB·s" (the memory is written to disk).
+SAVE_BASE_SECONDS = 1.0
+SAVE_SECONDS_PER_GIB = 1.0
 PAUSE_SECONDS = 0.5
 RESUME_SECONDS = 0.5
 RESET_SECONDS = 1.0
+#: hyperv-cim-winrm.md §8 suggests 2-10 s per checkpoint. plausible WS2022 behaviour: the AVHDs and the
+#: configuration copy take ~2 s; a running VM's standard checkpoint also writes its memory (in the background,
+#: so the job grows with RAM while the VM's downtime does not); a production checkpoint instead waits for the
+#: guest's VSS freeze and thaw, which dominates its time.
+CHECKPOINT_SECONDS = 2.0
+CHECKPOINT_SECONDS_PER_GIB = 0.1
+CHECKPOINT_VSS_SECONDS = 6.0
 #: plausible WS2022 behaviour: after a component is enabled, the guest service needs a moment to connect
 #: over VMBus; until then the host reports No Contact for it.
 HANDSHAKE_SECONDS = 1.0
@@ -40,6 +52,7 @@ CPU_SAMPLE_SECONDS = 2.0
 MEMORY_SAMPLE_SECONDS = 10.0
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class Action(enum.Enum):
@@ -74,6 +87,77 @@ TRANSITIONS: dict[Action, tuple[frozenset[VmState], VmState]] = {
 _NOT_RUNNING = frozenset(
     {VmState.Off, VmState.Saved, VmState.FastSaved, VmState.Hibernated, VmState.OffCritical, VmState.SavedCritical}
 )
+
+
+@dataclass(frozen=True)
+class JobDurations:
+    """How long a VM's jobs take, in host seconds (see the module doc for where each figure comes from)."""
+
+    start: float = START_SECONDS  # Off -> Running (worker process and firmware; the guest boots afterwards)
+    restore: float = RESTORE_SECONDS  # Saved -> Running
+    save_base: float = SAVE_BASE_SECONDS
+    save_per_gib: float = SAVE_SECONDS_PER_GIB  # per GiB of memory assigned
+    pause: float = PAUSE_SECONDS
+    resume: float = RESUME_SECONDS
+    reset: float = RESET_SECONDS
+    checkpoint: float = CHECKPOINT_SECONDS
+    checkpoint_per_gib: float = CHECKPOINT_SECONDS_PER_GIB  # a running VM's standard checkpoint, per GiB
+    checkpoint_vss: float = CHECKPOINT_VSS_SECONDS  # a production checkpoint's in-guest VSS freeze and thaw
+    boot: float | None = None  # power-on until the heartbeat answers; None: the guest OS's
+    shutdown: float | None = None  # a clean guest shutdown; None: the guest OS's
+
+    def save_seconds(self, memory_bytes: int) -> float:
+        return self.save_base + self.save_per_gib * memory_bytes / GIB
+
+    def checkpoint_seconds(self, *, vss: bool, memory_bytes: int) -> float:
+        """A checkpoint: with the guest's VSS (production), or holding `memory_bytes` of memory (standard)."""
+        if vss:
+            return self.checkpoint + self.checkpoint_vss
+        return self.checkpoint + self.checkpoint_per_gib * memory_bytes / GIB
+
+
+def job_durations(values: Mapping[str, Any]) -> JobDurations:
+    """`JobDurations` from a scenario's `durations` object; unknown keys and negative values are refused."""
+    known = {f.name for f in fields(JobDurations)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown durations {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    checked: dict[str, float | None] = {}
+    for key, value in values.items():
+        if value is None and key in ("boot", "shutdown"):
+            checked[key] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise ValueError(f"duration {key!r} must be a number of seconds, 0 or more, not {value!r}")
+        checked[key] = float(value)
+    return JobDurations(**checked)  # type: ignore[arg-type]
+
+
+@dataclass(eq=False)
+class Job:
+    """A host job (`Msvm_ConcreteJob`) an action started: when it began and ends, in model time.
+
+    `action` is None for a checkpoint. A job that an action completes synchronously (turn-off) ends as it
+    starts. Another action that takes over the VM (a turn-off during a shutdown) ends the job early.
+    """
+
+    action: Action | None
+    started_at: float
+    completes_at: float
+    ended_at: float | None = None
+
+    def done(self, now: float) -> bool:
+        return self.ended_at is not None or now >= self.completes_at
+
+    def percent(self, now: float) -> int:
+        """`PercentComplete`: elapsed share of the job, 100 once done."""
+        if self.done(now):
+            return 100
+        span = self.completes_at - self.started_at
+        return max(0, min(99, int(100 * (now - self.started_at) / span))) if span > 0 else 0
+
+    def remaining(self, now: float) -> float:
+        return 0.0 if self.done(now) else self.completes_at - now
 
 
 class AlreadyInState(Exception):
@@ -117,6 +201,7 @@ class _Transition:
     target: VmState
     completes_at: float
     started_at: float
+    job: Job
 
 
 @dataclass
@@ -146,6 +231,7 @@ class EmulatedVm:
     files: FileSystem
     clock: GuestClock
     seed: int = 0
+    durations: JobDurations = field(default_factory=JobDurations)
     #: Checkpoints in creation order; `parent_snapshot_id` is the one the running configuration derives from.
     snapshots: list[Snapshot] = field(default_factory=list)
     parent_snapshot_id: uuid.UUID | None = None
@@ -170,6 +256,7 @@ class EmulatedVm:
         uptime: float = 0.0,
         enabled: dict[str, bool] | None = None,
         seed: int = 0,
+        durations: JobDurations | None = None,
     ) -> EmulatedVm:
         """A VM as a scenario describes it; a running VM has been up for `uptime` seconds already."""
         enabled = enabled or {}
@@ -187,6 +274,7 @@ class EmulatedVm:
             files=guest_file_system(guest),
             clock=GuestClock(drift_ppm=guest.clock_drift_ppm),
             seed=seed,
+            durations=durations or JobDurations(),
         )
         vm._enter_initial_state(state, uptime, now)
         return vm
@@ -196,7 +284,7 @@ class EmulatedVm:
             raise ValueError(f"a scenario VM starts Off, Running, Saved or Paused, not {state.name}")
         self._state = state
         if state in (VmState.Running, VmState.Paused):
-            self._run = _Run(started_at=now - uptime, boot_seconds=self.guest.os.boot_seconds)
+            self._run = _Run(started_at=now - uptime, boot_seconds=self.boot_seconds)
             if state is VmState.Paused:
                 self._run.paused_since = now
         # A scenario's guest runs in step when time sync keeps it so, else `clock_offset` seconds off.
@@ -205,6 +293,18 @@ class EmulatedVm:
         self.clock.start_at(mode, now, offset)
 
     # ------------------------------------------------------------------ state machine
+
+    @property
+    def boot_seconds(self) -> float:
+        """From power-on until the guest's heartbeat answers: this VM's, else its guest OS's."""
+        boot = self.durations.boot
+        return self.guest.os.boot_seconds if boot is None else boot
+
+    @property
+    def shutdown_seconds(self) -> float:
+        """A clean guest shutdown: this VM's, else its guest OS's."""
+        shutdown = self.durations.shutdown
+        return self.guest.os.shutdown_seconds if shutdown is None else shutdown
 
     def state(self, now: float) -> VmState:
         self._advance(now)
@@ -221,11 +321,17 @@ class EmulatedVm:
         self._update_clock(t.completes_at)
 
     def _begin(self, transitional: VmState, target: VmState, seconds: float, now: float) -> None:
+        self._end_job(now)
         self._state = transitional
-        self._transition = _Transition(target, now + seconds, now)
+        self._transition = _Transition(target, now + seconds, now, Job(None, now, now + seconds))
 
-    def change_state(self, action: Action, now: float) -> None:
-        """Apply an action like `VirtualMachine.ChangeState`: warn-worthy, invalid, or started."""
+    def _end_job(self, now: float) -> None:
+        """The running job (if any) is taken over by a new action: it ends now."""
+        if self._transition is not None and self._transition.job.ended_at is None:
+            self._transition.job.ended_at = now
+
+    def change_state(self, action: Action, now: float) -> Job:
+        """Apply an action like `VirtualMachine.ChangeState`: warn-worthy, invalid, or started (its job)."""
         allowed, target = TRANSITIONS[action]
         current = self.state(now)
         if current is target:
@@ -235,46 +341,52 @@ class EmulatedVm:
         getattr(self, f"_do_{action.value.lower()}")(current, now)
         # A reset reboots the guest, which then reads its time from the virtual RTC (the host's time).
         self._update_clock(now, reset=action is Action.Restart)
+        transition = self._transition
+        job = transition.job if transition is not None else Job(None, now, now)  # done synchronously
+        job.action = action
+        return job
 
     def _do_start(self, current: VmState, now: float) -> None:
         if current is VmState.Paused:
             self._end_pause(now)
-            self._begin(VmState.Resuming, VmState.Running, RESUME_SECONDS, now)
+            self._begin(VmState.Resuming, VmState.Running, self.durations.resume, now)
         elif current is VmState.Off:
-            self._run = _Run(started_at=now, boot_seconds=self.guest.os.boot_seconds)
-            self._begin(VmState.Starting, VmState.Running, START_SECONDS, now)
+            self._run = _Run(started_at=now, boot_seconds=self.boot_seconds)
+            self._begin(VmState.Starting, VmState.Running, self.durations.start, now)
         else:
             # Restoring a saved state: the guest is already booted and answers once the VM runs.
             # plausible WS2022 behaviour: Uptime restarts from zero after a restore.
-            self._run = _Run(started_at=now, boot_seconds=RESTORE_SECONDS)
-            self._begin(VmState.Starting, VmState.Running, RESTORE_SECONDS, now)
+            self._run = _Run(started_at=now, boot_seconds=self.durations.restore)
+            self._begin(VmState.Starting, VmState.Running, self.durations.restore, now)
 
     def _do_stop(self, current: VmState, now: float) -> None:
         # plausible WS2022 behaviour: a turn-off (or discarding a saved state) completes at once.
+        self._end_job(now)
         self._state, self._transition, self._run = VmState.Off, None, None
 
     def _do_shutdown(self, current: VmState, now: float) -> None:
-        self._begin(VmState.Stopping, VmState.Off, self.guest.os.shutdown_seconds, now)
+        self._begin(VmState.Stopping, VmState.Off, self.shutdown_seconds, now)
 
     def _do_forceshutdown(self, current: VmState, now: float) -> None:
-        self._begin(VmState.ForceShutdown, VmState.Off, self.guest.os.shutdown_seconds / 2, now)
+        self._begin(VmState.ForceShutdown, VmState.Off, self.shutdown_seconds / 2, now)
 
     def _do_save(self, current: VmState, now: float) -> None:
-        self._begin(VmState.Saving, VmState.Saved, SAVE_SECONDS, now)
+        # The memory the VM has now is what gets written.
+        self._begin(VmState.Saving, VmState.Saved, self.durations.save_seconds(self.memory_assigned(now)), now)
 
     def _do_restart(self, current: VmState, now: float) -> None:
         # A hard reset: the guest boots again and Uptime restarts (Restart-VM waits for exactly that).
-        self._run = _Run(started_at=now, boot_seconds=self.guest.os.boot_seconds + RESET_SECONDS)
-        self._begin(VmState.Reset, VmState.Running, RESET_SECONDS, now)
+        self._run = _Run(started_at=now, boot_seconds=self.boot_seconds + self.durations.reset)
+        self._begin(VmState.Reset, VmState.Running, self.durations.reset, now)
 
     def _do_suspend(self, current: VmState, now: float) -> None:
         if self._run is not None:
             self._run.paused_since = now
-        self._begin(VmState.Pausing, VmState.Paused, PAUSE_SECONDS, now)
+        self._begin(VmState.Pausing, VmState.Paused, self.durations.pause, now)
 
     def _do_resume(self, current: VmState, now: float) -> None:
         self._end_pause(now)
-        self._begin(VmState.Resuming, VmState.Running, RESUME_SECONDS, now)
+        self._begin(VmState.Resuming, VmState.Running, self.durations.resume, now)
 
     def _end_pause(self, now: float) -> None:
         run = self._run

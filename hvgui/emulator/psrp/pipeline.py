@@ -17,12 +17,19 @@ import uuid
 from typing import Any, Protocol
 
 import psrpcore
-from psrpcore.types import PSInvocationState, PSRPMessageType
+from psrpcore.types import ProgressRecordType, PSInvocationState, PSRPMessageType
 
 from hvgui.emulator.psrp.commands import pipeline_commands
 from hvgui.emulator.psrp.errors import error_record, internal_error
 from hvgui.emulator.psrp.slots import RunspaceSlots
-from hvgui.emulator.runtime import CmdletError, HostRuntime, PipelineCommand, RunspaceState, TerminatingError
+from hvgui.emulator.runtime import (
+    CmdletError,
+    HostRuntime,
+    PipelineCommand,
+    ProgressRecord,
+    RunspaceState,
+    TerminatingError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +185,21 @@ class PipelineRun:
                 self._pipeline.write_warning(str(message))
                 self._pool.flush()
 
+    def write_progress(self, record: ProgressRecord) -> None:
+        with self._pool.condition:
+            if self._writable():
+                self._pipeline.write_progress(
+                    activity=record.activity,
+                    activity_id=record.activity_id,
+                    status_description=record.status_description,
+                    current_operation=record.current_operation,
+                    parent_activity_id=record.parent_activity_id,
+                    percent_complete=record.percent_complete,
+                    record_type=ProgressRecordType.Completed if record.completed else ProgressRecordType.Processing,
+                    seconds_remaining=record.seconds_remaining,
+                )
+                self._pool.flush()
+
 
 class _Sink:
     """The `PipelineSink` a runtime writes to: only the writes and the stop flag, nothing else."""
@@ -194,3 +216,6 @@ class _Sink:
 
     def write_warning(self, message: str) -> None:
         self._run.write_warning(message)
+
+    def write_progress(self, record: ProgressRecord) -> None:
+        self._run.write_progress(record)

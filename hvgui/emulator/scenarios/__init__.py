@@ -1,15 +1,22 @@
 """Scenarios: the emulated hosts and their VMs, deterministic from a seed.
 
-`load_scenario(spec, *, seed=None, clock=None)` accepts a built-in name (`demo`, `de-DE`, `large`,
-`large:N` for N VMs on one host, 100 by default) or the path of a JSON scenario file. The same spec and
-seed always give the same hosts, VM ids, uptimes and figures; `clock` (monotonic seconds, default
-`time.monotonic`) drives every state transition, so tests can move time by hand.
+`load_scenario(spec, *, seed=None, clock=None, cost_profile=None, time_scale=None)` accepts a built-in name
+(`demo`, `de-DE`, `large`, `large:N` for N VMs on one host, 100 by default) or the path of a JSON scenario
+file. The same spec and seed always give the same hosts, VM ids, uptimes and figures; `clock` (monotonic
+seconds, default `time.monotonic` running `time_scale` times as fast) drives every state transition, so tests
+can move time by hand.
+
+What host work costs (`hvgui.emulator.hyperv.costs`) is the scenario's `cost_profile` and `time_scale`
+unless the caller (`--cost-profile`, `--time-scale`) says otherwise; without either it is `instant`.
 
 JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is optional)::
 
     {
       "name": "demo",
       "seed": 7,                          // used when load_scenario gets no seed
+      "cost_profile": "realistic",        // instant | realistic | a profile file | an inline profile object
+      "time_scale": 1.0,                  // host seconds per real second (compresses costs and job durations)
+      "durations": {"start": 2.0},        // job durations of every VM (see vm.JobDurations); hosts, VMs override
       "clock": {"drift_ppm": 25.0},       // default guest clock drift of the scenario (hosts and VMs override)
       "hosts": [{
         "name": "HV-DEMO-01",             // the computer name ($env:COMPUTERNAME)
@@ -18,6 +25,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
         "logical_processors": 48,
         "memory_gb": 384,
         "clock": {"drift_ppm": 25.0},     // default guest clock drift of this host's VMs
+        "durations": {"save_per_gib": 0.5},  // this host's VMs' job durations
         "vms": [{
           "name": "dc01",                 // verbatim, any characters
           "os": "windows-server-2022",    // see hvgui.emulator.hyperv.guest.OS_PROFILES
@@ -38,7 +46,8 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
           "hang": {"every": 120, "for": 20, "first_after": 30},  // seconds of uptime
           "applications_critical": false,
           "clock": {"offset": 0.0, "drift_ppm": 0.0},
-          "integration_services": {"Guest Service Interface": true, "Heartbeat": false}
+          "integration_services": {"Guest Service Interface": true, "Heartbeat": false},
+          "durations": {"shutdown": 45, "checkpoint_vss": 20}  // this VM's (boot, shutdown: else its OS's)
         }]
       }]
     }
@@ -47,7 +56,9 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
 (`heartbeat`, `shutdown`, `timesync`, `kvp`, `vss`, `guestservice`); Guest Service Interface is disabled
 unless a scenario enables it, as on real hosts. A guest clock drifts (while Time Synchronization does not
 keep it in step) at its VM's `clock.drift_ppm`, else its host's, else the scenario's, else a seeded random
-rate of at most 40 ppm.
+rate of at most 40 ppm. Job durations (`durations`, host seconds, the fields of `vm.JobDurations`: start,
+restore, save_base, save_per_gib, pause, resume, reset, checkpoint, checkpoint_per_gib, checkpoint_vss, boot,
+shutdown) merge the same way: the scenario's, then the host's, then the VM's.
 """
 
 from __future__ import annotations
@@ -55,7 +66,6 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,16 +73,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hvgui.domain import integration as ic
-from hvgui.domain.vm import CheckpointType, VmState
 from hvgui.emulator.hyperv import EmulatedHost, HostModel, HostSettings
+from hvgui.emulator.hyperv import components as ic
+from hvgui.emulator.hyperv.costs import (
+    INSTANT,
+    CostProfile,
+    HostCosts,
+    host_clock,
+    parse_time_scale,
+    resolve_profile,
+)
 from hvgui.emulator.hyperv.guest import OS_PROFILES, GuestConfig, HangSchedule
+from hvgui.emulator.hyperv.reference import CheckpointType, VmState
 from hvgui.emulator.hyperv.texts import texts_for
-from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware
+from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware, JobDurations, job_durations
 
 BUILT_IN_FILES = {"demo": "demo.json", "de-de": "de-DE.json"}
 LARGE_DEFAULT_VMS = 100
 _GIB = 1024**3
+
+
+#: What a scenario's `cost_profile` may be: a name, a file, an inline profile, or a profile.
+ProfileSpec = str | dict[str, Any] | CostProfile | None
 
 
 @dataclass
@@ -80,6 +102,8 @@ class Scenario:
     name: str
     seed: int
     hosts: list[EmulatedHost]
+    #: What host work costs on every host of the scenario (each host has its own `HostCosts`).
+    cost_profile: CostProfile = INSTANT
 
     def host(self, name: str) -> EmulatedHost:
         for h in self.hosts:
@@ -88,14 +112,22 @@ class Scenario:
         raise KeyError(name)
 
 
-def load_scenario(spec: str, *, seed: int | None = None, clock: Callable[[], float] | None = None) -> Scenario:
-    clock = clock or time.monotonic
+def load_scenario(
+    spec: str,
+    *,
+    seed: int | None = None,
+    clock: Callable[[], float] | None = None,
+    cost_profile: ProfileSpec = None,
+    time_scale: float | None = None,
+) -> Scenario:
+    """Load a scenario. `cost_profile` and `time_scale` override the scenario's own (see the module doc)."""
+    costs = {"cost_profile": cost_profile, "time_scale": time_scale}
     key = spec.strip()
     if key.casefold() in BUILT_IN_FILES:
         text = resources.files(__package__).joinpath(BUILT_IN_FILES[key.casefold()]).read_text(encoding="utf-8")
-        return build_scenario(json.loads(text), seed=seed, clock=clock)
+        return build_scenario(json.loads(text), seed=seed, clock=clock, **costs)
     if key.casefold() == "large" or key.casefold().startswith("large:"):
-        return large_scenario(_large_count(key), seed=0 if seed is None else seed, clock=clock)
+        return large_scenario(_large_count(key), seed=0 if seed is None else seed, clock=clock, **costs)
     path = Path(key)
     if path.suffix.casefold() == ".json" or path.exists():
         try:
@@ -104,7 +136,12 @@ def load_scenario(spec: str, *, seed: int | None = None, clock: Callable[[], flo
             raise ValueError(f"scenario file not found: {path}") from None
         except json.JSONDecodeError as exc:
             raise ValueError(f"scenario file {path} is not valid JSON: {exc}") from None
-        return build_scenario(document, seed=seed, clock=clock)
+        if cost_profile is None and isinstance(document.get("cost_profile"), str):
+            # A profile file named in a scenario file is found next to it.
+            named = Path(document["cost_profile"])
+            if not named.is_absolute() and (path.parent / named).is_file():
+                document = {**document, "cost_profile": str(path.parent / named)}
+        return build_scenario(document, seed=seed, clock=clock, **costs)
     raise ValueError(f"unknown scenario {spec!r}: use demo, de-DE, large, large:N or the path of a .json file")
 
 
@@ -212,6 +249,8 @@ def _host(
     seed: int,
     clock: Callable[[], float],
     clock_defaults: dict[str, Any],
+    durations: dict[str, Any],
+    profile: CostProfile,
 ) -> EmulatedHost:
     name = data["name"]
     settings = HostSettings(
@@ -224,9 +263,11 @@ def _host(
         texts=texts_for(data.get("locale", "en-US")),
         settings=settings,
         clock=clock,
+        costs=HostCosts(profile),
     )
     now = clock()
-    host_clock = {**clock_defaults, **data.get("clock", {})}
+    host_clock_defaults = {**clock_defaults, **data.get("clock", {})}
+    host_durations = {**durations, **data.get("durations", {})}
     for index, vm_data in enumerate(data.get("vms", [])):
         rng = _vm_rng(seed, name, index)
         vm_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -239,7 +280,7 @@ def _host(
                 vm_id=vm_id,
                 name=vm_data["name"],
                 hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
-                guest=_guest(vm_data, host_index, index, model.domain, rng, host_clock),
+                guest=_guest(vm_data, host_index, index, model.domain, rng, host_clock_defaults),
                 host_name=name,
                 host_fqdn=model.fqdn,
                 now=now,
@@ -247,29 +288,54 @@ def _host(
                 uptime=uptime,
                 enabled=enabled,
                 seed=seed,
+                durations=_durations(vm_data, host_durations),
             )
         )
     return EmulatedHost(model)
 
 
+def _durations(vm_data: dict[str, Any], inherited: dict[str, Any]) -> JobDurations:
+    try:
+        return job_durations({**inherited, **vm_data.get("durations", {})})
+    except ValueError as exc:
+        raise ValueError(f"VM {vm_data.get('name')!r}: {exc}") from None
+
+
 def build_scenario(
-    document: dict[str, Any], *, seed: int | None = None, clock: Callable[[], float] | None = None
+    document: dict[str, Any],
+    *,
+    seed: int | None = None,
+    clock: Callable[[], float] | None = None,
+    cost_profile: ProfileSpec = None,
+    time_scale: float | None = None,
 ) -> Scenario:
-    """A scenario from its JSON document (see the module docstring for the format)."""
-    clock = clock or time.monotonic
+    """A scenario from its JSON document (see the module docstring for the format).
+
+    `cost_profile` and `time_scale` override the document's; without a `clock` the hosts run on
+    `time.monotonic` sped up by the time scale.
+    """
+    if time_scale is None and "time_scale" in document:
+        time_scale = parse_time_scale(document["time_scale"])
+    profile = resolve_profile(cost_profile if cost_profile is not None else document.get("cost_profile"),
+                              time_scale=time_scale)  # fmt: skip
+    clock = clock or host_clock(profile.time_scale)
     chosen_seed = int(document.get("seed", 0)) if seed is None else seed
     try:
         clock_defaults = dict(document.get("clock", {}))
+        durations = dict(document.get("durations", {}))
         hosts = [
-            _host(h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults)
+            _host(
+                h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults, durations=durations,
+                profile=profile,
+            )
             for i, h in enumerate(document["hosts"])
-        ]
+        ]  # fmt: skip
     except KeyError as exc:
         raise ValueError(f"scenario {document.get('name', '?')!r} lacks the required key {exc}") from None
     names = [h.name.casefold() for h in hosts]
     if len(set(names)) != len(names):
         raise ValueError("two hosts of a scenario have the same name")
-    return Scenario(name=str(document.get("name", "scenario")), seed=chosen_seed, hosts=hosts)
+    return Scenario(name=str(document.get("name", "scenario")), seed=chosen_seed, hosts=hosts, cost_profile=profile)
 
 
 _LARGE_MIX = (
@@ -282,7 +348,14 @@ _LARGE_MIX = (
 )
 
 
-def large_scenario(count: int, *, seed: int = 0, clock: Callable[[], float] | None = None) -> Scenario:
+def large_scenario(
+    count: int,
+    *,
+    seed: int = 0,
+    clock: Callable[[], float] | None = None,
+    cost_profile: ProfileSpec = None,
+    time_scale: float | None = None,
+) -> Scenario:
     """One host with `count` VMs of mixed guests, mostly running: the benchmark workload."""
     rng = random.Random(f"{seed}:large")
     oses = [os for os, weight in _LARGE_MIX for _ in range(weight)]
@@ -296,4 +369,4 @@ def large_scenario(count: int, *, seed: int = 0, clock: Callable[[], float] | No
         "hosts": [{"name": "HV-LARGE-01", "domain": "bench.local", "logical_processors": 128, "memory_gb": 2048,
                    "vms": vms}],
     }  # fmt: skip
-    return build_scenario(document, seed=seed, clock=clock)
+    return build_scenario(document, seed=seed, clock=clock, cost_profile=cost_profile, time_scale=time_scale)

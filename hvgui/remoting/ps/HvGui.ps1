@@ -14,48 +14,151 @@ function Get-HvGuiInventory {
     Every VM of this host with the state of its integration services, as one compact JSON string.
 
     .DESCRIPTION
-    One Get-VM and one Get-VMIntegrationService for all VMs, so a refresh costs one round trip per host
-    whatever the number of VMs, and the client parses one string instead of deserializing about a hundred
-    properties per VM object. Enums travel as integers; text the host localizes (service names, status
-    descriptions) is passed through as is, because the client matches services by their GUID.
-    Schema version 1: {"v":1,"host":...,"vms":[{"id","name","state","hb","status","up","cpu","mem",
-    "gen","ver","cp","cl","os","osv","ptype","ic":[{"id","name","on","p","s","pt","st"}]}]}.
-    "os", "osv" and "ptype" (OSName, OSVersion and the number of ProductType from the guest's intrinsic
-    KVP items) are null while the guest reports nothing: the VM is not running, or its KVP service or
-    daemon does not answer. Older clients ignore them.
+    Fourteen bulk CIM queries of root/virtualization/v2, whatever the number of VMs: the summary
+    information of every VM, the realized settings of every VM, and the setting data and the runtime
+    device of each of the six integration components. No cmdlet or WMI read per VM (Get-VM and
+    Get-VMIntegrationService read WMI about ten times per VM), each query with a property list and
+    -OperationTimeoutSec, the joins in dictionaries filled by foreach. The client parses one string
+    instead of deserializing about a hundred properties per VM object. Enums travel as integers; text
+    the host localizes (service names, status descriptions) is passed through as is, because the
+    client matches services by their GUID.
+
+    Schema version 2 (same keys as version 1, read from CIM the way the Hyper-V module computes them):
+    {"v":2,"host":...,"vms":[{"id","name","state","hb","status","up","cpu","mem","gen","ver","cp","cl",
+    "os","osv","ptype","ic":[{"id","name","on","p","s","pt","st"}]}]}.
+    id: VM GUID, lower case. state: VMState (EnabledState, as its *Critical member when HealthState is
+    not OK). hb: VMHeartbeatStatus from Heartbeat and ApplicationHealth, null when Off. status:
+    StatusDescriptions[1] if not empty, else [0]. up: whole seconds of UpTime (milliseconds on the
+    host). cpu: ProcessorLoad. mem: MemoryUsage (MB) in bytes. gen: 2 for VirtualSystemSubType
+    'Microsoft:Hyper-V:SubType:2', else 1. ver: Version. cp: UserSnapshotType (= CheckpointType).
+    cl: the host-only KVP item VirtualMachineIsClustered exists. os, osv, ptype: OSName, OSVersion and
+    the number of ProductType from the guest's intrinsic KVP items, null while the guest reports
+    nothing. ic: one entry per setting data in the order GuestServiceInterface, Heartbeat, KvpExchange,
+    Shutdown, TimeSync, Vss; id: the component GUID (upper case); on: EnabledState is 2; p, s, pt, st:
+    OperationalStatus[0..1] and StatusDescriptions[0..1] of the runtime device, null and "" while the
+    VM does not run. Rows are in the host's enumeration order.
     #>
     [CmdletBinding()]
     [OutputType([string])]
     param()
 
-    # A host that cannot list its VMs (VMMS stopped, access denied) must fail the call, not answer an empty
-    # list: the client would take that as "every VM was deleted". A glitch for one VM's components (the VM
-    # was deleted between the two calls) stays a non-terminating error and that VM is listed without them.
-    $vms = @(Get-VM -ErrorAction Stop)
+    $ns = 'root/virtualization/v2'
+    $timeoutSec = 30
+    $summaryProperties = @('Name', 'ElementName', 'EnabledState', 'HealthState', 'Heartbeat', 'ApplicationHealth', 'ProcessorLoad', 'MemoryUsage', 'UpTime', 'StatusDescriptions', 'Version', 'VirtualSystemSubType')
+    $settingProperties = @('InstanceID', 'ElementName', 'EnabledState')
+    $deviceProperties = @('DeviceID', 'OperationalStatus', 'StatusDescriptions')
 
-    # Group the components of all VMs by VM id; keys are Guid.ToString(), i.e. lower case.
-    $componentsByVm = @{}
-    if ($vms.Count -gt 0) {
-        $grouped = Get-VMIntegrationService -VM $vms | Group-Object -Property VMId -AsHashTable -AsString
-        if ($null -ne $grouped) {
-            $componentsByVm = $grouped
+    # A host that cannot list its VMs (VMMS stopped, access denied, a time-out) must fail the call, not
+    # answer an empty list: the client would take that as "every VM was deleted". So every query stops
+    # the function when it fails.
+    $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $summaryProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $realized = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VirtualSystemSettingData' -Filter "VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'" -Property 'InstanceID', 'VirtualSystemIdentifier', 'UserSnapshotType' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+
+    # Setting data (always there, also for each checkpoint) and runtime devices (only while the VM runs),
+    # one query per class, keyed by component GUID in the order the rows list them.
+    $order = @('6C09BB55-D683-4DA0-8931-C9BF705F6480', '84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47', '2A34B1C2-FD73-4043-8A5B-DD2159BC743F', '9F8233AC-BE49-4C79-8EE3-E7E1985B2077', '2497F4DE-E9FA-4204-80E4-4B75C46419C0', '5CED1297-4598-4915-A5FC-AD21BB4D02A4')
+    $settings = @{}
+    $settings[$order[0]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_GuestServiceInterfaceComponentSettingData' -Property $settingProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings[$order[1]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_HeartbeatComponentSettingData' -Property $settingProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings[$order[2]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_KvpExchangeComponentSettingData' -Property 'InstanceID', 'ElementName', 'EnabledState', 'HostOnlyItems' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings[$order[3]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_ShutdownComponentSettingData' -Property $settingProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings[$order[4]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_TimeSyncComponentSettingData' -Property $settingProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings[$order[5]] = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VssComponentSettingData' -Property $settingProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $devices = [System.Collections.Generic.List[object]]::new()
+    $devices.AddRange(@(Get-CimInstance -Namespace $ns -ClassName 'Msvm_GuestServiceInterfaceComponent' -Property $deviceProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop))
+    $devices.AddRange(@(Get-CimInstance -Namespace $ns -ClassName 'Msvm_HeartbeatComponent' -Property $deviceProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop))
+    $kvpDevices = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_KvpExchangeComponent' -Property 'DeviceID', 'OperationalStatus', 'StatusDescriptions', 'GuestIntrinsicExchangeItems' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $devices.AddRange($kvpDevices)
+    $devices.AddRange(@(Get-CimInstance -Namespace $ns -ClassName 'Msvm_ShutdownComponent' -Property $deviceProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop))
+    $devices.AddRange(@(Get-CimInstance -Namespace $ns -ClassName 'Msvm_TimeSyncComponent' -Property $deviceProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop))
+    $devices.AddRange(@(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VssComponent' -Property $deviceProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop))
+
+    # Ids are "Microsoft:<owner GUID>\<component GUID>"; keys are upper case.
+    $separators = [char[]]@(':', '\')
+    $vmIds = @{}
+    foreach ($summary in $summaries) {
+        $vmIds[([string]$summary.Name).ToUpperInvariant()] = $true
+    }
+    $checkpointTypeByVm = @{}
+    foreach ($setting in $realized) {
+        if ($null -ne $setting.UserSnapshotType) {
+            $checkpointTypeByVm[([string]$setting.VirtualSystemIdentifier).ToUpperInvariant()] = [int]$setting.UserSnapshotType
+        }
+    }
+    $deviceById = @{}
+    foreach ($device in $devices) {
+        $parts = ([string]$device.DeviceID).Split($separators)
+        if ($parts.Count -ge 3) {
+            $deviceById[$parts[1].ToUpperInvariant() + '\' + $parts[2].ToUpperInvariant()] = $device
+        }
+    }
+    # Setting rows of checkpoints carry the checkpoint's id instead of a VM's: only VMs' rows are kept.
+    $servicesByVm = @{}
+    $clusteredVms = @{}
+    foreach ($guid in $order) {
+        foreach ($setting in $settings[$guid]) {
+            $parts = ([string]$setting.InstanceID).Split($separators)
+            if ($parts.Count -lt 3) {
+                continue
+            }
+            $owner = $parts[1].ToUpperInvariant()
+            if (-not $vmIds.ContainsKey($owner)) {
+                continue
+            }
+            $component = $parts[2].ToUpperInvariant()
+            $statuses = @()
+            $texts = @()
+            $device = $deviceById[$owner + '\' + $component]
+            if ($null -ne $device -and $null -ne $device.OperationalStatus) {
+                $statuses = @($device.OperationalStatus)
+            }
+            if ($null -ne $device -and $null -ne $device.StatusDescriptions) {
+                $texts = @($device.StatusDescriptions)
+            }
+            if (-not $servicesByVm.ContainsKey($owner)) {
+                $servicesByVm[$owner] = [System.Collections.Generic.List[object]]::new()
+            }
+            $servicesByVm[$owner].Add([pscustomobject]@{
+                    id   = $component
+                    name = [string]$setting.ElementName
+                    on   = ($null -ne $setting.EnabledState -and [int]$setting.EnabledState -eq 2)
+                    p    = if ($statuses.Count -gt 0) { [int]$statuses[0] } else { $null }
+                    s    = if ($statuses.Count -gt 1) { [int]$statuses[1] } else { $null }
+                    pt   = if ($texts.Count -gt 0) { [string]$texts[0] } else { '' }
+                    st   = if ($texts.Count -gt 1) { [string]$texts[1] } else { '' }
+                })
+            # A clustered VM carries the host-only KVP item VirtualMachineIsClustered (how the Hyper-V
+            # module's IsClustered decides). Items are embedded-instance XML, read with constant XPath.
+            if ($null -ne $setting.HostOnlyItems) {
+                foreach ($item in @($setting.HostOnlyItems)) {
+                    if ([string]::IsNullOrEmpty($item) -or $item.IndexOf('VirtualMachineIsClustered', [System.StringComparison]::OrdinalIgnoreCase) -lt 0) {
+                        continue
+                    }
+                    try {
+                        $document = [xml]$item
+                    }
+                    catch {
+                        continue
+                    }
+                    $nameNode = $document.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Name']/VALUE")
+                    if ($null -ne $nameNode -and $nameNode.InnerText.Trim() -eq 'VirtualMachineIsClustered') {
+                        $clusteredVms[$owner] = $true
+                    }
+                }
+            }
         }
     }
 
-    # What each running guest reports about itself (guest intrinsic KVP items), read with one CIM query for
-    # all VMs and keyed by VM id (SystemName is the VM GUID). The items are embedded-instance XML; they are
-    # parsed as XML documents and read with constant XPath queries, so nothing a guest writes is ever
-    # interpreted as script. This part is optional: if the query fails the inventory is sent without it.
+    # What each running guest reports about itself (guest intrinsic KVP items), keyed by VM id. The items
+    # are embedded-instance XML, parsed as XML documents and read with constant XPath queries, so nothing
+    # a guest writes is ever interpreted as script.
     $wantedItems = @('OSName', 'OSVersion', 'ProductType')
     $guestByVm = @{}
-    $kvpComponents = @()
-    try {
-        $kvpComponents = @(Get-CimInstance -Namespace 'root/virtualization/v2' -ClassName 'Msvm_KvpExchangeComponent' -Property 'SystemName', 'GuestIntrinsicExchangeItems' -ErrorAction Stop)
-    }
-    catch {
-        $kvpComponents = @()
-    }
-    foreach ($kvp in $kvpComponents) {
+    foreach ($kvp in $kvpDevices) {
+        $parts = ([string]$kvp.DeviceID).Split($separators)
+        if ($parts.Count -lt 3 -or $null -eq $kvp.GuestIntrinsicExchangeItems) {
+            continue
+        }
         $facts = @{}
         foreach ($item in @($kvp.GuestIntrinsicExchangeItems)) {
             if ([string]::IsNullOrEmpty($item)) {
@@ -85,15 +188,51 @@ function Get-HvGuiInventory {
                 $facts[$itemName] = $dataNode.InnerText.Trim()
             }
         }
-        $guestByVm[([string]$kvp.SystemName).ToLowerInvariant()] = $facts
+        $guestByVm[$parts[1].ToUpperInvariant()] = $facts
     }
+
+    # EnabledState -> the *Critical VMState the module reports when HealthState is not OK (5).
+    $criticalStates = @{ 2 = 32785; 3 = 32786; 4 = 32787; 6 = 32788; 9 = 32789; 10 = 32790; 11 = 32791; 32773 = 32792; 32776 = 32793; 32777 = 32794; 32779 = 32795; 32780 = 32796 }
 
     # Generic lists, not arrays: Windows PowerShell 5.1 serializes a wrapped System.Array as
     # {"value":[...],"Count":n} because of the ETS Count property; a List<object> is always a JSON array.
     $rows = [System.Collections.Generic.List[object]]::new()
-    foreach ($vm in $vms) {
-        $services = [System.Collections.Generic.List[object]]::new()
-        $vmKey = $vm.Id.ToString()
+    foreach ($summary in $summaries) {
+        $vmKey = ([string]$summary.Name).ToUpperInvariant()
+        $state = [int]$summary.EnabledState
+        if ($null -ne $summary.HealthState -and [int]$summary.HealthState -ne 5 -and $criticalStates.ContainsKey($state)) {
+            $state = $criticalStates[$state]
+        }
+        $heartbeat = $null
+        if ($state -ne 3) {
+            switch ([int]$summary.Heartbeat) {
+                2 {
+                    $heartbeat = 5
+                    if ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 2) {
+                        $heartbeat = 6
+                    }
+                    elseif ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 32782) {
+                        $heartbeat = 7
+                    }
+                }
+                6 { $heartbeat = 3 }
+                12 { $heartbeat = 2 }
+                13 { $heartbeat = 4 }
+                15 { $heartbeat = 8 }
+                32896 { $heartbeat = 1 }
+                default { $heartbeat = 0 }
+            }
+        }
+        $status = ''
+        if ($null -ne $summary.StatusDescriptions) {
+            $descriptions = @($summary.StatusDescriptions)
+            if ($descriptions.Count -gt 1 -and -not [string]::IsNullOrEmpty($descriptions[1])) {
+                $status = [string]$descriptions[1]
+            }
+            elseif ($descriptions.Count -gt 0) {
+                $status = [string]$descriptions[0]
+            }
+        }
         $osName = $null
         $osVersion = $null
         $productType = $null
@@ -110,32 +249,23 @@ function Get-HvGuiInventory {
                 $productType = $number
             }
         }
-        if ($componentsByVm.ContainsKey($vmKey)) {
-            foreach ($component in $componentsByVm[$vmKey]) {
-                $services.Add([pscustomobject]@{
-                        id   = ([string]$component.Id -split '\\')[-1].ToUpperInvariant()
-                        name = [string]$component.Name
-                        on   = [bool]$component.Enabled
-                        p    = if ($null -eq $component.PrimaryOperationalStatus) { $null } else { [int]$component.PrimaryOperationalStatus }
-                        s    = if ($null -eq $component.SecondaryOperationalStatus) { $null } else { [int]$component.SecondaryOperationalStatus }
-                        pt   = [string]$component.PrimaryStatusDescription
-                        st   = [string]$component.SecondaryStatusDescription
-                    })
-            }
+        $services = $servicesByVm[$vmKey]
+        if ($null -eq $services) {
+            $services = [System.Collections.Generic.List[object]]::new()
         }
         $rows.Add([pscustomobject]@{
-                id     = $vmKey
-                name   = [string]$vm.Name
-                state  = [int]$vm.State
-                hb     = if ($null -eq $vm.Heartbeat) { $null } else { [int]$vm.Heartbeat }
-                status = [string]$vm.Status
-                up     = [int64][System.Math]::Floor($vm.Uptime.TotalSeconds)
-                cpu    = [int]$vm.CPUUsage
-                mem    = [int64]$vm.MemoryAssigned
-                gen    = [int]$vm.Generation
-                ver    = [string]$vm.Version
-                cp     = if ($null -eq $vm.CheckpointType) { $null } else { [int]$vm.CheckpointType }
-                cl     = [bool]$vm.IsClustered
+                id     = $vmKey.ToLowerInvariant()
+                name   = [string]$summary.ElementName
+                state  = $state
+                hb     = $heartbeat
+                status = $status
+                up     = [int64][System.Math]::Floor([double]$summary.UpTime / 1000)
+                cpu    = [int]$summary.ProcessorLoad
+                mem    = [int64]$summary.MemoryUsage * 1048576
+                gen    = if ([string]$summary.VirtualSystemSubType -eq 'Microsoft:Hyper-V:SubType:2') { 2 } else { 1 }
+                ver    = [string]$summary.Version
+                cp     = $checkpointTypeByVm[$vmKey]
+                cl     = $clusteredVms.ContainsKey($vmKey)
                 os     = $osName
                 osv    = $osVersion
                 ptype  = $productType
@@ -144,7 +274,7 @@ function Get-HvGuiInventory {
     }
 
     $inventory = [pscustomobject]@{
-        v    = 1
+        v    = 2
         host = [string]$env:COMPUTERNAME
         vms  = $rows
     }
@@ -185,13 +315,14 @@ function Set-HvGuiIntegrationService {
     $components = @(Get-VMIntegrationService -VM $vm | Where-Object { $_.Id -like $pattern })
     if ($components.Count -eq 0) {
         # No component has that GUID: let the module report it in its own words and language ("No
-        # integration component with the given name could be found.", InvalidParameter). The escaped
-        # id matches no service name, so this changes nothing.
+        # integration component with the given name could be found.", InvalidParameter). The pattern
+        # holds a backslash, which no service name does, so this changes nothing (the bare id could: a
+        # ComponentId of 'Heartbeat' would name the Heartbeat service).
         if ($Enabled) {
-            Enable-VMIntegrationService -VM $vm -Name $literalId -Confirm:$false
+            Enable-VMIntegrationService -VM $vm -Name $pattern -Confirm:$false
         }
         else {
-            Disable-VMIntegrationService -VM $vm -Name $literalId -Confirm:$false
+            Disable-VMIntegrationService -VM $vm -Name $pattern -Confirm:$false
         }
         return
     }

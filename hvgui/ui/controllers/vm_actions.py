@@ -314,17 +314,9 @@ def _result(action: VmAction, value: Any) -> ActionResult:
 
 
 def checkpoint_message(action: VmAction, outcome: CheckpointOutcome) -> str:
-    """What creating the checkpoint produced, in a sentence (a fallback to standard is said plainly)."""
+    """What creating the checkpoint produced, in a sentence; its kind is not claimed (the host does not say)."""
     name = outcome.checkpoint.name if outcome.checkpoint is not None else action.checkpoint_name
     shown = f" '{name}'" if name else ""
-    if outcome.fell_back_to_standard:
-        text = (
-            f"Created a standard checkpoint{shown} of '{action.vm_name}' instead of a production checkpoint: "
-            "it includes the memory state."
-        )
-        if outcome.warnings:
-            text += " The host said: " + " ".join(outcome.warnings)
-        return text
     text = f"Created checkpoint{shown} of '{action.vm_name}'."
     if outcome.warnings:
         text += " The host warned: " + " ".join(outcome.warnings)

@@ -26,7 +26,6 @@ from hvgui.domain.integration import (
     IntegrationServiceState,
     ServiceInfo,
 )
-from hvgui.domain.power import NOT_RUNNING_STATES
 from hvgui.domain.vm import Vm, VmKey, VmState
 from hvgui.domain.why import (
     WINDOWS_SERVICE_NAMES,
@@ -188,7 +187,7 @@ def _powershell_direct_row(vm: Vm, family: GuestFamily) -> ServiceRow:
         text, tone = "Available", HeartbeatTone.Good
     elif family is GuestFamily.Linux:
         text, tone = "Not available (Linux guest)", HeartbeatTone.Neutral
-    elif vm.state in NOT_RUNNING_STATES or vm.state in (VmState.Paused, VmState.PausedCritical):
+    elif not vm.state.is_running or vm.state in (VmState.Paused, VmState.PausedCritical):
         text, tone = NO_HEARTBEAT_TEXT, HeartbeatTone.Neutral
     elif family is GuestFamily.Unknown:
         text, tone = "Unknown (no OS data)", HeartbeatTone.Neutral

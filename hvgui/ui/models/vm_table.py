@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import heartbeat_indicator
-from hvgui.domain.vm import Vm, VmState
+from hvgui.domain.vm import Vm
 from hvgui.ui.models.table_base import ModelIndex
 from hvgui.ui.models.vm_rows import VmRowsModel, contiguous_runs
 from hvgui.ui.text import one_line
@@ -156,9 +156,9 @@ class VmTableModel(VmRowsModel):
             case Column.Status:
                 return one_line(vm.status)
             case Column.Uptime:
-                return format_uptime(vm.uptime_seconds) if _is_up(vm) else ""
+                return format_uptime(vm.uptime_seconds) if vm.state.is_running else ""
             case Column.Cpu:
-                return str(vm.cpu_usage) if _is_up(vm) else ""
+                return str(vm.cpu_usage) if vm.state.is_running else ""
             case Column.Memory:
                 return format_memory(vm.memory_assigned)
 
@@ -176,9 +176,9 @@ class VmTableModel(VmRowsModel):
             case Column.Status:
                 return natural_key(vm.status)
             case Column.Uptime:
-                return vm.uptime_seconds if _is_up(vm) else -1
+                return vm.uptime_seconds if vm.state.is_running else -1
             case Column.Cpu:
-                return vm.cpu_usage if _is_up(vm) else -1
+                return vm.cpu_usage if vm.state.is_running else -1
             case Column.Memory:
                 return vm.memory_assigned
 
@@ -212,10 +212,6 @@ def natural_key(text: str) -> str:
     """Sort key that ignores case and accents, so "Ångström" sorts with the a's as a person expects."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in folded if not unicodedata.combining(c))
-
-
-def _is_up(vm: Vm) -> bool:
-    return vm.state not in (VmState.Off, VmState.OffCritical, VmState.Saved, VmState.SavedCritical)
 
 
 def _muted_colour() -> QColor:

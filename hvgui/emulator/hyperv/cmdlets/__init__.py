@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..cim.cmdlets import get_cim_associated_instance, get_cim_instance, invoke_cim_method
 from ..context import Command
 from .checkpoint import checkpoint_vm, get_vm_snapshot
 from .files import copy_vm_file
@@ -26,4 +27,7 @@ CMDLETS: dict[str, Command] = {
     "get-vmsnapshot": get_vm_snapshot,
     "set-vm": set_vm,
     "copy-vmfile": copy_vm_file,
+    "get-ciminstance": get_cim_instance,
+    "get-cimassociatedinstance": get_cim_associated_instance,
+    "invoke-cimmethod": invoke_cim_method,
 }

@@ -2,7 +2,8 @@
 
 Checkpoint-VM follows the decompiled `CheckpointVM.ProcessOneOperand`: ShouldProcess, take the checkpoint
 (the VM's CheckpointType decides how, see `checkpoints`), rename it to -SnapshotName, write it with
--Passthru. A failed checkpoint job is `OperationFailed` with the resx `TakeSnapshotFailed` text first.
+-Passthru. A failed checkpoint job is `OperationFailed` with the resx `TakeSnapshotFailed` text first. Under
+a profile that waits for jobs the cmdlet watches the checkpoint job to its end (`common.watch`) first.
 
 Get-VMSnapshot follows `GetVMSnapshot.EnumerateOperands`: the checkpoints of the VMs (or by id, parent,
 child), filtered by -SnapshotType and -Name (a wildcard), ordered by creation time; nothing found when a
@@ -17,8 +18,8 @@ from .. import checkpoints, errors, views, wildcards
 from ..checkpoints import Snapshot
 from ..context import CommandContext
 from ..types import VMSnapshotObject
-from ..vm import EmulatedVm
-from .common import OperandFailed, for_each, validate_as_job_and_passthru
+from ..vm import EmulatedVm, Job
+from .common import OperandFailed, for_each, validate_as_job_and_passthru, watch
 from .resolve import reachable_hosts, resolve_vms
 
 
@@ -27,11 +28,12 @@ def _take_failed(ctx: CommandContext, vm: EmulatedVm, detail: str) -> CmdletErro
     return errors.job_failed(ctx.invocation, message, target=views.vm_object(ctx.model, vm, ctx.now()))
 
 
-def take(ctx: CommandContext, vm: EmulatedVm, name: str | None) -> Snapshot:
-    """Take one checkpoint for a command (call with the host lock held); a fallback is a warning."""
+def take(ctx: CommandContext, vm: EmulatedVm, name: str | None) -> tuple[Snapshot, Job]:
+    """Take one checkpoint for a command (call with the host lock held); a fallback to standard is silent.
+    Returns the checkpoint, which exists at once, and the job that goes on making it."""
     now = ctx.now()
     try:
-        result = checkpoints.take_checkpoint(vm, now, ctx.model.wall_now(), ctx.model.texts.locale, name=name)
+        snapshot = checkpoints.take_checkpoint(vm, now, ctx.model.wall_now(), ctx.model.texts.locale, name=name)
     except checkpoints.NotCheckpointable:
         raise OperandFailed(errors.invalid_state(ctx.invocation, views.vm_object(ctx.model, vm, now))) from None
     except checkpoints.CheckpointsDisabled:
@@ -39,9 +41,7 @@ def take(ctx: CommandContext, vm: EmulatedVm, name: str | None) -> Snapshot:
         raise OperandFailed(_take_failed(ctx, vm, errors.CHECKPOINTS_DISABLED)) from None
     except checkpoints.ProductionCheckpointUnavailable:
         raise OperandFailed(_take_failed(ctx, vm, errors.PRODUCTION_CHECKPOINT_UNAVAILABLE)) from None
-    if result.fell_back_to_standard:
-        ctx.write_warning(errors.PRODUCTION_FELL_BACK.format(vm.name))
-    return result.snapshot
+    return snapshot, Job(None, now, now + checkpoints.job_seconds(vm, snapshot, now))
 
 
 def checkpoint_vm(ctx: CommandContext) -> None:
@@ -51,13 +51,19 @@ def checkpoint_vm(ctx: CommandContext) -> None:
         vms = resolve_vms(ctx)
 
     def process(vm: EmulatedVm) -> None:
-        if not ctx.should_process():
+        with ctx.model.lock:
+            if not ctx.should_process():
+                return
+            snapshot, job = take(ctx, vm, ctx.bound.get("SnapshotName"))
+        if not watch(ctx, job):  # a production checkpoint waits for the guest's VSS: longer
             return
-        snapshot = take(ctx, vm, ctx.bound.get("SnapshotName"))
         if ctx.bound.switch("Passthru"):
-            ctx.write_output(views.snapshot_object(ctx.model, vm, snapshot))
+            with ctx.model.lock:
+                obj = views.snapshot_object(ctx.model, vm, snapshot)
+            ctx.write_output(obj)
 
-    for_each(ctx, vms, process)
+    # Not under the host lock as a whole: watching the job must let other pipelines run.
+    for_each(ctx, vms, process, locked=False)
 
 
 def _live_snapshot(ctx: CommandContext, obj: VMSnapshotObject) -> tuple[EmulatedVm, Snapshot] | None:
@@ -104,6 +110,9 @@ def get_vm_snapshot(ctx: CommandContext) -> None:
             ctx.write_error(errors.snapshot_not_found(ctx.invocation))
             return
         objects = [views.snapshot_object(ctx.model, vm, s) for vm, s in operands]
+    # The per-checkpoint reads (its VSSD and setting data), outside the host lock.
+    if not ctx.model.costs.charge_objects(ctx.invocation.name, ctx.stop_requested, len(objects)):
+        return
     for obj in objects:
         if ctx.stop_requested.is_set():
             return

@@ -17,8 +17,7 @@ from __future__ import annotations
 import ntpath
 import posixpath
 
-from hvgui.domain import integration as ic
-
+from .. import components as ic
 from .. import errors, scripts
 from ..context import CommandContext
 from ..vm import EmulatedVm

@@ -7,6 +7,9 @@ saved settings: they report no status, and enabling or disabling one changes the
 
 Enabling a component that is enabled (or disabling a disabled one) succeeds silently: the cmdlet sets
 `Enabled` and puts the settings whatever they were (decompiled EnableVMIntegrationService), no warning.
+
+Costs: Get-VMIntegrationService reads one status per component of a VM plus the VM's integration settings
+(plausible WS2022 behaviour), cached per VM like Get-VM's reads; Enable/Disable pay the per-component WMI put.
 """
 
 from __future__ import annotations
@@ -46,13 +49,21 @@ def _components(ctx: CommandContext, owners: list[tuple[EmulatedVm, Snapshot | N
 
 def get_vm_integration_service(ctx: CommandContext) -> None:
     with ctx.model.lock:
-        components = _components(ctx, _owners(ctx))
-        now = ctx.now()
-        objects = [views.component_object(ctx.model, vm, guid, now, snapshot) for vm, guid, snapshot in components]
-    for obj in objects:
-        if ctx.stop_requested.is_set():
+        owners = _owners(ctx)
+    # One VM (or checkpoint) at a time: its WMI reads (one per component, plus its settings), then its components.
+    costs, stop = ctx.model.costs, ctx.stop_requested
+    for vm, snapshot in owners:
+        key = ("integration", vm.id if snapshot is None else snapshot.id)
+        if not costs.charge_wmi_reads(stop, [key], len(vm.components) + 1, ctx.now()):
             return
-        ctx.write_output(obj)
+        with ctx.model.lock:
+            components = _components(ctx, [(vm, snapshot)])
+            now = ctx.now()
+            objects = [views.component_object(ctx.model, v, guid, now, s) for v, guid, s in components]
+        for obj in objects:
+            if stop.is_set():
+                return
+            ctx.write_output(obj)
 
 
 def _set_enabled(enabled: bool):

@@ -8,10 +8,9 @@ settings beyond what Get-VM reports from the scenario.
 
 from __future__ import annotations
 
-from hvgui.domain.vm import CheckpointType
-
 from .. import errors
 from ..context import CommandContext
+from ..reference import CheckpointType
 from ..vm import EmulatedVm
 from .common import OperandFailed, for_each, passthru
 from .resolve import resolve_vms

@@ -7,26 +7,35 @@ is allowed, "already in the specified state" is a warning, and anything that wou
 Automatic checkpoints (`AutomaticCheckpointsEnabled`): Start-VM takes one before it starts an Off VM, and
 Stop-VM deletes the VM's parent checkpoint after a shutdown or turn-off when it is an automatic one (§2.2).
 
-plausible WS2022 behaviour: -AsJob runs the operation at once and writes no job object (the emulator has
-no job repository); it still counts as the answer to ShouldContinue, as in the module.
+Each state change is a host job (`vm.Job`). Under a cost profile that waits for jobs (`realistic`) the cmdlet
+blocks until the job ends, writing progress records (`common.watch`), and only then writes -Passthru output
+or moves to the next VM; a client that stops the pipeline meanwhile ends the cmdlet, not the job. Under
+`instant` the cmdlet returns as soon as the job started, and the VM goes on through its transition.
+
+plausible WS2022 behaviour: -AsJob starts the operation and returns at once, writing no job object (the
+emulator has no job repository); it still counts as the answer to ShouldContinue, as in the module.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from hvgui.domain import integration as ic
-from hvgui.domain.integration import ComponentStatus
-from hvgui.domain.vm import VmState
-
 from .. import checkpoints, errors, views
+from .. import components as ic
 from ..context import CommandContext
-from ..vm import Action, EmulatedVm
-from .common import OperandFailed, change_state, for_each, passthru, validate_as_job_and_passthru
+from ..reference import ComponentStatus, VmState
+from ..vm import Action, EmulatedVm, Job
+from .common import OperandFailed, change_state, for_each, passthru, validate_as_job_and_passthru, watch
 from .resolve import reachable_hosts, resolve_vms, vms_by_name
 
 #: How often Restart-VM -Wait looks at the VM, in real seconds (it also honours -Delay, whichever is shorter).
 WAIT_POLL_SECONDS = 0.05
+
+#: The WMI reads the module does for each VirtualMachine it writes (hyperv-cim-winrm.md §8 "≥1 WMI query per
+#: VM (summary refresh, settings, …)"; DEC `VirtualMachine`): the Msvm_SummaryInformation refresh, the
+#: VSSD (settings), the memory and processor setting data, and the IsClustered / Generation / Version re-reads.
+#: Cached per VM for the module's cache time (`CostProfile.module_cache_seconds`). plausible WS2022 behaviour.
+GET_VM_READS_PER_VM = 6
 
 
 def get_vm(ctx: CommandContext) -> None:
@@ -51,10 +60,14 @@ def get_vm(ctx: CommandContext) -> None:
             vms = [vm]
         else:
             vms = vms_by_name(ctx, bound.get("Name"), get_vm=True)
-        now = ctx.now()
-        objects = [views.vm_object(ctx.model, vm, now) for vm in vms]
-    for obj in objects:
-        if ctx.stop_requested.is_set():
+    # One VM at a time, as the module streams them: the reads of a VM, then the VM, then the next one.
+    costs, stop = ctx.model.costs, ctx.stop_requested
+    for vm in vms:
+        if not costs.charge_wmi_reads(stop, [("vm", vm.id)], GET_VM_READS_PER_VM, ctx.now()):
+            return
+        with ctx.model.lock:
+            obj = views.vm_object(ctx.model, vm, ctx.now())
+        if stop.is_set():
             return
         ctx.write_output(obj)
 
@@ -85,13 +98,19 @@ def _simple(action: Action):
             vms = resolve_vms(ctx)
 
         def process(vm: EmulatedVm) -> None:
-            if ctx.should_process():
+            with ctx.model.lock:
+                if not ctx.should_process():
+                    return
                 if action is Action.Start:
                     _take_automatic_checkpoint(ctx, vm)
-                change_state(ctx, vm, action)
+                job = change_state(ctx, vm, action)
+            if not watch(ctx, job):
+                return
+            with ctx.model.lock:
                 passthru(ctx, vm)
 
-        for_each(ctx, vms, process)
+        # Not under the host lock as a whole: watching a job must let other pipelines run.
+        for_each(ctx, vms, process, locked=False)
 
     command.__name__ = f"{action.value.lower()}_vm"
     return command
@@ -121,29 +140,36 @@ def stop_vm(ctx: CommandContext) -> None:
         vms = resolve_vms(ctx)
 
     def process(vm: EmulatedVm) -> None:
-        if not ctx.should_process():
-            return
-        if bound.switch("Save"):
-            change_state(ctx, vm, Action.Save)
-        else:
-            if bound.switch("TurnOff"):
-                stopped = change_state(ctx, vm, Action.Stop)
-            elif vm.state(ctx.now()) is VmState.Off:
-                ctx.write_warning(errors.ALREADY_IN_DESIRED_STATE)
-                stopped = False
-            elif shutdown_component_available(vm, ctx.now()):
-                stopped = _shut_down(ctx, vm)
+        stopping = False
+        with ctx.model.lock:
+            if not ctx.should_process():
+                return
+            if bound.switch("Save"):
+                job = change_state(ctx, vm, Action.Save)
             else:
-                ctx.should_continue()  # no Shutdown IC: a host would ask whether to turn the VM off
-                stopped = change_state(ctx, vm, Action.Stop)
-            if stopped:
+                stopping = True
+                if bound.switch("TurnOff"):
+                    job = change_state(ctx, vm, Action.Stop)
+                elif vm.state(ctx.now()) is VmState.Off:
+                    ctx.write_warning(errors.ALREADY_IN_DESIRED_STATE)
+                    job = None
+                elif shutdown_component_available(vm, ctx.now()):
+                    job = _shut_down(ctx, vm)
+                else:
+                    ctx.should_continue()  # no Shutdown IC: a host would ask whether to turn the VM off
+                    job = change_state(ctx, vm, Action.Stop)
+        if not watch(ctx, job):
+            return
+        with ctx.model.lock:
+            if stopping and job is not None:
                 _delete_automatic_checkpoint(vm)
-        passthru(ctx, vm)
+            passthru(ctx, vm)
 
-    for_each(ctx, vms, process)
+    # Not under the host lock as a whole: watching a shutdown must let other pipelines run.
+    for_each(ctx, vms, process, locked=False)
 
 
-def _shut_down(ctx: CommandContext, vm: EmulatedVm) -> bool:
+def _shut_down(ctx: CommandContext, vm: EmulatedVm) -> Job | None:
     if not ctx.bound.switch("Force"):
         return change_state(ctx, vm, Action.ShutDown)
     try:
@@ -167,8 +193,11 @@ def restart_vm(ctx: CommandContext) -> None:
             if not ctx.should_process() or not ctx.should_continue():
                 return
             # The module then waits until Uptime drops; the model restarts Uptime at once.
-            if not change_state(ctx, vm, Action.Restart):
+            job = change_state(ctx, vm, Action.Restart)
+            if job is None:
                 return
+        if not watch(ctx, job):
+            return
         if ctx.bound.switch("Wait") and not _wait_for(ctx, vm):
             if ctx.stop_requested.is_set():
                 return

@@ -1,0 +1,283 @@
+"""Typed operations: every change hvgui makes on a host, with what it needs to be run, asked about and shown.
+
+Each kind of change is its own class: its parameters, its confirmation text (None when it needs none), its
+PowerShell display text (naming the host with `-ComputerName` and the VM by Id, so the text does on an admin
+workstation exactly what hvgui did), its deadline, and how to tell from an inventory that it has taken effect.
+The remoting layer runs them (one path per host: run, then request a refresh); the window lists them in the
+Activity panel as `OperationRecord`s, which are immutable snapshots, replaced as the operation advances.
+
+A deadline that passes does not mean failure: Hyper-V finishes a job whose caller stopped waiting. The record
+then says `StillRunning` and the runner watches the VM until `settled` says the change took effect.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
+
+from hvgui.domain import psdisplay
+from hvgui.domain.errors import HvGuiError
+from hvgui.domain.power import PowerAction, confirm_text
+from hvgui.domain.vm import CheckpointType, Vm, VmKey, VmState
+
+
+class OperationState(enum.Enum):
+    Queued = "queued"
+    Running = "running"
+    #: The deadline passed; the host is still working on it and hvgui watches the VM until it settles.
+    StillRunning = "still running on the host"
+    Succeeded = "succeeded"
+    Failed = "failed"
+    Cancelled = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OperationState.Succeeded, OperationState.Failed, OperationState.Cancelled)
+
+    @property
+    def label(self) -> str:
+        return self.value[0].upper() + self.value[1:]
+
+
+@dataclass(frozen=True)
+class VmTarget:
+    """The VM an operation acts on: its host (session key and the name an admin's shell reaches it by)."""
+
+    host: str  # session key (`ConnectionSettings.key`)
+    computer_name: str  # for `-ComputerName`: the host name or address hvgui connected to
+    vm_id: str  # lower-case GUID text
+    vm_name: str  # for messages only; commands address the VM by id
+
+    @property
+    def vm_key(self) -> VmKey:
+        return VmKey(self.host, self.vm_id)
+
+    @classmethod
+    def of(cls, vm: Vm, computer_name: str) -> VmTarget:
+        return cls(host=vm.host, computer_name=computer_name, vm_id=vm.vm_id, vm_name=vm.name)
+
+
+#: Default seconds an operation may take before the window says "still running on the host" (configurable:
+#: pass another mapping to the runner). A toggle takes seconds; shutdown, save and checkpoints take minutes.
+DEFAULT_DEADLINES: Mapping[str, float] = {
+    "service": 60.0,
+    "checkpoint-type": 60.0,
+    "power:Start": 180.0,
+    "power:ShutDown": 300.0,
+    "power:TurnOff": 60.0,
+    "power:Save": 300.0,
+    "power:Restart": 300.0,
+    "checkpoint": 600.0,
+}
+
+
+@dataclass(frozen=True)
+class Operation(ABC):
+    """One change on one VM."""
+
+    target: VmTarget
+
+    #: The Activity panel's "what" column and the key of `DEFAULT_DEADLINES` (see `deadline_key`).
+    kind: ClassVar[str] = ""
+
+    @property
+    def deadline_key(self) -> str:
+        return self.kind
+
+    def deadline(self, deadlines: Mapping[str, float] = DEFAULT_DEADLINES) -> float:
+        return deadlines.get(self.deadline_key, DEFAULT_DEADLINES.get(self.deadline_key, 60.0))
+
+    @property
+    @abstractmethod
+    def title(self) -> str:
+        """One line: "Shut down 'web01'"."""
+
+    def confirmation(self) -> str | None:
+        """The question to ask before running it, or None."""
+        return None
+
+    @abstractmethod
+    def powershell(self) -> str:
+        """The command an admin can run from a workstation to do the same (display text only)."""
+
+    def settled(self, vm: Vm | None) -> bool | None:
+        """Whether an inventory row shows the change done; None when an inventory cannot tell."""
+        return None
+
+    def _vm(self) -> str:
+        """`Get-VM -ComputerName 'hv01' -Id '…'`: the start of every display pipeline."""
+        return (
+            f"Get-VM -ComputerName {psdisplay.quote(self.target.computer_name)} "
+            f"-Id {psdisplay.quote(self.target.vm_id)}"
+        )
+
+
+_POWER_TITLES = {
+    PowerAction.Start: "Start",
+    PowerAction.ShutDown: "Shut down",
+    PowerAction.TurnOff: "Turn off",
+    PowerAction.Save: "Save",
+    PowerAction.Restart: "Restart",
+}
+
+_POWER_SETTLED = {
+    PowerAction.Start: VmState.Running,
+    PowerAction.ShutDown: VmState.Off,
+    PowerAction.TurnOff: VmState.Off,
+    PowerAction.Save: VmState.Saved,
+    PowerAction.Restart: VmState.Running,
+}
+
+
+@dataclass(frozen=True)
+class PowerOperation(Operation):
+    action: PowerAction = PowerAction.Start
+    kind: ClassVar[str] = "power"
+
+    @property
+    def deadline_key(self) -> str:
+        return f"power:{self.action.name}"
+
+    @property
+    def title(self) -> str:
+        return f"{_POWER_TITLES[self.action]} '{self.target.vm_name}'"
+
+    def confirmation(self) -> str | None:
+        return confirm_text(self.action, [self.target.vm_name])
+
+    def powershell(self) -> str:
+        vm = self._vm()
+        if self.action is PowerAction.Start:
+            return f"{vm} | Start-VM"
+        if self.action is PowerAction.ShutDown:
+            return f"{vm} | Stop-VM"
+        if self.action is PowerAction.TurnOff:
+            return f"{vm} | Stop-VM -TurnOff"
+        if self.action is PowerAction.Save:
+            return f"{vm} | Save-VM"
+        return f"{vm} | Restart-VM -Force"  # hvgui has asked already; -Force answers Restart-VM's own prompt
+
+    def settled(self, vm: Vm | None) -> bool | None:
+        if vm is None:
+            return None
+        return vm.state is _POWER_SETTLED[self.action]
+
+
+@dataclass(frozen=True)
+class ServiceToggleOperation(Operation):
+    ic_guid: str = ""
+    enable: bool = True
+    service_name: str = ""  # as the host reports it, for messages
+    kind: ClassVar[str] = "service"
+
+    @property
+    def title(self) -> str:
+        verb = "Enable" if self.enable else "Disable"
+        return f"{verb} {self.service_name or self.ic_guid} on '{self.target.vm_name}'"
+
+    def powershell(self) -> str:
+        verb = "Enable" if self.enable else "Disable"
+        pattern = psdisplay.quote("*\\" + psdisplay.escape_wildcards(self.ic_guid.upper()))
+        return (
+            f"{self._vm()} | Get-VMIntegrationService | Where-Object {{ $_.Id -like {pattern} }} | "
+            f"{verb}-VMIntegrationService"
+        )
+
+    def settled(self, vm: Vm | None) -> bool | None:
+        service = vm.service(self.ic_guid) if vm is not None else None
+        return None if service is None else service.enabled == self.enable
+
+
+@dataclass(frozen=True)
+class CheckpointTypeOperation(Operation):
+    checkpoint_type: CheckpointType = CheckpointType.Production
+    kind: ClassVar[str] = "checkpoint-type"
+
+    @property
+    def title(self) -> str:
+        return f"Set checkpoint type of '{self.target.vm_name}' to {self.checkpoint_type.name}"
+
+    def powershell(self) -> str:
+        return f"{self._vm()} | Set-VM -CheckpointType {self.checkpoint_type.name}"
+
+    def settled(self, vm: Vm | None) -> bool | None:
+        return None if vm is None else vm.checkpoint_type is self.checkpoint_type
+
+
+@dataclass(frozen=True)
+class CheckpointCreateOperation(Operation):
+    name: str | None = None  # None: the host names it
+    kind: ClassVar[str] = "checkpoint"
+
+    @property
+    def title(self) -> str:
+        named = f" '{self.name}'" if self.name else ""
+        return f"Create checkpoint{named} of '{self.target.vm_name}'"
+
+    def powershell(self) -> str:
+        command = f"{self._vm()} | Checkpoint-VM"
+        if self.name:
+            command += f" -SnapshotName {psdisplay.quote(self.name)}"
+        return command
+
+
+def powershell_script(operations: Iterable[Operation]) -> str:
+    """The commands of several operations, grouped per host (each group headed by a comment naming it)."""
+    by_host: dict[str, list[str]] = {}
+    for operation in operations:
+        by_host.setdefault(operation.target.computer_name, []).append(operation.powershell())
+    if len(by_host) == 1:
+        return "\n".join(next(iter(by_host.values())))
+    return "\n\n".join(f"# {host}\n" + "\n".join(lines) for host, lines in by_host.items())
+
+
+@dataclass(frozen=True)
+class OperationProgress:
+    """What the host last said about a running job (its progress record)."""
+
+    percent: int | None = None  # 0-100; None while the host said nothing
+    text: str = ""  # e.g. "Shut down a virtual machine"
+
+
+_ids = itertools.count(1)
+
+
+def next_operation_id() -> int:
+    return next(_ids)
+
+
+@dataclass(frozen=True)
+class OperationRecord:
+    """One operation as the Activity panel shows it: an immutable snapshot, replaced as it advances."""
+
+    operation: Operation
+    op_id: int = field(default_factory=next_operation_id)
+    state: OperationState = OperationState.Queued
+    queued_at: float = 0.0  # time.time()
+    started_at: float | None = None
+    ended_at: float | None = None
+    progress: OperationProgress = OperationProgress()
+    message: str = ""  # the outcome in one sentence, or the error's message
+    warnings: tuple[str, ...] = ()
+    error: HvGuiError | None = None
+    cancellable: bool = True  # False once the host's job runs (stopping the pipeline would not stop it)
+    result: object | None = None  # e.g. the new checkpoint
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.ended_at if self.ended_at is not None else None
+        return None if end is None else max(0.0, end - self.started_at)
+
+    def advanced(self, **changes: object) -> OperationRecord:
+        return replace(self, **changes)
+
+
+def records_script(records: Sequence[OperationRecord]) -> str:
+    """`powershell_script` for records (the Activity panel's Copy as PowerShell)."""
+    return powershell_script(r.operation for r in records)

@@ -1,0 +1,131 @@
+"""Each `HvGui` function exists twice, and the two must make the same host calls.
+
+The PowerShell text in `HvGui.ps1` is what runs on real hosts; the emulator runs its Python twin
+(`hvgui.emulator.hyperv.functions`). Here tree-sitter reads the cmdlet and CIM calls of each function from
+the text (the documented cmdlets the emulator implements: Hyper-V and CIM; engine cmdlets such as
+Where-Object or ConvertTo-Json are not host calls), and the emulator's call trace of the same function is
+compared with them: same cmdlets, same named parameters in the same order, same `-ClassName`, same order.
+A function without branches must make exactly the text's calls; one with branches must make, in order, a
+selection of them, and every call of the text must be reached by some case below.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from test_host_module_static import module_text, read_commands
+
+from hvgui.domain import integration as ic
+from hvgui.emulator.hyperv import calls
+from hvgui.emulator.hyperv.cmdlets import CMDLETS
+from hvgui.emulator.runtime import CmdletError, PipelineCommand, TerminatingError
+from hvgui.emulator.scenarios import load_scenario
+
+Call = tuple[str, tuple[str, ...], str | None]
+
+
+def text_calls(function: str) -> list[Call]:
+    """The host calls the PowerShell text of `function` makes, in source order."""
+    commands, _errors, _functions = read_commands(module_text().encode("utf-8"))
+    found: list[Call] = []
+    for command in commands:
+        if command.function != function or command.name.casefold() not in CMDLETS:
+            continue
+        parameters = tuple(e.text[1:].split(":")[0] for e in command.elements if e.is_parameter)
+        texts = [e.text for e in command.elements]
+        class_name = texts[texts.index("-ClassName") + 1].strip("'\"") if "-ClassName" in texts else None
+        found.append((command.name, parameters, class_name))
+    return found
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.output: list[Any] = []
+        self.errors: list[CmdletError] = []
+        self.stop_requested = threading.Event()
+
+    def write_output(self, value: Any) -> None:
+        self.output.append(value)
+
+    def write_error(self, error: CmdletError) -> None:
+        self.errors.append(error)
+
+    def write_warning(self, message: str) -> None:
+        pass
+
+
+@pytest.fixture
+def host():
+    emulated = load_scenario("demo", seed=3).hosts[0]
+    runspace = emulated.open_runspace()
+    load = PipelineCommand(name=module_text(), is_script=True)
+    emulated.run(runspace, [load], [], _Sink())
+    return emulated, runspace
+
+
+def traced(host, name: str, **parameters: Any) -> tuple[list[Call], _Sink]:
+    emulated, runspace = host
+    sink = _Sink()
+    with calls.recording() as trace:
+        emulated.run(runspace, [PipelineCommand(name=name, parameters=tuple(parameters.items()))], [], sink)
+    return [(c.cmdlet, c.parameters, c.class_name) for c in trace], sink
+
+
+def is_selection(made: list[Call], written: list[Call]) -> bool:
+    """Whether `made` is `written` with some calls left out (a subsequence)."""
+    remaining = iter(written)
+    return all(any(call == candidate for candidate in remaining) for call in made)
+
+
+def test_the_text_has_host_calls_to_compare() -> None:
+    inventory = text_calls("Get-HvGuiInventory")
+    assert len(inventory) == 14 and {c[0] for c in inventory} == {"Get-CimInstance"}
+    assert [c[0] for c in text_calls("Set-HvGuiIntegrationService")] == [
+        "Get-VM",
+        "Get-VMIntegrationService",
+        "Enable-VMIntegrationService",
+        "Disable-VMIntegrationService",
+        "Enable-VMIntegrationService",
+        "Disable-VMIntegrationService",
+    ]
+
+
+def test_inventory_makes_exactly_the_calls_of_its_text(host) -> None:
+    made, sink = traced(host, "Get-HvGuiInventory")
+    assert sink.errors == []
+    assert made == text_calls("Get-HvGuiInventory")
+    assert json.loads(sink.output[0])["v"] == 2
+
+
+def test_set_integration_service_makes_a_selection_of_its_texts_calls_and_reaches_all(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "dc01")
+    written = text_calls("Set-HvGuiIntegrationService")
+    reached: set[Call] = set()
+    for component, enabled in (
+        (ic.TIME_SYNC.ic_guid, False),
+        (ic.TIME_SYNC.ic_guid, True),
+        (str(uuid.uuid4()).upper(), True),
+        (str(uuid.uuid4()).upper(), False),
+    ):
+        made, _sink = traced(host, "Set-HvGuiIntegrationService", VMId=vm.id, ComponentId=component, Enabled=enabled)
+        assert is_selection(made, written), made
+        reached.update(made)
+    assert reached == set(written)
+
+
+def test_the_comparison_can_fail() -> None:
+    written = text_calls("Set-HvGuiIntegrationService")
+    assert not is_selection(list(reversed(written)), written)
+    assert not is_selection([("Get-VM", ("Name",), None)], written)
+
+
+def test_a_missing_vm_stops_at_get_vm_like_the_text(host) -> None:
+    with calls.recording() as trace, pytest.raises(TerminatingError) as failure:
+        traced(host, "Set-HvGuiIntegrationService", VMId=uuid.uuid4(), ComponentId="x", Enabled=True)
+    assert [c.cmdlet for c in trace] == ["Get-VM"]
+    assert failure.value.error.fully_qualified_error_id.endswith("Commands.GetVM")
