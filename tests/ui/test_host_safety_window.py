@@ -107,12 +107,14 @@ def test_a_host_that_stops_answering_shows_the_age_of_its_data(loop, emulator, w
     assert row.data(StaleRole) is True
     assert row.data(DetailRole).startswith("Not responding \u00b7 data ") and row.data(DetailRole).endswith(" s old")
     assert window.controller.session(key).is_stale
+    assert "is not answering (data " in (window.controller.staleness_warning(key) or "")
 
     async def fresh() -> None:
         await wait_until(lambda: not window.vm_model.is_stale(host), what="the VM rows current again")
 
     loop.run_until_complete(fresh())
     assert row.data(DetailRole).startswith("Connected \u00b7 ")
+    assert window.controller.staleness_warning(key) is None
 
 
 def test_detail_text_for_stale_refused_and_incomplete_hosts() -> None:

@@ -76,6 +76,13 @@ class HostsController(QObject):
     def inventory(self, key: str) -> Inventory | None:
         return self._manager.host(key).inventory
 
+    def staleness_warning(self, key: str) -> str | None:
+        """What to tell a person before an action on this host waits for it (None when the host is current):
+        "hv01 is not answering (data 12 s old); this may wait until it answers, ..."."""
+        if not self.has_host(key):
+            return None
+        return self._manager.host(key).staleness_warning()
+
     def session(self, key: str) -> HostSession:
         """The session of a connected host, for controllers that run commands on it (raises KeyError)."""
         return self._manager.host(key)
