@@ -126,8 +126,12 @@ class HostSession:
         if not self.is_stale:
             return None
         age = self.data_age
-        if self._status.needs_credentials:
-            return f"{self.settings.label} refused the user name or password; edit the credentials first."
+        status = self._status
+        if status.needs_credentials:
+            return f"{self.settings.label} refused these credentials; edit the credentials first."
+        if status.error is not None and status.state is not HostState.Connected:
+            reason = getattr(status.error, "message", str(status.error))
+            return f"{self.settings.label} is not connected ({data_age_text(age)}): {reason}"
         if age is None:
             return f"{self.settings.label} has not answered yet; this may wait until it does."
         return (

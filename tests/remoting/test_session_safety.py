@@ -37,7 +37,7 @@ def test_a_wrong_password_is_tried_once_and_new_credentials_reconnect(demo: Runn
         await asyncio.sleep(1.0)  # twenty backoff periods: a scheduled retry would have shown by now
         assert service.rejected_logins == 1
         assert session.status.state is HostState.Failed
-        assert session.is_stale and "user name or password" in (session.staleness_warning() or "")
+        assert session.is_stale and "refused these credentials" in (session.staleness_warning() or "")
 
         start = len(recorder.events)
         session.update_credentials(endpoint.username, endpoint.password)
