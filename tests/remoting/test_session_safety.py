@@ -8,9 +8,9 @@ import dataclasses
 import logging
 
 import pytest
-from remoting_support import Recorder, is_inventory, is_status, run
+from remoting_support import Recorder, closed_port, is_inventory, is_status, run
 
-from hvgui.domain.connection import AuthMethod, HostState
+from hvgui.domain.connection import AuthMethod, ConnectionSettings, HostState
 from hvgui.domain.errors import AuthenticationFailed, AuthenticationMethodRefused, ProtocolError
 from hvgui.emulator import RunningEmulator
 from hvgui.remoting import Backoff, SessionManager
@@ -153,6 +153,21 @@ def test_a_host_that_stops_answering_is_marked_stale_then_fresh_again(demo: Runn
         assert fresh.last_refresh_at is not None and fresh.last_refresh_at > (stale.last_refresh_at or 0)
         assert not session.is_stale
         await recorder.wait_for(is_inventory(session.key))
+        await manager.aclose()
+
+    run(body)
+
+
+def test_a_failing_host_warns_with_its_reason_before_an_action_waits() -> None:
+    async def body() -> None:
+        manager = SessionManager(backoff=_quick_backoff)
+        recorder = Recorder()
+        manager.subscribe(recorder)
+        settings = ConnectionSettings("127.0.0.1", closed_port(), use_https=False, auth=AuthMethod.Basic, username="u")
+        session = manager.add_host(settings, "pw")
+        await recorder.wait_for_state(session.key, HostState.Failed)
+        warning = session.staleness_warning() or ""
+        assert warning.startswith("127.0.0.1 is not connected (no data yet): Nothing is listening")
         await manager.aclose()
 
     run(body)
