@@ -18,6 +18,8 @@ from typing import Any
 
 from psrpcore.types import PSListBase, PSNoteProperty, PSObject, PSType
 
+from hvgui.emulator.clixml_text import clixml_text
+
 NS = "Microsoft.HyperV.PowerShell."
 _OBJECTS_ASSEMBLY = (
     "Microsoft.HyperV.PowerShell.Objects, Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
@@ -64,7 +66,7 @@ def fill(obj: PSObject, values: dict[str, Any], to_string: str) -> PSObject:
     meta = obj.PSObject
     for prop in (*meta.adapted_properties, *meta.extended_properties):
         prop.set_value(values[prop.name], obj)
-    meta.to_string = to_string
+    meta.to_string = clixml_text(to_string)
     return obj
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
 
+from hvgui.emulator.clixml_text import clixml_text
 from hvgui.emulator.runtime import CmdletError
 
 #: HResult of System.Management.Automation exceptions (COR_E_SYSTEM, 0x80131501) as PowerShell reports it.
@@ -46,7 +47,7 @@ def error_record(error: CmdletError) -> ErrorRecord:
     type_names = _exception_type_names(error.exception_types)
     exception = NETException(Message=error.message, HResult=DEFAULT_HRESULT)
     exception.PSObject.type_names = type_names
-    exception.PSObject.to_string = f"{type_names[0]}: {error.message}"
+    exception.PSObject.to_string = clixml_text(f"{type_names[0]}: {error.message}")
     category = error.category if isinstance(error.category, ErrorCategory) else ErrorCategory.NotSpecified
     category_info = WindowsErrorCategoryInfo(
         Category=category,
@@ -61,7 +62,7 @@ def error_record(error: CmdletError) -> ErrorRecord:
         TargetObject=error.target_object,
         FullyQualifiedErrorId=error.fully_qualified_error_id,
     )
-    record.PSObject.to_string = error.message
+    record.PSObject.to_string = clixml_text(error.message)
     return record
 
 
