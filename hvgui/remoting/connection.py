@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from pypsrp.wsman import WSMan
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut, ProtocolError
+from hvgui.domain.operations import OperationProgress
 from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
 from hvgui.remoting.pipeline import PipelineSpec
 
@@ -97,6 +100,29 @@ class _Call:
     spec: PipelineSpec
     deadline: float  # time.monotonic()
     cancelled: threading.Event = field(default_factory=threading.Event)
+    #: Called on the loop thread with each progress record the host writes (None: progress is ignored).
+    on_progress: Callable[[OperationProgress], None] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def report_progress(self, records: list[Any], seen: int) -> int:
+        """Hand the progress records after the first `seen` to the loop thread; returns how many were seen."""
+        if self.on_progress is None or self.loop is None or len(records) <= seen:
+            return len(records)
+        for record in records[seen:]:
+            progress = progress_of(record)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
+                self.loop.call_soon_threadsafe(self.on_progress, progress)
+        return len(records)
+
+
+def progress_of(record: Any) -> OperationProgress:
+    """A pypsrp `ProgressRecord` as hvgui shows it: the percentage (None while unknown) and the host's words."""
+    percent = getattr(record, "percent_complete", None)
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        percent = None
+    status = str(getattr(record, "description", "") or "").strip()  # StatusDescription on the wire
+    activity = str(getattr(record, "activity", "") or "").strip()
+    return OperationProgress(percent=percent, text=status or activity)
 
 
 class _Worker:
@@ -173,6 +199,7 @@ class _Worker:
         ps = PowerShell(pool)
         spec.apply(ps)
         ps.begin_invoke()
+        progress_seen = 0
         while ps.state == PSInvocationState.RUNNING:
             if call.cancelled.is_set():
                 self._stop(ps)
@@ -184,6 +211,7 @@ class _Worker:
                     f"{connection.error_context.endpoint} did not finish {spec.first_command} in time."
                 )
             ps.poll_invoke(timeout=max(1, min(connection.poll_interval, math.ceil(remaining))))
+            progress_seen = call.report_progress(ps.streams.progress, progress_seen)
         errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
         warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
         output = tuple(ps.output)
@@ -286,17 +314,24 @@ class HostConnection:
         """How long past its deadline a call may take before its worker counts as stuck."""
         return self.error_context.read_timeout + self.poll_interval + 2
 
-    async def run(self, spec: PipelineSpec, *, timeout: float | None = None) -> PipelineResult:
+    async def run(
+        self,
+        spec: PipelineSpec,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[OperationProgress], None] | None = None,
+    ) -> PipelineResult:
         """Run one pipeline on the host and return its output.
 
         Raises HostCommandError when the pipeline failed (a terminating error), and the other HvGuiError
         kinds when the host could not be reached or did not answer in `timeout` seconds (default: the
         connection's operation timeout). Cancelling the awaiting task stops the pipeline on the host.
+        `on_progress` is called on the loop thread with each progress record the host writes while it runs.
         """
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
-        call = _Call(spec, deadline=time.monotonic() + limit)
+        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_running_loop())
         while True:
             worker = self._worker
             try:

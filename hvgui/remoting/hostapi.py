@@ -10,9 +10,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import TypeAlias
 
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HostCommandError, ProtocolError
+from hvgui.domain.operations import OperationProgress
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.remoting.connection import HostConnection, PipelineResult
@@ -28,6 +30,9 @@ from hvgui.remoting.parse import (
 from hvgui.remoting.pipeline import PipelineSpec
 
 log = logging.getLogger(__name__)
+
+#: Receives the host's progress records of a running change (on the loop thread).
+ProgressCallback: TypeAlias = Callable[[OperationProgress], None] | None
 
 #: One round trip for the whole host: the host module's function.
 INVENTORY = PipelineSpec.cmdlet("Get-HvGuiInventory")
@@ -112,34 +117,59 @@ class HostApi:
         result = await self.connection.run(spec, timeout=timeout)
         return [parse_vm_object(properties_of(obj), host=self.key) for obj in result.output]
 
-    # --- changes. After each, the caller asks the session to refresh (HostSession.run_action).
+    # --- changes. The operations runner (`HostSession.operations`) calls these on the host's work lane and
+    # then asks for a refresh. `timeout` bounds the pipeline (default: the connection's operation timeout);
+    # `on_progress` receives the host's progress records while it runs.
 
-    async def set_integration_service(self, vm_id: str, ic_guid: str, enabled: bool) -> list[str]:
+    async def set_integration_service(
+        self,
+        vm_id: str,
+        ic_guid: str,
+        enabled: bool,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """Enable or disable one integration service, identified by its IC GUID. Returns the host's warnings.
 
         Raises HostCommandError when the host refuses (VM gone, unknown service, access denied).
         """
-        result = await self._run(set_integration_service_spec(vm_id, ic_guid, enabled))
+        spec = set_integration_service_spec(vm_id, ic_guid, enabled)
+        result = await self._run(spec, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def power(self, vm_id: str, action: PowerAction) -> list[str]:
+    async def power(
+        self,
+        vm_id: str,
+        action: PowerAction,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """Start, shut down, turn off, save or restart a VM. Returns the host's warnings, such as "The virtual
         machine is already in the specified state."
 
         A graceful shutdown of a VM whose Shutdown service is unavailable fails on the host (it would have to
         ask whether to turn the VM off instead); check `hvgui.domain.power.shutdown_blocker` first.
         """
-        result = await self._run(power_spec(vm_id, action), action=action)
+        result = await self._run(power_spec(vm_id, action), action=action, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def checkpoint(self, vm_id: str, name: str | None = None) -> CheckpointOutcome:
+    async def checkpoint(
+        self,
+        vm_id: str,
+        name: str | None = None,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> CheckpointOutcome:
         """Create a checkpoint (the host names it when `name` is empty) and return it with the host's warnings.
 
         `fell_back_to_standard` is True when the host warned: Checkpoint-VM warns when it could not take the
         production checkpoint the VM's checkpoint type asks for and took a standard one instead (the warning
         text is localized, so its presence is what counts).
         """
-        result = await self._run(checkpoint_spec(vm_id, name))
+        result = await self._run(checkpoint_spec(vm_id, name), timeout=timeout, on_progress=on_progress)
         checkpoints = [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
         return CheckpointOutcome(
             checkpoint=checkpoints[-1] if checkpoints else None,
@@ -152,16 +182,30 @@ class HostApi:
         result = await self._run(vm_by_id(vm_id).pipe("Get-VMSnapshot"))
         return [parse_checkpoint(properties_of(obj)) for obj in result.output if not isinstance(obj, str)]
 
-    async def set_checkpoint_type(self, vm_id: str, checkpoint_type: CheckpointType) -> list[str]:
+    async def set_checkpoint_type(
+        self,
+        vm_id: str,
+        checkpoint_type: CheckpointType,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """`Set-VM -CheckpointType`: Disabled, Production, ProductionOnly or Standard. Returns the warnings."""
         spec = vm_by_id(vm_id).pipe("Set-VM").param("CheckpointType", checkpoint_type.name).param("Confirm", False)
-        result = await self._run(spec)
+        result = await self._run(spec, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def _run(self, spec: PipelineSpec, *, action: PowerAction | None = None) -> PipelineResult:
+    async def _run(
+        self,
+        spec: PipelineSpec,
+        *,
+        action: PowerAction | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> PipelineResult:
         """Run a command that changes something; the host's first error is raised, with advice added."""
         try:
-            result = await self.connection.run(spec)
+            result = await self.connection.run(spec, timeout=timeout, on_progress=on_progress)
         except HostCommandError as error:  # a terminating error, e.g. Get-VM -ErrorAction Stop in the module
             raise with_advice(error, action=action) from error
         if result.errors:

@@ -13,20 +13,20 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Protocol
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
 from hvgui.domain.errors import ConnectionFailed, HvGuiError, ProtocolError
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
+from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.hostapi import HostApi
+from hvgui.remoting.operations import OperationRunner, OperationsConfig
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class SessionListener(Protocol):
@@ -55,12 +55,23 @@ class HostSession:
         operation_timeout: float,
         connect_timeout: float,
         backoff: Backoff,
+        operations: OperationsConfig | None = None,
     ) -> None:
         self.key = settings.key
         self.settings = settings
-        self._connection = HostConnection(
-            settings, password, connect_timeout=connect_timeout, operation_timeout=operation_timeout
-        )
+
+        def connect() -> HostConnection:
+            return HostConnection(
+                settings, password, connect_timeout=connect_timeout, operation_timeout=operation_timeout
+            )
+
+        self._connection = connect()
+        self._connect_work = connect
+        self._operations_config = operations
+        self._operations: OperationRunner | None = None
+        # Inventories started so far, and who waits for one that starts after their request (merged refreshes).
+        self._fetches_started = 0
+        self._inventory_waiters: list[tuple[int, asyncio.Future[Inventory]]] = []
         self._api = HostApi(self._connection)
         self._publisher = publisher
         self._refresh_interval = refresh_interval
@@ -102,20 +113,42 @@ class HostSession:
         """Refresh as soon as possible, e.g. after a command changed something. Does not cut a backoff short."""
         self._refresh_requested.set()
 
-    async def run_action(self, action: Callable[[HostApi], Awaitable[T]]) -> T:
-        """Run a command that changes the host, then ask for a refresh, whether it worked or not.
+    @property
+    def operations(self) -> OperationRunner:
+        """The host's one path for changes: its work lane (opened on first use), queue and deadlines."""
+        if self._operations is None:
+            if self._closed:
+                raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+            self._operations = OperationRunner(
+                self, self._connect_work, config=self._operations_config, listener=self._publisher.operation_changed
+            )
+        return self._operations
 
-        `action` receives this host's HostApi, e.g. `await session.run_action(lambda api: api.power(vm_id,
-        PowerAction.Start))`. Its result (the host's warnings, a checkpoint) is returned and its error
-        raised; either way the next refresh follows at once, so a row that showed a pending change returns
-        to what the host really holds.
-        """
-        if self._closed:
-            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
-        try:
-            return await action(self._api)
-        finally:
+    def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]:
+        """The first inventory that starts after this call. With `request`, ask for it now (requests that
+        arrive together share one inventory); without, wait for the refresh schedule."""
+        future: asyncio.Future[Inventory] = asyncio.get_running_loop().create_future()
+        self._inventory_waiters.append((self._fetches_started + 1, future))
+        if request:
             self.refresh_now()
+        return future
+
+    def _inventory_arrived(self, number: int, outcome: Inventory | BaseException) -> None:
+        """Answer who waits for inventory `number` (or an earlier one): with it, or with why it failed."""
+        waiting = []
+        for wanted, future in self._inventory_waiters:
+            if future.done():
+                continue
+            if wanted > number:
+                waiting.append((wanted, future))
+            elif isinstance(outcome, asyncio.CancelledError):
+                future.cancel()
+            elif isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+                future.add_done_callback(lambda f: f.exception())  # a waiter may have given up already
+            else:
+                future.set_result(outcome)
+        self._inventory_waiters = waiting
 
     async def fetch_inventory(self) -> Inventory:
         """Refresh once: fetch, diff against the last inventory, publish, and return the new inventory."""
@@ -123,10 +156,17 @@ class HostSession:
             raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
         async with self._fetch_lock:
             self._refresh_requested.clear()
-            report = await self._api.inventory()
+            self._fetches_started += 1
+            number = self._fetches_started
+            try:
+                report = await self._api.inventory()
+            except BaseException as exc:
+                self._inventory_arrived(number, exc)
+                raise
             inventory = report.inventory
             diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
+            self._inventory_arrived(number, inventory)
             if not diff.is_empty or not self._published_inventory:
                 self._published_inventory = True
                 self._publisher.inventory_changed(inventory, diff)
@@ -149,6 +189,10 @@ class HostSession:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._operations is not None:
+            await self._operations.aclose()
+        for _, future in self._inventory_waiters:
+            future.cancel()
         await self._connection.close()
         self._set_status(state=HostState.Closed, next_retry_at=None)
 
@@ -206,6 +250,7 @@ class _Publisher:
 
     def __init__(self) -> None:
         self.listeners: list[SessionListener] = []
+        self.operation_listeners: list[Callable[[OperationRecord], None]] = []
 
     def host_status_changed(self, status: HostStatus) -> None:
         for listener in list(self.listeners):
@@ -214,6 +259,10 @@ class _Publisher:
     def inventory_changed(self, inventory: Inventory, diff: InventoryDiff) -> None:
         for listener in list(self.listeners):
             self._call(listener.inventory_changed, inventory, diff)
+
+    def operation_changed(self, record: OperationRecord) -> None:
+        for listener in list(self.operation_listeners):
+            self._call(listener, record)
 
     @staticmethod
     def _call(callback: Callable[..., None], *args: object) -> None:
@@ -235,8 +284,10 @@ class SessionManager:
         operation_timeout: float = 20.0,
         connect_timeout: float = 10.0,
         backoff: Callable[[], Backoff] = Backoff,
+        operations: OperationsConfig | None = None,
     ) -> None:
         self.refresh_interval = refresh_interval
+        self.operations_config = operations or OperationsConfig()
         self.operation_timeout = operation_timeout
         self.connect_timeout = connect_timeout
         self._backoff = backoff
@@ -249,6 +300,14 @@ class SessionManager:
     def unsubscribe(self, listener: SessionListener) -> None:
         with contextlib.suppress(ValueError):
             self._publisher.listeners.remove(listener)
+
+    def subscribe_operations(self, listener: Callable[[OperationRecord], None]) -> None:
+        """Hear every new snapshot of every operation on every host (on the loop thread)."""
+        self._publisher.operation_listeners.append(listener)
+
+    def unsubscribe_operations(self, listener: Callable[[OperationRecord], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._publisher.operation_listeners.remove(listener)
 
     def add_host(self, settings: ConnectionSettings, password: str) -> HostSession:
         """Start a session (needs a running asyncio loop). A host can be added once per key."""
@@ -263,6 +322,7 @@ class SessionManager:
             operation_timeout=self.operation_timeout,
             connect_timeout=self.connect_timeout,
             backoff=self._backoff(),
+            operations=self.operations_config,
         )
         self._sessions[session.key] = session
         session._start()

@@ -1,0 +1,548 @@
+"""One command path per host: `OperationRunner` runs typed operations on the host's work lane, then refreshes.
+
+Lanes. Each host has a refresh lane (the session's own `HostConnection`) and a work lane: up to `limit`
+further `HostConnection`s, opened lazily, one per operation running at once. A pypsrp RunspacePool is driven
+by blocking calls from one thread, so a single connection can only run one pipeline at a time, whatever its
+`max_runspaces`; one connection (thread + pool with one runspace) per concurrent slot is the simplest way to
+run several long jobs at once, and it keeps them away from the 2 s inventory. Each slot is a shell on the
+host, so the limit (default 4) stays well below WinRM's shells-per-user quota. Operations beyond the limit
+wait in a visible queue (state Queued) and start in order.
+
+One path. `submit` returns an `OperationHandle` at once. The runner runs the pipeline with the host's
+progress records going into `record.progress`, then asks the session for a refresh and waits for the next
+inventory that starts after the request, without demanding one of its own: requests that arrive together
+merge into one inventory, so five Saves that end together cost at most two. The final record is published
+only once that inventory is in, so whoever showed the operation as pending then holds the host's truth.
+
+Deadlines. When an operation's deadline passes it is not failed: Hyper-V finishes a job whose caller stopped
+waiting. The record becomes StillRunning and the runner watches the VM in the host's inventories until the
+operation's `settled` says it took effect (Succeeded), or until the watch limit passes (Failed, saying that
+hvgui stopped watching). A host that reports success while the VM is still in a transitional state (a
+pipeline that returns before the job ends) is watched the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
+from hvgui.domain.operations import (
+    DEFAULT_DEADLINES,
+    CheckpointCreateOperation,
+    CheckpointTypeOperation,
+    Operation,
+    OperationProgress,
+    OperationRecord,
+    OperationState,
+    PowerOperation,
+    ServiceToggleOperation,
+)
+from hvgui.domain.vm import Inventory, Vm
+from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.hostapi import HostApi, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+#: Called on the loop thread with every new snapshot of every operation.
+RecordListener = Callable[[OperationRecord], None]
+
+#: Finished records kept per host for the Activity panel (older ones are forgotten).
+HISTORY = 500
+
+
+@dataclass(frozen=True)
+class OperationsConfig:
+    """How a host's work lane behaves (one value for every host of a `SessionManager`)."""
+
+    #: Operations running at once on one host; the rest wait in the queue.
+    limit: int = 4
+    #: Seconds per operation kind before "still running on the host" (see `Operation.deadline`).
+    deadlines: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    #: Seconds hvgui keeps waiting for a job (pipeline and watching together) before it gives up watching.
+    watch_limit: float = 1800.0
+    #: Seconds an operation waits for the merged refresh after its pipeline before it concludes anyway.
+    confirm_wait: float = 15.0
+    #: Seconds the runner gathers finished operations before it asks for their one shared refresh.
+    merge_window: float = 0.3
+
+
+class InventorySource(Protocol):
+    """What the runner needs from its host's session: its inventories and a way to ask for one."""
+
+    @property
+    def inventory(self) -> Inventory | None: ...
+
+    def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]: ...
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    warnings: tuple[str, ...] = ()
+    result: object | None = None
+
+
+async def perform(
+    api: HostApi, operation: Operation, *, timeout: float, on_progress: ProgressCallback = None
+) -> _Outcome:
+    """Run one typed operation through the HostApi call that carries it out."""
+    vm_id = operation.target.vm_id
+    options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
+    if isinstance(operation, PowerOperation):
+        return _Outcome(tuple(await api.power(vm_id, operation.action, **options)))
+    if isinstance(operation, ServiceToggleOperation):
+        warnings = await api.set_integration_service(vm_id, operation.ic_guid, operation.enable, **options)
+        return _Outcome(tuple(warnings))
+    if isinstance(operation, CheckpointTypeOperation):
+        return _Outcome(tuple(await api.set_checkpoint_type(vm_id, operation.checkpoint_type, **options)))
+    if isinstance(operation, CheckpointCreateOperation):
+        outcome = await api.checkpoint(vm_id, operation.name, **options)
+        return _Outcome(tuple(outcome.warnings), outcome)
+    raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")
+
+
+class WorkLane:
+    """A host's work connections: created on first need, reused, closed with the session."""
+
+    def __init__(self, connect: Callable[[], HostConnection]) -> None:
+        self._connect = connect
+        self._idle: list[HostConnection] = []
+        self._all: list[HostConnection] = []
+
+    @property
+    def size(self) -> int:
+        """Connections opened so far (at most the runner's limit)."""
+        return len(self._all)
+
+    def take(self) -> HostConnection:
+        if self._idle:
+            return self._idle.pop()
+        connection = self._connect()
+        self._all.append(connection)
+        return connection
+
+    def give_back(self, connection: HostConnection) -> None:
+        if not connection.closed:
+            self._idle.append(connection)
+
+    async def close(self) -> None:
+        connections, self._all, self._idle = self._all, [], []
+        results = await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
+        for connection, result in zip(connections, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("closing the work connection %r failed: %r", connection, result)
+
+
+class OperationHandle:
+    """The caller's view of one submitted operation."""
+
+    def __init__(self, job: _Job) -> None:
+        self._job = job
+
+    @property
+    def record(self) -> OperationRecord:
+        """The latest snapshot."""
+        return self._job.record
+
+    @property
+    def op_id(self) -> int:
+        return self._job.record.op_id
+
+    async def wait(self) -> OperationRecord:
+        """The record once it is final, or once it says "still running on the host", whichever comes first."""
+        await asyncio.shield(self._job.answered)
+        return self._job.record
+
+    async def done(self) -> OperationRecord:
+        """The final record (Succeeded, Failed or Cancelled)."""
+        await asyncio.shield(self._job.finished)
+        return self._job.record
+
+    def cancel(self) -> bool:
+        """Cancel a queued operation, or stop waiting for a running one (the host's job goes on). False if final."""
+        return self._job.runner.cancel(self.op_id)
+
+
+class _Job:
+    def __init__(self, runner: OperationRunner, record: OperationRecord) -> None:
+        loop = asyncio.get_running_loop()
+        self.runner = runner
+        self.record = record
+        self.answered: asyncio.Future[None] = loop.create_future()
+        self.finished: asyncio.Future[None] = loop.create_future()
+        self.task: asyncio.Task[None] | None = None
+        self.pipeline: asyncio.Task[_Outcome] | None = None
+        self.deadline_timer: asyncio.TimerHandle | None = None
+        self.cancel_requested = False
+
+
+class OperationRunner:
+    """Runs one host's operations: queue, concurrency limit, deadlines, progress, then a merged refresh."""
+
+    def __init__(
+        self,
+        source: InventorySource,
+        connect: Callable[[], HostConnection],
+        *,
+        config: OperationsConfig | None = None,
+        listener: RecordListener | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._source = source
+        self.config = config or OperationsConfig()
+        self.lane = WorkLane(connect)
+        self._listener = listener
+        self._clock = clock
+        self._jobs: dict[int, _Job] = {}
+        self._queue: collections.deque[_Job] = collections.deque()
+        self._running: set[_Job] = set()
+        self._merged: asyncio.Future[Inventory] | None = None
+        self._closed = False
+
+    # --- public API -------------------------------------------------------------------------------------
+
+    @property
+    def limit(self) -> int:
+        return max(1, self.config.limit)
+
+    def submit(self, operation: Operation) -> OperationHandle:
+        """Queue `operation`; it starts as soon as a slot of the work lane is free (needs the running loop)."""
+        if self._closed:
+            raise ConnectionFailed("The session is closed; hvgui cannot run more operations on it.")
+        job = _Job(self, OperationRecord(operation, queued_at=self._clock()))
+        self._jobs[job.record.op_id] = job
+        self._queue.append(job)
+        self._publish(job)
+        self._start_next()
+        self._forget_old()
+        return OperationHandle(job)
+
+    def records(self) -> list[OperationRecord]:
+        """Every operation this runner knows, oldest first."""
+        return [job.record for job in self._jobs.values()]
+
+    def queued(self) -> list[OperationRecord]:
+        return [job.record for job in self._queue]
+
+    def running(self) -> list[OperationRecord]:
+        """Operations that hold a slot of the work lane (their pipeline runs)."""
+        return sorted((job.record for job in self._running), key=lambda r: r.op_id)
+
+    def handle(self, op_id: int) -> OperationHandle | None:
+        job = self._jobs.get(op_id)
+        return None if job is None else OperationHandle(job)
+
+    def cancel(self, op_id: int) -> bool:
+        """Cancel a queued operation (it never runs), or stop a running one's pipeline and stop watching.
+
+        Stopping a pipeline does not stop a job the host already started; the record says so. Returns False
+        when there is nothing to cancel (unknown or final).
+        """
+        job = self._jobs.get(op_id)
+        if job is None or job.record.state.is_final:
+            return False
+        if job in self._queue:
+            self._queue.remove(job)
+            self._finish(job, OperationState.Cancelled, "Cancelled before it was sent to the host.")
+            return True
+        job.cancel_requested = True
+        if job.task is not None:
+            job.task.cancel()
+        return True
+
+    async def aclose(self) -> None:
+        """Cancel what is queued, stop waiting for what runs, and close the work lane."""
+        if self._closed:
+            return
+        self._closed = True
+        for job in list(self._queue):
+            self.cancel(job.record.op_id)
+        tasks = [job.task for job in self._jobs.values() if job.task is not None and not job.task.done()]
+        for job in self._jobs.values():
+            if not job.record.state.is_final:
+                job.cancel_requested = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.lane.close()
+
+    # --- running ----------------------------------------------------------------------------------------
+
+    def _start_next(self) -> None:
+        while self._queue and len(self._running) < self.limit and not self._closed:
+            job = self._queue.popleft()
+            self._running.add(job)
+            job.task = asyncio.get_running_loop().create_task(
+                self._run(job), name=f"hvgui operation {job.record.op_id}"
+            )
+            job.task.add_done_callback(lambda task, job=job: self._task_done(job, task))
+
+    async def _run(self, job: _Job) -> None:
+        operation = job.record.operation
+        deadline = operation.deadline(self.config.deadlines)
+        now = self._clock()
+        self._update(job, state=OperationState.Running, started_at=now, cancellable=False)
+        job.deadline_timer = asyncio.get_running_loop().call_later(deadline, self._deadline_passed, job, deadline)
+        watch_until = time.monotonic() + max(self.config.watch_limit, deadline)
+        connection = self.lane.take()
+        try:
+            api = HostApi(connection, clock=self._clock)
+            job.pipeline = asyncio.ensure_future(
+                perform(api, operation, timeout=max(1.0, self.config.watch_limit), on_progress=self._progress(job))
+            )
+            outcome: _Outcome | None = None
+            error: HvGuiError | None = None
+            try:
+                outcome = await self._pipeline_or_settled(job, watch_until)
+            except HvGuiError as exc:
+                error = exc
+        finally:
+            self._release(job, connection)
+        await self._conclude(job, outcome, error, watch_until)
+
+    async def _pipeline_or_settled(self, job: _Job, watch_until: float) -> _Outcome | None:
+        """The pipeline's outcome; or None when an inventory showed the change done while it still ran."""
+        pipeline = job.pipeline
+        assert pipeline is not None
+        watcher: asyncio.Task[bool] | None = None
+        try:
+            while True:
+                pending: set[asyncio.Future[Any]] = {pipeline}
+                if watcher is not None and not watcher.done():
+                    pending.add(watcher)
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED, timeout=1.0)
+                if pipeline in done:
+                    return pipeline.result()
+                if watcher is not None and watcher in done and watcher.result():
+                    # The host shows the change; its job's pipeline may go on, on its own slot.
+                    return None
+                if watcher is None and job.record.state is OperationState.StillRunning:
+                    watcher = asyncio.ensure_future(self._watch(job, watch_until, quiet=True))
+        finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
+
+    def _release(self, job: _Job, connection: HostConnection) -> None:
+        """Free the slot once the pipeline ends (left running, it keeps its connection until it does)."""
+        pipeline = job.pipeline
+
+        def free(*_: object) -> None:
+            self._running.discard(job)
+            self.lane.give_back(connection)
+            self._start_next()
+
+        if pipeline is None or pipeline.done():
+            free()
+        else:
+            pipeline.add_done_callback(free)
+            pipeline.add_done_callback(_fetch_exception)
+
+    async def _conclude(
+        self, job: _Job, outcome: _Outcome | None, error: HvGuiError | None, watch_until: float
+    ) -> None:
+        operation = job.record.operation
+        if isinstance(error, HostCommandError):
+            await self._fresh_inventory(job)
+            self._finish(job, OperationState.Failed, str(error), error=error)
+            return
+        inventory = await self._fresh_inventory(job)
+        vm = _find(inventory, operation)
+        settled = operation.settled(vm)
+        if error is None:
+            warnings = outcome.warnings if outcome is not None else ()
+            result = outcome.result if outcome is not None else None
+            still_moving = settled is False and vm is not None and vm.state.is_transitional
+            if still_moving and not await self._watch(job, watch_until):
+                return
+            self._finish(job, OperationState.Succeeded, _done_text(job, warnings), warnings=warnings, result=result)
+            return
+        # The connection failed or timed out: the host may have carried the change out anyway.
+        if settled:
+            self._finish(job, OperationState.Succeeded, _done_text(job, ()))
+        elif settled is False and vm is not None and vm.state.is_transitional:
+            if await self._watch(job, watch_until):
+                self._finish(job, OperationState.Succeeded, _done_text(job, ()))
+        else:
+            self._finish(job, OperationState.Failed, str(error), error=error)
+
+    async def _watch(self, job: _Job, watch_until: float, *, quiet: bool = False) -> bool:
+        """Follow the host's inventories until the operation settles. False when hvgui gave up (then the job
+        is final, unless `quiet`: the pipeline watcher only reports whether the change showed)."""
+        operation = job.record.operation
+        while True:
+            remaining = watch_until - time.monotonic()
+            if remaining <= 0:
+                if not quiet:
+                    minutes = max(1, round(self.config.watch_limit / 60))
+                    self._finish(
+                        job,
+                        OperationState.Failed,
+                        f"hvgui stopped watching after {minutes} min: the host has not shown the change yet. "
+                        "It may still finish the job; the VM list shows the host's state.",
+                    )
+                return False
+            try:
+                inventory = await asyncio.wait_for(self._source.next_inventory(request=False), remaining)
+            except Exception:  # no answer yet, or the host is failing (its session says so): keep watching
+                continue
+            vm = _find(inventory, operation)
+            settled = operation.settled(vm)
+            if settled:
+                return True
+            if not quiet and (vm is None or not vm.state.is_transitional):
+                # The job ended in another state than the one asked for (or the VM went away): nothing to wait for.
+                return True
+
+    async def _fresh_inventory(self, job: _Job) -> Inventory | None:
+        """Ask for a refresh and wait for it (merged with everyone else's); the last one if it does not come."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._merged_inventory()), self.config.confirm_wait)
+        except Exception as exc:  # the host is failing: the session shows why; conclude on what is known
+            log.info("the refresh after operation %d failed: %s", job.record.op_id, exc)
+            return self._source.inventory
+        except (TimeoutError, asyncio.CancelledError):
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # this operation is being cancelled, not the refresh
+                raise
+            log.info("no refresh within %.0f s after operation %d", self.config.confirm_wait, job.record.op_id)
+            return self._source.inventory
+
+    def _merged_inventory(self) -> asyncio.Future[Inventory]:
+        """The inventory shared by every operation that ends within one merge window (one request for all)."""
+        if self._merged is None or self._merged.done():
+            loop = asyncio.get_running_loop()
+            self._merged = loop.create_future()
+            loop.call_later(self.config.merge_window, self._send_merged, self._merged)
+        return self._merged
+
+    def _send_merged(self, merged: asyncio.Future[Inventory]) -> None:
+        if self._merged is merged:
+            self._merged = None
+        if merged.done():
+            return
+        try:
+            requested = self._source.next_inventory(request=True)
+        except Exception as exc:  # the session closed meanwhile
+            merged.set_exception(exc)
+            _consume(merged)
+            return
+
+        def copy(done: asyncio.Future[Inventory]) -> None:
+            if merged.done():
+                return
+            if done.cancelled():
+                merged.cancel()
+            elif (error := done.exception()) is not None:
+                merged.set_exception(error)
+                _consume(merged)
+            else:
+                merged.set_result(done.result())
+
+        requested.add_done_callback(copy)
+
+    def _deadline_passed(self, job: _Job, deadline: float) -> None:
+        if job.record.state is OperationState.Running:
+            self._update(
+                job,
+                state=OperationState.StillRunning,
+                message=f"Still running on the host after {deadline:g} s; hvgui keeps watching the VM.",
+            )
+            _resolve(job.answered)
+
+    def _progress(self, job: _Job) -> Callable[[OperationProgress], None]:
+        def on_progress(progress: OperationProgress) -> None:
+            if not job.record.state.is_final and progress != job.record.progress:
+                self._update(job, progress=progress)
+
+        return on_progress
+
+    def _task_done(self, job: _Job, task: asyncio.Task[None]) -> None:
+        if job.record.state.is_final:
+            return
+        if task.cancelled():
+            pipeline = job.pipeline
+            if pipeline is not None and not pipeline.done():
+                pipeline.cancel()  # stops the pipeline on the host; a job the host already started goes on
+            self._finish(
+                job,
+                OperationState.Cancelled,
+                "hvgui stopped waiting and stopped the command. A job the host had already started goes on; "
+                "the VM list shows what the host reports.",
+            )
+            if job.pipeline is None:
+                self._running.discard(job)
+                self._start_next()
+            self._request_refresh()
+            return
+        exc = task.exception()
+        log.error("operation %d failed unexpectedly", job.record.op_id, exc_info=exc)
+        self._finish(job, OperationState.Failed, f"unexpected error in hvgui: {exc!r}")
+
+    def _request_refresh(self) -> None:
+        with contextlib.suppress(Exception):
+            _consume(self._source.next_inventory(request=True))
+
+    # --- records ----------------------------------------------------------------------------------------
+
+    def _finish(self, job: _Job, state: OperationState, message: str, **changes: Any) -> None:
+        if job.deadline_timer is not None:
+            job.deadline_timer.cancel()
+        self._update(job, state=state, message=message, ended_at=self._clock(), cancellable=False, **changes)
+        _resolve(job.answered)
+        _resolve(job.finished)
+
+    def _update(self, job: _Job, **changes: Any) -> None:
+        job.record = job.record.advanced(**changes)
+        self._publish(job)
+
+    def _publish(self, job: _Job) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(job.record)
+        except Exception as exc:  # a display problem must never stop an operation
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": f"operation listener {self._listener!r} failed", "exception": exc}
+            )
+
+    def _forget_old(self) -> None:
+        final = [op_id for op_id, job in self._jobs.items() if job.record.state.is_final]
+        for op_id in final[: max(0, len(final) - HISTORY)]:
+            del self._jobs[op_id]
+
+
+def _find(inventory: Inventory | None, operation: Operation) -> Vm | None:
+    if inventory is None:
+        return None
+    return next((vm for vm in inventory.vms if vm.vm_id == operation.target.vm_id), None)
+
+
+def _done_text(job: _Job, warnings: tuple[str, ...]) -> str:
+    text = f"{job.record.operation.title}: done."
+    if warnings:
+        text += " The host warned: " + " ".join(warnings)
+    return text
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _fetch_exception(future: asyncio.Future[Any]) -> None:
+    """Fetch a result nobody awaits, so asyncio does not warn about it."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    if future.done():
+        _fetch_exception(future)
+    else:
+        future.add_done_callback(_fetch_exception)
