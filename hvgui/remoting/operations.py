@@ -365,6 +365,8 @@ class OperationRunner:
         # The connection failed or timed out: the host may have carried the change out anyway.
         if settled:
             self._finish(job, OperationState.Succeeded, _done_text(job, ()))
+        elif time.monotonic() >= watch_until:  # the pipeline ran out of the watch limit
+            self._gave_up(job)
         elif settled is False and vm is not None and vm.state.is_transitional:
             if await self._watch(job, watch_until):
                 self._finish(job, OperationState.Succeeded, _done_text(job, ()))
@@ -379,13 +381,7 @@ class OperationRunner:
             remaining = watch_until - time.monotonic()
             if remaining <= 0:
                 if not quiet:
-                    minutes = max(1, round(self.config.watch_limit / 60))
-                    self._finish(
-                        job,
-                        OperationState.Failed,
-                        f"hvgui stopped watching after {minutes} min: the host has not shown the change yet. "
-                        "It may still finish the job; the VM list shows the host's state.",
-                    )
+                    self._gave_up(job)
                 return False
             try:
                 inventory = await asyncio.wait_for(self._source.next_inventory(request=False), remaining)
@@ -398,6 +394,16 @@ class OperationRunner:
             if not quiet and (vm is None or not vm.state.is_transitional):
                 # The job ended in another state than the one asked for (or the VM went away): nothing to wait for.
                 return True
+
+    def _gave_up(self, job: _Job) -> None:
+        limit = self.config.watch_limit
+        waited = f"{limit / 60:g} min" if limit >= 120 else f"{limit:g} s"
+        self._finish(
+            job,
+            OperationState.Failed,
+            f"hvgui stopped watching after {waited}: the host has not shown the change. It may still finish "
+            "the job; the VM list shows what the host reports.",
+        )
 
     async def _fresh_inventory(self, job: _Job) -> Inventory | None:
         """Ask for a refresh and wait for it (merged with everyone else's); the last one if it does not come."""

@@ -76,6 +76,11 @@ class HostsController(QObject):
     def inventory(self, key: str) -> Inventory | None:
         return self._manager.host(key).inventory
 
+    @property
+    def manager(self) -> SessionManager:
+        """The sessions behind the window, for controllers that hear more than hosts (operations)."""
+        return self._manager
+
     def session(self, key: str) -> HostSession:
         """The session of a connected host, for controllers that run commands on it (raises KeyError)."""
         return self._manager.host(key)
