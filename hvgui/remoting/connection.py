@@ -331,7 +331,7 @@ class HostConnection:
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
-        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_running_loop())
+        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_event_loop())
         while True:
             worker = self._worker
             try:

@@ -50,6 +50,10 @@ from hvgui.remoting.hostapi import HostApi, ProgressCallback
 
 log = logging.getLogger(__name__)
 
+# The loop is looked up with `asyncio.get_event_loop()`, not `get_running_loop()`: several of the methods below
+# run as callbacks (a pipeline's done callback frees its slot), which qasync may call while it processes the
+# last Qt events of `run_until_complete`, when no loop counts as running.
+
 #: Called on the loop thread with every new snapshot of every operation.
 RecordListener = Callable[[OperationRecord], None]
 
@@ -171,7 +175,7 @@ class OperationHandle:
 
 class _Job:
     def __init__(self, runner: OperationRunner, record: OperationRecord) -> None:
-        loop = asyncio.get_running_loop()
+        loop = asyncio.get_event_loop()
         self.runner = runner
         self.record = record
         self.answered: asyncio.Future[None] = loop.create_future()
@@ -278,9 +282,7 @@ class OperationRunner:
         while self._queue and len(self._running) < self.limit and not self._closed:
             job = self._queue.popleft()
             self._running.add(job)
-            job.task = asyncio.get_running_loop().create_task(
-                self._run(job), name=f"hvgui operation {job.record.op_id}"
-            )
+            job.task = asyncio.get_event_loop().create_task(self._run(job), name=f"hvgui operation {job.record.op_id}")
             job.task.add_done_callback(lambda task, job=job: self._task_done(job, task))
 
     async def _run(self, job: _Job) -> None:
@@ -288,7 +290,7 @@ class OperationRunner:
         deadline = operation.deadline(self.config.deadlines)
         now = self._clock()
         self._update(job, state=OperationState.Running, started_at=now, cancellable=False)
-        job.deadline_timer = asyncio.get_running_loop().call_later(deadline, self._deadline_passed, job, deadline)
+        job.deadline_timer = asyncio.get_event_loop().call_later(deadline, self._deadline_passed, job, deadline)
         watch_until = time.monotonic() + max(self.config.watch_limit, deadline)
         connection = self.lane.take()
         try:
@@ -422,7 +424,7 @@ class OperationRunner:
     def _merged_inventory(self) -> asyncio.Future[Inventory]:
         """The inventory shared by every operation that ends within one merge window (one request for all)."""
         if self._merged is None or self._merged.done():
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_event_loop()
             self._merged = loop.create_future()
             loop.call_later(self.config.merge_window, self._send_merged, self._merged)
         return self._merged
@@ -513,7 +515,7 @@ class OperationRunner:
         try:
             self._listener(job.record)
         except Exception as exc:  # a display problem must never stop an operation
-            asyncio.get_running_loop().call_exception_handler(
+            asyncio.get_event_loop().call_exception_handler(
                 {"message": f"operation listener {self._listener!r} failed", "exception": exc}
             )
 

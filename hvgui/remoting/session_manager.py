@@ -127,7 +127,7 @@ class HostSession:
     def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]:
         """The first inventory that starts after this call. With `request`, ask for it now (requests that
         arrive together share one inventory); without, wait for the refresh schedule."""
-        future: asyncio.Future[Inventory] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Inventory] = asyncio.get_event_loop().create_future()
         self._inventory_waiters.append((self._fetches_started + 1, future))
         if request:
             self.refresh_now()

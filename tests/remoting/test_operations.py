@@ -149,6 +149,41 @@ def test_a_deadline_passes_still_running_then_done_while_the_host_keeps_refreshi
     assert len(during) >= 4
 
 
+def test_a_shutdown_that_blocks_its_pipeline_never_delays_the_refresh(
+    demo: RunningEmulator, command_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a real host, Stop-VM waits for the guest (here 3 s) before it answers; the 0.5 s refresh goes on."""
+    host = next(h for h in demo.scenario.hosts if h.model.name == "HV-DEMO-01")
+    model, dc01 = _emulated(demo, "HV-DEMO-01", "dc01")
+    with model.lock:
+        dc01.guest = dataclasses.replace(dc01.guest, os=dataclasses.replace(dc01.guest.os, shutdown_seconds=0.0))
+    run_pipeline = host.run
+
+    def stop_vm_waits_for_the_guest(runspace: Any, commands: list[Any], pipeline_input: Any, sink: Any) -> None:
+        if any(c.name == "Stop-VM" for c in commands) and sink.stop_requested.wait(3.0):
+            return
+        run_pipeline(runspace, commands, pipeline_input, sink)
+
+    monkeypatch.setattr(host, "run", stop_vm_waits_for_the_guest)
+
+    async def body() -> tuple[OperationRecord, OperationRecord, VmState]:
+        manager, session, _ = await _connect(demo, "HV-DEMO-01", refresh_interval=0.5, deadlines={"power:ShutDown": 1})
+        handle = session.operations.submit(PowerOperation(_target(session, "dc01"), action=PowerAction.ShutDown))
+        waiting = await handle.wait()
+        final = await handle.done()
+        state = _vm(session, "dc01").state
+        await manager.aclose()
+        return waiting, final, state
+
+    waiting, final, state = run(body)
+    assert waiting.state is OperationState.StillRunning
+    assert final.state is OperationState.Succeeded and state is VmState.Off
+    assert final.duration is not None and final.duration >= 3.0
+    (stop,) = [e["time"] for e in read_command_log(command_log) if e.get("command") == "Stop-VM"]
+    during = [t for t in _inventories(command_log) if stop <= t <= stop + 3.0]
+    assert len(during) >= 3  # the refresh lane kept its schedule while the work lane waited
+
+
 def test_five_saves_that_end_together_cost_at_most_two_inventories(
     demo: RunningEmulator, command_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
