@@ -40,6 +40,10 @@ class SessionListener(Protocol):
 class HostSession:
     """One host: its connection, its refresh loop, its status and its last good inventory.
 
+    Two lanes: the refresh loop has the session's own connection; changes go through `operations`, whose
+    work lane opens its own connections on first use, so a long shutdown never delays the refresh. A change
+    asks for a refresh with `next_inventory()`; requests that arrive together share one inventory.
+
     Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
     Connecting (still carrying the last error, so the window can say what it is retrying after) -> ...
     until Connected again; Closed at the end. `vm_count` and `host_name` follow each refresh.

@@ -31,7 +31,8 @@ from hvgui.domain.vm import Vm, VmState
 from hvgui.emulator import RunningEmulator
 from hvgui.emulator.hyperv import vm as emulated_vm_module
 from hvgui.remoting import HostSession, OperationsConfig, SessionManager
-from hvgui.remoting.connection import progress_of
+from hvgui.remoting.connection import _Call, progress_of
+from hvgui.remoting.pipeline import PipelineSpec
 
 GSI = GUEST_SERVICE_INTERFACE.ic_guid or ""
 #: Long enough that no refresh happens on its own during a test: every inventory was asked for.
@@ -182,6 +183,59 @@ def test_a_shutdown_that_blocks_its_pipeline_never_delays_the_refresh(
     (stop,) = [e["time"] for e in read_command_log(command_log) if e.get("command") == "Stop-VM"]
     during = [t for t in _inventories(command_log) if stop <= t <= stop + 3.0]
     assert len(during) >= 3  # the refresh lane kept its schedule while the work lane waited
+
+
+def test_cancelling_a_running_operation_stops_waiting_and_frees_its_slot(
+    demo: RunningEmulator, command_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = next(h for h in demo.scenario.hosts if h.model.name == "HV-DEMO-01")
+    run_pipeline = host.run
+
+    def stop_vm_waits(runspace: Any, commands: list[Any], pipeline_input: Any, sink: Any) -> None:
+        if any(c.name == "Stop-VM" for c in commands) and sink.stop_requested.wait(30.0):
+            return  # the client stopped the pipeline
+        run_pipeline(runspace, commands, pipeline_input, sink)
+
+    monkeypatch.setattr(host, "run", stop_vm_waits)
+
+    async def body() -> tuple[OperationRecord, OperationRecord, str | None]:
+        manager, session, _ = await _connect(demo, "HV-DEMO-01", limit=1)
+        runner = session.operations
+        shutdown = runner.submit(PowerOperation(_target(session, "dc01"), action=PowerAction.ShutDown))
+        toggle = runner.submit(ServiceToggleOperation(_target(session, "dc02"), ic_guid=GSI, enable=True))
+        while not any(e.get("command") == "Stop-VM" for e in read_command_log(command_log)):
+            await asyncio.sleep(0.05)
+        effect = shutdown.record.cancel_effect
+        assert shutdown.record.state is OperationState.Running and not shutdown.record.cancellable
+        assert shutdown.cancel() is True
+        stopped = await shutdown.done()
+        toggled = await toggle.done()
+        await manager.aclose()
+        return stopped, toggled, effect
+
+    stopped, toggled, effect = run(body)
+    assert effect == "Stop waiting: hvgui stops its command, but a job the host has started goes on."
+    assert stopped.state is OperationState.Cancelled
+    assert stopped.message.startswith("hvgui stopped waiting and stopped the command. A job the host had already")
+    assert toggled.state is OperationState.Succeeded  # the slot was freed for the next in the queue
+
+
+def test_progress_records_reach_the_loop_thread_in_order() -> None:
+    async def body() -> list[OperationProgress]:
+        arrived: list[OperationProgress] = []
+        call = _Call(
+            PipelineSpec.cmdlet("Save-VM"), deadline=0.0, on_progress=arrived.append, loop=asyncio.get_running_loop()
+        )
+        records = [
+            ProgressRecord(activity="Save", activity_id=1, description=f"{p}% saved", percent_complete=p)
+            for p in (10, 50)
+        ]
+        seen = await asyncio.to_thread(call.report_progress, records[:1], 0)  # from a worker thread, as pypsrp's
+        seen = await asyncio.to_thread(call.report_progress, records, seen)
+        await asyncio.sleep(0)
+        return arrived
+
+    assert run(body) == [OperationProgress(10, "10% saved"), OperationProgress(50, "50% saved")]
 
 
 def test_five_saves_that_end_together_cost_at_most_two_inventories(
