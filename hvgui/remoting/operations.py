@@ -9,9 +9,11 @@ host, so the limit (default 4) stays well below WinRM's shells-per-user quota. O
 wait in a visible queue (state Queued) and start in order.
 
 One path. `submit` returns an `OperationHandle` at once. The runner runs the pipeline with the host's
-progress records going into `record.progress`, then asks the session for a refresh and waits for the next
-inventory that starts after the request, without demanding one of its own: requests that arrive together
-merge into one inventory, so five Saves that end together cost at most two. The final record is published
+progress records going into `record.progress`, then waits for the next inventory that starts after the
+pipeline ended. It does not demand one of its own: it waits for the refresh schedule, and only when the
+schedule has started none within the merge window (the refresh interval, at most 2 s) does it ask, once for
+every operation waiting then. So five Saves that end together cost at most one extra inventory, and
+operations that end while the host refreshes every 2 s usually cost none. The final record is published
 only once that inventory is in, so whoever showed the operation as pending then holds the host's truth.
 
 Deadlines. When an operation's deadline passes it is not failed: Hyper-V finishes a job whose caller stopped
@@ -73,8 +75,9 @@ class OperationsConfig:
     watch_limit: float = 1800.0
     #: Seconds an operation waits for the merged refresh after its pipeline before it concludes anyway.
     confirm_wait: float = 15.0
-    #: Seconds the runner gathers finished operations before it asks for their one shared refresh.
-    merge_window: float = 0.3
+    #: Seconds a finished operation waits for the refresh schedule before the runner asks for an inventory
+    #: (one request for every operation waiting then). None: the session's refresh interval, at most 2 s.
+    merge_window: float | None = None
 
 
 class InventorySource(Protocol):
@@ -84,6 +87,8 @@ class InventorySource(Protocol):
     def inventory(self) -> Inventory | None: ...
 
     def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]: ...
+
+    def refresh_now(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,7 @@ class OperationRunner:
         *,
         config: OperationsConfig | None = None,
         listener: RecordListener | None = None,
+        merge_window: float = 2.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
@@ -206,7 +212,9 @@ class OperationRunner:
         self._jobs: dict[int, _Job] = {}
         self._queue: collections.deque[_Job] = collections.deque()
         self._running: set[_Job] = set()
-        self._merged: asyncio.Future[Inventory] | None = None
+        self._confirming: set[asyncio.Future[Inventory]] = set()
+        self._request_timer: asyncio.TimerHandle | None = None
+        self.merge_window = self.config.merge_window if self.config.merge_window is not None else merge_window
         self._closed = False
 
     # --- public API -------------------------------------------------------------------------------------
@@ -274,6 +282,8 @@ class OperationRunner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._request_timer is not None:
+            self._request_timer.cancel()
         await self.lane.close()
 
     # --- running ----------------------------------------------------------------------------------------
@@ -408,51 +418,30 @@ class OperationRunner:
         )
 
     async def _fresh_inventory(self, job: _Job) -> Inventory | None:
-        """Ask for a refresh and wait for it (merged with everyone else's); the last one if it does not come."""
+        """The first inventory that starts after now (the last one if it does not come): see `_confirmation`."""
         try:
-            return await asyncio.wait_for(asyncio.shield(self._merged_inventory()), self.config.confirm_wait)
+            return await asyncio.wait_for(self._confirmation(), self.config.confirm_wait)
         except Exception as exc:  # the host is failing: the session shows why; conclude on what is known
-            log.info("the refresh after operation %d failed: %s", job.record.op_id, exc)
-            return self._source.inventory
-        except (TimeoutError, asyncio.CancelledError):
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():  # this operation is being cancelled, not the refresh
-                raise
-            log.info("no refresh within %.0f s after operation %d", self.config.confirm_wait, job.record.op_id)
+            log.info("no refresh after operation %d: %r", job.record.op_id, exc)
             return self._source.inventory
 
-    def _merged_inventory(self) -> asyncio.Future[Inventory]:
-        """The inventory shared by every operation that ends within one merge window (one request for all)."""
-        if self._merged is None or self._merged.done():
-            loop = asyncio.get_event_loop()
-            self._merged = loop.create_future()
-            loop.call_later(self.config.merge_window, self._send_merged, self._merged)
-        return self._merged
+    def _confirmation(self) -> asyncio.Future[Inventory]:
+        """Wait for the refresh schedule; if it has not started an inventory within the merge window, ask for one.
 
-    def _send_merged(self, merged: asyncio.Future[Inventory]) -> None:
-        if self._merged is merged:
-            self._merged = None
-        if merged.done():
-            return
-        try:
-            requested = self._source.next_inventory(request=True)
-        except Exception as exc:  # the session closed meanwhile
-            merged.set_exception(exc)
-            _consume(merged)
-            return
+        Every operation that finishes within one window shares that one request, and most ride the schedule
+        without asking at all, so finished operations add few inventories to the host's load.
+        """
+        future = self._source.next_inventory(request=False)
+        self._confirming.add(future)
+        future.add_done_callback(self._confirming.discard)
+        if self._request_timer is None:
+            self._request_timer = asyncio.get_event_loop().call_later(self.merge_window, self._request_if_waiting)
+        return future
 
-        def copy(done: asyncio.Future[Inventory]) -> None:
-            if merged.done():
-                return
-            if done.cancelled():
-                merged.cancel()
-            elif (error := done.exception()) is not None:
-                merged.set_exception(error)
-                _consume(merged)
-            else:
-                merged.set_result(done.result())
-
-        requested.add_done_callback(copy)
+    def _request_if_waiting(self) -> None:
+        self._request_timer = None
+        if any(not future.done() for future in self._confirming):
+            self._source.refresh_now()
 
     def _deadline_passed(self, job: _Job, deadline: float) -> None:
         if job.record.state is OperationState.Running:
@@ -494,7 +483,7 @@ class OperationRunner:
 
     def _request_refresh(self) -> None:
         with contextlib.suppress(Exception):
-            _consume(self._source.next_inventory(request=True))
+            self._source.refresh_now()
 
     # --- records ----------------------------------------------------------------------------------------
 
@@ -547,10 +536,3 @@ def _fetch_exception(future: asyncio.Future[Any]) -> None:
     """Fetch a result nobody awaits, so asyncio does not warn about it."""
     if not future.cancelled():
         future.exception()
-
-
-def _consume(future: asyncio.Future[Any]) -> None:
-    if future.done():
-        _fetch_exception(future)
-    else:
-        future.add_done_callback(_fetch_exception)

@@ -124,7 +124,11 @@ class HostSession:
             if self._closed:
                 raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
             self._operations = OperationRunner(
-                self, self._connect_work, config=self._operations_config, listener=self._publisher.operation_changed
+                self,
+                self._connect_work,
+                config=self._operations_config,
+                listener=self._publisher.operation_changed,
+                merge_window=min(self._refresh_interval, 2.0),
             )
         return self._operations
 
