@@ -188,7 +188,6 @@ class _Job:
         self.task: asyncio.Task[None] | None = None
         self.pipeline: asyncio.Task[_Outcome] | None = None
         self.deadline_timer: asyncio.TimerHandle | None = None
-        self.cancel_requested = False
 
 
 class OperationRunner:
@@ -263,7 +262,6 @@ class OperationRunner:
             self._queue.remove(job)
             self._finish(job, OperationState.Cancelled, "Cancelled before it was sent to the host.")
             return True
-        job.cancel_requested = True
         if job.task is not None:
             job.task.cancel()
         return True
@@ -276,9 +274,6 @@ class OperationRunner:
         for job in list(self._queue):
             self.cancel(job.record.op_id)
         tasks = [job.task for job in self._jobs.values() if job.task is not None and not job.task.done()]
-        for job in self._jobs.values():
-            if not job.record.state.is_final:
-                job.cancel_requested = True
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -466,12 +461,13 @@ class OperationRunner:
             pipeline = job.pipeline
             if pipeline is not None and not pipeline.done():
                 pipeline.cancel()  # stops the pipeline on the host; a job the host already started goes on
-            self._finish(
-                job,
-                OperationState.Cancelled,
-                "hvgui stopped waiting and stopped the command. A job the host had already started goes on; "
-                "the VM list shows what the host reports.",
-            )
+                message = (
+                    "hvgui stopped waiting and stopped the command. A job the host had already started goes on; "
+                    "the VM list shows what the host reports."
+                )
+            else:
+                message = "hvgui stopped watching; the host had run the command. The VM list shows its state."
+            self._finish(job, OperationState.Cancelled, message)
             if job.pipeline is None:
                 self._running.discard(job)
                 self._start_next()

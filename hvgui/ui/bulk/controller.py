@@ -234,8 +234,15 @@ def change_result(change: PlannedChange, record: OperationRecord) -> ChangeResul
     """A final operation record as the bulk dialog's row shows it."""
     if record.state is OperationState.Succeeded:
         return ChangeResult.done(change, record.warnings)
+    if record.state is OperationState.Cancelled and record.started_at is None:
+        return ChangeResult.not_attempted(change, "it was cancelled before it was sent.")
     if record.state is OperationState.Cancelled:
-        return ChangeResult.not_attempted(change, STOPPED_REASON)
+        return ChangeResult(
+            change,
+            False,
+            f"{change.description}: {record.message} hvgui cannot tell whether the change was made.",
+            ResultKind.Unknown,
+        )
     if record.error is None or isinstance(record.error, HostCommandError):
         return ChangeResult.failed(change, record.message)
     return ChangeResult.unknown(change, record.message)
