@@ -16,6 +16,7 @@ import concurrent.futures
 import contextlib
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -116,13 +117,25 @@ class _Call:
 
 
 def progress_of(record: Any) -> OperationProgress:
-    """A pypsrp `ProgressRecord` as hvgui shows it: the percentage (None while unknown) and the host's words."""
+    """A pypsrp `ProgressRecord` as hvgui shows it: the percentage (None while unknown) and the host's words.
+
+    The Hyper-V module's job watcher writes Activity = the job's name ("Shut down a virtual machine") and
+    StatusDescription = just the percentage ("45%"), so the activity is the text; a status that says more
+    than the percentage is added to it.
+    """
     percent = getattr(record, "percent_complete", None)
     if not isinstance(percent, int) or not 0 <= percent <= 100:
         percent = None
     status = str(getattr(record, "description", "") or "").strip()  # StatusDescription on the wire
     activity = str(getattr(record, "activity", "") or "").strip()
-    return OperationProgress(percent=percent, text=status or activity)
+    if not status or _PERCENT_ONLY.match(status) or status == activity:
+        text = activity or status
+    else:
+        text = f"{activity}: {status}" if activity else status
+    return OperationProgress(percent=percent, text=text)
+
+
+_PERCENT_ONLY = re.compile(r"^\d{1,3}\s*%$")
 
 
 class _Worker:

@@ -5,7 +5,8 @@ further `HostConnection`s, opened lazily, one per operation running at once. A p
 by blocking calls from one thread, so a single connection can only run one pipeline at a time, whatever its
 `max_runspaces`; one connection (thread + pool with one runspace) per concurrent slot is the simplest way to
 run several long jobs at once, and it keeps them away from the 2 s inventory. Each slot is a shell on the
-host, so the limit (default 4) stays well below WinRM's shells-per-user quota. Operations beyond the limit
+host, so the limit (default 4; with the refresh lane, 5 shells per host) stays well below the per-user shell
+quota of the Microsoft.PowerShell endpoint (about 25, hyperv-cim-winrm.md §9). Operations beyond the limit
 wait in a visible queue (state Queued) and start in order.
 
 One path. `submit` returns an `OperationHandle` at once. The runner runs the pipeline with the host's

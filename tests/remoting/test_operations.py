@@ -228,7 +228,7 @@ def test_progress_records_reach_the_loop_thread_in_order() -> None:
             PipelineSpec.cmdlet("Save-VM"), deadline=0.0, on_progress=arrived.append, loop=asyncio.get_running_loop()
         )
         records = [
-            ProgressRecord(activity="Save", activity_id=1, description=f"{p}% saved", percent_complete=p)
+            ProgressRecord(activity="Save a virtual machine", activity_id=0, description=f"{p}%", percent_complete=p)
             for p in (10, 50)
         ]
         seen = await asyncio.to_thread(call.report_progress, records[:1], 0)  # from a worker thread, as pypsrp's
@@ -236,7 +236,8 @@ def test_progress_records_reach_the_loop_thread_in_order() -> None:
         await asyncio.sleep(0)
         return arrived
 
-    assert run(body) == [OperationProgress(10, "10% saved"), OperationProgress(50, "50% saved")]
+    saving = "Save a virtual machine"
+    assert run(body) == [OperationProgress(10, saving), OperationProgress(50, saving)]
 
 
 def test_five_saves_that_end_together_cost_one_inventory(
@@ -317,9 +318,12 @@ def test_closing_the_session_cancels_what_waits_and_closes_the_work_lane(demo: R
 
 
 def test_progress_records_become_the_operations_progress() -> None:
+    # what the Hyper-V module's job watcher writes: the job's name, and the percentage as the status
     record = ProgressRecord(
-        activity="Shut down a virtual machine", activity_id=1, description="Shutting down 'dc01'", percent_complete=40
+        activity="Shut down a virtual machine", activity_id=0, description="40%", percent_complete=40
     )
-    assert progress_of(record) == OperationProgress(40, "Shutting down 'dc01'")
-    unknown = ProgressRecord(activity="Save", activity_id=1, description="", percent_complete=-1)
-    assert progress_of(unknown) == OperationProgress(None, "Save")
+    assert progress_of(record) == OperationProgress(40, "Shut down a virtual machine")
+    said_more = ProgressRecord(activity="Save", activity_id=0, description="Writing memory", percent_complete=-1)
+    assert progress_of(said_more) == OperationProgress(None, "Save: Writing memory")
+    bare = ProgressRecord(activity="", activity_id=0, description="Waiting", percent_complete=101)
+    assert progress_of(bare) == OperationProgress(None, "Waiting")
