@@ -31,25 +31,17 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
-from hvgui.domain.operations import (
-    DEFAULT_DEADLINES,
-    CheckpointCreateOperation,
-    CheckpointTypeOperation,
-    Operation,
-    OperationProgress,
-    OperationRecord,
-    OperationState,
-    PowerOperation,
-    ServiceToggleOperation,
-)
+from hvgui.domain.operations import Operation, OperationProgress, OperationRecord, OperationState
 from hvgui.domain.vm import Inventory, Vm
 from hvgui.remoting.connection import HostConnection
-from hvgui.remoting.hostapi import HostApi, ProgressCallback
+from hvgui.remoting.hostapi import HostApi
+from hvgui.remoting.operations.config import OperationsConfig
+from hvgui.remoting.operations.lane import WorkLane
+from hvgui.remoting.operations.perform import Outcome, perform
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +56,6 @@ RecordListener = Callable[[OperationRecord], None]
 HISTORY = 500
 
 
-@dataclass(frozen=True)
-class OperationsConfig:
-    """How a host's work lane behaves (one value for every host of a `SessionManager`)."""
-
-    #: Operations running at once on one host; the rest wait in the queue.
-    limit: int = 4
-    #: Seconds per operation kind before "still running on the host" (see `Operation.deadline`).
-    deadlines: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
-    #: Seconds hvgui keeps waiting for a job (pipeline and watching together) before it gives up watching.
-    watch_limit: float = 1800.0
-    #: Seconds an operation waits for the merged refresh after its pipeline before it concludes anyway.
-    confirm_wait: float = 15.0
-    #: Seconds a finished operation waits for the refresh schedule before the runner asks for an inventory
-    #: (one request for every operation waiting then). None: the session's refresh interval, at most 2 s.
-    merge_window: float | None = None
-
-
 class InventorySource(Protocol):
     """What the runner needs from its host's session: its inventories and a way to ask for one."""
 
@@ -90,63 +65,6 @@ class InventorySource(Protocol):
     def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]: ...
 
     def refresh_now(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    warnings: tuple[str, ...] = ()
-    result: object | None = None
-
-
-async def perform(
-    api: HostApi, operation: Operation, *, timeout: float, on_progress: ProgressCallback = None
-) -> _Outcome:
-    """Run one typed operation through the HostApi call that carries it out."""
-    vm_id = operation.target.vm_id
-    options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
-    if isinstance(operation, PowerOperation):
-        return _Outcome(tuple(await api.power(vm_id, operation.action, **options)))
-    if isinstance(operation, ServiceToggleOperation):
-        warnings = await api.set_integration_service(vm_id, operation.ic_guid, operation.enable, **options)
-        return _Outcome(tuple(warnings))
-    if isinstance(operation, CheckpointTypeOperation):
-        return _Outcome(tuple(await api.set_checkpoint_type(vm_id, operation.checkpoint_type, **options)))
-    if isinstance(operation, CheckpointCreateOperation):
-        outcome = await api.checkpoint(vm_id, operation.name, **options)
-        return _Outcome(tuple(outcome.warnings), outcome)
-    raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")
-
-
-class WorkLane:
-    """A host's work connections: created on first need, reused, closed with the session."""
-
-    def __init__(self, connect: Callable[[], HostConnection]) -> None:
-        self._connect = connect
-        self._idle: list[HostConnection] = []
-        self._all: list[HostConnection] = []
-
-    @property
-    def size(self) -> int:
-        """Connections opened so far (at most the runner's limit)."""
-        return len(self._all)
-
-    def take(self) -> HostConnection:
-        if self._idle:
-            return self._idle.pop()
-        connection = self._connect()
-        self._all.append(connection)
-        return connection
-
-    def give_back(self, connection: HostConnection) -> None:
-        if not connection.closed:
-            self._idle.append(connection)
-
-    async def close(self) -> None:
-        connections, self._all, self._idle = self._all, [], []
-        results = await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
-        for connection, result in zip(connections, results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning("closing the work connection %r failed: %r", connection, result)
 
 
 class OperationHandle:
@@ -187,7 +105,7 @@ class _Job:
         self.answered: asyncio.Future[None] = loop.create_future()
         self.finished: asyncio.Future[None] = loop.create_future()
         self.task: asyncio.Task[None] | None = None
-        self.pipeline: asyncio.Task[_Outcome] | None = None
+        self.pipeline: asyncio.Task[Outcome] | None = None
         self.deadline_timer: asyncio.TimerHandle | None = None
 
 
@@ -304,7 +222,7 @@ class OperationRunner:
             job.pipeline = asyncio.ensure_future(
                 perform(api, operation, timeout=max(1.0, self.config.watch_limit), on_progress=self._progress(job))
             )
-            outcome: _Outcome | None = None
+            outcome: Outcome | None = None
             error: HvGuiError | None = None
             try:
                 outcome = await self._pipeline_or_settled(job, watch_until)
@@ -314,7 +232,7 @@ class OperationRunner:
             self._release(job, connection)
         await self._conclude(job, outcome, error, watch_until)
 
-    async def _pipeline_or_settled(self, job: _Job, watch_until: float) -> _Outcome | None:
+    async def _pipeline_or_settled(self, job: _Job, watch_until: float) -> Outcome | None:
         """The pipeline's outcome; or None when an inventory showed the change done while it still ran."""
         pipeline = job.pipeline
         assert pipeline is not None
@@ -351,9 +269,7 @@ class OperationRunner:
             pipeline.add_done_callback(free)
             pipeline.add_done_callback(_fetch_exception)
 
-    async def _conclude(
-        self, job: _Job, outcome: _Outcome | None, error: HvGuiError | None, watch_until: float
-    ) -> None:
+    async def _conclude(self, job: _Job, outcome: Outcome | None, error: HvGuiError | None, watch_until: float) -> None:
         operation = job.record.operation
         if isinstance(error, HostCommandError):
             await self._fresh_inventory(job)
