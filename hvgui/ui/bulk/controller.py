@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from hvgui.domain.bulk import ChangeResult, PlannedChange, ResultKind
 from hvgui.domain.connection import HostState
-from hvgui.domain.errors import HostCommandError
+from hvgui.domain.errors import HostCommandError, HvGuiError
 from hvgui.domain.operations import OperationRecord, OperationState, ServiceToggleOperation, VmTarget
 
 if TYPE_CHECKING:
@@ -181,7 +181,10 @@ class BulkApplyController(QObject):
         operation = ServiceToggleOperation(
             target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name
         )
-        handle = session.operations.submit(operation)
+        try:
+            handle = session.operations.submit(operation)
+        except HvGuiError as exc:  # the session closed meanwhile
+            return ChangeResult.not_attempted(change, str(exc))
         try:
             record = await handle.done()
         except asyncio.CancelledError:
