@@ -277,6 +277,19 @@ class OperationRecord:
     def advanced(self, **changes: object) -> OperationRecord:
         return replace(self, **changes)
 
+    @property
+    def cancel_effect(self) -> str | None:
+        """What Cancel does now, in a sentence for its tooltip; None once the operation is final.
+
+        A queued operation never reaches the host. A running one can only be stopped on hvgui's side: Hyper-V
+        goes on with a job it has started (a shutdown, a save, a checkpoint), so Cancel means "stop waiting".
+        """
+        if self.state.is_final:
+            return None
+        if self.state is OperationState.Queued:
+            return "Cancel: it is never sent to the host."
+        return "Stop waiting: hvgui stops its command, but a job the host has started goes on."
+
 
 def records_script(records: Sequence[OperationRecord]) -> str:
     """`powershell_script` for records (the Activity panel's Copy as PowerShell)."""

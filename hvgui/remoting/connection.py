@@ -22,9 +22,10 @@ import concurrent.futures
 import contextlib
 import logging
 import math
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from pypsrp.wsman import WSMan
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
+from hvgui.domain.operations import OperationProgress
 from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
 from hvgui.remoting.pipeline import PipelineSpec
 from hvgui.remoting.shell_delete import delete_shell_in_background
@@ -112,6 +114,41 @@ class _Call:
     spec: PipelineSpec
     deadline: float  # time.monotonic()
     cancelled: threading.Event = field(default_factory=threading.Event)
+    #: Called on the loop thread with each progress record the host writes (None: progress is ignored).
+    on_progress: Callable[[OperationProgress], None] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def report_progress(self, records: list[Any], seen: int) -> int:
+        """Hand the progress records after the first `seen` to the loop thread; returns how many were seen."""
+        if self.on_progress is None or self.loop is None or len(records) <= seen:
+            return len(records)
+        for record in records[seen:]:
+            progress = progress_of(record)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
+                self.loop.call_soon_threadsafe(self.on_progress, progress)
+        return len(records)
+
+
+def progress_of(record: Any) -> OperationProgress:
+    """A pypsrp `ProgressRecord` as hvgui shows it: the percentage (None while unknown) and the host's words.
+
+    The Hyper-V module's job watcher writes Activity = the job's name ("Shut down a virtual machine") and
+    StatusDescription = just the percentage ("45%"), so the activity is the text; a status that says more
+    than the percentage is added to it.
+    """
+    percent = getattr(record, "percent_complete", None)
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        percent = None
+    status = str(getattr(record, "description", "") or "").strip()  # StatusDescription on the wire
+    activity = str(getattr(record, "activity", "") or "").strip()
+    if not status or _PERCENT_ONLY.match(status) or status == activity:
+        text = activity or status
+    else:
+        text = f"{activity}: {status}" if activity else status
+    return OperationProgress(percent=percent, text=text)
+
+
+_PERCENT_ONLY = re.compile(r"^\d{1,3}\s*%$")
 
 
 class _Worker:
@@ -198,6 +235,7 @@ class _Worker:
         ps = PowerShell(pool)
         spec.apply(ps)
         ps.begin_invoke()
+        progress_seen = 0
         while ps.state == PSInvocationState.RUNNING:
             if call.cancelled.is_set():
                 self._stop(ps)
@@ -212,6 +250,7 @@ class _Worker:
                 # No timeout argument: pypsrp would make it the HTTP read time-out too (plus 2 s), and
                 # re-send the Receive of a host that merely paused.
                 ps.poll_invoke()
+            progress_seen = call.report_progress(ps.streams.progress, progress_seen)
         errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
         warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
         output, unreadable = split_unreadable(
@@ -365,17 +404,24 @@ class HostConnection:
         """How long past its deadline a call may take before its worker counts as stuck."""
         return self.error_context.read_timeout + self.poll_interval + 2
 
-    async def run(self, spec: PipelineSpec, *, timeout: float | None = None) -> PipelineResult:
+    async def run(
+        self,
+        spec: PipelineSpec,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[OperationProgress], None] | None = None,
+    ) -> PipelineResult:
         """Run one pipeline on the host and return its output.
 
         Raises HostCommandError when the pipeline failed (a terminating error), and the other HvGuiError
         kinds when the host could not be reached or did not answer in `timeout` seconds (default: the
         connection's operation timeout). Cancelling the awaiting task stops the pipeline on the host.
+        `on_progress` is called on the loop thread with each progress record the host writes while it runs.
         """
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
-        call = _Call(spec, deadline=time.monotonic() + limit)
+        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_event_loop())
         while True:
             worker = self._worker
             try:

@@ -10,11 +10,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HostCommandError, ProtocolError
 from hvgui.domain.listing import Listing
+from hvgui.domain.operations import OperationProgress
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.remoting.connection import HostConnection, PipelineResult
@@ -32,6 +33,8 @@ from hvgui.remoting.pipeline import PipelineSpec
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: Receives the host's progress records of a running change (on the loop thread).
+ProgressCallback: TypeAlias = Callable[[OperationProgress], None] | None
 
 #: One round trip for the whole host: the host module's function.
 INVENTORY = PipelineSpec.cmdlet("Get-HvGuiInventory")
@@ -116,33 +119,58 @@ class HostApi:
         result = await self.connection.run(spec, timeout=timeout)
         return _parse_each(result, lambda props: parse_vm_object(props, host=self.key), "Get-VM", self.key)
 
-    # --- changes. After each, the caller asks the session to refresh (HostSession.run_action).
+    # --- changes. The operations runner (`HostSession.operations`) calls these on the host's work lane and
+    # then asks for a refresh. `timeout` bounds the pipeline (default: the connection's operation timeout);
+    # `on_progress` receives the host's progress records while it runs.
 
-    async def set_integration_service(self, vm_id: str, ic_guid: str, enabled: bool) -> list[str]:
+    async def set_integration_service(
+        self,
+        vm_id: str,
+        ic_guid: str,
+        enabled: bool,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """Enable or disable one integration service, identified by its IC GUID. Returns the host's warnings.
 
         Raises HostCommandError when the host refuses (VM gone, unknown service, access denied).
         """
-        result = await self._run(set_integration_service_spec(vm_id, ic_guid, enabled))
+        spec = set_integration_service_spec(vm_id, ic_guid, enabled)
+        result = await self._run(spec, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def power(self, vm_id: str, action: PowerAction) -> list[str]:
+    async def power(
+        self,
+        vm_id: str,
+        action: PowerAction,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """Start, shut down, turn off, save or restart a VM. Returns the host's warnings, such as "The virtual
         machine is already in the specified state."
 
         A graceful shutdown of a VM whose Shutdown service is unavailable fails on the host (it would have to
         ask whether to turn the VM off instead); check `hvgui.domain.power.shutdown_blocker` first.
         """
-        result = await self._run(power_spec(vm_id, action), action=action)
+        result = await self._run(power_spec(vm_id, action), action=action, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def checkpoint(self, vm_id: str, name: str | None = None) -> CheckpointOutcome:
+    async def checkpoint(
+        self,
+        vm_id: str,
+        name: str | None = None,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> CheckpointOutcome:
         """Create a checkpoint (the host names it when `name` is empty) and return it with the host's warnings.
 
         When checkpoint type Production falls back to a standard checkpoint, the host says nothing (no warning,
         and the same SnapshotType, hyperv-cim-winrm.md §5), so the outcome cannot tell either.
         """
-        result = await self._run(checkpoint_spec(vm_id, name))
+        result = await self._run(checkpoint_spec(vm_id, name), timeout=timeout, on_progress=on_progress)
         checkpoints = _parse_each(result, parse_checkpoint, "Checkpoint-VM", self.key)
         if not checkpoints.complete:
             log.warning("the checkpoint created on %s could not be read back; the next listing shows it", self.key)
@@ -156,16 +184,30 @@ class HostApi:
         result = await self._run(vm_by_id(vm_id).pipe("Get-VMSnapshot"))
         return _parse_each(result, parse_checkpoint, "Get-VMSnapshot", self.key)
 
-    async def set_checkpoint_type(self, vm_id: str, checkpoint_type: CheckpointType) -> list[str]:
+    async def set_checkpoint_type(
+        self,
+        vm_id: str,
+        checkpoint_type: CheckpointType,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
         """`Set-VM -CheckpointType`: Disabled, Production, ProductionOnly or Standard. Returns the warnings."""
         spec = vm_by_id(vm_id).pipe("Set-VM").param("CheckpointType", checkpoint_type.name).param("Confirm", False)
-        result = await self._run(spec)
+        result = await self._run(spec, timeout=timeout, on_progress=on_progress)
         return list(result.warnings)
 
-    async def _run(self, spec: PipelineSpec, *, action: PowerAction | None = None) -> PipelineResult:
+    async def _run(
+        self,
+        spec: PipelineSpec,
+        *,
+        action: PowerAction | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> PipelineResult:
         """Run a command that changes something; the host's first error is raised, with advice added."""
         try:
-            result = await self.connection.run(spec)
+            result = await self.connection.run(spec, timeout=timeout, on_progress=on_progress)
         except HostCommandError as error:  # a terminating error, e.g. Get-VM -ErrorAction Stop in the module
             raise with_advice(error, action=action) from error
         if result.errors:

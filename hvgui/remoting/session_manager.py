@@ -18,20 +18,21 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Protocol
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
 from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, ProtocolError
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
+from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.hostapi import HostApi
+from hvgui.remoting.operations import OperationRunner, OperationsConfig
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 #: A refresh still running this many seconds after it started means the host missed its refresh: its
 #: data is marked stale (a refresh that took longer before gets twice its last duration).
@@ -51,6 +52,10 @@ class SessionListener(Protocol):
 class HostSession:
     """One host: its connection, its refresh loop, its status and its last good inventory.
 
+    Two lanes: the refresh loop has the session's own connection; changes go through `operations`, whose
+    work lane opens its own connections on first use, so a long shutdown never delays the refresh. A change
+    asks for a refresh with `next_inventory()`; requests that arrive together share one inventory.
+
     Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
     Connecting (still carrying the last error, so the window can say what it is retrying after) -> ...
     until Connected again; Closed at the end. `vm_count` and `host_name` follow each refresh, and
@@ -68,12 +73,26 @@ class HostSession:
         operation_timeout: float,
         connect_timeout: float,
         backoff: Backoff,
+        operations: OperationsConfig | None = None,
     ) -> None:
         self.key = settings.key
         self.settings = settings
-        self._connection = HostConnection(
-            settings, password, connect_timeout=connect_timeout, operation_timeout=operation_timeout
-        )
+        self._password = password
+
+        def connect() -> HostConnection:
+            # Reads the session's current credentials: a work connection opened after "Edit credentials…"
+            # uses the new ones.
+            return HostConnection(
+                self.settings, self._password, connect_timeout=connect_timeout, operation_timeout=operation_timeout
+            )
+
+        self._connection = connect()
+        self._connect_work = connect
+        self._operations_config = operations
+        self._operations: OperationRunner | None = None
+        # Inventories started so far, and who waits for one that starts after their request (merged refreshes).
+        self._fetches_started = 0
+        self._inventory_waiters: list[tuple[int, asyncio.Future[Inventory]]] = []
         self._api = HostApi(self._connection)
         self._publisher = publisher
         self._refresh_interval = refresh_interval
@@ -144,6 +163,7 @@ class HostSession:
         if self._closed:
             raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
         self.settings = dataclasses.replace(self.settings, username=username)
+        self._password = password
         for connection in self._all_connections():
             connection.update_credentials(self.settings, password)
         self._backoff.reset()
@@ -157,20 +177,46 @@ class HostSession:
         """Refresh as soon as possible, e.g. after a command changed something. Does not cut a backoff short."""
         self._refresh_requested.set()
 
-    async def run_action(self, action: Callable[[HostApi], Awaitable[T]]) -> T:
-        """Run a command that changes the host, then ask for a refresh, whether it worked or not.
+    @property
+    def operations(self) -> OperationRunner:
+        """The host's one path for changes: its work lane (opened on first use), queue and deadlines."""
+        if self._operations is None:
+            if self._closed:
+                raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+            self._operations = OperationRunner(
+                self,
+                self._connect_work,
+                config=self._operations_config,
+                listener=self._publisher.operation_changed,
+                merge_window=min(self._refresh_interval, 2.0),
+            )
+        return self._operations
 
-        `action` receives this host's HostApi, e.g. `await session.run_action(lambda api: api.power(vm_id,
-        PowerAction.Start))`. Its result (the host's warnings, a checkpoint) is returned and its error
-        raised; either way the next refresh follows at once, so a row that showed a pending change returns
-        to what the host really holds.
-        """
-        if self._closed:
-            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
-        try:
-            return await action(self._api)
-        finally:
+    def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]:
+        """The first inventory that starts after this call. With `request`, ask for it now (requests that
+        arrive together share one inventory); without, wait for the refresh schedule."""
+        future: asyncio.Future[Inventory] = asyncio.get_event_loop().create_future()
+        self._inventory_waiters.append((self._fetches_started + 1, future))
+        if request:
             self.refresh_now()
+        return future
+
+    def _inventory_arrived(self, number: int, outcome: Inventory | BaseException) -> None:
+        """Answer who waits for inventory `number` (or an earlier one): with it, or with why it failed."""
+        waiting = []
+        for wanted, future in self._inventory_waiters:
+            if future.done():
+                continue
+            if wanted > number:
+                waiting.append((wanted, future))
+            elif isinstance(outcome, asyncio.CancelledError):
+                future.cancel()
+            elif isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+                future.add_done_callback(lambda f: f.exception())  # a waiter may have given up already
+            else:
+                future.set_result(outcome)
+        self._inventory_waiters = waiting
 
     async def fetch_inventory(self) -> Inventory:
         """Refresh once: fetch, diff against the last inventory, publish, and return the new inventory."""
@@ -178,10 +224,17 @@ class HostSession:
             raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
         async with self._fetch_lock:
             self._refresh_requested.clear()
-            report = await self._api.inventory()
+            self._fetches_started += 1
+            number = self._fetches_started
+            try:
+                report = await self._api.inventory()
+            except BaseException as exc:
+                self._inventory_arrived(number, exc)
+                raise
             inventory = report.inventory
             diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
+            self._inventory_arrived(number, inventory)
             if not diff.is_empty or not self._published_inventory:
                 self._published_inventory = True
                 self._publisher.inventory_changed(inventory, diff)
@@ -212,6 +265,10 @@ class HostSession:
                 await asyncio.wait([task])  # never raises: the task's own end is looked at below
                 if not task.cancelled() and task.exception() is not None:
                     log.error("the refresh loop of %s had ended with an error", self.key, exc_info=task.exception())
+            if self._operations is not None:
+                await self._operations.aclose()
+            for _, future in self._inventory_waiters:
+                future.cancel()
         finally:
             for connection in self._all_connections():
                 await connection.close()
@@ -219,7 +276,8 @@ class HostSession:
 
     def _all_connections(self) -> list[HostConnection]:
         """Every connection this session holds to its host (credentials and close apply to each)."""
-        return [self._connection]
+        work = self._operations.lane.connections if self._operations is not None else []
+        return [self._connection, *work]
 
     # --- the refresh loop -------------------------------------------------------------------------------
 
@@ -322,6 +380,7 @@ class _Publisher:
 
     def __init__(self) -> None:
         self.listeners: list[SessionListener] = []
+        self.operation_listeners: list[Callable[[OperationRecord], None]] = []
 
     def host_status_changed(self, status: HostStatus) -> None:
         for listener in list(self.listeners):
@@ -330,6 +389,10 @@ class _Publisher:
     def inventory_changed(self, inventory: Inventory, diff: InventoryDiff) -> None:
         for listener in list(self.listeners):
             self._call(listener.inventory_changed, inventory, diff)
+
+    def operation_changed(self, record: OperationRecord) -> None:
+        for listener in list(self.operation_listeners):
+            self._call(listener, record)
 
     @staticmethod
     def _call(callback: Callable[..., None], *args: object) -> None:
@@ -351,8 +414,10 @@ class SessionManager:
         operation_timeout: float = 20.0,
         connect_timeout: float = 10.0,
         backoff: Callable[[], Backoff] = Backoff,
+        operations: OperationsConfig | None = None,
     ) -> None:
         self.refresh_interval = refresh_interval
+        self.operations_config = operations or OperationsConfig()
         self.operation_timeout = operation_timeout
         self.connect_timeout = connect_timeout
         self._backoff = backoff
@@ -365,6 +430,14 @@ class SessionManager:
     def unsubscribe(self, listener: SessionListener) -> None:
         with contextlib.suppress(ValueError):
             self._publisher.listeners.remove(listener)
+
+    def subscribe_operations(self, listener: Callable[[OperationRecord], None]) -> None:
+        """Hear every new snapshot of every operation on every host (on the loop thread)."""
+        self._publisher.operation_listeners.append(listener)
+
+    def unsubscribe_operations(self, listener: Callable[[OperationRecord], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._publisher.operation_listeners.remove(listener)
 
     def add_host(self, settings: ConnectionSettings, password: str) -> HostSession:
         """Start a session (needs a running asyncio loop). A host can be added once per key."""
@@ -379,6 +452,7 @@ class SessionManager:
             operation_timeout=self.operation_timeout,
             connect_timeout=self.connect_timeout,
             backoff=self._backoff(),
+            operations=self.operations_config,
         )
         self._sessions[session.key] = session
         session._start()

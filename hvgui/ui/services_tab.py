@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from hvgui.domain import psdisplay
 from hvgui.domain.bulk import confirm_text, planned_change
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE
+from hvgui.domain.operations import ServiceToggleOperation
 from hvgui.domain.vm import Vm
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
-from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
+from hvgui.ui.controllers.vm_actions import ActionFailure, ActionResult, VmAction, VmActionsController
 from hvgui.ui.delegates import StatusDotDelegate, tone_colour
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.service_rows import (
@@ -420,22 +421,22 @@ class ServicesTab(QWidget):
     # ---- outcomes ------------------------------------------------------------------------------
 
     def _on_pending(self, action: VmAction) -> None:
-        if action.kind is ActionKind.SetService and action.ic_guid is not None:
-            self.model.set_error(action.vm_key, action.ic_guid, None)
-            self.model.set_pending(action.vm_key, action.ic_guid, bool(action.enable))
+        if isinstance(toggle := action.operation, ServiceToggleOperation):
+            self.model.set_error(action.vm_key, toggle.ic_guid, None)
+            self.model.set_pending(action.vm_key, toggle.ic_guid, toggle.enable)
 
     def _on_finished(self, result: ActionResult) -> None:
         action = result.action
-        if action.kind is not ActionKind.SetService or action.ic_guid is None:
+        if not isinstance(toggle := action.operation, ServiceToggleOperation):
             return
-        self.model.set_pending(action.vm_key, action.ic_guid, None)
+        self.model.set_pending(action.vm_key, toggle.ic_guid, None)
         kind = MessageKind.Warning if result.warnings else MessageKind.Info
         self.message.show_message(result.message, kind)
 
     def _on_failed(self, failure: ActionFailure) -> None:
         action = failure.action
-        if action.kind is not ActionKind.SetService or action.ic_guid is None:
+        if not isinstance(toggle := action.operation, ServiceToggleOperation):
             return
-        self.model.set_pending(action.vm_key, action.ic_guid, None)
-        self.model.set_error(action.vm_key, action.ic_guid, failure.reason)
+        self.model.set_pending(action.vm_key, toggle.ic_guid, None)
+        self.model.set_error(action.vm_key, toggle.ic_guid, failure.reason)
         self.message.show_message(failure.message, MessageKind.Error)

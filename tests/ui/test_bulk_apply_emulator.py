@@ -16,6 +16,7 @@ from qasync_loop import wait_until
 
 from hvgui.domain.bulk import ALL_ON, ALL_ON_EXCEPT_TIMESYNC_FOR_DCS, ChangeResult, ResultKind
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, HEARTBEAT, TIME_SYNC
+from hvgui.domain.operations import OperationState
 from hvgui.domain.vm import Vm
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.remoting import SessionManager
@@ -106,6 +107,7 @@ def test_apply_a_baseline_end_to_end(loop, window, emulator) -> None:
         ("exchange01", GSI, True),
     ]
     box = dialog.apply()
+    known = {r.op_id for r in window.vm_actions.records()}
     assert isinstance(box, QMessageBox)  # Time Synchronization of a domain controller gets disabled
     box.button(QMessageBox.StandardButton.Yes).click()
     assert dialog.is_applying() and dialog.model.locked
@@ -119,6 +121,11 @@ def test_apply_a_baseline_end_to_end(loop, window, emulator) -> None:
     assert [r.kind for r in results] == [ResultKind.Done] * 6
     assert dialog.results_model.outcomes() == [Outcome.Ok] * 6
     assert dialog.summary.text() == "6 changes made."
+    # the changes went through the hosts' operation runners: the Activity panel lists them
+    bulk = [r for r in window.vm_actions.records() if r.op_id not in known]
+    assert sorted((r.operation.target.vm_name, r.operation.ic_guid, r.state.value) for r in bulk) == sorted(
+        (c.change.vm_name, c.change.ic_guid, OperationState.Succeeded.value) for c in results
+    )
     # the matrix shows the host's new truth, and every changed cell its OK result
     for change in results:
         index = dialog.model.cell(change.change.vm_key, change.change.ic_guid)

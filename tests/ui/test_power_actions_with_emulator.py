@@ -26,10 +26,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QSignalSpy, QTest
 from qasync_loop import wait_until
 
+from hvgui.domain.operations import OperationState
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import VmState
 from hvgui.emulator import RunningEmulator, start_emulator
-from hvgui.remoting import SessionManager
+from hvgui.remoting import OperationsConfig, SessionManager
 from hvgui.ui.confirm import accept_button, reject_button
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.main_window import MainWindow
@@ -215,21 +216,29 @@ def test_copy_power_commands_for_the_selection(loop, window, emulator, qapp) -> 
     menu.close()
 
 
-def test_a_host_that_does_not_answer_times_out_and_the_window_says_so(qtbot, loop, emulator) -> None:
-    controller = HostsController(SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=1.5))
+def test_a_host_that_does_not_answer_is_watched_then_given_up_on_and_the_window_says_so(qtbot, loop, emulator) -> None:
+    operations = OperationsConfig(deadlines={"power:Save": 1.0}, watch_limit=3.0, confirm_wait=1.0)
+    controller = HostsController(
+        SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=1.5, operations=operations)
+    )
     window = MainWindow(controller)
     qtbot.addWidget(window)
     host = emulated_host(emulator, "HV-DEMO-03")
+    records = QSignalSpy(window.vm_actions.operation_changed)
     try:
         loop.run_until_complete(connect(window, emulator, "HV-DEMO-03"))
         key = vm_key(emulator, "HV-DEMO-03", "print01")
-        host.delay = 30.0  # every pipeline now waits far longer than the operation timeout
+        host.delay = 30.0  # every pipeline now waits far longer than hvgui watches
         window.power.trigger(PowerAction.Save, [shown(window, key)])
         assert window.statusBar().currentMessage() == "Saving 'print01'\u2026"
-        loop.run_until_complete(wait_until(lambda: not window.vm_actions.running(), what="the timeout"))
+        loop.run_until_complete(wait_until(lambda: not window.vm_actions.running(), what="the watch limit"))
+        states = [records.at(i)[0].state for i in range(records.count())]
+        assert states[:3] == [OperationState.Queued, OperationState.Running, OperationState.StillRunning]
+        assert states[-1] is OperationState.Failed
         message = window.power.messages[-1]
-        assert message.startswith("Save 'print01' failed:")
-        assert "did not" in message  # "... did not answer within ..." (OperationTimedOut)
+        assert message.startswith("Save 'print01' failed: hvgui stopped watching after 3 s")
+        (record,) = window.vm_actions.records()
+        assert record.message in message and record.operation.target.vm_name == "print01"
     finally:
         host.delay = 0.0
         loop.run_until_complete(controller.aclose())

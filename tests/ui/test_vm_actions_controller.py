@@ -23,9 +23,10 @@ def test_a_command_for_a_host_that_is_gone_fails_without_being_sent(qapp, loop, 
     vm = vm_factory(name="dc01")
     action = actions.set_service(vm, TIME_SYNC.ic_guid, False)
     assert pending.count() == 1 and pending.at(0)[0] is action  # at once: the row can show "pending"
-    assert action.kind is ActionKind.SetService and action.service_name == "Time Synchronization"
+    assert action.kind is ActionKind.SetService and action.operation.service_name == "Time Synchronization"
     assert action.description == "Disable Time Synchronization on 'dc01'"
-    assert action.powershell == "Disable-VMIntegrationService -VMName 'dc01' -Name 'Time Synchronization'"
+    assert action.powershell == action.operation.powershell()
+    assert action.powershell.startswith(f"Get-VM -ComputerName '{vm.host}' -Id '{vm.vm_id}' | ")  # host gone: its key
     assert actions.is_running(vm.key, ActionKind.SetService)
     loop.run_until_complete(wait_until(lambda: failed.count() == 1, what="the failure"))
     failure = failed.at(0)[0]
@@ -45,7 +46,7 @@ def test_a_graceful_shutdown_that_cannot_work_is_refused(qapp, loop, vm_factory)
     )
     vm = vm_factory(name="devbox", integration_services=services)
     (action,) = actions.power([vm], PowerAction.ShutDown)
-    assert action.powershell == "Stop-VM -Name 'devbox'"
+    assert action.powershell == f"Get-VM -ComputerName '{vm.host}' -Id '{vm.vm_id}' | Stop-VM"
     loop.run_until_complete(wait_until(lambda: failed.count() == 1, what="the refusal"))
     failure = failed.at(0)[0]
     assert not failure.sent
@@ -57,7 +58,7 @@ def test_closing_ends_the_commands_and_refuses_new_ones(qapp, loop, vm_factory) 
     hosts, actions = make(loop)
     actions.set_checkpoint_type(vm_factory(), CheckpointType.Standard)
     action = actions.create_checkpoint(vm_factory(), "  ")
-    assert action.checkpoint_name is None  # a blank name lets the host choose one
+    assert action.operation.name is None  # a blank name lets the host choose one
     assert len(actions.running()) == 2
     loop.run_until_complete(hosts.aclose())  # closes the actions controller first (close hook)
     assert actions.running() == []

@@ -1,10 +1,12 @@
 """`BulkApplyController`: owns the task that applies a plan of integration-service changes.
 
-The dialog only calls `start`, `stop` and `cancel` and listens to signals; it never awaits. Changes run
-one after another on each host and hosts in parallel, through `hvgui.remoting.apply_plan`, one change at a
-time, so that Stop can take effect between two changes: a change already sent finishes and is reported,
-the ones not yet sent are reported as not attempted. Every change of the plan ends with exactly one
-result, whatever happens (a refused change, a host that drops, a stop, a cancel).
+The dialog only calls `start`, `stop` and `cancel` and listens to signals; it never awaits. Each change is
+a `ServiceToggleOperation` submitted to its host's one command path (`HostSession.operations`), so bulk
+changes share the work lane, the queue, the merged refreshes and the Activity panel with every other
+operation. Changes run one after another on each host and hosts in parallel, so that Stop can take effect
+between two changes: a change already sent finishes and is reported, the ones not yet sent are reported as
+not attempted. Every change of the plan ends with exactly one result, whatever happens (a refused change,
+a host that drops, a stop, a cancel).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from PySide6.QtCore import QObject, Signal
 
 from hvgui.domain.bulk import ChangeResult, PlannedChange, ResultKind
 from hvgui.domain.connection import HostState
-from hvgui.remoting import apply_plan
+from hvgui.domain.errors import HostCommandError, HvGuiError
+from hvgui.domain.operations import OperationRecord, OperationState, ServiceToggleOperation, VmTarget
 
 if TYPE_CHECKING:
     from hvgui.remoting import HostSession
@@ -131,8 +134,8 @@ class BulkApplyController(QObject):
         return by_host
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
-        """Whatever ended the task (the end of the plan, a cancel, a defect): every change gets its result,
-        the hosts refresh so the window shows the truth, and `finished` is emitted exactly once."""
+        """Whatever ended the task (the end of the plan, a cancel, a defect): every change gets its result and
+        `finished` is emitted exactly once (each change's operation already refreshed its host)."""
         if not self._holder.alive or task is not self._task:
             return
         if task.cancelled():
@@ -140,10 +143,6 @@ class BulkApplyController(QObject):
         elif (exc := task.exception()) is not None:
             log.error("bulk apply failed unexpectedly", exc_info=exc)
             self._settle_the_rest(f"hvgui stopped on an unexpected error ({exc!r})")
-        for host in self._by_host():
-            session = self._session(host)
-            if session is not None:
-                session.refresh_now()
         self.finished.emit([r for r in self._results if r is not None])
 
     async def _run_host(self, host: str, indices: list[int]) -> None:
@@ -166,12 +165,32 @@ class BulkApplyController(QObject):
             self._in_flight.add(index)
             if self._holder.alive:
                 self.changeStarted.emit(index)
-            (result,) = await apply_plan([change], {host: session})
+            result = await self._apply_one(session, change)
             self._in_flight.discard(index)
             self._record(index, result)
             if result.kind is ResultKind.Unknown:
                 label = session.settings.label
                 broken = f"the connection to {label} failed during an earlier change, so it was not sent."
+
+    @staticmethod
+    async def _apply_one(session: HostSession, change: PlannedChange) -> ChangeResult:
+        """Run one change through the host's operations runner and say how it ended."""
+        target = VmTarget(
+            host=change.host, computer_name=session.settings.host, vm_id=change.vm_key.vm_id, vm_name=change.vm_name
+        )
+        operation = ServiceToggleOperation(
+            target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name
+        )
+        try:
+            handle = session.operations.submit(operation)
+        except HvGuiError as exc:  # the session closed meanwhile
+            return ChangeResult.not_attempted(change, str(exc))
+        try:
+            record = await handle.done()
+        except asyncio.CancelledError:
+            handle.cancel()  # stop the pipeline too; the result says the change is unconfirmed
+            raise
+        return change_result(change, record)
 
     def _unavailable_reason(self, host: str, session: HostSession | None) -> str | None:
         """Why nothing can be sent to a host (not connected, or its last attempt failed), or None."""
@@ -212,3 +231,21 @@ class BulkApplyController(QObject):
             else:
                 self._record(index, ChangeResult.not_attempted(change, f"{why} before it was sent."))
         self._in_flight.clear()
+
+
+def change_result(change: PlannedChange, record: OperationRecord) -> ChangeResult:
+    """A final operation record as the bulk dialog's row shows it."""
+    if record.state is OperationState.Succeeded:
+        return ChangeResult.done(change, record.warnings)
+    if record.state is OperationState.Cancelled and record.started_at is None:
+        return ChangeResult.not_attempted(change, "it was cancelled before it was sent.")
+    if record.state is OperationState.Cancelled:
+        return ChangeResult(
+            change,
+            False,
+            f"{change.description}: {record.message} hvgui cannot tell whether the change was made.",
+            ResultKind.Unknown,
+        )
+    if record.error is None or isinstance(record.error, HostCommandError):
+        return ChangeResult.failed(change, record.message)
+    return ChangeResult.unknown(change, record.message)

@@ -83,6 +83,11 @@ class HostsController(QObject):
             return None
         return self._manager.host(key).staleness_warning()
 
+    @property
+    def manager(self) -> SessionManager:
+        """The sessions behind the window, for controllers that hear more than hosts (operations)."""
+        return self._manager
+
     def session(self, key: str) -> HostSession:
         """The session of a connected host, for controllers that run commands on it (raises KeyError)."""
         return self._manager.host(key)

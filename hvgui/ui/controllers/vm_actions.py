@@ -1,12 +1,16 @@
 """Commands on VMs: integration-service toggles, power actions and checkpoints, run off the widgets' hands.
 
-Widgets call an intent (`set_service`, `power`, `create_checkpoint`, ...) and listen to three signals:
-`pending(VmAction)` when the command starts, `finished(ActionResult)` when the host carried it out (with its
-warnings) and `failed(ActionFailure)` when it did not (with the host's reason). Every command that changes
-something is followed by a refresh of its host, and the outcome is emitted only after that refresh: by the time
-a row that showed "pending" hears the outcome, the window already holds what the host really reports. The
-controller never guesses a state; commands are bounded by the connection's operation timeout, so nothing waits
-forever.
+Widgets call an intent (`set_service`, `power`, `create_checkpoint`, ...). Each change becomes a typed
+operation (`hvgui.domain.operations`) submitted to its host's one command path (`HostSession.operations`):
+the host's work lane runs it with its deadline and progress, then the host refreshes, merged with the other
+operations' refreshes. Tabs listen to three signals: `pending(VmAction)` when the command starts,
+`finished(ActionResult)` when the host carried it out (with its warnings) and `failed(ActionFailure)` when it
+did not (with the host's reason). The outcome comes after the refresh that follows the operation, so a row
+that showed "pending" then already holds what the host reports. A job that outlives its deadline is not a
+failure: its outcome arrives when the host shows it done.
+
+The Activity panel listens to `operation_changed(OperationRecord)`, which carries every snapshot of every
+operation on every host (bulk changes included), and calls `records()` and `cancel_operation(op_id)`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,16 +27,27 @@ from PySide6.QtCore import QObject, Signal
 from hvgui.domain import psdisplay
 from hvgui.domain.bulk import planned_change
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
-from hvgui.domain.connection import HostState
 from hvgui.domain.errors import HvGuiError
+from hvgui.domain.operations import (
+    CheckpointCreateOperation,
+    CheckpointTypeOperation,
+    Operation,
+    OperationRecord,
+    OperationState,
+    PowerOperation,
+    ServiceToggleOperation,
+    VmTarget,
+)
 from hvgui.domain.power import PowerAction, shutdown_blocker
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 
 if TYPE_CHECKING:
-    from hvgui.remoting import HostApi, HostSession
     from hvgui.ui.controllers.hosts_controller import HostsController
 
 log = logging.getLogger(__name__)
+
+#: Operation records the window keeps for the Activity panel (the oldest finished ones are forgotten).
+RECORD_HISTORY = 1000
 
 
 class ActionKind(enum.Enum):
@@ -45,23 +60,18 @@ class ActionKind(enum.Enum):
 
 @dataclass(frozen=True)
 class VmAction:
-    """One command on one VM, as the window asked for it."""
+    """One command on one VM, as the window asked for it: a typed operation, or a read (no operation)."""
 
     kind: ActionKind
     vm_key: VmKey
     vm_name: str
     description: str  # "Disable Shutdown on 'devbox-01'", for messages
     powershell: str = ""  # the equivalent command for "Copy as PowerShell" (display text only)
-    ic_guid: str | None = None
-    service_name: str = ""  # as the host reports it (localized on a localized host)
-    enable: bool | None = None
-    power_action: PowerAction | None = None
-    checkpoint_name: str | None = None
-    checkpoint_type: CheckpointType | None = None
+    operation: Operation | None = None  # None for reads, such as listing checkpoints
 
     @property
     def changes_host(self) -> bool:
-        return self.kind is not ActionKind.ListCheckpoints
+        return self.operation is not None
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class ActionResult:
 
 @dataclass(frozen=True)
 class ActionFailure:
-    """The host refused the command, did not answer in time, or the command was never sent (and why)."""
+    """The host refused the command, hvgui stopped watching it, or it was never sent (and why)."""
 
     action: VmAction
     reason: str  # the host's reason with hvgui's advice, for the row or the dialog that asked
@@ -99,7 +109,7 @@ _POWER_PAST = {
 
 
 class VmActionsController(QObject):
-    """Runs VM commands as tasks it owns; reports through signals only."""
+    """Submits VM commands to their hosts' operation runners; reports through signals only."""
 
     #: A command started (`VmAction`).
     pending = Signal(object)
@@ -107,12 +117,16 @@ class VmActionsController(QObject):
     finished = Signal(object)
     #: A command failed or was not sent (`ActionFailure`), after the host's refresh.
     failed = Signal(object)
+    #: Any operation on any host changed (`OperationRecord`): queued, running, progress, still running, final.
+    operation_changed = Signal(object)
 
     def __init__(self, hosts: HostsController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hosts = hosts
         self._tasks: dict[asyncio.Task[Any], VmAction] = {}
+        self._records: dict[int, OperationRecord] = {}
         self._closed = False
+        hosts.manager.subscribe_operations(self._on_record)
         hosts.add_close_hook(self.aclose)
 
     # ---- intents -------------------------------------------------------------------------------
@@ -120,38 +134,21 @@ class VmActionsController(QObject):
     def set_service(self, vm: Vm, ic_guid: str, enable: bool) -> VmAction:
         """Enable or disable one integration service, identified by its IC GUID (never by its name)."""
         change = planned_change(vm, ic_guid, enable)
-        action = VmAction(
-            ActionKind.SetService,
-            vm.key,
-            vm.name,
-            change.description,
-            powershell=change.powershell,
-            ic_guid=change.ic_guid,
-            service_name=change.service_name,
-            enable=enable,
+        operation = ServiceToggleOperation(
+            self._target(vm), ic_guid=change.ic_guid, enable=enable, service_name=change.service_name
         )
-        self._start(action, lambda api: api.set_integration_service(vm.vm_id, change.ic_guid, enable))
-        return action
+        return self._submit(ActionKind.SetService, vm, change.description, operation)
 
     def power(self, vms: Sequence[Vm], power_action: PowerAction) -> list[VmAction]:
-        """One power command per VM, all at once (each host runs its own in parallel)."""
+        """One power command per VM, all at once (each host runs them on its work lane, up to its limit)."""
         return [self._power_one(vm, power_action) for vm in vms]
 
     def create_checkpoint(self, vm: Vm, name: str | None = None) -> VmAction:
-        name = (name or "").strip() or None
-        shown = f" '{name}'" if name else ""
-        action = VmAction(
-            ActionKind.CreateCheckpoint,
-            vm.key,
-            vm.name,
-            f"Create checkpoint{shown} of '{vm.name}'",
-            powershell=psdisplay.checkpoint_command(vm.name, name),
-            checkpoint_name=name,
-        )
-        self._start(action, lambda api: api.checkpoint(vm.vm_id, name))
-        return action
+        operation = CheckpointCreateOperation(self._target(vm), name=(name or "").strip() or None)
+        return self._submit(ActionKind.CreateCheckpoint, vm, operation.title, operation)
 
     def list_checkpoints(self, vm: Vm) -> VmAction:
+        """A read on the host's refresh lane (it changes nothing, so it is no operation)."""
         action = VmAction(
             ActionKind.ListCheckpoints,
             vm.key,
@@ -159,20 +156,24 @@ class VmActionsController(QObject):
             f"List the checkpoints of '{vm.name}'",
             powershell=psdisplay.list_checkpoints_command(vm.name),
         )
-        self._start(action, lambda api: api.list_checkpoints(vm.vm_id))
+        self._start(action, self._list(action, vm))
         return action
 
     def set_checkpoint_type(self, vm: Vm, checkpoint_type: CheckpointType) -> VmAction:
-        action = VmAction(
-            ActionKind.SetCheckpointType,
-            vm.key,
-            vm.name,
-            f"Set the checkpoint type of '{vm.name}' to {checkpoint_type.name}",
-            powershell=psdisplay.set_checkpoint_type_command(vm.name, checkpoint_type),
-            checkpoint_type=checkpoint_type,
-        )
-        self._start(action, lambda api: api.set_checkpoint_type(vm.vm_id, checkpoint_type))
-        return action
+        operation = CheckpointTypeOperation(self._target(vm), checkpoint_type=checkpoint_type)
+        description = f"Set the checkpoint type of '{vm.name}' to {checkpoint_type.name}"
+        return self._submit(ActionKind.SetCheckpointType, vm, description, operation)
+
+    def cancel_operation(self, op_id: int) -> bool:
+        """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
+        record = self._records.get(op_id)
+        if record is None or record.state.is_final:
+            return False
+        try:
+            session = self._hosts.session(record.operation.target.host)
+        except KeyError:
+            return False
+        return session.operations.cancel(op_id)
 
     # ---- queries -------------------------------------------------------------------------------
 
@@ -183,77 +184,91 @@ class VmActionsController(QObject):
     def is_running(self, vm_key: VmKey, kind: ActionKind) -> bool:
         return any(a.vm_key == vm_key and a.kind is kind for a in self._tasks.values())
 
+    def records(self) -> list[OperationRecord]:
+        """Every operation the window knows of, on every host, oldest first (latest snapshots)."""
+        return sorted(self._records.values(), key=lambda r: r.op_id)
+
     # ---- running -------------------------------------------------------------------------------
 
+    def _target(self, vm: Vm) -> VmTarget:
+        """The VM with the host name an admin's shell reaches it by (the session's own, when connected)."""
+        try:
+            computer_name = self._hosts.settings(vm.host).host
+        except KeyError:
+            computer_name = vm.host
+        return VmTarget.of(vm, computer_name)
+
     def _power_one(self, vm: Vm, power_action: PowerAction) -> VmAction:
-        action = VmAction(
-            ActionKind.Power,
-            vm.key,
-            vm.name,
-            f"{power_action.label} '{vm.name}'",
-            powershell=psdisplay.power_command(vm.name, power_action),
-            power_action=power_action,
-        )
-        if power_action is PowerAction.ShutDown:
-            blocker = shutdown_blocker(vm)
-            if blocker is not None:
-                # Stop-VM would fail on the host's non-interactive prompt: never send it.
-                self._start(action, None, refused=blocker)
-                return action
-        self._start(action, lambda api: api.power(vm.vm_id, power_action))
+        operation = PowerOperation(self._target(vm), action=power_action)
+        description = f"{power_action.label} '{vm.name}'"
+        refused = shutdown_blocker(vm) if power_action is PowerAction.ShutDown else None
+        # Stop-VM would fail on the host's non-interactive prompt: never send it.
+        return self._submit(ActionKind.Power, vm, description, operation, refused=refused)
+
+    def _submit(
+        self, kind: ActionKind, vm: Vm, description: str, operation: Operation, *, refused: str | None = None
+    ) -> VmAction:
+        action = VmAction(kind, vm.key, vm.name, description, operation.powershell(), operation)
+        self._start(action, self._run(action, operation, refused))
         return action
 
-    def _start(
-        self,
-        action: VmAction,
-        call: Callable[[HostApi], Awaitable[Any]] | None,
-        *,
-        refused: str | None = None,
-    ) -> None:
+    def _start(self, action: VmAction, coro: Coroutine[Any, Any, None]) -> None:
         if self._closed:
+            coro.close()
             raise RuntimeError("the controller is closed")
-        self._spawn(self._run(action, call, refused), action)
+        self._spawn(coro, action)
         self._emit(self.pending, action)  # at once (the task runs later), so "pending" shows before the next paint
 
-    async def _run(self, action: VmAction, call: Callable[[HostApi], Awaitable[Any]] | None, refused: str | None):
-        if call is None:
-            self._conclude(self.failed, ActionFailure(action, refused or "not sent", sent=False))
+    async def _run(self, action: VmAction, operation: Operation, refused: str | None) -> None:
+        if refused is not None:
+            self._conclude(self.failed, ActionFailure(action, refused, sent=False))
             return
         try:
             session = self._hosts.session(action.vm_key.host)
         except KeyError:
-            reason = "the host is no longer connected."
-            self._conclude(self.failed, ActionFailure(action, reason, sent=False))
+            self._conclude(self.failed, ActionFailure(action, "the host is no longer connected.", sent=False))
             return
         try:
-            value = await call(session.api)
+            handle = session.operations.submit(operation)
+        except HvGuiError as exc:  # the session is closing
+            self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
+            return
+        record = await handle.done()
+        if record.state is OperationState.Succeeded:
+            value: Any = record.warnings
+            if isinstance(operation, CheckpointCreateOperation):
+                value = record.result
+                if not isinstance(value, CheckpointOutcome):  # the host showed it done without answering
+                    value = CheckpointOutcome(checkpoint=None, warnings=record.warnings)
+            self._conclude(self.finished, _result(action, value))
+        else:
+            sent = record.started_at is not None
+            self._conclude(self.failed, ActionFailure(action, record.message, record.error, sent=sent))
+
+    async def _list(self, action: VmAction, vm: Vm) -> None:
+        try:
+            session = self._hosts.session(action.vm_key.host)
+        except KeyError:
+            self._conclude(self.failed, ActionFailure(action, "the host is no longer connected.", sent=False))
+            return
+        try:
+            checkpoints = await session.api.list_checkpoints(vm.vm_id)
         except HvGuiError as exc:
-            if action.changes_host:
-                await self._refresh(session)
             self._conclude(self.failed, ActionFailure(action, str(exc), exc))
             return
         except Exception as exc:  # a defect: say so on the row instead of losing it in a log
             log.exception("%s failed unexpectedly", action.description)
-            if action.changes_host:
-                await self._refresh(session)
             self._conclude(self.failed, ActionFailure(action, f"unexpected error: {exc!r}", exc))
             return
-        if action.changes_host:
-            await self._refresh(session)
-        self._conclude(self.finished, _result(action, value))
+        self._conclude(self.finished, ActionResult(action, "", checkpoints=tuple(checkpoints)))
 
-    @staticmethod
-    async def _refresh(session: HostSession) -> None:
-        """Fetch the host's truth now; a host that is failing gets its refresh through its own loop instead."""
-        if session.status.state is HostState.Connected:
-            try:
-                await session.fetch_inventory()
-                return
-            except HvGuiError as exc:
-                log.info("refresh after a command on %s failed: %s", session.key, exc)
-            except Exception:  # the command's outcome still counts; the session's own loop reports the rest
-                log.exception("refresh after a command on %s failed unexpectedly", session.key)
-        session.refresh_now()
+    def _on_record(self, record: OperationRecord) -> None:
+        self._records[record.op_id] = record
+        if len(self._records) > RECORD_HISTORY:
+            final = [op_id for op_id, r in self._records.items() if r.state.is_final]
+            for op_id in sorted(final)[: len(self._records) - RECORD_HISTORY]:
+                del self._records[op_id]
+        self._emit(self.operation_changed, record)
 
     def _conclude(self, signal: Any, value: object) -> None:
         """Emit an outcome once the command no longer counts as running (listeners re-enable its buttons)."""
@@ -281,10 +296,11 @@ class VmActionsController(QObject):
             self._emit(self.failed, ActionFailure(action, f"unexpected error: {exc!r}", exc))
 
     async def aclose(self) -> None:
-        """Cancel every command task (the host may still finish a command it already received)."""
+        """Stop waiting for the commands (the sessions' runners, closed next, deal with the operations)."""
         if self._closed:
             return
         self._closed = True
+        self._hosts.manager.unsubscribe_operations(self._on_record)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -300,12 +316,13 @@ def _result(action: VmAction, value: Any) -> ActionResult:
         outcome: CheckpointOutcome = value
         return ActionResult(action, checkpoint_message(action, outcome), tuple(outcome.warnings), outcome=outcome)
     warnings = tuple(value or ())
-    if action.kind is ActionKind.SetService:
-        done = f"{'Enabled' if action.enable else 'Disabled'} {action.service_name} on '{action.vm_name}'."
-    elif action.kind is ActionKind.Power and action.power_action is not None:
-        done = f"{_POWER_PAST[action.power_action]} '{action.vm_name}'."
-    elif action.kind is ActionKind.SetCheckpointType and action.checkpoint_type is not None:
-        done = f"The checkpoint type of '{action.vm_name}' is now {action.checkpoint_type.name}."
+    operation = action.operation
+    if isinstance(operation, ServiceToggleOperation):
+        done = f"{'Enabled' if operation.enable else 'Disabled'} {operation.service_name} on '{action.vm_name}'."
+    elif isinstance(operation, PowerOperation):
+        done = f"{_POWER_PAST[operation.action]} '{action.vm_name}'."
+    elif isinstance(operation, CheckpointTypeOperation):
+        done = f"The checkpoint type of '{action.vm_name}' is now {operation.checkpoint_type.name}."
     else:
         done = f"{action.description}: done."
     if warnings:
@@ -315,7 +332,8 @@ def _result(action: VmAction, value: Any) -> ActionResult:
 
 def checkpoint_message(action: VmAction, outcome: CheckpointOutcome) -> str:
     """What creating the checkpoint produced, in a sentence; its kind is not claimed (the host does not say)."""
-    name = outcome.checkpoint.name if outcome.checkpoint is not None else action.checkpoint_name
+    requested = action.operation.name if isinstance(action.operation, CheckpointCreateOperation) else None
+    name = outcome.checkpoint.name if outcome.checkpoint is not None else requested
     shown = f" '{name}'" if name else ""
     text = f"Created checkpoint{shown} of '{action.vm_name}'."
     if outcome.warnings:

@@ -1,0 +1,42 @@
+"""`perform`: the one place that knows which HostApi call carries out which kind of operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hvgui.domain.operations import (
+    CheckpointCreateOperation,
+    CheckpointTypeOperation,
+    Operation,
+    PowerOperation,
+    ServiceToggleOperation,
+)
+from hvgui.remoting.hostapi import HostApi, ProgressCallback
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished pipeline said: the host's warnings, and for a checkpoint the outcome."""
+
+    warnings: tuple[str, ...] = ()
+    result: object | None = None
+
+
+async def perform(
+    api: HostApi, operation: Operation, *, timeout: float, on_progress: ProgressCallback = None
+) -> Outcome:
+    """Run one typed operation through the HostApi call that carries it out."""
+    vm_id = operation.target.vm_id
+    options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
+    if isinstance(operation, PowerOperation):
+        return Outcome(tuple(await api.power(vm_id, operation.action, **options)))
+    if isinstance(operation, ServiceToggleOperation):
+        warnings = await api.set_integration_service(vm_id, operation.ic_guid, operation.enable, **options)
+        return Outcome(tuple(warnings))
+    if isinstance(operation, CheckpointTypeOperation):
+        return Outcome(tuple(await api.set_checkpoint_type(vm_id, operation.checkpoint_type, **options)))
+    if isinstance(operation, CheckpointCreateOperation):
+        outcome = await api.checkpoint(vm_id, operation.name, **options)
+        return Outcome(tuple(outcome.warnings), outcome)
+    raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")
