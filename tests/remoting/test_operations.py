@@ -29,7 +29,6 @@ from hvgui.domain.operations import (
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import Vm, VmState
 from hvgui.emulator import RunningEmulator
-from hvgui.emulator.hyperv import vm as emulated_vm_module
 from hvgui.remoting import HostSession, OperationsConfig, SessionManager
 from hvgui.remoting.connection import _Call, progress_of
 from hvgui.remoting.pipeline import PipelineSpec
@@ -243,7 +242,11 @@ def test_progress_records_reach_the_loop_thread_in_order() -> None:
 def test_five_saves_that_end_together_cost_one_inventory(
     demo: RunningEmulator, command_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(emulated_vm_module, "SAVE_SECONDS", 0.0)  # the host's save job ends with its cmdlet
+    model = demo.scenario.host("HV-DEMO-01").model
+    for emulated in model.vms:  # the host's save job ends with its cmdlet
+        monkeypatch.setattr(
+            emulated, "durations", dataclasses.replace(emulated.durations, save_base=0.0, save_per_gib=0.0)
+        )
     names = ["dc01", "dc02", "sql01", "web01", "web02"]
 
     async def body() -> tuple[list[OperationRecord], list[VmState], int, int]:
