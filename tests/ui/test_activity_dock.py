@@ -174,4 +174,4 @@ def test_context_menu_offers_every_action_and_clear_finished_keeps_running_ones(
     # Settling: the runner reports the job done and the row turns Succeeded where it is.
     feed.publish(still.advanced(state=OperationState.Succeeded, ended_at=1050.0, message="Shut down 'b'."))
     assert dock.model.index(0, 2).data() == "Succeeded"
-    assert dock.model.index(0, 4).data() == "49.0 s"
+    assert dock.model.index(0, 4).data() == "49 s"
