@@ -35,11 +35,13 @@ from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsControl
 from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
+from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
 from hvgui.ui.models.host_list import HostListModel, is_failing, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
+from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.vm_panel import VmPanel
 
@@ -62,10 +64,17 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(
-        self, controller: HostsController, parent: QWidget | None = None, *, confirmer: Confirmer | None = None
+        self,
+        controller: HostsController,
+        parent: QWidget | None = None,
+        *,
+        confirmer: Confirmer | None = None,
+        preferences: Preferences | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
+        #: The admin's stored preferences (tests pass settings of their own).
+        self.preferences = preferences if preferences is not None else Preferences()
         #: Runs commands on VMs (services, power, checkpoints); closed with the hosts controller.
         self.vm_actions = VmActionsController(controller, self)
         #: Asks before risky commands; tests may inject their own.
@@ -192,10 +201,13 @@ class MainWindow(QMainWindow):
             self.selected_vms,
             lambda text: self.statusBar().showMessage(text, 20000),
             self,
+            preferences=self.preferences,
+            computer_name=self.computer_name,
         )
         self.vm_menu = self.menuBar().addMenu("&VM")
         self.vm_menu.setObjectName("vmMenu")
         self.power.populate_menu(self.vm_menu)  # the power commands, then "Copy as PowerShell" for each
+        self.vm_menu.addAction(self.power.ask_before_shutdown)
         #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
         self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
         help_menu = self.menuBar().addMenu("&Help")
@@ -230,6 +242,12 @@ class MainWindow(QMainWindow):
                 self.controller.retry(status.key)
             else:
                 self.controller.refresh(status.key)
+
+    def computer_name(self, host_key: str) -> str:
+        """The name of a host for `-ComputerName`: as hvgui reached it (see `hvgui.ui.host_names`)."""
+        if self.controller.has_host(host_key):
+            return self.controller.settings(host_key).host
+        return computer_name_from_key(host_key)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
