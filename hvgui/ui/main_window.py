@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.table = self._make_table()
-        self.vm_panel = VmPanel(self.vm_actions, self.confirmer)
+        self.vm_panel = VmPanel(self.vm_actions, self.confirmer, computer_name=self.computer_name)
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
