@@ -1,4 +1,5 @@
-"""The main window: hosts on the left, the VM table with its filter, and the selected VM's panel below.
+"""The main window: hosts on the left, the VM table with its filter, the selected VM's panel below it, and the
+Activity panel (View > Activity, Ctrl+Shift+A) docked at the bottom.
 
 The window is a view of the `HostsController`: it connects to the controller's signals, feeds the models
 through their `apply` methods and turns menu actions into controller intents. It never awaits anything.
@@ -29,6 +30,7 @@ from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
 from hvgui.ui.about_dialog import AboutDialog
+from hvgui.ui.activity import ACTIVITY_SHORTCUT, ActivityDock
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
@@ -55,6 +57,9 @@ _COLUMN_WIDTHS = {
     Column.Cpu: 60,
     Column.Memory: 120,
 }
+
+#: Height of the Activity dock when the window opens: its buttons and about four operations.
+_ACTIVITY_HEIGHT = 170
 
 
 class MainWindow(QMainWindow):
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.table = self._make_table()
         self.vm_panel = VmPanel(self.vm_actions, self.confirmer, computer_name=self.computer_name)
         self._build_layout()
+        self.activity_dock = self._make_activity_dock()
         self._build_actions()
         self._build_status_bar()
 
@@ -169,6 +175,17 @@ class MainWindow(QMainWindow):
         self.hosts_pane.setMinimumWidth(200)
         self.setCentralWidget(main)
 
+    def _make_activity_dock(self) -> ActivityDock:
+        """Operations across hosts, docked at the bottom, low enough to leave the VM table its rows."""
+        dock = ActivityDock(self, host_label=self._host_label)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
+        return dock
+
+    def _host_label(self, host_key: str) -> str:
+        status = self.host_model.status(host_key)
+        return status.label if status is not None else ""
+
     def _build_actions(self) -> None:
         self.connect_action = QAction(icon("connect"), "&Connect to host\u2026", self)
         self.connect_action.setShortcut(QKeySequence("Ctrl+N"))
@@ -195,6 +212,14 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.filter_action)
+        self.activity_action = self.activity_dock.toggleViewAction()
+        self.activity_action.setText("&Activity")
+        self.activity_action.setObjectName("activityAction")
+        self.activity_action.setShortcut(QKeySequence(ACTIVITY_SHORTCUT))
+        self.activity_action.setToolTip(f"Show or hide the operations on every host ({ACTIVITY_SHORTCUT})")
+        self.activity_action.triggered.connect(self._activity_toggled)
+        view_menu.addAction(self.activity_action)
+        self.addAction(self.activity_action)
         self.power = PowerActions(
             self.vm_actions,
             self.confirmer,
@@ -248,6 +273,11 @@ class MainWindow(QMainWindow):
         if self.controller.has_host(host_key):
             return self.controller.settings(host_key).host
         return computer_name_from_key(host_key)
+
+    def _activity_toggled(self, shown: bool) -> None:
+        if shown:  # opened from the keyboard: the keyboard goes with it
+            self.activity_dock.raise_()
+            self.activity_dock.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

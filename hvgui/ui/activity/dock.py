@@ -59,9 +59,11 @@ class OperationSource(Protocol):
     #: Emits an `OperationRecord` on every change of any operation, on every host.
     operation_changed: SignalInstance
 
-    def records(self) -> list[OperationRecord]: ...
+    def records(self) -> list[OperationRecord]:
+        """Every operation the runner still knows, oldest first."""
 
-    def cancel_operation(self, op_id: int) -> None: ...
+    def cancel_operation(self, op_id: int) -> object:
+        """Ask the runner to stop an operation that has not reached the host's job yet."""
 
 
 class ActivityDock(QDockWidget):
