@@ -145,6 +145,15 @@ def test_failed_operations_keep_their_full_error_in_details_and_copy(qtbot) -> N
     dock.view.setFocus()
     qtbot.keyClick(dock.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert QGuiApplication.clipboard().text() == details
+    # In the details pane Ctrl+C copies the selected text, not the operation.
+    dock.details.setFocus()
+    dock.details.selectAll()
+    qtbot.keyClick(dock.details, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == details
+    qtbot.keyClick(dock.details, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dock.details, Qt.Key.Key_End, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(dock.details, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "Shut down 'web01'"
 
 
 def test_context_menu_offers_every_action_and_clear_finished_keeps_running_ones(qtbot) -> None:

@@ -86,6 +86,9 @@ class ActivityDock(QDockWidget):
         self.details = QPlainTextEdit()
         self.details.setObjectName("activityDetails")
         self.details.setReadOnly(True)
+        self.details.setTextInteractionFlags(  # read with the keyboard too: select and copy part of an error
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.details.setPlaceholderText("Select an operation to see everything about it, its full error included.")
         self.details.setAccessibleName("Operation details")
         self.note = QLabel()
@@ -135,9 +138,10 @@ class ActivityDock(QDockWidget):
         action = QAction(text, self)
         action.setObjectName(name)
         action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The keys belong to the table: in the details pane Ctrl+C copies the selected text, as everywhere.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
+        self.view.addAction(action)
         return action
 
     def _build_actions(self) -> None:
