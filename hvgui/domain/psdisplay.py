@@ -3,7 +3,8 @@
 Display text only. What hvgui itself sends always travels as parameters (PipelineSpec). The text an admin
 copies does exactly what hvgui did: it names the host with `-ComputerName` (as hvgui reached it) and the VM
 by its Id (`get_vm`), so a VM name that exists on two hosts, or that holds wildcard characters, can never
-hit another VM. The typed operations (`hvgui.domain.operations`) build their text from these pieces.
+hit another VM. The typed operations (`hvgui.domain.operations`) write their commands with these literals and
+start each pipeline as `get_vm` does.
 
 Values are written as single-quoted literals, which PowerShell never expands; a quote inside is doubled. Where
 a name must be given to a wildcard-taking parameter (`-Name`, `-VMName`), its wildcard characters are escaped

@@ -5,7 +5,7 @@ from __future__ import annotations
 from activity_support import OperationFeed, shutdown_record, target
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QStyleOptionViewItem
 
 from hvgui.domain.errors import HostCommandError
 from hvgui.domain.operations import (
@@ -17,6 +17,7 @@ from hvgui.domain.operations import (
 )
 from hvgui.domain.power import PowerAction
 from hvgui.ui.activity import ActivityDock
+from hvgui.ui.activity.delegate import progress_option
 from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE
 
 _windows: list[QMainWindow] = []  # qtbot holds widgets weakly; a dropped window would take its dock along
@@ -184,3 +185,11 @@ def test_context_menu_offers_every_action_and_clear_finished_keeps_running_ones(
     feed.publish(still.advanced(state=OperationState.Succeeded, ended_at=1050.0, message="Shut down 'b'."))
     assert dock.model.index(0, 2).data() == "Succeeded"
     assert dock.model.index(0, 4).data() == "49 s"
+
+
+def test_the_progress_bar_is_busy_until_the_host_gives_a_percent(qtbot) -> None:
+    option = QStyleOptionViewItem()
+    busy = progress_option(option, None, "Waiting for the guest")
+    assert (busy.minimum, busy.maximum, busy.text) == (0, 0, "Waiting for the guest")
+    known = progress_option(option, 140, "Saving")
+    assert (known.minimum, known.maximum, known.progress) == (0, 100, 100)
