@@ -45,9 +45,9 @@ COPY_DETAILS_SHORTCUT = "Ctrl+Shift+C"
 CLEAR_SHORTCUT = "Ctrl+Shift+Del"
 
 _COLUMN_WIDTHS = {
-    ActivityColumn.What: 260,
+    ActivityColumn.What: 240,
     ActivityColumn.Host: 110,
-    ActivityColumn.State: 150,
+    ActivityColumn.State: 170,  # "Still running on the host" in full
     ActivityColumn.Progress: 220,
     ActivityColumn.Duration: 80,
 }
