@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.vm_panel = VmPanel(self.vm_actions, self.confirmer, computer_name=self.computer_name)
         self._build_layout()
         self.activity_dock = self._make_activity_dock()
+        self.activity_dock.attach(self.vm_actions)  # every operation on every host, as the runner reports it
         self._build_actions()
         self._build_status_bar()
 
