@@ -1,16 +1,17 @@
-""" "Copy as PowerShell": the command an admin can paste into a PowerShell window on the host.
+""" "Copy as PowerShell": the text of the commands an admin can paste into PowerShell on a workstation.
 
-Display text only. What hvgui itself sends always travels as parameters (PipelineSpec) and addresses VMs
-by id; the text here addresses them by name, because that is how a person types it. Values are written
-as single-quoted literals, which PowerShell never expands; a quote inside is doubled. The Hyper-V cmdlets
-treat `-Name` / `-VMName` as wildcard patterns, so wildcard characters in a name are escaped with a
-backtick: the pasted command then acts on exactly the VM (or service) hvgui showed, never on others
-whose names happen to match.
+Display text only. What hvgui itself sends always travels as parameters (PipelineSpec). The text an admin
+copies does exactly what hvgui did: it names the host with `-ComputerName` (as hvgui reached it) and the VM
+by its Id (`get_vm`), so a VM name that exists on two hosts, or that holds wildcard characters, can never
+hit another VM. The typed operations (`hvgui.domain.operations`) write their commands with these literals and
+start each pipeline as `get_vm` does.
+
+Values are written as single-quoted literals, which PowerShell never expands; a quote inside is doubled. Where
+a name must be given to a wildcard-taking parameter (`-Name`, `-VMName`), its wildcard characters are escaped
+with a backtick (`literal_name`).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import CheckpointType
@@ -37,6 +38,21 @@ def literal_name(value: str) -> str:
     return quote(escape_wildcards(value))
 
 
+def get_vm(computer_name: str, vm_id: str) -> str:
+    """`Get-VM -ComputerName 'hv01' -Id '…'`: one VM of one host, by Id, to pipe into the next cmdlet."""
+    return f"Get-VM -ComputerName {quote(computer_name)} -Id {quote(vm_id)}"
+
+
+def list_checkpoints_of(computer_name: str, vm_id: str) -> str:
+    """The checkpoints of one VM of one host (what the Checkpoints tab lists)."""
+    return f"{get_vm(computer_name, vm_id)} | Get-VMSnapshot"
+
+
+# ---- by name, on the host itself ---------------------------------------------------------------------------
+# Superseded by the typed operations, which name the host and the VM's Id; kept while `VmAction.powershell`
+# and `PlannedChange.powershell` still use them.
+
+
 def integration_service_command(vm_name: str, service_name: str, enable: bool) -> str:
     """`Enable-VMIntegrationService -VMName 'dc01' -Name 'Time Synchronization'` (or Disable-).
 
@@ -45,16 +61,6 @@ def integration_service_command(vm_name: str, service_name: str, enable: bool) -
     """
     verb = "Enable" if enable else "Disable"
     return f"{verb}-VMIntegrationService -VMName {literal_name(vm_name)} -Name {literal_name(service_name)}"
-
-
-def integration_service_command_by_id(vm_name: str, ic_guid: str, enable: bool) -> str:
-    """The same change, selecting the service by its GUID: works on a host in any language."""
-    verb = "Enable" if enable else "Disable"
-    pattern = quote("*\\" + escape_wildcards(ic_guid.upper()))
-    return (
-        f"Get-VMIntegrationService -VMName {literal_name(vm_name)} | "
-        f"Where-Object {{ $_.Id -like {pattern} }} | {verb}-VMIntegrationService"
-    )
 
 
 def power_command(vm_name: str, action: PowerAction) -> str:
@@ -72,11 +78,6 @@ def power_command(vm_name: str, action: PowerAction) -> str:
     return f"Restart-VM -Name {name} -Force"
 
 
-def power_commands(vm_names: Iterable[str], action: PowerAction) -> str:
-    """One line per VM (the VMs may live on different hosts, so no single command covers them)."""
-    return "\n".join(power_command(name, action) for name in vm_names)
-
-
 def checkpoint_command(vm_name: str, checkpoint_name: str | None = None) -> str:
     """`Checkpoint-VM -Name 'x' [-SnapshotName 'y']`. The checkpoint name is not a pattern: quoted only."""
     command = f"Checkpoint-VM -Name {literal_name(vm_name)}"
@@ -91,8 +92,3 @@ def list_checkpoints_command(vm_name: str) -> str:
 
 def set_checkpoint_type_command(vm_name: str, checkpoint_type: CheckpointType) -> str:
     return f"Set-VM -Name {literal_name(vm_name)} -CheckpointType {checkpoint_type.name}"
-
-
-def with_host_comment(host_name: str, lines: str) -> str:
-    """Commands preceded by a comment naming the host to run them on."""
-    return f"# on {host_name}\n{lines}"

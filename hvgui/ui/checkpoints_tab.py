@@ -36,9 +36,11 @@ from hvgui.domain.checkpoints import (
     PRODUCTION_FALLBACK_NOTE,
     checkpoint_warning,
 )
+from hvgui.domain.operations import CheckpointCreateOperation, CheckpointTypeOperation
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
+from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.checkpoint_list import CheckpointColumn, CheckpointListModel
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
@@ -66,10 +68,13 @@ class CheckpointsTab(QWidget):
         actions: VmActionsController | None = None,
         confirmer: Confirmer | None = None,
         parent: QWidget | None = None,
+        *,
+        computer_name: ComputerName | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("checkpointsTab")
         self._actions = actions
+        self._computer_name = computer_name
         self._confirmer: Confirmer = confirmer or MessageBoxConfirmer()
         self._vm: Vm | None = None
         self._listed_for: VmKey | None = None
@@ -307,18 +312,24 @@ class CheckpointsTab(QWidget):
         self._type_chosen(number)
 
     def copy_create_command(self) -> str | None:
+        """ "Create checkpoint" as PowerShell: the host by `-ComputerName`, the VM by Id, the name typed here."""
         if self._vm is None:
             return None
-        return self._copy(psdisplay.checkpoint_command(self._vm.name, self.name_edit.text().strip() or None))
+        name = self.name_edit.text().strip() or None
+        return self._copy(CheckpointCreateOperation(vm_target(self._vm, self._computer_name), name=name).powershell())
 
     def copy_list_command(self) -> str | None:
-        return None if self._vm is None else self._copy(psdisplay.list_checkpoints_command(self._vm.name))
+        if self._vm is None:
+            return None
+        target = vm_target(self._vm, self._computer_name)
+        return self._copy(psdisplay.list_checkpoints_of(target.computer_name, target.vm_id))
 
     def copy_type_command(self) -> str | None:
         chosen = self.type_combo.currentData()
         if self._vm is None or not isinstance(chosen, CheckpointType):
             return None
-        return self._copy(psdisplay.set_checkpoint_type_command(self._vm.name, chosen))
+        target = vm_target(self._vm, self._computer_name)
+        return self._copy(CheckpointTypeOperation(target, checkpoint_type=chosen).powershell())
 
     def _copy(self, text: str) -> str:
         QGuiApplication.clipboard().setText(text)

@@ -10,15 +10,17 @@ running (other hosts keep refreshing) while the question waits for an answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton, QWidget
 
 #: Object names of the buttons of every confirmation box.
 ACCEPT_BUTTON = "acceptButton"
 REJECT_BUTTON = "rejectButton"
+#: Object name of the "Don't ask again" checkbox of a question that offers one.
+REMEMBER_CHECKBOX = "rememberCheckBox"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Question:
     reject_label: str = "Cancel"
     details: str = ""  # a second paragraph in smaller type (e.g. the host's reason)
     destructive: bool = True  # the safe answer is the default button
+    #: When not empty, the question offers a checkbox with this text ("Don't ask again"); on accept its state
+    #: goes to `remember`, so the caller can store the choice.
+    remember_label: str = ""
+    remember: Callable[[bool], None] | None = field(default=None, compare=False)
 
 
 class Confirmer(Protocol):
@@ -68,12 +74,19 @@ class MessageBoxConfirmer:
         reject = box.addButton(question.reject_label, QMessageBox.ButtonRole.RejectRole)
         accept.setObjectName(ACCEPT_BUTTON)
         reject.setObjectName(REJECT_BUTTON)
+        remember = None
+        if question.remember_label:
+            remember = QCheckBox(question.remember_label)
+            remember.setObjectName(REMEMBER_CHECKBOX)
+            box.setCheckBox(remember)
         box.setDefaultButton(reject if question.destructive else accept)
         box.setEscapeButton(reject)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered(_result: int) -> None:
             if box.clickedButton() is accept:
+                if remember is not None and question.remember is not None:
+                    question.remember(remember.isChecked())
                 on_accept()
             elif on_reject is not None:
                 on_reject()
@@ -90,6 +103,13 @@ def accept_button(box: QMessageBox) -> QPushButton:
     button = box.findChild(QPushButton, ACCEPT_BUTTON)
     assert button is not None
     return button
+
+
+def remember_checkbox(box: QMessageBox) -> QCheckBox:
+    """The "Don't ask again" checkbox of a question that offers one."""
+    checkbox = box.findChild(QCheckBox, REMEMBER_CHECKBOX)
+    assert checkbox is not None
+    return checkbox
 
 
 def reject_button(box: QMessageBox) -> QPushButton:

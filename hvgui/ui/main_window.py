@@ -1,4 +1,5 @@
-"""The main window: hosts on the left, the VM table with its filter, and the selected VM's panel below.
+"""The main window: hosts on the left, the VM table with its filter, the selected VM's panel below it, and the
+Activity panel (View > Activity, Ctrl+Shift+A) docked at the bottom.
 
 The window is a view of the `HostsController`: it connects to the controller's signals, feeds the models
 through their `apply` methods and turns menu actions into controller intents. It never awaits anything.
@@ -29,6 +30,7 @@ from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
 from hvgui.ui.about_dialog import AboutDialog
+from hvgui.ui.activity import ACTIVITY_SHORTCUT, ActivityDock
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
@@ -36,11 +38,13 @@ from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
+from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
 from hvgui.ui.models.host_list import HostListModel, is_failing, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
+from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.vm_panel import VmPanel
 
@@ -55,6 +59,9 @@ _COLUMN_WIDTHS = {
     Column.Memory: 120,
 }
 
+#: Height of the Activity dock when the window opens: its buttons and about four operations.
+_ACTIVITY_HEIGHT = 170
+
 
 class MainWindow(QMainWindow):
     """hvgui's only top-level window."""
@@ -63,10 +70,17 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(
-        self, controller: HostsController, parent: QWidget | None = None, *, confirmer: Confirmer | None = None
+        self,
+        controller: HostsController,
+        parent: QWidget | None = None,
+        *,
+        confirmer: Confirmer | None = None,
+        preferences: Preferences | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
+        #: The admin's stored preferences (tests pass settings of their own).
+        self.preferences = preferences if preferences is not None else Preferences()
         #: Runs commands on VMs (services, power, checkpoints); closed with the hosts controller.
         self.vm_actions = VmActionsController(controller, self)
         #: Asks before risky commands; tests may inject their own.
@@ -91,8 +105,10 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.table = self._make_table()
-        self.vm_panel = VmPanel(self.vm_actions, self.confirmer)
+        self.vm_panel = VmPanel(self.vm_actions, self.confirmer, computer_name=self.computer_name)
         self._build_layout()
+        self.activity_dock = self._make_activity_dock()
+        self.activity_dock.attach(self.vm_actions)  # every operation on every host, as the runner reports it
         self._build_actions()
         self._build_status_bar()
 
@@ -162,6 +178,17 @@ class MainWindow(QMainWindow):
         self.hosts_pane.setMinimumWidth(200)
         self.setCentralWidget(main)
 
+    def _make_activity_dock(self) -> ActivityDock:
+        """Operations across hosts, docked at the bottom, low enough to leave the VM table its rows."""
+        dock = ActivityDock(self, host_label=self._host_label)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
+        return dock
+
+    def _host_label(self, host_key: str) -> str:
+        status = self.host_model.status(host_key)
+        return status.label if status is not None else ""
+
     def _build_actions(self) -> None:
         self.connect_action = QAction(icon("connect"), "&Connect to host\u2026", self)
         self.connect_action.setShortcut(QKeySequence("Ctrl+N"))
@@ -188,16 +215,27 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.filter_action)
+        self.activity_action = self.activity_dock.toggleViewAction()
+        self.activity_action.setText("&Activity")
+        self.activity_action.setObjectName("activityAction")
+        self.activity_action.setShortcut(QKeySequence(ACTIVITY_SHORTCUT))
+        self.activity_action.setToolTip(f"Show or hide the operations on every host ({ACTIVITY_SHORTCUT})")
+        self.activity_action.triggered.connect(self._activity_toggled)
+        view_menu.addAction(self.activity_action)
+        self.addAction(self.activity_action)
         self.power = PowerActions(
             self.vm_actions,
             self.confirmer,
             self.selected_vms,
             lambda text: self.statusBar().showMessage(text, 20000),
             self,
+            preferences=self.preferences,
+            computer_name=self.computer_name,
         )
         self.vm_menu = self.menuBar().addMenu("&VM")
         self.vm_menu.setObjectName("vmMenu")
         self.power.populate_menu(self.vm_menu)  # the power commands, then "Copy as PowerShell" for each
+        self.vm_menu.addAction(self.power.ask_before_shutdown)
         #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
         self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
         help_menu = self.menuBar().addMenu("&Help")
@@ -232,6 +270,17 @@ class MainWindow(QMainWindow):
                 self.controller.retry(status.key)
             else:
                 self.controller.refresh(status.key)
+
+    def computer_name(self, host_key: str) -> str:
+        """The name of a host for `-ComputerName`: as hvgui reached it (see `hvgui.ui.host_names`)."""
+        if self.controller.has_host(host_key):
+            return self.controller.settings(host_key).host
+        return computer_name_from_key(host_key)
+
+    def _activity_toggled(self, shown: bool) -> None:
+        if shown:  # opened from the keyboard: the keyboard goes with it
+            self.activity_dock.raise_()
+            self.activity_dock.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

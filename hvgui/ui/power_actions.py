@@ -2,9 +2,14 @@
 
 Each command is offered only when the host would accept it for at least one selected VM
 (`hvgui.domain.power.action_available`); VMs it does not apply to are named with the reason and left alone.
-Turn Off and Restart ask first, in the domain's words (data may be lost). A graceful shutdown is checked
-before it is sent (`shutdown_blocker`): a VM whose Shutdown service cannot work is never sent a `Stop-VM`
-that would fail on the host's non-interactive prompt; hvgui explains why and offers Turn Off instead.
+Turn Off and Restart ask first, in the domain's words (data may be lost). Shut Down asks too, as Hyper-V
+Manager does: one question naming every VM, with "Don't ask again" (a stored preference; "Ask Before Shut
+Down" turns the question back on). A graceful shutdown is checked before it is sent (`shutdown_blocker`): a
+VM whose Shutdown service cannot work is never sent a `Stop-VM` that would fail on the host's
+non-interactive prompt; hvgui explains why and offers Turn Off instead.
+
+"Copy as PowerShell" copies the typed operations' own text: the host by `-ComputerName`, the VM by its Id,
+the commands grouped per host.
 
 Shortcuts follow Hyper-V's Virtual Machine Connection (Ctrl+S start, Ctrl+D shut down, Ctrl+T turn off,
 Ctrl+R reset), except Save: Ctrl+A there, Ctrl+Shift+S here, because Ctrl+A selects every VM in the table.
@@ -19,15 +24,24 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from hvgui.domain import psdisplay
+from hvgui.domain.operations import PowerOperation, powershell_script
 from hvgui.domain.power import PowerAction, action_available, confirm_text, shutdown_blocker, unavailable_reason
 from hvgui.domain.vm import Vm
 from hvgui.ui.confirm import Confirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionResult, VmAction, VmActionsController
+from hvgui.ui.host_names import ComputerName, vm_target
+from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import icon
+from hvgui.ui.text import one_line
 
 #: Object name of the confirmation before Turn Off / Restart.
 CONFIRM_POWER = "confirmPowerAction"
+#: Object name of the confirmation before Shut Down (it offers "Don't ask again").
+CONFIRM_SHUTDOWN = "confirmShutDown"
+#: Object name of the checkable "Ask Before Shut Down" action that turns the question back on.
+ASK_BEFORE_SHUTDOWN = "askBeforeShutDown"
+#: The most VM names a question lists before it says "and N more".
+_NAMES_SHOWN = 10
 #: Object name of the question when a graceful shutdown cannot work (it offers Turn Off).
 SHUTDOWN_BLOCKED = "shutdownBlocked"
 
@@ -64,6 +78,22 @@ _PROGRESS: dict[PowerAction, str] = {
 }
 
 
+def shutdown_question(vm_names: Sequence[str]) -> str:
+    """The question before Shut Down: the VMs by name (one per line), and what a graceful shutdown does."""
+    names = [f"\u2022 '{one_line(name)}'" for name in vm_names[:_NAMES_SHOWN]]
+    more = len(vm_names) - _NAMES_SHOWN
+    if more > 0:
+        names.append(f"\u2022 and {more} more")
+    if len(vm_names) == 1:
+        subject = f"Shut down '{one_line(vm_names[0])}'?"
+    else:
+        subject = f"Shut down these {len(vm_names)} virtual machines?\n\n" + "\n".join(names)
+    return (
+        f"{subject}\n\nHyper-V asks each guest operating system to shut down cleanly, through its Shutdown "
+        "integration service. Programs in the guest are closed; work not saved in them may be lost."
+    )
+
+
 @dataclass
 class _Batch:
     """The commands of one trigger, so their outcomes are reported together once all have arrived."""
@@ -83,10 +113,15 @@ class PowerActions(QObject):
         selection: Callable[[], Sequence[Vm]],
         report: Callable[[str], None],
         parent: QWidget,
+        *,
+        preferences: Preferences | None = None,
+        computer_name: ComputerName | None = None,
     ) -> None:
         super().__init__(parent)
         self._actions = actions
         self._confirmer = confirmer
+        self._preferences = preferences if preferences is not None else Preferences()
+        self._computer_name = computer_name
         self._selection = selection
         self._report = report
         self._parent = parent
@@ -102,6 +137,13 @@ class PowerActions(QObject):
             qaction.setObjectName(f"power{power_action.value}")
             qaction.triggered.connect(lambda _checked=False, a=power_action: self.trigger(a))
             self.qactions[power_action] = qaction
+        #: Turns the Shut Down question on and off (checked: Shut Down asks first).
+        self.ask_before_shutdown = QAction("&Ask Before Shut Down", self)
+        self.ask_before_shutdown.setObjectName(ASK_BEFORE_SHUTDOWN)
+        self.ask_before_shutdown.setCheckable(True)
+        self.ask_before_shutdown.setChecked(self._preferences.confirm_shutdown)
+        self.ask_before_shutdown.setStatusTip("Ask before Shut Down, naming the VMs (Hyper-V Manager does too)")
+        self.ask_before_shutdown.toggled.connect(self._set_confirm_shutdown)
         actions.pending.connect(self._on_pending)
         actions.finished.connect(self._on_finished)
         actions.failed.connect(self._on_failed)
@@ -163,6 +205,40 @@ class PowerActions(QObject):
             self._send(eligible, power_action, skipped)
 
     def _shut_down(self, vms: list[Vm], skipped: list[str]) -> None:
+        """Ask once for every VM that can shut down (unless the admin said not to), then send."""
+        clean = [vm for vm in vms if shutdown_blocker(vm) is None]
+        if not clean or not self._preferences.confirm_shutdown:
+            self._shut_down_now(vms, skipped)
+            return
+        blocked = len(vms) - len(clean)
+        details = (
+            f"{blocked} of the selected VMs cannot shut down cleanly; hvgui asks about them next." if blocked else ""
+        )
+        self._confirmer.ask(
+            self._parent,
+            Question(
+                object_name=CONFIRM_SHUTDOWN,
+                title="Shut Down",
+                text=shutdown_question([vm.name for vm in clean]),
+                accept_label="Shut Down",
+                details=details,
+                remember_label="Don't ask again",
+                remember=self._remember_shutdown_answer,
+            ),
+            on_accept=lambda: self._shut_down_now(vms, skipped),
+        )
+
+    def _remember_shutdown_answer(self, dont_ask_again: bool) -> None:
+        if dont_ask_again:
+            self._set_confirm_shutdown(False)
+
+    def _set_confirm_shutdown(self, ask: bool) -> None:
+        if self._preferences.confirm_shutdown != ask:
+            self._preferences.confirm_shutdown = ask
+        if self.ask_before_shutdown.isChecked() != ask:
+            self.ask_before_shutdown.setChecked(ask)
+
+    def _shut_down_now(self, vms: list[Vm], skipped: list[str]) -> None:
         blocked = [(vm, reason) for vm in vms if (reason := shutdown_blocker(vm)) is not None]
         clean = [vm for vm in vms if shutdown_blocker(vm) is None]
         if clean:
@@ -197,11 +273,15 @@ class PowerActions(QObject):
         self._report(f"{_PROGRESS[power_action]} {names}\u2026")
 
     def copy_powershell(self, power_action: PowerAction, vms: Sequence[Vm] | None = None) -> str | None:
-        """The commands for the selected VMs on the clipboard (display text; hvgui sends them by VM id)."""
+        """The commands for the selected VMs the action applies to on the clipboard, grouped per host."""
         chosen = list(self._selection() if vms is None else vms)
-        if not chosen:
+        eligible = [vm for vm in chosen if action_available(vm, power_action)]
+        if not eligible:
+            reasons = [reason for vm in chosen if (reason := unavailable_reason(vm, power_action)) is not None]
+            if reasons:
+                self._say(f"Nothing to copy for {power_action.label}: " + " ".join(reasons))
             return None
-        text = psdisplay.power_commands([vm.name for vm in chosen], power_action)
+        text = powershell_script(PowerOperation(vm_target(vm, self._computer_name), power_action) for vm in eligible)
         QGuiApplication.clipboard().setText(text)
         self._say(f"Copied to the clipboard: {text.replace(chr(10), '; ')}")
         return text

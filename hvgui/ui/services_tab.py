@@ -2,9 +2,10 @@
 
 The table lists the rows of `ServiceRowsModel`; the pane beside it explains the current row (what the service
 does, the "Why?" of a status that is not OK, the last rejected change) and offers its actions: toggle and
-"Copy as PowerShell". A toggle goes through `VmActionsController`; disabling a High-impact service (Shutdown,
-Time Synchronization) asks first, in the words of `hvgui.domain.bulk.confirm_text`. Outcomes appear in the
-strip above the table, never as a dialog per failure.
+"Copy as PowerShell" (the typed operation's text: the host by `-ComputerName`, the VM by Id, the service by
+its GUID, so it works on a host in any language). A toggle goes through `VmActionsController`; disabling a
+High-impact service (Shutdown, Time Synchronization) asks first, in the words of
+`hvgui.domain.bulk.confirm_text`. Outcomes appear in the strip above the table, never as a dialog per failure.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvgui.domain import psdisplay
 from hvgui.domain.bulk import confirm_text, planned_change
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE
 from hvgui.domain.operations import ServiceToggleOperation
@@ -34,6 +34,7 @@ from hvgui.domain.vm import Vm
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionResult, VmAction, VmActionsController
 from hvgui.ui.delegates import StatusDotDelegate, tone_colour
+from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.service_rows import (
     GSI_NOTE,
@@ -147,10 +148,13 @@ class ServicesTab(QWidget):
         actions: VmActionsController | None = None,
         confirmer: Confirmer | None = None,
         parent: QWidget | None = None,
+        *,
+        computer_name: ComputerName | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("servicesTab")
         self._actions = actions
+        self._computer_name = computer_name
         self._confirmer: Confirmer = confirmer or MessageBoxConfirmer()
         self.model = ServiceRowsModel(self)
         self.model.toggleRequested.connect(self.request_toggle)
@@ -329,7 +333,7 @@ class ServicesTab(QWidget):
         toggle.setEnabled(pending is None and self._actions is not None)
         toggle.setToolTip(f"{verb} {row.name} on the host (Space in the table)")
         copy.setEnabled(True)
-        copy.setToolTip(self._powershell(row, by_id=False))
+        copy.setToolTip(self._powershell(row) or "")
 
     # ---- intents -------------------------------------------------------------------------------
 
@@ -369,23 +373,25 @@ class ServicesTab(QWidget):
             return  # e.g. a second confirmation answered while the first change still runs
         self._actions.set_service(vm, key, enable)
 
-    def copy_powershell(self, key: str, *, by_id: bool = False) -> str | None:
+    def copy_powershell(self, key: str) -> str | None:
         """Put the command that toggles this row on the clipboard (display text only) and say so."""
         row = self.model.row(key)
-        if row is None or not row.toggleable:
+        text = None if row is None or not row.toggleable else self._powershell(row)
+        if text is None:
             return None
-        text = self._powershell(row, by_id=by_id)
         QGuiApplication.clipboard().setText(text)
         self.message.show_message(f"Copied to the clipboard: {text}", MessageKind.Info)
         return text
 
-    def _powershell(self, row: ServiceRow, *, by_id: bool) -> str:
+    def _powershell(self, row: ServiceRow) -> str | None:
+        """What toggling the row would run, as an admin runs it from a workstation."""
         vm = self.model.vm()
-        name = vm.name if vm is not None else ""
-        enable = not row.enabled
-        if by_id:
-            return psdisplay.integration_service_command_by_id(name, row.key, enable)
-        return psdisplay.integration_service_command(name, row.name, enable)
+        if vm is None:
+            return None
+        operation = ServiceToggleOperation(
+            vm_target(vm, self._computer_name), ic_guid=row.key, enable=not row.enabled, service_name=row.name
+        )
+        return operation.powershell()
 
     def _cell_clicked(self, index: QModelIndex) -> None:
         if index.column() == ServiceColumn.Why and self.why_text(self.model.rows()[index.row()].key):
@@ -409,10 +415,6 @@ class ServicesTab(QWidget):
             toggle.setEnabled(self.model.pending(row.key) is None and self._actions is not None)
             menu.addSeparator()
             menu.addAction("Copy as PowerShell", lambda: self.copy_powershell(row.key))
-            menu.addAction(
-                "Copy as PowerShell (by service GUID, any host language)",
-                lambda: self.copy_powershell(row.key, by_id=True),
-            )
         else:
             note = menu.addAction("PowerShell Direct is not a host setting")
             note.setEnabled(False)

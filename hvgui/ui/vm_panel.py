@@ -32,6 +32,7 @@ from hvgui.ui.checkpoints_tab import CheckpointsTab
 from hvgui.ui.confirm import Confirmer
 from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import tone_colour
+from hvgui.ui.host_names import ComputerName
 from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
 from hvgui.ui.services_tab import ServicesTab
 from hvgui.ui.vm_tab_frame import placeholder_label
@@ -234,12 +235,15 @@ class VmPanel(QTabWidget):
         actions: VmActionsController | None = None,
         confirmer: Confirmer | None = None,
         parent: QWidget | None = None,
+        *,
+        computer_name: ComputerName | None = None,
     ) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
         self.summary = SummaryTab()
-        self.services = ServicesTab(actions, confirmer)
-        self.checkpoints = CheckpointsTab(actions, confirmer)
+        # `computer_name` names a VM's host in "Copy as PowerShell" as hvgui reached it.
+        self.services = ServicesTab(actions, confirmer, computer_name=computer_name)
+        self.checkpoints = CheckpointsTab(actions, confirmer, computer_name=computer_name)
         self.addTab(self.summary, "Summary")
         self.addTab(self.services, "Integration services")
         self.addTab(self.checkpoints, "Checkpoints")

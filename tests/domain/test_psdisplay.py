@@ -1,23 +1,21 @@
-""" "Copy as PowerShell": commands an admin can paste, with every name taken literally."""
+""" "Copy as PowerShell": commands an admin can paste, naming the host and the VM's Id, every value literal."""
 
 from __future__ import annotations
 
 import pytest
 
-from hvgui.domain.integration import TIME_SYNC
 from hvgui.domain.power import PowerAction
 from hvgui.domain.psdisplay import (
     checkpoint_command,
     escape_wildcards,
+    get_vm,
     integration_service_command,
-    integration_service_command_by_id,
     list_checkpoints_command,
+    list_checkpoints_of,
     literal_name,
     power_command,
-    power_commands,
     quote,
     set_checkpoint_type_command,
-    with_host_comment,
 )
 from hvgui.domain.vm import CheckpointType
 
@@ -67,11 +65,12 @@ def test_integration_service_commands() -> None:
     )
 
 
-def test_integration_service_command_by_id_works_in_any_language() -> None:
-    assert integration_service_command_by_id("dc01", (TIME_SYNC.ic_guid or "").lower(), enable=False) == (
-        "Get-VMIntegrationService -VMName 'dc01' | "
-        "Where-Object { $_.Id -like '*\\2497F4DE-E9FA-4204-80E4-4B75C46419C0' } | Disable-VMIntegrationService"
-    )
+def test_one_vm_of_one_host_by_id() -> None:
+    vm_id = "6a1b9a8e-0c1f-4f43-9d2b-1f0c5d3e2a10"
+    assert get_vm("hv01.lab.test", vm_id) == f"Get-VM -ComputerName 'hv01.lab.test' -Id '{vm_id}'"
+    # a host name is a literal too: nothing in it expands
+    assert get_vm("$(evil)", vm_id).startswith("Get-VM -ComputerName '$(evil)' -Id")
+    assert list_checkpoints_of("hv01", vm_id) == f"Get-VM -ComputerName 'hv01' -Id '{vm_id}' | Get-VMSnapshot"
 
 
 @pytest.mark.parametrize(
@@ -88,12 +87,6 @@ def test_power_commands(action: PowerAction, expected: str) -> None:
     assert power_command("x", action) == expected
 
 
-def test_power_commands_for_many_vms_one_per_line() -> None:
-    assert power_commands(["a", AWKWARD], PowerAction.TurnOff) == (
-        "Stop-VM -Name 'a' -TurnOff\nStop-VM -Name 'qa-''quoted'' $(whoami) ``tick' -TurnOff"
-    )
-
-
 def test_checkpoint_commands() -> None:
     assert checkpoint_command("sql01") == "Checkpoint-VM -Name 'sql01'"
     # the checkpoint name is not a pattern: brackets stay as they are
@@ -105,7 +98,3 @@ def test_checkpoint_commands() -> None:
         set_checkpoint_type_command("sql01", CheckpointType.ProductionOnly)
         == "Set-VM -Name 'sql01' -CheckpointType ProductionOnly"
     )
-
-
-def test_host_comment() -> None:
-    assert with_host_comment("HV-DEMO-01", "Start-VM -Name 'a'") == "# on HV-DEMO-01\nStart-VM -Name 'a'"

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtCore import QSettings
 from qasync_loop import qasync_event_loop
 
 from hvgui.domain.integration import INTEGRATION_COMPONENTS, ComponentStatus, IntegrationServiceState
@@ -55,6 +56,14 @@ def make_vm(name: str = "", host: str = "HV01", **changes) -> Vm:
     )
     fields.update(changes)
     return Vm(**fields)
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path_factory) -> str:
+    """Preferences go to a fresh directory: a test never reads nor writes the admin's own settings."""
+    path = str(tmp_path_factory.mktemp("settings"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, path)
+    return path
 
 
 @pytest.fixture

@@ -38,7 +38,12 @@ def vms(vm_factory) -> list[Vm]:
 @pytest.fixture
 def dialog(qtbot, vms) -> BulkServicesDialog:
     controller = BulkApplyController(lambda _host: None)  # no host is connected
-    d = BulkServicesDialog(vms, controller, host_label={"HV01": "Host one", "HV02": "Host two"}.get)
+    d = BulkServicesDialog(
+        vms,
+        controller,
+        host_label={"HV01": "Host one", "HV02": "Host two"}.get,
+        computer_name={"HV01": "hv01.lab.test", "HV02": "hv02.lab.test"}.__getitem__,
+    )
     qtbot.addWidget(d)
     d.show()
     qtbot.waitExposed(d)
@@ -74,11 +79,18 @@ def test_the_preview_lists_exactly_the_changes_with_their_warnings(dialog, vms) 
     assert "Kerberos" in dialog.preview.warning.text()
     assert dialog.apply_button.text() == "&Apply 5 changes" and dialog.apply_button.isEnabled()
     assert dialog.tabs.tabText(dialog.preview_tab) == "&Preview (5)"
-    # "Copy as PowerShell": one command per change, VMs by name as an admin types them
+    # "Copy as PowerShell": one command per change, grouped per host, each VM by its Id on its host
     dialog.preview.copy_button.click()
-    commands = QApplication.clipboard().text().splitlines()
-    assert len(commands) == 5
-    assert commands[1] == "Disable-VMIntegrationService -VMName 'dc01' -Name 'Time Synchronization'"
+    groups = QApplication.clipboard().text().split("\n\n")
+    assert [group.splitlines()[0] for group in groups] == ["# hv01.lab.test", "# hv02.lab.test"]
+    assert [len(group.splitlines()) for group in groups] == [4, 3]
+    dc01 = f"Get-VM -ComputerName 'hv01.lab.test' -Id '{vms[0].vm_id}'"
+    assert groups[0].splitlines()[2] == (
+        f"{dc01} | Get-VMIntegrationService | Where-Object {{ $_.Id -like '*\\{TS.upper()}' }} | "
+        "Disable-VMIntegrationService"
+    )
+    assert all(f"-ComputerName 'hv02.lab.test' -Id '{vms[2].vm_id}'" in line for line in groups[1].splitlines()[1:])
+    assert "As PowerShell: " + dc01 in dialog.preview.tree.topLevelItem(1).toolTip(0)
     # undoing the one High-impact change removes the warning
     dialog.model.set_desired(vms[0].key, TS, None)
     assert not dialog.preview.warning.isVisible()

@@ -11,7 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emulator_support import ScriptedConfirmer, connect, emulated_host, emulated_vm, message_box, sent, shown, vm_key
+from emulator_support import (
+    ScriptedConfirmer,
+    connect,
+    emulated_host,
+    emulated_vm,
+    endpoint_for,
+    message_box,
+    sent,
+    shown,
+    vm_key,
+)
 from qasync_loop import wait_until
 
 from hvgui.domain.checkpoints import PRODUCTION_FALLBACK_NOTE
@@ -90,9 +100,13 @@ def test_with_vss_a_production_checkpoint_is_taken_and_listed(loop, window, emul
     assert created[0]["parameters"]["SnapshotName"] == "before patch Tuesday"
     assert created[0]["parameters"]["Passthru"] is True
     assert len(sent(command_log, "Get-VMSnapshot")) == 2  # when shown, and after creating
-    assert tab.copy_list_command() == "Get-VMSnapshot -VMName 'dc01'"
     assert tab.model.data(tab.model.index(0, CheckpointColumn.Kind)) == "Standard"  # as the host lists it
     assert tab.type_note.isVisible() and tab.type_note.text() == PRODUCTION_FALLBACK_NOTE
+    # Copy as PowerShell names the host as hvgui reached it and the VM by its Id.
+    vm = f"Get-VM -ComputerName '{endpoint_for(emulator, 'HV-DEMO-01').address}' -Id '{key.vm_id}'"
+    assert tab.copy_list_command() == f"{vm} | Get-VMSnapshot"
+    tab.name_edit.setText("it's [done]")
+    assert tab.copy_create_command() == f"{vm} | Checkpoint-VM -SnapshotName 'it''s [done]'"
 
 
 def test_without_vss_it_warns_then_the_host_falls_back_silently(loop, window, emulator, command_log) -> None:
@@ -160,8 +174,9 @@ def test_changing_the_checkpoint_type(loop, window, emulator, command_log, qapp)
     assert tab.warning.isHidden()  # a standard checkpoint does not need VSS
     assert tab.message.text() == "The checkpoint type of 'print01' is now Standard."
     assert [e["parameters"]["CheckpointType"] for e in sent(command_log, "Set-VM")] == ["Standard"]
-    assert tab.copy_type_command() == "Set-VM -Name 'print01' -CheckpointType Standard"
-    assert qapp.clipboard().text() == "Set-VM -Name 'print01' -CheckpointType Standard"
+    vm = f"Get-VM -ComputerName '{endpoint_for(emulator, 'HV-DEMO-03').address}' -Id '{key.vm_id}'"
+    assert tab.copy_type_command() == f"{vm} | Set-VM -CheckpointType Standard"
+    assert qapp.clipboard().text() == f"{vm} | Set-VM -CheckpointType Standard"
     # Disabled: creating is refused by the host, and the tab says so beforehand.
     tab.set_checkpoint_type(CheckpointType.Disabled)
     loop.run_until_complete(wait_until(lambda: idle(window) and tab.type_combo.isEnabled(), what="the change"))

@@ -17,6 +17,7 @@ from emulator_support import (
     connect,
     emulated_host,
     emulated_vm,
+    endpoint_for,
     message_box,
     sent,
     shown,
@@ -34,7 +35,7 @@ from hvgui.remoting import OperationsConfig, SessionManager
 from hvgui.ui.confirm import accept_button, reject_button
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.main_window import MainWindow
-from hvgui.ui.power_actions import CONFIRM_POWER, SHUTDOWN_BLOCKED
+from hvgui.ui.power_actions import CONFIRM_POWER, CONFIRM_SHUTDOWN, SHUTDOWN_BLOCKED
 
 
 @pytest.fixture
@@ -174,8 +175,10 @@ def test_save_restart_and_graceful_shutdown(qtbot, loop, emulator, command_log) 
         window.power.trigger(PowerAction.ShutDown, [shown(window, shutdown)])
         wait_for_outcome(loop, window, 3)
 
-        assert [q.object_name for q in confirmer.questions] == [CONFIRM_POWER]  # only Restart asked
+        # Restart and Shut Down asked; Save did not.
+        assert [q.object_name for q in confirmer.questions] == [CONFIRM_POWER, CONFIRM_SHUTDOWN]
         assert "reset button" in confirmer.questions[0].text
+        assert confirmer.questions[1].text.startswith("Shut down 'exchange01'?")
         assert state_of(emulator, "HV-DEMO-03", "print01") in (VmState.Saving, VmState.Saved)
         assert state_of(emulator, "HV-DEMO-02", "exchange01") in (VmState.Stopping, VmState.Off)
         model = emulated_host(emulator, "HV-DEMO-03").model
@@ -203,9 +206,14 @@ def test_a_warning_of_the_host_reaches_the_status_bar(loop, window, emulator) ->
 
 def test_copy_power_commands_for_the_selection(loop, window, emulator, qapp) -> None:
     loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
-    window.select_vms([vm_key(emulator, "HV-DEMO-01", "dc01"), vm_key(emulator, "HV-DEMO-01", "web01")])
+    dc01, web01 = vm_key(emulator, "HV-DEMO-01", "dc01"), vm_key(emulator, "HV-DEMO-01", "web01")
+    window.select_vms([dc01, web01])
     text = window.power.copy_powershell(PowerAction.TurnOff)
-    assert text == "Stop-VM -Name 'dc01' -TurnOff\nStop-VM -Name 'web01' -TurnOff"
+    address = endpoint_for(emulator, "HV-DEMO-01").address  # the name hvgui reached the host by
+    assert text == (
+        f"Get-VM -ComputerName '{address}' -Id '{dc01.vm_id}' | Stop-VM -TurnOff\n"
+        f"Get-VM -ComputerName '{address}' -Id '{web01.vm_id}' | Stop-VM -TurnOff"
+    )
     assert qapp.clipboard().text() == text
     window._table_context_menu(window.table.visualRect(window.table.currentIndex()).center())
     menu = window.findChild(type(window.vm_menu), "vmContextMenu")

@@ -15,6 +15,7 @@ from emulator_support import (
     connect,
     emulated_host,
     emulated_vm,
+    endpoint_for,
     message_box,
     sent,
     shown,
@@ -281,12 +282,19 @@ def test_rows_that_are_not_ok_explain_why(loop, window, emulator) -> None:
 
 def test_copy_as_powershell_for_a_row(loop, window, emulator, qapp) -> None:
     loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
-    tab = open_services(window, vm_key(emulator, "HV-DEMO-01", "qa-'quoted' $(whoami) `tick"))
+    key = vm_key(emulator, "HV-DEMO-01", "qa-'quoted' $(whoami) `tick")
+    tab = open_services(window, key)
     text = tab.copy_powershell(TIME_SYNC.ic_guid)
-    assert text == "Disable-VMIntegrationService -VMName 'qa-''quoted'' $(whoami) ``tick' -Name 'Time Synchronization'"
+    # The host as hvgui reached it, the VM by its Id (never by its name), the service by its GUID.
+    address = endpoint_for(emulator, "HV-DEMO-01").address
+    assert text == (
+        f"Get-VM -ComputerName '{address}' -Id '{key.vm_id}' | Get-VMIntegrationService | "
+        f"Where-Object {{ $_.Id -like '*\\{TIME_SYNC.ic_guid.upper()}' }} | Disable-VMIntegrationService"
+    )
+    assert "quoted" not in text and "whoami" not in text
     assert qapp.clipboard().text() == text
-    by_id = tab.copy_powershell(TIME_SYNC.ic_guid, by_id=True)
-    assert TIME_SYNC.ic_guid in by_id and by_id.endswith("Disable-VMIntegrationService")
+    tab.select_row(TIME_SYNC.ic_guid)
+    assert tab.detail.copy_button.toolTip() == text
     assert tab.copy_powershell(POWERSHELL_DIRECT_KEY) is None
     menu = tab.build_context_menu(tab.model.row(TIME_SYNC.ic_guid))
     assert [a.text() for a in menu.actions() if a.text()][:2] == ["Disable Time Synchronization", "Copy as PowerShell"]

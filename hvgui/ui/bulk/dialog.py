@@ -38,6 +38,7 @@ from hvgui.ui.bulk.matrix_model import FIRST_SERVICE_COLUMN, HOST_COLUMN, VM_COL
 from hvgui.ui.bulk.matrix_view import MatrixView, header_width
 from hvgui.ui.bulk.preview import PreviewPanel
 from hvgui.ui.bulk.results_model import BulkResultsModel, ResultColumn
+from hvgui.ui.host_names import ComputerName
 
 INTRO = (
     "Set the desired state of each integration service: click a cell or press Space to switch it (Space "
@@ -55,10 +56,12 @@ class BulkServicesDialog(QDialog):
         controller: BulkApplyController,
         *,
         host_label: Callable[[str], str] | None = None,
+        computer_name: ComputerName | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("bulkServicesDialog")
+        self._computer_name = computer_name  # for "Copy as PowerShell": the host as hvgui reached it
         self.controller = controller
         label_of = host_label or (lambda host: host)
         hosts = list(dict.fromkeys(vm.host for vm in vms))
@@ -142,7 +145,7 @@ class BulkServicesDialog(QDialog):
         top_layout.addWidget(self.matrix, 1)
         top_layout.addLayout(cells_row)
 
-        self.preview = PreviewPanel()
+        self.preview = PreviewPanel(computer_name=self._computer_name)
         self.progress = QProgressBar()
         self.progress.setObjectName("bulkProgress")
         self.progress.setFormat("%v of %m changes settled")

@@ -1,7 +1,9 @@
 """The preview of a bulk change: exactly the changes Apply would send, each with what it costs.
 
 Nothing unchanged is listed. Disabling a High-impact service (Shutdown, Time Synchronization) is
-highlighted and the question Apply will ask is shown in advance, in the domain's words.
+highlighted and the question Apply will ask is shown in advance, in the domain's words. "Copy as PowerShell"
+copies the typed operations' text: each VM by its Id on its host (`-ComputerName`), grouped per host, so a VM
+name that exists on two hosts never hits the wrong one.
 """
 
 from __future__ import annotations
@@ -23,11 +25,22 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.bulk import PlannedChange, confirm_text
+from hvgui.domain.operations import ServiceToggleOperation, VmTarget, powershell_script
 from hvgui.domain.vm import VmKey
+from hvgui.ui.host_names import ComputerName, computer_name_from_key
 
 HIGH_IMPACT_COLOUR = "#b3261e"
 #: The PlannedChange of a preview item.
 ChangeRole = Qt.ItemDataRole.UserRole + 1
+
+
+def change_operation(change: PlannedChange, computer_name: ComputerName | None = None) -> ServiceToggleOperation:
+    """The typed operation Apply runs for one planned change."""
+    key = change.vm_key
+    target = VmTarget(key.host, (computer_name or computer_name_from_key)(key.host), key.vm_id, change.vm_name)
+    return ServiceToggleOperation(
+        target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name
+    )
 
 
 def plan_heading(plan: Sequence[PlannedChange]) -> str:
@@ -40,8 +53,9 @@ def plan_heading(plan: Sequence[PlannedChange]) -> str:
 class PreviewPanel(QWidget):
     """Heading, the confirmation text for High-impact disables, notes, and one line per change."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, computer_name: ComputerName | None = None) -> None:
         super().__init__(parent)
+        self._computer_name = computer_name
         self.heading = QLabel()
         self.heading.setObjectName("previewHeading")
         self.heading.setWordWrap(True)
@@ -49,7 +63,7 @@ class PreviewPanel(QWidget):
         self.copy_button.setObjectName("copyPowerShell")
         self.copy_button.setAutoDefault(False)
         self.copy_button.setToolTip(
-            "Copy the equivalent commands, one per change, to reuse in a PowerShell window on the hosts"
+            "Copy the equivalent commands, one per change and grouped per host, to run from a PowerShell window"
         )
         self.copy_button.clicked.connect(self.copy_as_powershell)
         self.warning = QLabel()
@@ -107,7 +121,8 @@ class PreviewPanel(QWidget):
                 impact = (impact + " " if impact else "") + "The host no longer reports this VM: expect a failure."
             item = QTreeWidgetItem([change.description, impact])
             item.setData(0, ChangeRole, change)
-            item.setToolTip(0, f"{change.description}\nAs PowerShell: {change.powershell}")
+            powershell = change_operation(change, self._computer_name).powershell()
+            item.setToolTip(0, f"{change.description}\nAs PowerShell: {powershell}")
             item.setToolTip(1, impact)
             if change.is_high_impact_disable:
                 item.setIcon(0, warning_icon)
@@ -119,8 +134,8 @@ class PreviewPanel(QWidget):
             self.tree.addTopLevelItem(item)
 
     def powershell_text(self) -> str:
-        """The plan as PowerShell commands (display text only: hvgui itself sends parameters, by VM id)."""
-        return "\n".join(change.powershell for change in self._plan)
+        """The plan as PowerShell commands, grouped per host (display text: hvgui itself sends parameters)."""
+        return powershell_script(change_operation(change, self._computer_name) for change in self._plan)
 
     def copy_as_powershell(self) -> None:
         clipboard = QApplication.clipboard()

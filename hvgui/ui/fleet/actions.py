@@ -66,7 +66,11 @@ class FleetActions(QObject):
             self.window.statusBar().showMessage("Select one or more VMs first.", 5000)
             return None
         dialog = BulkServicesDialog(
-            chosen, BulkApplyController(self._session), host_label=self.window.vm_model.host_label, parent=self.window
+            chosen,
+            BulkApplyController(self._session),
+            host_label=self.window.vm_model.host_label,
+            computer_name=self.window.computer_name,
+            parent=self.window,
         )
         controller = dialog.controller
         controller.setParent(dialog)

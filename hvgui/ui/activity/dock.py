@@ -1,0 +1,323 @@
+"""The Activity dock: operations across hosts with their progress, result and duration, and what to do with them.
+
+The dock listens to an `OperationSource` (the window's `VmActionsController`): `operation_changed` brings
+each new snapshot of every operation, `records()` what happened before the dock attached, and
+`cancel_operation(op_id)` asks the runner to stop one. Cancel is offered only where the record says the host
+can still cancel; a greyed Cancel says why (the host's job runs and would finish anyway). "Copy as PowerShell"
+copies the selected operations' commands, grouped per host; "Copy details" copies the full text of each,
+failed ones with their whole error. Every action has a button, a context-menu entry and a key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, SignalInstance
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvgui.domain.operations import OperationRecord, records_script
+from hvgui.ui.activity.delegate import ProgressDelegate
+from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE, record_details
+from hvgui.ui.activity.model import ActivityColumn, ActivityModel, RecordRole
+
+#: Shows and hides the dock (View > Activity).
+ACTIVITY_SHORTCUT = "Ctrl+Shift+A"
+#: Keys inside the dock.
+CANCEL_SHORTCUT = "Del"
+COPY_SHORTCUT = "Ctrl+C"
+COPY_DETAILS_SHORTCUT = "Ctrl+Shift+C"
+CLEAR_SHORTCUT = "Ctrl+Shift+Del"
+
+_COLUMN_WIDTHS = {
+    ActivityColumn.What: 240,
+    ActivityColumn.Host: 110,
+    ActivityColumn.State: 170,  # "Still running on the host" in full
+    ActivityColumn.Progress: 220,
+    ActivityColumn.Duration: 80,
+}
+
+
+class OperationSource(Protocol):
+    """What the dock needs from the runner of operations (the window's `VmActionsController`)."""
+
+    #: Emits an `OperationRecord` on every change of any operation, on every host.
+    operation_changed: SignalInstance
+
+    def records(self) -> list[OperationRecord]:
+        """Every operation the runner still knows, oldest first."""
+
+    def cancel_operation(self, op_id: int) -> object:
+        """Ask the runner to stop an operation that has not reached the host's job yet."""
+
+
+class ActivityDock(QDockWidget):
+    """The table of operations, its actions and a details pane for the current one."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        host_label: Callable[[str], str] | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__("Activity", parent)
+        self.setObjectName("activityDock")
+        self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea)
+        self._now = now
+        self._source: OperationSource | None = None
+        self.model = ActivityModel(self, host_label=host_label, now=now)
+        self.view = self._make_view()
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("activityDetails")
+        self.details.setReadOnly(True)
+        self.details.setTextInteractionFlags(  # read with the keyboard too: select and copy part of an error
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.details.setPlaceholderText("Select an operation to see everything about it, its full error included.")
+        self.details.setAccessibleName("Operation details")
+        self.note = QLabel()
+        self.note.setObjectName("activityNote")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self._build_actions()
+        self._build_layout()
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
+        self.model.rowsInserted.connect(lambda *_: self._update_actions())
+        self.model.rowsRemoved.connect(lambda *_: self._after_rows_removed())
+        self.model.dataChanged.connect(self._data_changed)
+        self._update_actions()
+
+    # ---- construction --------------------------------------------------------------------------
+
+    def _make_view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("activityTable")
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setItemDelegateForColumn(ActivityColumn.Progress, ProgressDelegate(view))
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(24)
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(ActivityColumn.What, QHeaderView.ResizeMode.Interactive)
+        view.setAccessibleName("Operations")
+        return view
+
+    def _action(self, text: str, shortcut: str, name: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(shortcut))
+        # The keys belong to the table: in the details pane Ctrl+C copies the selected text, as everywhere.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.view.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.cancel_action = self._action("Cancel", CANCEL_SHORTCUT, "activityCancel", self.cancel_selected)
+        self.copy_action = self._action(
+            "Copy as PowerShell", COPY_SHORTCUT, "activityCopyPowerShell", self.copy_powershell
+        )
+        self.copy_action.setToolTip(f"Copy the selected operations as PowerShell, grouped per host ({COPY_SHORTCUT})")
+        self.details_action = self._action(
+            "Copy details", COPY_DETAILS_SHORTCUT, "activityCopyDetails", self.copy_details
+        )
+        self.details_action.setToolTip(
+            f"Copy everything about the selected operations, full errors included ({COPY_DETAILS_SHORTCUT})"
+        )
+        self.clear_action = self._action("Clear finished", CLEAR_SHORTCUT, "activityClear", self.clear_finished)
+        self.clear_action.setToolTip(f"Forget the finished operations ({CLEAR_SHORTCUT})")
+
+    def _build_layout(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QToolButton] = {}
+        for action in (self.cancel_action, self.copy_action, self.details_action, self.clear_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setObjectName(action.objectName() + "Button")
+            buttons.addWidget(button)
+            self.buttons[action.objectName()] = button
+        buttons.addWidget(self.note, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.view)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([900, 300])
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(buttons)
+        layout.addWidget(split, 1)
+        self.setWidget(body)
+
+    # ---- the source ----------------------------------------------------------------------------
+
+    def attach(self, source: OperationSource) -> None:
+        """Show what `source` has run so far and follow every change from now on."""
+        self._source = source
+        self.model.extend(source.records())
+        source.operation_changed.connect(self.show_record)
+
+    def show_record(self, record: OperationRecord) -> None:
+        """Take one snapshot of an operation (the slot of `operation_changed`)."""
+        self.model.upsert(record)
+        if self.model.has_running() and not self._timer.isActive():
+            self._timer.start()
+
+    # ---- selection -----------------------------------------------------------------------------
+
+    def selected_records(self) -> list[OperationRecord]:
+        """The selected operations, top to bottom (newest first)."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.records()[row] for row in rows]
+
+    def select_operations(self, op_ids: list[int]) -> None:
+        """Select these operations' rows (for tests and for other views that point at an operation)."""
+        selection = QItemSelection()
+        for op_id in op_ids:
+            row = self.model.row_of(op_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0), self.model.index(row, len(ActivityColumn) - 1))
+        model = self.view.selectionModel()
+        model.select(selection, model.SelectionFlag.ClearAndSelect)
+        if op_ids and (row := self.model.row_of(op_ids[0])) is not None:
+            model.setCurrentIndex(self.model.index(row, 0), model.SelectionFlag.NoUpdate)
+        self._show_current()
+
+    def current_record(self) -> OperationRecord | None:
+        index = self.view.selectionModel().currentIndex()
+        record = index.data(RecordRole) if index.isValid() else None
+        if record is None:
+            chosen = self.selected_records()
+            record = chosen[0] if chosen else None
+        return record if isinstance(record, OperationRecord) else None
+
+    def _selection_changed(self, *_args: object) -> None:
+        self._show_current()
+
+    def _data_changed(self, *_args: object) -> None:
+        self._show_current()  # the current record may be the one that changed; the details follow it
+
+    def _after_rows_removed(self) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        record = self.current_record()
+        text = "" if record is None else record_details(record, self.model.host_label(record), self._now())
+        if self.details.toPlainText() != text:
+            self.details.setPlainText(text)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        chosen = self.selected_records()
+        cancellable = [r for r in chosen if r.cancellable and not r.state.is_final]
+        under_way = [r for r in chosen if not r.state.is_final]
+        self.cancel_action.setEnabled(bool(cancellable))
+        if cancellable:
+            tip = f"Stop the selected operations that have not reached the host's job yet ({CANCEL_SHORTCUT})"
+            note = ""
+        elif under_way:
+            tip = NOT_CANCELLABLE_NOTE
+            note = NOT_CANCELLABLE_NOTE
+        else:
+            tip = "Select an operation that is queued or running to cancel it."
+            note = ""
+        self.cancel_action.setToolTip(tip)
+        self.note.setText(note)
+        self.copy_action.setEnabled(bool(chosen))
+        self.details_action.setEnabled(bool(chosen))
+        self.clear_action.setEnabled(any(r.state.is_final for r in self.model.records()))
+
+    # ---- intents -------------------------------------------------------------------------------
+
+    def cancel_selected(self) -> list[int]:
+        """Ask the runner to stop every selected operation that can still be stopped; returns their ids."""
+        ids = [r.op_id for r in self.selected_records() if r.cancellable and not r.state.is_final]
+        if self._source is not None:
+            for op_id in ids:
+                self._source.cancel_operation(op_id)
+        return ids if self._source is not None else []
+
+    def copy_powershell(self) -> str | None:
+        """The selected operations' commands on the clipboard, grouped per host (oldest first)."""
+        chosen = list(reversed(self.selected_records()))
+        if not chosen:
+            return None
+        text = records_script(chosen)
+        QGuiApplication.clipboard().setText(text)
+        count = len(chosen)
+        self.note.setText(f"Copied {count} command{'s' if count != 1 else ''} as PowerShell.")
+        return text
+
+    def copy_details(self) -> str | None:
+        """Everything about the selected operations on the clipboard, failed ones with their full error."""
+        chosen = list(reversed(self.selected_records()))
+        if not chosen:
+            return None
+        now = self._now()
+        text = "\n\n".join(record_details(r, self.model.host_label(r), now) for r in chosen)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def clear_finished(self) -> int:
+        return self.model.clear_finished()
+
+    def build_context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("activityContextMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in (self.cancel_action, self.copy_action, self.details_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.clear_action)
+        return menu
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        if index.isValid() and not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self.select_operations([self.model.records()[index.row()].op_id])
+        self.build_context_menu().popup(self.view.viewport().mapToGlobal(position))
+
+    def _tick(self) -> None:
+        if not self.model.has_running():
+            self._timer.stop()
+            return
+        self.model.tick()
