@@ -38,6 +38,7 @@ from hvgui.domain.operations import (
 from hvgui.domain.power import PowerAction
 from hvgui.domain.vm import CheckpointType, Vm, VmState
 from hvgui.emulator.hyperv.binding import BindingError, _property_of
+from hvgui.emulator.hyperv.reference import VmState as HostVmState
 from hvgui.emulator.hyperv.syntax import documented_commands
 from hvgui.emulator.hyperv.wildcards import matches
 from hvgui.emulator.runtime import CmdletError, PipelineCommand
@@ -236,7 +237,8 @@ def test_activity_and_bulk_scripts_for_two_hosts_bind_and_do_what_hvgui_did(qtbo
     assert not (a_db.snapshots or b_web.snapshots or b_db.snapshots)
     assert b_db.hardware.checkpoint_type.name == "Standard"
     assert {vm.hardware.checkpoint_type.name for vm in (a_web, a_db, b_web)} == {"Production"}
-    assert b_db.state(50_000.0) in (VmState.Saving, VmState.Saved) and b_web.state(50_000.0) is VmState.Running
+    assert b_db.state(50_000.0) in (HostVmState.Saving, HostVmState.Saved)
+    assert b_web.state(50_000.0) is HostVmState.Running
 
     # The bulk preview: one plan across both hosts, the same checks.
     plan = [planned_change(vm, GUEST_SERVICE_INTERFACE.ic_guid, True) for vm in (web01_a, db01_b)]
@@ -294,7 +296,8 @@ def test_a_pipeline_object_no_parameter_set_takes_fails_the_run() -> None:
     (error,) = run_script(script, hosts)
     assert "cannot be bound" in error.message
     assert (
-        web01.state(50_000.0) is VmState.Running and emulated(hosts, "HV-A", "db01").state(50_000.0) is VmState.Running
+        web01.state(50_000.0) is HostVmState.Running
+        and emulated(hosts, "HV-A", "db01").state(50_000.0) is HostVmState.Running
     )
 
 
