@@ -180,7 +180,7 @@ class ServiceToggleOperation(Operation):
 
     @classmethod
     def of_change(cls, change: bulk.PlannedChange, computer_name: str) -> ServiceToggleOperation:
-        """The operation that makes one planned change (a bulk plan's line, or a toggle in the VM panel)."""
+        """The operation that makes one planned change (a line of a bulk plan; a toggle is a plan of one)."""
         key = change.vm_key
         target = VmTarget(host=key.host, computer_name=computer_name, vm_id=key.vm_id, vm_name=change.vm_name)
         return cls(target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name)
@@ -255,7 +255,7 @@ def powershell_script(operations: Iterable[Operation]) -> str:
 
     A group is one session (`target.host`), not one address: every emulated host of the demo is `127.0.0.1`,
     and two hosts reached through one address are still two hosts. With more than one group, each is headed by
-    a comment naming its host (`host_heading`).
+    a comment naming its host (`host_headings`).
     """
     by_host: dict[str, list[Operation]] = {}
     for operation in operations:
