@@ -12,6 +12,7 @@ both hosts hold a VM called 'web01', and only the one hvgui selected may change.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -258,7 +259,10 @@ def test_activity_and_bulk_scripts_for_two_hosts_bind_and_do_what_hvgui_did(qtbo
 def test_the_vm_panels_copy_buttons_bind_and_do_what_they_say(window, vm_factory) -> None:
     """The services and checkpoints tabs copy one command for the VM shown: on its host, by its Id."""
     hosts = scenario().hosts
-    web01_a, db01_b = selection(hosts, vm_factory, VmState.Running)
+    # The window shows both as Standard (the emulated hosts still say Production): copying the setting shown
+    # must make it so on each host.
+    chosen = selection(hosts, vm_factory, VmState.Running)
+    web01_a, db01_b = (dataclasses.replace(vm, checkpoint_type=CheckpointType.Standard) for vm in chosen)
     services, checkpoints = window.vm_panel.services, window.vm_panel.checkpoints
     copied: list[str] = []
     for vm, checkpoint in ((web01_a, "before 'patch' [1]"), (db01_b, "")):
@@ -267,7 +271,7 @@ def test_the_vm_panels_copy_buttons_bind_and_do_what_they_say(window, vm_factory
         copied.append(services.copy_powershell(str(TIME_SYNC.ic_guid)) or "")
         checkpoints.name_edit.setText(checkpoint)
         copied.append(checkpoints.copy_create_command() or "")
-        checkpoints.set_checkpoint_type(CheckpointType.Standard)
+        assert checkpoints.type_combo.currentData() is CheckpointType.Standard
         copied.append(checkpoints.copy_type_command() or "")
         copied.append(checkpoints.copy_list_command() or "")
     assert all(text.count("\n") == 0 and text.startswith("Get-VM -ComputerName ") for text in copied)
