@@ -12,7 +12,6 @@ import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hvgui.domain import psdisplay
 from hvgui.domain.integration import (
     GUEST_SERVICE_INTERFACE,
     INTEGRATION_COMPONENTS,
@@ -38,7 +37,11 @@ _TIME_SYNC = str(TIME_SYNC.ic_guid)
 
 @dataclass(frozen=True)
 class PlannedChange:
-    """One service of one VM to switch on or off."""
+    """One service of one VM to switch on or off.
+
+    Its command (and its "Copy as PowerShell" text, which names the host) is the typed operation's:
+    `ServiceToggleOperation.of_change`.
+    """
 
     vm_key: VmKey
     vm_name: str
@@ -66,10 +69,6 @@ class PlannedChange:
         """`Disable Time Synchronization on 'dc01'`."""
         verb = "Enable" if self.enable else "Disable"
         return f"{verb} {self.service_name} on '{self.vm_name}'"
-
-    @property
-    def powershell(self) -> str:
-        return psdisplay.integration_service_command(self.vm_name, self.service_name, self.enable)
 
 
 class ResultKind(enum.Enum):

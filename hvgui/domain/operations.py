@@ -18,9 +18,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
+from urllib.parse import urlsplit
 
-from hvgui.domain import psdisplay
+from hvgui.domain import bulk, psdisplay
 from hvgui.domain.errors import HvGuiError
+from hvgui.domain.integration import service_for_guid
 from hvgui.domain.power import PowerAction, confirm_text
 from hvgui.domain.vm import CheckpointType, Vm, VmKey, VmState
 
@@ -109,11 +111,8 @@ class Operation(ABC):
         return None
 
     def _vm(self) -> str:
-        """`Get-VM -ComputerName 'hv01' -Id '…'`: the start of every display pipeline."""
-        return (
-            f"Get-VM -ComputerName {psdisplay.quote(self.target.computer_name)} "
-            f"-Id {psdisplay.quote(self.target.vm_id)}"
-        )
+        """`Get-VM -ComputerName 'hv01' -Id '…'`: the start of every display pipeline (`psdisplay.get_vm`)."""
+        return psdisplay.get_vm(self.target.computer_name, self.target.vm_id)
 
 
 _POWER_TITLES = {
@@ -177,7 +176,28 @@ class ServiceToggleOperation(Operation):
     @property
     def title(self) -> str:
         verb = "Enable" if self.enable else "Disable"
-        return f"{verb} {self.service_name or self.ic_guid} on '{self.target.vm_name}'"
+        return f"{verb} {self.service_name or _service_name(self.ic_guid)} on '{self.target.vm_name}'"
+
+    @classmethod
+    def of_change(cls, change: bulk.PlannedChange, computer_name: str) -> ServiceToggleOperation:
+        """The operation that makes one planned change (a line of a bulk plan; a toggle is a plan of one)."""
+        key = change.vm_key
+        target = VmTarget(host=key.host, computer_name=computer_name, vm_id=key.vm_id, vm_name=change.vm_name)
+        return cls(target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name)
+
+    def confirmation(self) -> str | None:
+        """The question before disabling a High-impact service (Shutdown, Time Synchronization), or None."""
+        return bulk.confirm_text([self.planned_change()])
+
+    def planned_change(self) -> bulk.PlannedChange:
+        """This toggle as one line of a plan (the bulk preview's and the confirmation's wording)."""
+        return bulk.PlannedChange(
+            vm_key=self.target.vm_key,
+            vm_name=self.target.vm_name,
+            ic_guid=self.ic_guid.upper(),
+            service_name=self.service_name or _service_name(self.ic_guid),
+            enable=self.enable,
+        )
 
     def powershell(self) -> str:
         verb = "Enable" if self.enable else "Disable"
@@ -190,6 +210,11 @@ class ServiceToggleOperation(Operation):
     def settled(self, vm: Vm | None) -> bool | None:
         service = vm.service(self.ic_guid) if vm is not None else None
         return None if service is None else service.enabled == self.enable
+
+
+def _service_name(ic_guid: str) -> str:
+    info = service_for_guid(ic_guid)
+    return info.name if info is not None else ic_guid
 
 
 @dataclass(frozen=True)
@@ -226,13 +251,50 @@ class CheckpointCreateOperation(Operation):
 
 
 def powershell_script(operations: Iterable[Operation]) -> str:
-    """The commands of several operations, grouped per host (each group headed by a comment naming it)."""
-    by_host: dict[str, list[str]] = {}
+    """The commands of several operations, grouped per host in the order met.
+
+    A group is one session (`target.host`), not one address: every emulated host of the demo is `127.0.0.1`,
+    and two hosts reached through one address are still two hosts. With more than one group, each is headed by
+    a comment naming its host (`host_headings`).
+    """
+    by_host: dict[str, list[Operation]] = {}
     for operation in operations:
-        by_host.setdefault(operation.target.computer_name, []).append(operation.powershell())
-    if len(by_host) == 1:
-        return "\n".join(next(iter(by_host.values())))
-    return "\n\n".join(f"# {host}\n" + "\n".join(lines) for host, lines in by_host.items())
+        by_host.setdefault(operation.target.host, []).append(operation)
+    blocks = [[op.powershell() for op in group] for group in by_host.values()]
+    if len(blocks) == 1:
+        return "\n".join(blocks[0])
+    headings = host_headings([group[0].target for group in by_host.values()])
+    return "\n\n".join("\n".join([heading, *lines]) for heading, lines in zip(headings, blocks, strict=True))
+
+
+def host_headings(targets: Sequence[VmTarget]) -> list[str]:
+    """One comment line per host (`# hv01.lab.test`), telling apart hosts reached through the same address.
+
+    Two sessions on one address differ in their port (`# 127.0.0.1 (port 50001)`), or else in their whole
+    connection key.
+    """
+    by_name: dict[str, list[VmTarget]] = {}
+    for target in targets:
+        by_name.setdefault(target.computer_name, []).append(target)
+    headings = []
+    for target in targets:
+        shared = by_name[target.computer_name]
+        if len(shared) == 1:
+            headings.append(psdisplay.comment(target.computer_name))
+            continue
+        ports = [_port(t.host) for t in shared]
+        port = _port(target.host)
+        tell = f"port {port}" if port is not None and ports.count(port) == 1 else target.host
+        headings.append(psdisplay.comment(f"{target.computer_name} ({tell})"))
+    return headings
+
+
+def _port(key: str) -> int | None:
+    """The port of a connection key (`https://hv01:5986` -> 5986), None when it names none."""
+    try:
+        return urlsplit(key).port if "://" in key else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -165,9 +165,16 @@ def shutdown_blocker(vm: Vm) -> str | None:
 
 
 def confirm_text(action: PowerAction, vm_names: Sequence[str]) -> str | None:
-    """The question to ask before a hard action on these VMs, or None when the action needs no confirmation."""
-    if not action.is_hard or not vm_names:
+    """The question to ask before `action` on these VMs, or None when the action needs no confirmation.
+
+    Turn Off and Restart always ask (data may be lost). Shut Down asks too, as Hyper-V Manager does, naming
+    every VM; the window may let the admin stop that question ("don't ask again"), never the others. Names
+    are used as given: a window that shows host-supplied names on one line passes them so shaped.
+    """
+    if not asks_first(action) or not vm_names:
         return None
+    if action is PowerAction.ShutDown:
+        return _shutdown_question(vm_names)
     if len(vm_names) == 1:
         subject = _quoted(vm_names[0])
     else:
@@ -185,6 +192,31 @@ def confirm_text(action: PowerAction, vm_names: Sequence[str]) -> str | None:
         "Restart resets the VM like a computer's reset button: the guest operating system is not shut down "
         "first, so anything it has not yet written to disk can be lost or corrupted. To restart cleanly, "
         "restart from inside the guest, or Shut Down and then Start."
+    )
+
+
+def asks_first(action: PowerAction) -> bool:
+    """Whether the window asks before `action`: the hard actions, and Shut Down (as Hyper-V Manager does)."""
+    return action.is_hard or action is PowerAction.ShutDown
+
+
+#: The most VM names the Shut Down question lists (one per line) before it says "and N more".
+SHUTDOWN_NAMES_SHOWN = 10
+
+
+def _shutdown_question(vm_names: Sequence[str]) -> str:
+    """The VMs by name (one per line), and what a graceful shutdown does."""
+    if len(vm_names) == 1:
+        subject = f"Shut down {_quoted(vm_names[0])}?"
+    else:
+        names = [f"\u2022 {_quoted(name)}" for name in vm_names[:SHUTDOWN_NAMES_SHOWN]]
+        more = len(vm_names) - SHUTDOWN_NAMES_SHOWN
+        if more > 0:
+            names.append(f"\u2022 and {more} more")
+        subject = f"Shut down these {len(vm_names)} virtual machines?\n\n" + "\n".join(names)
+    return (
+        f"{subject}\n\nHyper-V asks each guest operating system to shut down cleanly, through its Shutdown "
+        "integration service. Programs in the guest are closed; work not saved in them may be lost."
     )
 
 

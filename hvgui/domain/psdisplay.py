@@ -13,8 +13,7 @@ with a backtick (`literal_name`).
 
 from __future__ import annotations
 
-from hvgui.domain.power import PowerAction
-from hvgui.domain.vm import CheckpointType
+import unicodedata
 
 #: Characters PowerShell's tokenizer takes as a single quote: ASCII ' and the typographic ones.
 _SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
@@ -38,6 +37,23 @@ def literal_name(value: str) -> str:
     return quote(escape_wildcards(value))
 
 
+def comment(text: str) -> str:
+    """`# text` as one comment line: a line break or other control character in `text` (a host name is
+    typed by a person, or comes from a host) is shown as a visible symbol, so it can never end the comment and
+    start a command."""
+    shown = "".join(_visible(c) for c in text)
+    return f"# {shown}"
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # e.g. LF -> ␊
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        return "\ufffd"
+    return char
+
+
 def get_vm(computer_name: str, vm_id: str) -> str:
     """`Get-VM -ComputerName 'hv01' -Id '…'`: one VM of one host, by Id, to pipe into the next cmdlet."""
     return f"Get-VM -ComputerName {quote(computer_name)} -Id {quote(vm_id)}"
@@ -49,46 +65,9 @@ def list_checkpoints_of(computer_name: str, vm_id: str) -> str:
 
 
 # ---- by name, on the host itself ---------------------------------------------------------------------------
-# Superseded by the typed operations, which name the host and the VM's Id; kept while `VmAction.powershell`
-# and `PlannedChange.powershell` still use them.
-
-
-def integration_service_command(vm_name: str, service_name: str, enable: bool) -> str:
-    """`Enable-VMIntegrationService -VMName 'dc01' -Name 'Time Synchronization'` (or Disable-).
-
-    `service_name` is the name the host reported (localized on a localized host), so the command works
-    on that host as it is.
-    """
-    verb = "Enable" if enable else "Disable"
-    return f"{verb}-VMIntegrationService -VMName {literal_name(vm_name)} -Name {literal_name(service_name)}"
-
-
-def power_command(vm_name: str, action: PowerAction) -> str:
-    """`Start-VM -Name 'x'`, `Stop-VM -Name 'x' -TurnOff`, ..."""
-    name = literal_name(vm_name)
-    if action is PowerAction.Start:
-        return f"Start-VM -Name {name}"
-    if action is PowerAction.ShutDown:
-        return f"Stop-VM -Name {name}"
-    if action is PowerAction.TurnOff:
-        return f"Stop-VM -Name {name} -TurnOff"
-    if action is PowerAction.Save:
-        return f"Save-VM -Name {name}"
-    # Restart-VM asks "Are you sure?" unless -Force; hvgui has already asked.
-    return f"Restart-VM -Name {name} -Force"
-
-
-def checkpoint_command(vm_name: str, checkpoint_name: str | None = None) -> str:
-    """`Checkpoint-VM -Name 'x' [-SnapshotName 'y']`. The checkpoint name is not a pattern: quoted only."""
-    command = f"Checkpoint-VM -Name {literal_name(vm_name)}"
-    if checkpoint_name:
-        command += f" -SnapshotName {quote(checkpoint_name)}"
-    return command
+# Superseded by `list_checkpoints_of`, which names the host and the VM's Id; kept while the window's
+# "list checkpoints" read (`VmActionsController.list_checkpoints`) still fills its `VmAction.powershell` with it.
 
 
 def list_checkpoints_command(vm_name: str) -> str:
     return f"Get-VMSnapshot -VMName {literal_name(vm_name)}"
-
-
-def set_checkpoint_type_command(vm_name: str, checkpoint_type: CheckpointType) -> str:
-    return f"Set-VM -Name {literal_name(vm_name)} -CheckpointType {checkpoint_type.name}"

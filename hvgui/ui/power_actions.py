@@ -2,11 +2,12 @@
 
 Each command is offered only when the host would accept it for at least one selected VM
 (`hvgui.domain.power.action_available`); VMs it does not apply to are named with the reason and left alone.
-Turn Off and Restart ask first, in the domain's words (data may be lost). Shut Down asks too, as Hyper-V
-Manager does: one question naming every VM, with "Don't ask again" (a stored preference; "Ask Before Shut
-Down" turns the question back on). A graceful shutdown is checked before it is sent (`shutdown_blocker`): a
-VM whose Shutdown service cannot work is never sent a `Stop-VM` that would fail on the host's
-non-interactive prompt; hvgui explains why and offers Turn Off instead.
+Turn Off and Restart ask first (data may be lost). Shut Down asks too, as Hyper-V Manager does: one question
+naming every VM, with "Don't ask again" (a stored preference; "Ask Before Shut Down" turns the question back
+on). Every question is the domain's (`hvgui.domain.power.confirm_text`, which `PowerOperation.confirmation`
+also returns); the window only decides whether to ask. A graceful shutdown is checked before it is sent
+(`shutdown_blocker`): a VM whose Shutdown service cannot work is never sent a `Stop-VM` that would fail on
+the host's non-interactive prompt; hvgui explains why and offers Turn Off instead.
 
 "Copy as PowerShell" copies the typed operations' own text: the host by `-ComputerName`, the VM by its Id,
 the commands grouped per host.
@@ -40,8 +41,6 @@ CONFIRM_POWER = "confirmPowerAction"
 CONFIRM_SHUTDOWN = "confirmShutDown"
 #: Object name of the checkable "Ask Before Shut Down" action that turns the question back on.
 ASK_BEFORE_SHUTDOWN = "askBeforeShutDown"
-#: The most VM names a question lists before it says "and N more".
-_NAMES_SHOWN = 10
 #: Object name of the question when a graceful shutdown cannot work (it offers Turn Off).
 SHUTDOWN_BLOCKED = "shutdownBlocked"
 
@@ -78,20 +77,9 @@ _PROGRESS: dict[PowerAction, str] = {
 }
 
 
-def shutdown_question(vm_names: Sequence[str]) -> str:
-    """The question before Shut Down: the VMs by name (one per line), and what a graceful shutdown does."""
-    names = [f"\u2022 '{one_line(name)}'" for name in vm_names[:_NAMES_SHOWN]]
-    more = len(vm_names) - _NAMES_SHOWN
-    if more > 0:
-        names.append(f"\u2022 and {more} more")
-    if len(vm_names) == 1:
-        subject = f"Shut down '{one_line(vm_names[0])}'?"
-    else:
-        subject = f"Shut down these {len(vm_names)} virtual machines?\n\n" + "\n".join(names)
-    return (
-        f"{subject}\n\nHyper-V asks each guest operating system to shut down cleanly, through its Shutdown "
-        "integration service. Programs in the guest are closed; work not saved in them may be lost."
-    )
+def question(power_action: PowerAction, vms: Sequence[Vm]) -> str | None:
+    """The domain's question before `power_action` on these VMs, each name shown on one line."""
+    return confirm_text(power_action, [one_line(vm.name) for vm in vms])
 
 
 @dataclass
@@ -190,13 +178,12 @@ class PowerActions(QObject):
         if power_action is PowerAction.ShutDown:
             self._shut_down(eligible, skipped)
         elif power_action.is_hard:
-            question = confirm_text(power_action, [vm.name for vm in eligible]) or ""
             self._confirmer.ask(
                 self._parent,
                 Question(
                     object_name=CONFIRM_POWER,
                     title=power_action.label,
-                    text=question,
+                    text=question(power_action, eligible) or "",
                     accept_label=power_action.label,
                 ),
                 on_accept=lambda: self._send(eligible, power_action, skipped),
@@ -219,7 +206,7 @@ class PowerActions(QObject):
             Question(
                 object_name=CONFIRM_SHUTDOWN,
                 title="Shut Down",
-                text=shutdown_question([vm.name for vm in clean]),
+                text=question(PowerAction.ShutDown, clean) or "",
                 accept_label="Shut Down",
                 details=details,
                 remember_label="Don't ask again",
@@ -246,10 +233,11 @@ class PowerActions(QObject):
             skipped = []
         if not blocked:
             return
-        names = [vm.name for vm, _ in blocked]
+        names = [one_line(vm.name) for vm, _ in blocked]
         subject = f"'{names[0]}' cannot" if len(names) == 1 else f"{len(names)} VMs cannot"
         reasons = "\n".join(f"\u2022 {reason}" for _, reason in blocked)
-        text = f"{subject} be shut down cleanly:\n\n{reasons}\n\n{confirm_text(PowerAction.TurnOff, names)}"
+        turn_off_question = question(PowerAction.TurnOff, [vm for vm, _ in blocked])
+        text = f"{subject} be shut down cleanly:\n\n{reasons}\n\n{turn_off_question}"
         turn_off = [vm for vm, _ in blocked if action_available(vm, PowerAction.TurnOff)]
         left_alone = skipped + [f"'{vm.name}' was not shut down: {reason}" for vm, reason in blocked]
         self._confirmer.ask(

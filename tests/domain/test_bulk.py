@@ -41,6 +41,7 @@ from hvgui.domain.integration import (
     IntegrationServiceState,
     ServiceInfo,
 )
+from hvgui.domain.operations import ServiceToggleOperation
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Vm, VmKey, VmState
 
 HOST_A = "http://hv-demo-01:5985"
@@ -146,12 +147,17 @@ def test_a_service_the_host_did_not_report_is_planned_not_dropped() -> None:
     assert [(c.ic_guid, c.currently_enabled, c.service_name) for c in plan] == [(GSI, None, "Guest Service Interface")]
 
 
-def test_changes_carry_the_hosts_localized_names_and_use_them_for_powershell() -> None:
+def test_changes_carry_the_hosts_localized_names_and_their_command_names_the_host_and_ids() -> None:
     german = _vm("dc01", host=HOST_B, names=GERMAN)
     change = planned_change(german, TS, False)
     assert change.service_name == "Zeitsynchronisierung"
     assert change.description == "Disable Zeitsynchronisierung on 'dc01'"
-    assert change.powershell == "Disable-VMIntegrationService -VMName 'dc01' -Name 'Zeitsynchronisierung'"
+    operation = ServiceToggleOperation.of_change(change, "hv-de-01")
+    assert operation.target.vm_key == german.key and operation.title == change.description
+    assert operation.powershell() == (
+        f"Get-VM -ComputerName 'hv-de-01' -Id '{german.vm_id}' | Get-VMIntegrationService | "
+        f"Where-Object {{ $_.Id -like '*\\{TS}' }} | Disable-VMIntegrationService"
+    )  # the service by its Id, not by the localized name: the text works on any host's language
     assert change.host == HOST_B
     assert change.info is TIME_SYNC
 

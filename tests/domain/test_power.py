@@ -201,9 +201,18 @@ def test_confirmation_for_many_vms_names_them() -> None:
     assert text.startswith("Turn off these 7 virtual machines ('vm0', 'vm1', 'vm2', 'vm3', 'vm4' and 2 more)?")
 
 
-@pytest.mark.parametrize("action", [PowerAction.Start, PowerAction.ShutDown, PowerAction.Save])
+@pytest.mark.parametrize("action", [PowerAction.Start, PowerAction.Save])
 def test_gentle_actions_need_no_confirmation(action: PowerAction) -> None:
     assert confirm_text(action, ["dc01"]) is None
+
+
+def test_shut_down_asks_as_hyper_v_manager_does_naming_each_vm() -> None:
+    one = confirm_text(PowerAction.ShutDown, ["dc01"])
+    assert one is not None and one.startswith("Shut down 'dc01'?\n\n")
+    assert "shut down cleanly" in one and "Shutdown integration service" in one
+    many = confirm_text(PowerAction.ShutDown, [f"vm{i}" for i in range(12)])
+    assert many is not None and many.startswith("Shut down these 12 virtual machines?\n\n\u2022 'vm0'\n")
+    assert "\u2022 'vm9'\n\u2022 and 2 more\n\n" in many and "'vm10'" not in many
 
 
 def test_no_confirmation_without_vms() -> None:

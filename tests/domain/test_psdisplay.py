@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from hvgui.domain.power import PowerAction
 from hvgui.domain.psdisplay import (
-    checkpoint_command,
+    comment,
     escape_wildcards,
     get_vm,
-    integration_service_command,
     list_checkpoints_command,
     list_checkpoints_of,
     literal_name,
-    power_command,
     quote,
-    set_checkpoint_type_command,
 )
-from hvgui.domain.vm import CheckpointType
 
 #: The demo VM whose name proves that names travel verbatim.
 AWKWARD = "qa-'quoted' $(whoami) `tick"
@@ -50,21 +45,6 @@ def test_literal_name_escapes_then_quotes() -> None:
     assert literal_name("web[1]") == "'web`[1`]'"
 
 
-def test_integration_service_commands() -> None:
-    assert (
-        integration_service_command("dc01", "Time Synchronization", enable=True)
-        == "Enable-VMIntegrationService -VMName 'dc01' -Name 'Time Synchronization'"
-    )
-    assert (
-        integration_service_command("dc01", "Zeitsynchronisierung", enable=False)
-        == "Disable-VMIntegrationService -VMName 'dc01' -Name 'Zeitsynchronisierung'"
-    )
-    assert (
-        integration_service_command("O'Brien's VM", "Austausch von Schlüsselwertepaaren", enable=True)
-        == "Enable-VMIntegrationService -VMName 'O''Brien''s VM' -Name 'Austausch von Schlüsselwertepaaren'"
-    )
-
-
 def test_one_vm_of_one_host_by_id() -> None:
     vm_id = "6a1b9a8e-0c1f-4f43-9d2b-1f0c5d3e2a10"
     assert get_vm("hv01.lab.test", vm_id) == f"Get-VM -ComputerName 'hv01.lab.test' -Id '{vm_id}'"
@@ -73,28 +53,20 @@ def test_one_vm_of_one_host_by_id() -> None:
     assert list_checkpoints_of("hv01", vm_id) == f"Get-VM -ComputerName 'hv01' -Id '{vm_id}' | Get-VMSnapshot"
 
 
+def test_the_remaining_name_based_listing_escapes_the_name() -> None:
+    assert list_checkpoints_command("sql*") == "Get-VMSnapshot -VMName 'sql`*'"
+
+
 @pytest.mark.parametrize(
-    ("action", "expected"),
+    ("text", "shown"),
     [
-        (PowerAction.Start, "Start-VM -Name 'x'"),
-        (PowerAction.ShutDown, "Stop-VM -Name 'x'"),
-        (PowerAction.TurnOff, "Stop-VM -Name 'x' -TurnOff"),
-        (PowerAction.Save, "Save-VM -Name 'x'"),
-        (PowerAction.Restart, "Restart-VM -Name 'x' -Force"),
+        ("hv01.lab.test", "# hv01.lab.test"),
+        ("hv01\nStop-VM -Name *", "# hv01\u240aStop-VM -Name *"),  # a line break can never start a command
+        ("hv01\r\nx", "# hv01\u240d\u240ax"),
+        ("a\u2028b\u0085c", "# a\ufffdb\ufffdc"),  # Unicode line and next-line separators too
+        ("Ångström-Büro", "# Ångström-Büro"),
     ],
 )
-def test_power_commands(action: PowerAction, expected: str) -> None:
-    assert power_command("x", action) == expected
-
-
-def test_checkpoint_commands() -> None:
-    assert checkpoint_command("sql01") == "Checkpoint-VM -Name 'sql01'"
-    # the checkpoint name is not a pattern: brackets stay as they are
-    assert checkpoint_command("sql01", "before [patch] it's") == (
-        "Checkpoint-VM -Name 'sql01' -SnapshotName 'before [patch] it''s'"
-    )
-    assert list_checkpoints_command("sql*") == "Get-VMSnapshot -VMName 'sql`*'"
-    assert (
-        set_checkpoint_type_command("sql01", CheckpointType.ProductionOnly)
-        == "Set-VM -Name 'sql01' -CheckpointType ProductionOnly"
-    )
+def test_a_comment_is_always_one_line(text: str, shown: str) -> None:
+    assert comment(text) == shown
+    assert len(comment(text).splitlines()) == 1

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from activity_support import OperationFeed, shutdown_record, target
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QMainWindow, QStyleOptionViewItem
 
 from hvgui.domain.errors import HostCommandError
@@ -17,8 +17,9 @@ from hvgui.domain.operations import (
 )
 from hvgui.domain.power import PowerAction
 from hvgui.ui.activity import ActivityDock
-from hvgui.ui.activity.delegate import progress_option
+from hvgui.ui.activity.delegate import BAR_WIDTH, progress_option, progress_rects
 from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE
+from hvgui.ui.activity.model import ActivityColumn
 
 _windows: list[QMainWindow] = []  # qtbot holds widgets weakly; a dropped window would take its dock along
 
@@ -189,7 +190,41 @@ def test_context_menu_offers_every_action_and_clear_finished_keeps_running_ones(
 
 def test_the_progress_bar_is_busy_until_the_host_gives_a_percent(qtbot) -> None:
     option = QStyleOptionViewItem()
-    busy = progress_option(option, None, "Waiting for the guest")
-    assert (busy.minimum, busy.maximum, busy.text) == (0, 0, "Waiting for the guest")
-    known = progress_option(option, 140, "Saving")
-    assert (known.minimum, known.maximum, known.progress) == (0, 100, 100)
+    busy = progress_option(option, None)
+    assert (busy.minimum, busy.maximum, busy.textVisible) == (0, 0, False)
+    known = progress_option(option, 140)
+    assert (known.minimum, known.maximum, known.progress, known.textVisible) == (0, 100, 100, False)
+
+
+def test_the_progress_text_stands_beside_a_short_bar_never_across_it(qtbot) -> None:
+    """Text drawn over a bar, half on its filled part, was hard to read; a long one did not fit the bar."""
+    bar, text = progress_rects(QRect(0, 0, 240, 24))
+    assert bar.width() == BAR_WIDTH and text.left() > bar.right() and text.right() == 239
+    narrow_bar, narrow_text = progress_rects(QRect(0, 0, 90, 24))
+    assert narrow_bar.width() == 28 and narrow_text.width() >= 50  # a narrow column still has room for words
+
+    running = shutdown_record(
+        state=OperationState.Running, started_at=1990.0, progress=OperationProgress(60, "Shut down a virtual machine")
+    )
+    dock = _dock(qtbot, OperationFeed([running]))
+    index = dock.model.index(0, ActivityColumn.Progress)
+    image = QImage(240, 24, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, 240, 24)
+    option.palette = dock.view.palette()
+    option.font = dock.view.font()
+    option.fontMetrics = dock.view.fontMetrics()
+    painter = QPainter(image)
+    dock.view.itemDelegateForColumn(ActivityColumn.Progress).paint(painter, option, index)
+    painter.end()
+
+    def filled(x: int, y: int) -> bool:  # the bar's chunk: the palette's highlight, far from text grey
+        colour = image.pixelColor(x, y)
+        return colour.blue() - colour.red() > 60
+
+    middle = 12
+    assert filled(bar.left() + 4, middle)  # 60 % of the bar is filled
+    assert not any(filled(x, y) for x in range(text.left(), 240) for y in range(24))  # no bar under the text
+    dark = [x for x in range(text.left(), 240) for y in range(24) if image.pixelColor(x, y).lightness() < 110]
+    assert dark and min(dark) < text.left() + 12  # the text starts right beside the bar

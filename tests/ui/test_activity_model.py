@@ -42,11 +42,9 @@ def test_new_operations_go_on_top_and_updates_stay_in_place(qtbot, qtmodeltester
     assert model.rowCount() == 2 and resets == []
     assert changed == [(1, 1)]  # that row only
     assert _cells(model, 1)[2:5] == ["Running", "40% \u00b7 Shutting down the virtual machine", "30 s"]
-    assert model.index(1, ActivityColumn.Progress).data(ProgressRole) == (
-        40,
-        "40% \u00b7 Shutting down the virtual machine",
-        True,
-    )
+    progress = model.index(1, ActivityColumn.Progress)
+    assert progress.data(ProgressRole) == (40, "40% \u00b7 Shutting down the virtual machine", True)
+    assert progress.data(Qt.ItemDataRole.ToolTipRole) == "40% \u00b7 Shutting down the virtual machine"
     model.upsert(running)  # the same snapshot again changes nothing
     assert changed == [(1, 1)]
     qtmodeltester.check(model, force_py=True)

@@ -1,8 +1,10 @@
 """Copy as PowerShell for a selection on two hosts, checked against the emulator's parameter binding.
 
-The text comes from the window's own components (the VM menu's power commands, the Activity panel and the
-bulk preview). Each line is parsed as PowerShell would read it and every Hyper-V cmdlet in it is bound with
-the emulator's real binder against the documented parameter sets: a wrong parameter name or a parameter set
+The text comes from the window's own components: the VM menu's power commands, the Activity panel, the bulk
+preview and the window's bulk dialog, and the copy buttons of the services and checkpoints tabs (the fleet
+grid copies nothing: a VM double-clicked there is selected in the main window, whose commands these are).
+Each line is parsed as PowerShell would read it and every Hyper-V cmdlet in it is bound with the emulator's
+real binder against the documented parameter sets: a wrong parameter name or a parameter set
 that cannot be resolved fails the test. `Where-Object` is no Hyper-V cmdlet; its script block must hold
 constant text only. Then the text is run, line by line, on the emulated host its `-ComputerName` names:
 both hosts hold a VM called 'web01', and only the one hvgui selected may change.
@@ -10,6 +12,7 @@ both hosts hold a VM called 'web01', and only the one hvgui selected may change.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -26,7 +29,7 @@ from powershell_text import (
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMainWindow
 
-from hvgui.domain.bulk import planned_change
+from hvgui.domain.bulk import ALL_ON, planned_change
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, TIME_SYNC
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
@@ -251,6 +254,94 @@ def test_activity_and_bulk_scripts_for_two_hosts_bind_and_do_what_hvgui_did(qtbo
     gsi = GUEST_SERVICE_INTERFACE.ic_guid
     assert a_web.components[gsi].enabled and b_db.components[gsi].enabled
     assert not (a_db.components[gsi].enabled or b_web.components[gsi].enabled)
+
+
+def test_the_vm_panels_copy_buttons_bind_and_do_what_they_say(window, vm_factory) -> None:
+    """The services and checkpoints tabs copy one command for the VM shown: on its host, by its Id."""
+    hosts = scenario().hosts
+    # The window shows both as Standard (the emulated hosts still say Production): copying the setting shown
+    # must make it so on each host.
+    chosen = selection(hosts, vm_factory, VmState.Running)
+    web01_a, db01_b = (dataclasses.replace(vm, checkpoint_type=CheckpointType.Standard) for vm in chosen)
+    services, checkpoints = window.vm_panel.services, window.vm_panel.checkpoints
+    copied: list[str] = []
+    for vm, checkpoint in ((web01_a, "before 'patch' [1]"), (db01_b, "")):
+        services.show_vm(vm)
+        checkpoints.show_vm(vm)
+        copied.append(services.copy_powershell(str(TIME_SYNC.ic_guid)) or "")
+        checkpoints.name_edit.setText(checkpoint)
+        copied.append(checkpoints.copy_create_command() or "")
+        assert checkpoints.type_combo.currentData() is CheckpointType.Standard
+        copied.append(checkpoints.copy_type_command() or "")
+        copied.append(checkpoints.copy_list_command() or "")
+    assert all(text.count("\n") == 0 and text.startswith("Get-VM -ComputerName ") for text in copied)
+    assert [computer_name(parse_line(text)) for text in copied] == ["hv-a.lab.test"] * 4 + ["hv-b.lab.test"] * 4
+    assert "web01" not in "".join(copied) and "db01" not in "".join(copied)
+    assert run_script("\n".join(copied), hosts) == []
+    a_web, a_db = emulated(hosts, "HV-A", "web01"), emulated(hosts, "HV-A", "db01")
+    b_web, b_db = emulated(hosts, "HV-B", "web01"), emulated(hosts, "HV-B", "db01")
+    ts = TIME_SYNC.ic_guid
+    assert not a_web.components[ts].enabled and not b_db.components[ts].enabled  # both showed it enabled
+    assert a_db.components[ts].enabled and b_web.components[ts].enabled
+    assert [s.name for s in a_web.snapshots] == ["before 'patch' [1]"] and len(b_db.snapshots) == 1
+    assert not (a_db.snapshots or b_web.snapshots)
+    assert {vm.hardware.checkpoint_type.name for vm in (a_web, b_db)} == {"Standard"}
+    assert {vm.hardware.checkpoint_type.name for vm in (a_db, b_web)} == {"Production"}
+
+
+def test_the_bulk_dialog_from_the_window_copies_per_host(window, vm_factory) -> None:
+    """The window's own bulk dialog (VM > Integration services, Ctrl+Shift+I) names each host."""
+    hosts = scenario().hosts
+    chosen = selection(hosts, vm_factory, VmState.Running)
+    dialog = window.fleet_actions.open_bulk_dialog(chosen)
+    assert dialog is not None
+    dialog.use_baseline(ALL_ON)
+    script = dialog.preview.powershell_text()
+    assert {address: len(lines) for address, lines in groups(script).items()} == {
+        "hv-a.lab.test": 1,
+        "hv-b.lab.test": 1,
+    }
+    assert run_script(script, hosts) == []
+    gsi = GUEST_SERVICE_INTERFACE.ic_guid
+    assert emulated(hosts, "HV-A", "web01").components[gsi].enabled
+    assert emulated(hosts, "HV-B", "db01").components[gsi].enabled
+    assert not emulated(hosts, "HV-A", "db01").components[gsi].enabled
+    assert not emulated(hosts, "HV-B", "web01").components[gsi].enabled
+    dialog.close()
+
+
+def test_two_hosts_on_one_address_get_a_group_each(qtbot, vm_factory) -> None:
+    """As in the demo: both hosts answer on 127.0.0.1, each on its own port. Each keeps its own group, whose
+    heading names the port; run per group on the host that port reaches, each command hits only its VM."""
+    hosts = scenario().hosts
+    keys = {"HV-A": "http://127.0.0.1:50001", "HV-B": "http://127.0.0.1:50002"}
+    vms = [
+        vm_factory(name, host=keys[host], vm_id=str(emulated(hosts, host, name).id))
+        for host, name in (("HV-A", "web01"), ("HV-B", "web01"), ("HV-A", "db01"))
+    ]
+    records = [OperationRecord(PowerOperation(vm_target(vm), PowerAction.TurnOff)) for vm in vms]
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    dock = ActivityDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    for record in records:
+        dock.show_record(record)
+    dock.select_operations([r.op_id for r in records])
+    script = dock.copy_powershell()
+    assert script is not None
+    by_heading = groups(script)
+    assert {heading: len(lines) for heading, lines in by_heading.items()} == {
+        "127.0.0.1 (port 50001)": 2,
+        "127.0.0.1 (port 50002)": 1,
+    }
+    for heading, lines in by_heading.items():
+        host = next(h for h in hosts if keys[h.model.name].endswith(heading.split("port ")[1].rstrip(")")))
+        for line in lines:
+            assert computer_name(parse_line(line)) == "127.0.0.1"
+        errors = run_script("\n".join(lines).replace("'127.0.0.1'", f"'{HOSTS[host.model.name]}'"), hosts)
+        assert errors == []
+    off = {(h, n) for h in HOSTS for n in ("web01", "db01") if emulated(hosts, h, n).state(50_000.0) is HostVmState.Off}
+    assert off == {("HV-A", "web01"), ("HV-B", "web01"), ("HV-A", "db01")}
 
 
 # ---- the check itself can fail ------------------------------------------------------------------------------

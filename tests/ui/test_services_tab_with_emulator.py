@@ -123,6 +123,9 @@ def test_every_service_toggles_end_to_end_from_the_keyboard(loop, window, emulat
     assert [t["parameters"]["ComponentId"] for t in toggles] == [s.ic_guid for s in INTEGRATION_COMPONENTS]
     assert {q.object_name for q in confirmer.questions} == {CONFIRM_DISABLE}
     assert [q.title for q in confirmer.questions] == ["Disable Shutdown", "Disable Time Synchronization"]
+    # The tab asked what the operations themselves say they ask (the domain's words), and only that.
+    asked = [r.operation.confirmation() for r in window.vm_actions.records()]
+    assert [q.text for q in confirmer.questions] == [text for text in asked if text is not None]
 
 
 def test_the_german_host_shows_german_names_and_toggles_by_guid(qtbot, loop, confirmer, tmp_path) -> None:

@@ -17,12 +17,14 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from qasync_loop import wait_until
 
-from hvgui.domain.power import shutdown_blocker
+from hvgui.domain.operations import PowerOperation
+from hvgui.domain.power import PowerAction, confirm_text, shutdown_blocker
 from hvgui.domain.vm import Vm, VmState
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.remoting import SessionManager
 from hvgui.ui.confirm import accept_button, reject_button, remember_checkbox
 from hvgui.ui.controllers import HostsController
+from hvgui.ui.host_names import vm_target
 from hvgui.ui.main_window import MainWindow
 from hvgui.ui.power_actions import CONFIRM_SHUTDOWN
 from hvgui.ui.preferences import CONFIRM_SHUTDOWN_KEY, Preferences
@@ -87,6 +89,12 @@ def test_shut_down_asks_once_for_the_selection_and_can_stop_asking(
     assert box.text().startswith("Shut down these 2 virtual machines?")
     for vm in vms:
         assert f"\u2022 '{vm.name}'" in box.text()
+    # the domain's words, the same an operation asks for one VM
+    assert box.text() == confirm_text(PowerAction.ShutDown, [vm.name for vm in window.selected_vms()])
+    assert (
+        confirm_text(PowerAction.ShutDown, [vms[0].name])
+        == PowerOperation(vm_target(vms[0]), PowerAction.ShutDown).confirmation()
+    )
     assert not remember_checkbox(box).isChecked()
     reject_button(box).click()
     loop.run_until_complete(wait_until(lambda: message_box(CONFIRM_SHUTDOWN) is None, what="the box to close"))

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvgui.domain.operations import OperationRecord, records_script
-from hvgui.ui.activity.delegate import ProgressDelegate
+from hvgui.domain.operations import OperationRecord, OperationState, records_script
+from hvgui.ui.activity.delegate import BAR_WIDTH, ProgressDelegate
 from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE, record_details
 from hvgui.ui.activity.model import ActivityColumn, ActivityModel, RecordRole
 
@@ -44,12 +44,14 @@ COPY_SHORTCUT = "Ctrl+C"
 COPY_DETAILS_SHORTCUT = "Ctrl+Shift+C"
 CLEAR_SHORTCUT = "Ctrl+Shift+Del"
 
-_COLUMN_WIDTHS = {
-    ActivityColumn.What: 240,
-    ActivityColumn.Host: 110,
-    ActivityColumn.State: 170,  # "Still running on the host" in full
-    ActivityColumn.Progress: 220,
-    ActivityColumn.Duration: 80,
+#: Starting widths, as the text each column should show in full in the table's font (Result takes the rest):
+#: a typical title, a host name, the longest state, a bar with a short progress text, a long duration.
+_COLUMN_SAMPLES = {
+    ActivityColumn.What: "Disable Time Synchronization on 'web02'",
+    ActivityColumn.Host: "HV-DEMO-01",
+    ActivityColumn.State: max((state.label for state in OperationState), key=len),
+    ActivityColumn.Progress: "37% \u00b7 Create a snapshot",  # beside a bar of BAR_WIDTH
+    ActivityColumn.Duration: "59 min 59 s",
 }
 
 
@@ -127,8 +129,10 @@ class ActivityDock(QDockWidget):
         header = view.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in _COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
+        metrics = view.fontMetrics()
+        for column, sample in _COLUMN_SAMPLES.items():
+            bar = BAR_WIDTH + 8 if column == ActivityColumn.Progress else 0
+            header.resizeSection(column, bar + metrics.horizontalAdvance(sample) + 16)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(ActivityColumn.What, QHeaderView.ResizeMode.Interactive)
         view.setAccessibleName("Operations")
@@ -176,9 +180,9 @@ class ActivityDock(QDockWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(self.view)
         split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
+        split.setStretchFactor(0, 4)  # the table gets the room; the details are read one operation at a time
         split.setStretchFactor(1, 1)
-        split.setSizes([900, 300])
+        split.setSizes([1000, 250])
 
         body = QWidget()
         layout = QVBoxLayout(body)

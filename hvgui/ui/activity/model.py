@@ -156,6 +156,10 @@ class ActivityModel(ColumnTableModel[OperationRecord]):
             return "\n".join(lines) or None
         if column == ActivityColumn.What:
             return record.operation.powershell()
+        if column == ActivityColumn.Progress:
+            return progress_text(record) or None  # in full: the cell may elide the host's text
+        if column == ActivityColumn.Host:
+            return one_line(self.host_label(record))  # in full: a long host name is elided in the cell
         return None
 
     # ---- changes -------------------------------------------------------------------------------

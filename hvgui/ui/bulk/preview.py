@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.bulk import PlannedChange, confirm_text
-from hvgui.domain.operations import ServiceToggleOperation, VmTarget, powershell_script
+from hvgui.domain.operations import ServiceToggleOperation, powershell_script
 from hvgui.domain.vm import VmKey
 from hvgui.ui.host_names import ComputerName, computer_name_from_key
 
@@ -36,11 +36,7 @@ ChangeRole = Qt.ItemDataRole.UserRole + 1
 
 def change_operation(change: PlannedChange, computer_name: ComputerName | None = None) -> ServiceToggleOperation:
     """The typed operation Apply runs for one planned change."""
-    key = change.vm_key
-    target = VmTarget(key.host, (computer_name or computer_name_from_key)(key.host), key.vm_id, change.vm_name)
-    return ServiceToggleOperation(
-        target, ic_guid=change.ic_guid, enable=change.enable, service_name=change.service_name
-    )
+    return ServiceToggleOperation.of_change(change, (computer_name or computer_name_from_key)(change.host))
 
 
 def plan_heading(plan: Sequence[PlannedChange]) -> str:
