@@ -1,0 +1,144 @@
+"""A 60 s shutdown shows the host's progress while the same host keeps refreshing, on the `realistic` profile.
+
+The emulated host charges what a Windows Server host charges and its Stop-VM blocks until the guest is off,
+writing a progress record per host second, as the Hyper-V module's job watcher does. The scenario's time
+scale compresses host time: at 10 host seconds per real second, the 60 s shutdown takes 6 real seconds. The
+client's refresh interval is real time, so it is set to 0.5 s (5 host seconds): about a dozen refreshes fall
+inside the shutdown, where the 2 s interval would leave three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from remoting_support import Recorder, is_inventory, read_command_log, run
+
+from hvgui.domain.operations import OperationRecord, OperationState, PowerOperation, VmTarget
+from hvgui.domain.power import PowerAction
+from hvgui.domain.vm import Vm, VmState
+from hvgui.emulator import RunningEmulator, start_emulator
+from hvgui.remoting import HostSession, SessionManager
+
+TIME_SCALE = 10.0
+SHUTDOWN_HOST_SECONDS = 60
+REFRESH_INTERVAL = 0.5
+SHUTDOWN_ACTIVITY = "Shut down a virtual machine"
+
+
+def write_scenario(directory: Path) -> Path:
+    """One realistic host: a Windows guest whose clean shutdown takes 60 host seconds, and two others."""
+    path = directory / "slow-shutdown.json"
+    document = {
+        "name": "slow-shutdown",
+        "cost_profile": "realistic",
+        "time_scale": TIME_SCALE,
+        "hosts": [
+            {
+                "name": "HV-SLOW-01",
+                "vms": [
+                    {"name": "app01", "os": "windows-server-2022", "state": "Running",
+                     "durations": {"shutdown": SHUTDOWN_HOST_SECONDS}},
+                    {"name": "web01", "os": "ubuntu-22.04", "state": "Running"},
+                    {"name": "dc01", "os": "windows-server-2019", "state": "Running"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def slow_host(tmp_path: Path, command_log: Path) -> Iterator[RunningEmulator]:
+    with start_emulator(str(write_scenario(tmp_path)), command_log=str(command_log)) as emulator:
+        yield emulator
+
+
+async def connect(emulator: RunningEmulator) -> tuple[SessionManager, HostSession, list[OperationRecord]]:
+    manager = SessionManager(refresh_interval=REFRESH_INTERVAL, connect_timeout=5)
+    recorder = Recorder()
+    manager.subscribe(recorder)
+    published: list[OperationRecord] = []
+    manager.subscribe_operations(published.append)
+    endpoint = emulator.endpoints[0]
+    session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+    await recorder.wait_for(is_inventory(session.key))
+    return manager, session, published
+
+
+def vm_named(session: HostSession, name: str) -> Vm:
+    assert session.inventory is not None
+    return next(vm for vm in session.inventory.vms if vm.name == name)
+
+
+def shutdown_of(session: HostSession, name: str) -> PowerOperation:
+    return PowerOperation(VmTarget.of(vm_named(session, name), session.settings.host), action=PowerAction.ShutDown)
+
+
+def test_a_60_s_shutdown_shows_progress_while_the_host_keeps_refreshing(
+    slow_host: RunningEmulator, command_log: Path
+) -> None:
+    async def body() -> tuple[OperationRecord, list[OperationRecord], list[VmState], VmState]:
+        manager, session, published = await connect(slow_host)
+        seen_states: list[VmState] = []  # app01 in every inventory that arrives while the shutdown runs
+        handle = session.operations.submit(shutdown_of(session, "app01"))
+        finished = asyncio.ensure_future(handle.done())
+        while not finished.done():
+            inventory = await session.next_inventory(request=False)
+            seen_states.append(next(vm.state for vm in inventory.vms if vm.name == "app01"))
+        final = finished.result()
+        state = vm_named(session, "app01").state
+        await manager.aclose()
+        return final, published, seen_states, state
+
+    final, published, seen_states, state = run(body)
+    assert final.state is OperationState.Succeeded and state is VmState.Off
+    assert final.message == "Shut down 'app01': done."
+    states = [r.state for r in published if r.op_id == final.op_id]
+    assert OperationState.Failed not in states and OperationState.StillRunning not in states  # 300 s deadline
+
+    # the host's progress reached the record: the job's name, and percentages that only go up
+    running = [r.progress for r in published if r.state is OperationState.Running and r.progress.percent is not None]
+    assert {p.text for p in running} == {SHUTDOWN_ACTIVITY}
+    percents = [p.percent for p in running]
+    assert percents == sorted(percents)
+    assert len(set(percents)) >= 10  # a record per host second: dozens over 60 host seconds
+    assert percents[0] < 20 and percents[-1] >= 90
+
+    # the refresh lane kept going during the shutdown: inventories between Stop-VM's start and its end
+    log = read_command_log(command_log)
+    (stop,) = [e["time"] for e in log if e.get("command") == "Stop-VM"]
+    assert final.ended_at is not None
+    during = [e["time"] for e in log if e.get("command") == "Get-HvGuiInventory" and stop < e["time"] < final.ended_at]
+    assert len(during) >= 6
+    assert seen_states.count(VmState.Stopping) >= 5  # inventories that showed the guest shutting down
+    assert seen_states[-1] is VmState.Off
+
+
+def test_cancelling_the_shutdown_stops_waiting_but_the_host_finishes_the_job(
+    slow_host: RunningEmulator, command_log: Path
+) -> None:
+    async def body() -> tuple[OperationRecord, VmState, VmState]:
+        manager, session, _ = await connect(slow_host)
+        handle = session.operations.submit(shutdown_of(session, "app01"))
+        while handle.record.progress.percent is None:  # the host's job runs and reports
+            await asyncio.sleep(0.05)
+        assert handle.cancel() is True
+        stopped = await handle.done()
+        just_after = (await session.next_inventory()).vms
+        while vm_named(session, "app01").state is not VmState.Off:
+            await session.next_inventory(request=False)
+        state = vm_named(session, "app01").state
+        await manager.aclose()
+        return stopped, next(vm.state for vm in just_after if vm.name == "app01"), state
+
+    stopped, just_after, state = run(body)
+    assert stopped.state is OperationState.Cancelled
+    assert stopped.message.startswith("hvgui stopped waiting and stopped the command. A job the host had already")
+    assert just_after is VmState.Stopping  # the pipeline is gone, the guest still shuts down
+    assert state is VmState.Off
+    assert len([e for e in read_command_log(command_log) if e.get("command") == "Stop-VM"]) == 1
