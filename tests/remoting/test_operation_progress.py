@@ -30,7 +30,8 @@ SHUTDOWN_ACTIVITY = "Shut down a virtual machine"
 
 
 def write_scenario(directory: Path) -> Path:
-    """One realistic host: a Windows guest whose clean shutdown takes 60 host seconds, and two others."""
+    """One realistic host: a Windows guest whose clean shutdown takes 60 host seconds, and five VMs to save
+    (3-9 host seconds each, by memory)."""
     path = directory / "slow-shutdown.json"
     document = {
         "name": "slow-shutdown",
@@ -42,8 +43,11 @@ def write_scenario(directory: Path) -> Path:
                 "vms": [
                     {"name": "app01", "os": "windows-server-2022", "state": "Running",
                      "durations": {"shutdown": SHUTDOWN_HOST_SECONDS}},
-                    {"name": "web01", "os": "ubuntu-22.04", "state": "Running"},
-                    {"name": "dc01", "os": "windows-server-2019", "state": "Running"},
+                    {"name": "web01", "os": "ubuntu-22.04", "state": "Running", "memory_mb": 2048},
+                    {"name": "dc01", "os": "windows-server-2019", "state": "Running", "memory_mb": 4096},
+                    {"name": "sql01", "os": "windows-server-2022", "state": "Running", "memory_mb": 6144},
+                    {"name": "file01", "os": "windows-server-2022", "state": "Running", "memory_mb": 8192},
+                    {"name": "ci01", "os": "rhel-9", "state": "Running", "memory_mb": 3072},
                 ],
             }
         ],
@@ -142,3 +146,38 @@ def test_cancelling_the_shutdown_stops_waiting_but_the_host_finishes_the_job(
     assert just_after is VmState.Stopping  # the pipeline is gone, the guest still shuts down
     assert state is VmState.Off
     assert len([e for e in read_command_log(command_log) if e.get("command") == "Stop-VM"]) == 1
+
+
+def test_saves_that_end_while_the_host_refreshes_on_schedule_ask_for_no_inventory(slow_host: RunningEmulator) -> None:
+    """The five saves end at different times, some while an inventory runs: each waits for the schedule's next
+    inventory instead of asking for one (which would cost the host an inventory the schedule delivers anyway)."""
+    names = ["web01", "dc01", "sql01", "file01", "ci01"]
+
+    async def body() -> tuple[list[OperationRecord], list[VmState], int, int]:
+        manager, session, _ = await connect(slow_host)
+        asked = 0
+        refresh_now = session.refresh_now
+
+        def counted() -> None:
+            nonlocal asked
+            asked += 1
+            refresh_now()
+
+        session.refresh_now = counted  # type: ignore[method-assign]
+        saves = [
+            session.operations.submit(
+                PowerOperation(VmTarget.of(vm_named(session, n), session.settings.host), action=PowerAction.Save)
+            )
+            for n in names
+        ]
+        finals = list(await asyncio.gather(*(h.done() for h in saves)))
+        states = [vm_named(session, n).state for n in names]
+        lanes = session.operations.lane.size
+        await manager.aclose()
+        return finals, states, asked, lanes
+
+    finals, states, asked, lanes = run(body)
+    assert [f.state for f in finals] == [OperationState.Succeeded] * 5
+    assert states == [VmState.Saved] * 5
+    assert lanes == 4  # the default limit: the fifth save waited for a slot, and ended later still
+    assert asked == 0
