@@ -17,11 +17,18 @@ from pathlib import Path
 import pytest
 from remoting_support import Recorder, is_inventory, read_command_log, run
 
-from hvgui.domain.operations import OperationRecord, OperationState, PowerOperation, VmTarget
+from hvgui.domain.operations import (
+    DEFAULT_DEADLINES,
+    CheckpointCreateOperation,
+    OperationRecord,
+    OperationState,
+    PowerOperation,
+    VmTarget,
+)
 from hvgui.domain.power import PowerAction
-from hvgui.domain.vm import Vm, VmState
+from hvgui.domain.vm import CheckpointType, Vm, VmState
 from hvgui.emulator import RunningEmulator, start_emulator
-from hvgui.remoting import HostSession, SessionManager
+from hvgui.remoting import HostSession, OperationsConfig, SessionManager
 
 TIME_SCALE = 10.0
 SHUTDOWN_HOST_SECONDS = 60
@@ -181,3 +188,46 @@ def test_saves_that_end_while_the_host_refreshes_on_schedule_ask_for_no_inventor
     assert states == [VmState.Saved] * 5
     assert lanes == 4  # the default limit: the fifth save waited for a slot, and ended later still
     assert asked == 0
+
+
+def test_a_32_gib_save_and_a_production_checkpoint_fit_hvguis_default_deadlines() -> None:
+    """On the realistic demo host, saving sql01 (32 GiB) takes 33 host seconds and a production checkpoint of
+    dc01 8 (VSS in the guest): both within hvgui's default deadlines, so neither is ever reported as failed,
+    nor even as "still running". The deadlines are compressed by the same time scale as the host's jobs."""
+    deadlines = {kind: seconds / TIME_SCALE for kind, seconds in DEFAULT_DEADLINES.items()}
+
+    async def body() -> tuple[list[OperationRecord], list[OperationRecord], VmState, list[str]]:
+        manager = SessionManager(
+            refresh_interval=REFRESH_INTERVAL, connect_timeout=5, operations=OperationsConfig(deadlines=deadlines)
+        )
+        published: list[OperationRecord] = []
+        manager.subscribe_operations(published.append)
+        recorder = Recorder()
+        manager.subscribe(recorder)
+        endpoint = next(e for e in demo.endpoints if e.host_name == "HV-DEMO-01")
+        session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+        await recorder.wait_for(is_inventory(session.key))
+        sql01, dc01 = vm_named(session, "sql01"), vm_named(session, "dc01")
+        assert sql01.memory_assigned == 32 * 1024**3 and dc01.checkpoint_type is CheckpointType.Production
+        handles = [
+            session.operations.submit(
+                PowerOperation(VmTarget.of(sql01, session.settings.host), action=PowerAction.Save)
+            ),
+            session.operations.submit(
+                CheckpointCreateOperation(VmTarget.of(dc01, session.settings.host), name="before patching")
+            ),
+        ]
+        finals = list(await asyncio.gather(*(h.done() for h in handles)))
+        state = vm_named(session, "sql01").state
+        checkpoints = [c.name for c in await session.api.list_checkpoints(dc01.vm_id)]
+        await manager.aclose()
+        return finals, published, state, checkpoints
+
+    with start_emulator("demo", cost_profile="realistic", time_scale=TIME_SCALE) as demo:
+        finals, published, state, checkpoints = run(body)
+    assert [f.state for f in finals] == [OperationState.Succeeded] * 2
+    assert {r.state for r in published} == {OperationState.Queued, OperationState.Running, OperationState.Succeeded}
+    save, checkpoint = finals
+    assert save.duration is not None and save.duration >= 33 / TIME_SCALE  # the host's jobs, not quick returns
+    assert checkpoint.duration is not None and checkpoint.duration >= 8 / TIME_SCALE
+    assert state is VmState.Saved and checkpoints.count("before patching") == 1
