@@ -16,8 +16,9 @@ every operation waiting then, only when the host has brought no inventory for tw
 window is the refresh interval, at most 2 s). One window is not enough: an operation that ends while an
 inventory runs, or just before the schedule starts one, would ask for an inventory the schedule is about to
 deliver, and the host would pay one more. So five Saves that end together cost at most one extra inventory,
-and operations that end while the host refreshes every 2 s cost none. The final record is published
-only once that inventory is in, so whoever showed the operation as pending then holds the host's truth.
+and operations that end while the host refreshes every 2 s cost none (unless its inventory takes longer
+than a window). The final record is published only once that inventory is in, so whoever showed the
+operation as pending then holds the host's truth.
 
 Deadlines. When an operation's deadline passes it is not failed: Hyper-V finishes a job whose caller stopped
 waiting. The record becomes StillRunning and the runner watches the VM in the host's inventories until the
@@ -344,8 +345,8 @@ class OperationRunner:
         """Wait for the refresh schedule; ask for an inventory only when the schedule brings none (see
         `_request_if_waiting`).
 
-        Every operation that finishes meanwhile shares that one request, and under the 2 s schedule none
-        asks at all, so finished operations add few inventories to the host's load.
+        Every operation that finishes meanwhile shares that one request, and under the 2 s schedule they
+        rarely ask at all, so finished operations add few inventories to the host's load.
         """
         future = self._source.next_inventory(request=False)
         self._confirming.add(future)
