@@ -1,19 +1,25 @@
 """Fifteen long operations on one host while the window keeps refreshing it: lanes, merged refreshes, deadlines.
 
-One emulated host of 200 VMs runs in its own process (`large:200`, with `--cost-profile realistic` when the
-emulator offers it). A `SessionManager` refreshes it every 2 s with the VM table model subscribed (offscreen),
-as the window does. Then, all at once, hvgui shuts down 10 Windows guests and saves 5 other VMs through the
-host's operations runner, and waits until every operation is final.
+One emulated host of 200 VMs runs in its own process with the `realistic` cost profile at time scale 1 (the
+real figures: a refresh pays for its CIM queries, and Stop-VM and Save-VM block until their job ends, writing
+progress). The bench writes the host's scenario: the mix of `large:200`, plus what the operations need: ten
+running Windows guests to shut down, one of which takes 60 s (the others 10-14 s, their guest OS's), and five
+running VMs to save (2-8 GiB: 3-9 s). A `SessionManager` refreshes the host every 2 s with the VM table
+model subscribed (offscreen), as the window does. Then, all at once, hvgui shuts down the 10 and saves the 5
+through the host's operations runner, and waits until every operation is final.
 
 From the emulator's command log (what the host really received) and the operation records:
 - `refresh_gap_max_s`: the longest gap between two inventories of the host while the operations ran;
 - `operation_inventories`: inventories that started sooner than the 2 s schedule would have started them
-  (start to start under the refresh interval: someone asked for them);
+  (start to start under the refresh interval plus the previous inventory's duration: someone asked for them);
 - `false_failures`: operations reported failed although the host shows the change done;
 - `all_settled_s`: from the submits until the last operation was final.
 
+A refresh starts the refresh interval after the previous one ended, so the gap is about 2 s plus one
+inventory (`inventory_median_s`: what the host charges for its CIM queries, plus the loopback round trip).
+
 Goal: refresh_gap_max_s <= 3, operation_inventories <= 4, false_failures == 0.
-Usage: python bench/operations.py [--vms 200] [--shutdowns 10] [--saves 5]
+Usage: python bench/operations.py [--vms 200] [--shutdowns 10] [--saves 5] [--slow-shutdown 60] [--time-scale 1]
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import asyncio
 import itertools
 import json
 import os
-import subprocess
+import random
+import statistics
 import sys
 import tempfile
 import time
@@ -40,9 +47,19 @@ from hvgui.domain.power import PowerAction, shutdown_blocker
 from hvgui.domain.vm import Inventory, Vm, VmState
 from hvgui.emulator.process import EmulatorProcess
 from hvgui.remoting import HostSession, SessionManager
+from hvgui.ui.activity.model import ActivityModel
 from hvgui.ui.models.vm_table import VmTableModel
 
 REFRESH_INTERVAL = 2.0
+#: The guest OS mix of `large:N` (weights).
+GUEST_MIX = (
+    ("windows-server-2022", 5),
+    ("windows-server-2019", 3),
+    ("ubuntu-22.04", 3),
+    ("ubuntu-24.04", 1),
+    ("rhel-9", 2),
+    ("windows-11", 1),
+)
 
 
 class TableFeed:
@@ -58,11 +75,43 @@ class TableFeed:
         self.model.apply(diff)
 
 
-def emulator_supports(option: str) -> bool:
-    helped = subprocess.run(
-        [sys.executable, "-m", "hvgui.emulator", "--help"], capture_output=True, text=True, timeout=60, check=False
-    )
-    return option in helped.stdout
+def write_scenario(path: Path, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The host of the bench as a scenario file; returns the names of the VMs to shut down and to save.
+
+    The mix of `large:N` (80 % running), all on `realistic`; the first running Windows guests are the ones
+    to shut down, the first of them with a clean shutdown of `--slow-shutdown` seconds; the next running
+    VMs are the ones to save.
+    """
+    rng = random.Random("1:operations")
+    oses = [os_name for os_name, weight in GUEST_MIX for _ in range(weight)]
+    vms: list[dict[str, Any]] = []
+    to_shut: list[str] = []
+    to_save: list[str] = []
+    for i in range(args.vms):
+        roll = rng.random()
+        vm: dict[str, Any] = {
+            "name": f"vm-{i + 1:04d}",
+            "os": rng.choice(oses),
+            "state": "Running" if roll < 0.8 else "Off" if roll < 0.95 else "Saved",
+        }
+        if vm["state"] == "Running" and vm["os"].startswith("windows") and len(to_shut) < args.shutdowns:
+            if not to_shut:
+                vm["durations"] = {"shutdown": args.slow_shutdown}
+            to_shut.append(vm["name"])
+        elif vm["state"] == "Running" and len(to_save) < args.saves:
+            to_save.append(vm["name"])
+        vms.append(vm)
+    if len(to_shut) < args.shutdowns or len(to_save) < args.saves:
+        raise SystemExit(f"too few running VMs in {args.vms} for {args.shutdowns} shutdowns and {args.saves} saves")
+    document = {
+        "name": f"operations:{args.vms}",
+        "cost_profile": "realistic",
+        "time_scale": args.time_scale,
+        "hosts": [{"name": "HV-LARGE-01", "domain": "bench.local", "logical_processors": 128, "memory_gb": 2048,
+                   "vms": vms}],
+    }  # fmt: skip
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return to_shut, to_save
 
 
 def inventory_times(log: Path) -> list[float]:
@@ -75,30 +124,74 @@ def inventory_times(log: Path) -> list[float]:
     return sorted(times)
 
 
-def choose(inventory: Inventory, shutdowns: int, saves: int) -> tuple[list[Vm], list[Vm]]:
-    running = sorted((vm for vm in inventory.vms if vm.state is VmState.Running), key=lambda vm: vm.name)
-    windows = [vm for vm in running if _is_windows(vm) and shutdown_blocker(vm) is None]
-    to_shut = windows[:shutdowns]
-    others = [vm for vm in running if vm not in to_shut]
-    if len(to_shut) < shutdowns or len(others) < saves:
-        raise SystemExit(f"too few running VMs: {len(windows)} Windows guests, {len(running)} running")
-    return to_shut, others[:saves]
+class InventoryClock:
+    """When each of the session's inventories started and ended (client side): which ones were asked for.
+
+    The schedule starts an inventory `REFRESH_INTERVAL` after the previous one ended; one that starts sooner
+    was requested (by an operation that wanted to show its outcome).
+    """
+
+    def __init__(self, session: HostSession) -> None:
+        self.spans: list[tuple[float, float]] = []
+        api = session.api
+        fetch = api.inventory
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.time()
+            try:
+                return await fetch(*args, **kwargs)
+            finally:
+                self.spans.append((started, time.time()))
+
+        api.inventory = timed  # type: ignore[method-assign]
+
+    def requested(self, since: float, until: float) -> int:
+        return sum(
+            1
+            for (_, previous_end), (start, _) in itertools.pairwise(self.spans)
+            if since <= start <= until and start - previous_end < REFRESH_INTERVAL * 0.95
+        )
+
+    def longest(self) -> float:
+        return max((end - start for start, end in self.spans), default=0.0)
+
+    def median(self, since: float, until: float) -> float:
+        during = [end - start for start, end in self.spans if since <= start <= until]
+        return statistics.median(during) if during else 0.0
 
 
-def _is_windows(vm: Vm) -> bool:
-    return "windows" in (vm.guest_os_name or "").casefold()
+def choose(inventory: Inventory, names: list[str]) -> list[Vm]:
+    by_name = {vm.name: vm for vm in inventory.vms}
+    chosen = [by_name[name] for name in names]
+    if any(vm.state is not VmState.Running for vm in chosen):
+        raise SystemExit("a VM the bench meant to change is not running")
+    return chosen
 
 
-async def run(args: argparse.Namespace, endpoint: Any, log: Path) -> dict[str, Any]:
+async def run(args: argparse.Namespace, endpoint: Any, log: Path, names: tuple[list[str], list[str]]) -> dict[str, Any]:
     manager = SessionManager(refresh_interval=REFRESH_INTERVAL, connect_timeout=10, operation_timeout=60)
     model = VmTableModel()
     manager.subscribe(TableFeed(model))
-    finals: dict[int, OperationRecord] = {}
-    manager.subscribe_operations(lambda r: finals.__setitem__(r.op_id, r) if r.state.is_final else None)
+    activity = ActivityModel()  # the Activity panel's table: every snapshot of every operation, progress too
+    manager.subscribe_operations(activity.upsert)
+    progress_updates = 0
+
+    def heard(record: OperationRecord) -> None:
+        nonlocal progress_updates
+        if record.state is OperationState.Running and record.progress.percent is not None:
+            progress_updates += 1
+
+    manager.subscribe_operations(heard)
     session: HostSession = manager.add_host(endpoint.connection_settings(), endpoint.password)
+    clock = InventoryClock(session)
     while session.inventory is None:
         await asyncio.sleep(0.1)
-    to_shut, to_save = choose(session.inventory, args.shutdowns, args.saves)
+    first_inventory_s = clock.longest()
+    to_shut = choose(session.inventory, names[0])
+    to_save = choose(session.inventory, names[1])
+    for vm in to_shut:
+        if shutdown_blocker(vm) is not None:
+            raise SystemExit(f"{vm.name} cannot be shut down: {shutdown_blocker(vm)}")
 
     def target(vm: Vm) -> VmTarget:
         return VmTarget.of(vm, session.settings.host)
@@ -127,21 +220,26 @@ async def run(args: argparse.Namespace, endpoint: Any, log: Path) -> dict[str, A
     during = [t for t in inventories if started <= t <= started + settled_s]
     window = ([before[-1]] if before else []) + during + [started + settled_s]
     gaps = [b - a for a, b in itertools.pairwise(window)]
-    starts = ([before[-1]] if before else []) + during
-    requested = sum(1 for a, b in itertools.pairwise(starts) if b - a < REFRESH_INTERVAL * 0.95)
+    durations = sorted(r.duration for r in records if r.duration is not None)
     return {
         "vms": len(final_inventory.vms),
         "operations": len(records),
         "succeeded": sum(1 for r in records if r.state is OperationState.Succeeded),
         "failed": sum(1 for r in records if r.state is OperationState.Failed),
         "still_running_seen": sum(1 for r in records if "still running" in r.message.casefold()),
+        "progress_updates": progress_updates,
         "refresh_gap_max_s": round(max(gaps), 3) if gaps else None,
         "inventories_during": len(during),
-        "operation_inventories": requested,
+        "inventory_max_s": round(clock.longest(), 3),
+        "inventory_median_s": round(clock.median(started, started + settled_s), 3),
+        "first_inventory_s": round(first_inventory_s, 3),
+        "operation_inventories": clock.requested(started, started + settled_s),
         "false_failures": false_failures,
         "all_settled_s": round(settled_s, 3),
+        "operation_s_min_max": [round(durations[0], 3), round(durations[-1], 3)] if durations else None,
         "work_lane_connections": lane,
         "table_rows": model.rowCount(),
+        "activity_rows": activity.rowCount(),
     }
 
 
@@ -150,17 +248,18 @@ def main() -> None:
     parser.add_argument("--vms", type=int, default=200)
     parser.add_argument("--shutdowns", type=int, default=10)
     parser.add_argument("--saves", type=int, default=5)
+    parser.add_argument("--slow-shutdown", type=float, default=60.0, help="host seconds of the slowest shutdown")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="host seconds per real second (1: real)")
     args = parser.parse_args()
     app = QGuiApplication.instance() or QGuiApplication([])
-    profile = "realistic" if emulator_supports("--cost-profile") else None
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "commands.jsonl"
+        scenario = Path(tmp) / "operations.json"
+        names = write_scenario(scenario, args)
         extra = ["--command-log", str(log)]
-        if profile is not None:
-            extra += ["--cost-profile", profile]
-        with EmulatorProcess.start(f"large:{args.vms}", tls=False, seed=1, timeout=120, extra_args=extra) as emulator:
-            figures = asyncio.run(run(args, emulator.endpoints[0], log))
-    figures = {"profile": profile or "instant (this emulator has no --cost-profile)", **figures}
+        with EmulatorProcess.start(str(scenario), tls=False, seed=1, timeout=120, extra_args=extra) as emulator:
+            figures = asyncio.run(run(args, emulator.endpoints[0], log, names))
+    figures = {"profile": "realistic", "time_scale": args.time_scale, **figures}
     del app
     json.dump(figures, sys.stdout)
     sys.stdout.write("\n")

@@ -20,6 +20,7 @@ class OperationsConfig:
     watch_limit: float = 1800.0
     #: Seconds an operation waits for the merged refresh after its pipeline before it concludes anyway.
     confirm_wait: float = 15.0
-    #: Seconds a finished operation waits for the refresh schedule before the runner asks for an inventory
-    #: (one request for every operation waiting then). None: the session's refresh interval, at most 2 s.
+    #: The merge window: a finished operation waits for the refresh schedule, and the runner asks for an
+    #: inventory (one request for every operation waiting then) only when none arrived for two windows.
+    #: None: the session's refresh interval, at most 2 s.
     merge_window: float | None = None

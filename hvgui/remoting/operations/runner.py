@@ -11,11 +11,14 @@ wait in a visible queue (state Queued) and start in order.
 
 One path. `submit` returns an `OperationHandle` at once. The runner runs the pipeline with the host's
 progress records going into `record.progress`, then waits for the next inventory that starts after the
-pipeline ended. It does not demand one of its own: it waits for the refresh schedule, and only when the
-schedule has started none within the merge window (the refresh interval, at most 2 s) does it ask, once for
-every operation waiting then. So five Saves that end together cost at most one extra inventory, and
-operations that end while the host refreshes every 2 s usually cost none. The final record is published
-only once that inventory is in, so whoever showed the operation as pending then holds the host's truth.
+pipeline ended. It does not demand one of its own: it waits for the refresh schedule, and asks, once for
+every operation waiting then, only when the host has brought no inventory for two merge windows (the
+window is the refresh interval, at most 2 s). One window is not enough: an operation that ends while an
+inventory runs, or just before the schedule starts one, would ask for an inventory the schedule is about to
+deliver, and the host would pay one more. So five Saves that end together cost at most one extra inventory,
+and operations that end while the host refreshes every 2 s cost none (unless its inventory takes longer
+than a window). The final record is published only once that inventory is in, so whoever showed the
+operation as pending then holds the host's truth.
 
 Deadlines. When an operation's deadline passes it is not failed: Hyper-V finishes a job whose caller stopped
 waiting. The record becomes StillRunning and the runner watches the VM in the host's inventories until the
@@ -30,6 +33,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -338,10 +342,11 @@ class OperationRunner:
             return self._source.inventory
 
     def _confirmation(self) -> asyncio.Future[Inventory]:
-        """Wait for the refresh schedule; if it has not started an inventory within the merge window, ask for one.
+        """Wait for the refresh schedule; ask for an inventory only when the schedule brings none (see
+        `_request_if_waiting`).
 
-        Every operation that finishes within one window shares that one request, and most ride the schedule
-        without asking at all, so finished operations add few inventories to the host's load.
+        Every operation that finishes meanwhile shares that one request, and under the 2 s schedule they
+        rarely ask at all, so finished operations add few inventories to the host's load.
         """
         future = self._source.next_inventory(request=False)
         self._confirming.add(future)
@@ -352,8 +357,19 @@ class OperationRunner:
 
     def _request_if_waiting(self) -> None:
         self._request_timer = None
-        if any(not future.done() for future in self._confirming):
-            self._source.refresh_now()
+        if not any(not future.done() for future in self._confirming):
+            return
+        # An inventory in the last two windows means the schedule is delivering (it starts the next one a
+        # refresh interval after the last arrived, and that one may be on its way now): wait for it. Past
+        # that, the schedule is slower than the window, or stalled: ask.
+        last = self._source.inventory
+        quiet_for = time.time() - last.fetched_at if last is not None else math.inf  # fetched_at is time.time()
+        patience = 2 * self.merge_window
+        if quiet_for < patience:
+            wait = patience - max(0.0, quiet_for)
+            self._request_timer = asyncio.get_event_loop().call_later(wait, self._request_if_waiting)
+            return
+        self._source.refresh_now()
 
     def _deadline_passed(self, job: _Job, deadline: float) -> None:
         if job.record.state is OperationState.Running:
