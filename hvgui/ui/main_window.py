@@ -40,7 +40,7 @@ from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
-from hvgui.ui.models.host_list import HostListModel, is_failing, rows_stale, vm_count_text
+from hvgui.ui.models.host_list import HostListModel, is_failing, is_loading, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
@@ -514,10 +514,13 @@ class MainWindow(QMainWindow):
         statuses = self.host_model.statuses()
         connected = sum(1 for s in statuses if s.state == HostState.Connected)
         failed = sum(1 for s in statuses if is_failing(s))
+        loading = sum(1 for s in statuses if is_loading(s))
         if not statuses:
             hosts = "No hosts"
         else:
             hosts = f"{connected} of {len(statuses)} hosts connected"
+            if loading:
+                hosts += f" \u00b7 {loading} loading\u2026"
             if failed:
                 hosts += f" \u00b7 {failed} failing"
         self.hosts_label.setText(hosts)
