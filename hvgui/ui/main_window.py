@@ -46,6 +46,7 @@ from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
+from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
 
 _COLUMN_WIDTHS = {
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         controller.inventoryChanged.connect(self._on_inventory)
         controller.hostRemoved.connect(self._on_host_removed)
         controller.operationFailed.connect(self._on_operation_failed)
+        self.vm_actions.notice.connect(self._on_notice)
         self._update_status_bar()
 
     # ---- construction --------------------------------------------------------------------------
@@ -493,6 +495,10 @@ class MainWindow(QMainWindow):
 
     def _on_operation_failed(self, _key: str, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
+
+    def _on_notice(self, message: str) -> None:
+        """A command went to a stale or failing host: say so at once, before it waits for the host."""
+        self.statusBar().showMessage(one_line(message), 20000)
 
     def _key_for_inventory(self, inventory: Inventory) -> str | None:
         """The host connection an inventory came from: sessions file their VMs under the connection key."""
