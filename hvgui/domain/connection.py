@@ -106,11 +106,19 @@ class HostStatus:
     last_refresh_at: float | None = None  # time.time() of the last refresh that arrived
     stale: bool = False  # a refresh is overdue or failed: the VMs shown may no longer be true
     unreadable: int = 0  # VM entries of the last refresh that could not be read: the VM list is incomplete
+    #: time.time() when the running attempt at the host's first inventory started; None once one arrived
+    #: (or while the host is failing). A host of a thousand VMs may take a while: the window says "Loading…".
+    loading_since: float | None = None
+    first_load_seconds: float | None = None  # how long the host's first inventory took, once it arrived
 
     @property
     def needs_credentials(self) -> bool:
         """The host refused the user name or password; the session waits for new ones instead of retrying."""
         return isinstance(self.error, AuthenticationFailed)
+
+    def loading_for(self, now: float) -> float | None:
+        """Seconds the first inventory has been loading (`now` from time.time()); None when not loading."""
+        return None if self.loading_since is None else max(0.0, now - self.loading_since)
 
     def data_age(self, now: float) -> float | None:
         """Seconds since the last refresh arrived (`now` from time.time()), None before the first one."""

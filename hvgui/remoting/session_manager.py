@@ -9,6 +9,10 @@ Safety: a wrong password is tried once, never on a schedule (in a domain, retrie
 session waits for new credentials (`update_credentials`) or an explicit retry. The refresh loop is
 supervised: whatever escapes it is logged, shown on the host, and the loop starts again. A refresh that
 is overdue marks the host stale within seconds (`is_stale`, `data_age`), long before the call times out.
+
+The inventory has its own deadline (`InventoryDeadline`), learnt per host: a host that has shown itself slow
+gets more time, and a time-out is never retried at the same deadline. While the first inventory of a host
+loads, its status says since when (`loading_since`); once it arrives, how long it took (`first_load_seconds`).
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from collections.abc import Callable
 from typing import Protocol
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
-from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, ProtocolError
+from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, OperationTimedOut, ProtocolError
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
 from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.hostapi import HostApi
+from hvgui.remoting.inventory_deadline import InventoryDeadline
 from hvgui.remoting.operations import OperationRunner, OperationsConfig
 
 log = logging.getLogger(__name__)
@@ -74,6 +79,7 @@ class HostSession:
         connect_timeout: float,
         backoff: Backoff,
         operations: OperationsConfig | None = None,
+        inventory_deadline: InventoryDeadline | None = None,
     ) -> None:
         self.key = settings.key
         self.settings = settings
@@ -97,7 +103,10 @@ class HostSession:
         self._publisher = publisher
         self._refresh_interval = refresh_interval
         self._backoff = backoff
-        self._status = HostStatus(key=self.key, label=settings.label, state=HostState.Connecting)
+        # The first inventory starts loading with the session.
+        self._status = HostStatus(
+            key=self.key, label=settings.label, state=HostState.Connecting, loading_since=time.time()
+        )
         self._inventory: Inventory | None = None
         self._published_inventory = False
         self._fetch_lock = asyncio.Lock()
@@ -106,6 +115,7 @@ class HostSession:
         self._closed = False
         self._task: asyncio.Task[None] | None = None
         self._last_refresh_duration = 0.0
+        self._inventory_deadline = inventory_deadline or InventoryDeadline()
         #: Times the refresh loop crashed and was started again (a defect each time; tests read it).
         self.loop_restarts = 0
 
@@ -128,6 +138,11 @@ class HostSession:
     @property
     def connection(self) -> HostConnection:
         return self._connection
+
+    @property
+    def inventory_deadline(self) -> float:
+        """Seconds the next inventory may take: grows for a host that has shown itself slow."""
+        return self._inventory_deadline.current
 
     @property
     def is_stale(self) -> bool:
@@ -226,11 +241,29 @@ class HostSession:
             self._refresh_requested.clear()
             self._fetches_started += 1
             number = self._fetches_started
+            first = self._inventory is None
+            if first and self._status.loading_since is None:  # not news on its own: Connecting says it
+                self._status = dataclasses.replace(self._status, loading_since=time.time())
+            deadline = self._inventory_deadline.current
+            started = time.monotonic()
             try:
-                report = await self._api.inventory()
+                report = await self._api.inventory(timeout=deadline)
+            except OperationTimedOut as exc:
+                longer = self._inventory_deadline.timed_out()
+                error = OperationTimedOut(
+                    f"{self.settings.label} did not send its inventory within {deadline:g} s.",
+                    hint=f"The host may be busy or have many VMs; the next attempt allows {longer:g} s.",
+                )
+                self._failed_fetch(number, error)
+                raise error from exc
             except BaseException as exc:
-                self._inventory_arrived(number, exc)
+                self._failed_fetch(number, exc)
                 raise
+            duration = time.monotonic() - started
+            self._inventory_deadline.succeeded(duration)
+            if first:
+                log.info("the first inventory of %s took %.1f s", self.key, duration)
+                self._status = dataclasses.replace(self._status, loading_since=None, first_load_seconds=duration)
             inventory = report.inventory
             diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
@@ -251,6 +284,12 @@ class HostSession:
                 unreadable=inventory.unreadable,
             )
             return inventory
+
+    def _failed_fetch(self, number: int, outcome: BaseException) -> None:
+        """An inventory did not arrive: tell who waits for it, and stop saying the host is loading."""
+        self._inventory_arrived(number, outcome)
+        # Not news on its own: the failure status that follows carries it.
+        self._status = dataclasses.replace(self._status, loading_since=None)
 
     async def close(self) -> None:
         """Stop the refresh loop and close the connection (its pool and worker thread), whatever the loop's
@@ -344,14 +383,18 @@ class HostSession:
         self._set_status(state=HostState.Failed, error=error, next_retry_at=None, stale=True)
         await self._retry_requested.wait()
         self._retry_requested.clear()
-        self._set_status(state=HostState.Connecting, next_retry_at=None)
+        self._set_status(state=HostState.Connecting, next_retry_at=None, loading_since=self._loading_since())
 
     async def _after_failure(self, error: HvGuiError) -> None:
         delay = self._backoff.next_delay()
         log.info("%s failed (%s); retrying in %.1f s", self.key, error, delay)
         self._set_status(state=HostState.Failed, error=error, next_retry_at=time.monotonic() + delay, stale=True)
         await self._wait(delay, self._retry_requested)
-        self._set_status(state=HostState.Connecting, next_retry_at=None)
+        self._set_status(state=HostState.Connecting, next_retry_at=None, loading_since=self._loading_since())
+
+    def _loading_since(self) -> float | None:
+        """When the attempt that starts now began loading the first inventory; None once one arrived."""
+        return time.time() if self._inventory is None else None
 
     @staticmethod
     async def _wait(delay: float, *wake_events: asyncio.Event) -> None:
@@ -415,12 +458,16 @@ class SessionManager:
         connect_timeout: float = 10.0,
         backoff: Callable[[], Backoff] = Backoff,
         operations: OperationsConfig | None = None,
+        inventory_deadline: Callable[[], InventoryDeadline] = InventoryDeadline,
     ) -> None:
+        """`operation_timeout` bounds the other calls of a session; the inventory has its own deadline, one
+        `inventory_deadline()` per host, which learns from that host's inventories."""
         self.refresh_interval = refresh_interval
         self.operations_config = operations or OperationsConfig()
         self.operation_timeout = operation_timeout
         self.connect_timeout = connect_timeout
         self._backoff = backoff
+        self._inventory_deadline = inventory_deadline
         self._publisher = _Publisher()
         self._sessions: dict[str, HostSession] = {}
 
@@ -453,6 +500,7 @@ class SessionManager:
             connect_timeout=self.connect_timeout,
             backoff=self._backoff(),
             operations=self.operations_config,
+            inventory_deadline=self._inventory_deadline(),
         )
         self._sessions[session.key] = session
         session._start()

@@ -2,7 +2,9 @@
 
 A failed host gets a banner with the error message, when the next automatic attempt is due, and a Retry
 button. A host that refused the user name or password is not retried automatically, so its banner says so
-and offers "Edit credentials…" instead. A host whose refresh is overdue shows how old its data is. The
+and offers "Edit credentials…" instead. A host whose refresh is overdue shows how old its data is, and a
+host whose first inventory takes a while shows "Loading… 12 s", then how long it took (both tick with the
+pane's one-second timer). The
 pane only shows `HostStatus` values and asks for retries and new credentials through signals: it never
 talks to a host itself.
 """

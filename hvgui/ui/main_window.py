@@ -40,12 +40,13 @@ from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
-from hvgui.ui.models.host_list import HostListModel, is_failing, rows_stale, vm_count_text
+from hvgui.ui.models.host_list import HostListModel, is_failing, is_loading, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
+from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
 
 _COLUMN_WIDTHS = {
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         controller.inventoryChanged.connect(self._on_inventory)
         controller.hostRemoved.connect(self._on_host_removed)
         controller.operationFailed.connect(self._on_operation_failed)
+        self.vm_actions.notice.connect(self._on_notice)
         self._update_status_bar()
 
     # ---- construction --------------------------------------------------------------------------
@@ -494,6 +496,10 @@ class MainWindow(QMainWindow):
     def _on_operation_failed(self, _key: str, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
 
+    def _on_notice(self, message: str) -> None:
+        """A command went to a stale or failing host: say so at once, before it waits for the host."""
+        self.statusBar().showMessage(one_line(message), 20000)
+
     def _key_for_inventory(self, inventory: Inventory) -> str | None:
         """The host connection an inventory came from: sessions file their VMs under the connection key."""
         if self.host_model.status(inventory.host) is not None or self.controller.has_host(inventory.host):
@@ -514,10 +520,13 @@ class MainWindow(QMainWindow):
         statuses = self.host_model.statuses()
         connected = sum(1 for s in statuses if s.state == HostState.Connected)
         failed = sum(1 for s in statuses if is_failing(s))
+        loading = sum(1 for s in statuses if is_loading(s))
         if not statuses:
             hosts = "No hosts"
         else:
             hosts = f"{connected} of {len(statuses)} hosts connected"
+            if loading:
+                hosts += f" \u00b7 {loading} loading\u2026"
             if failed:
                 hosts += f" \u00b7 {failed} failing"
         self.hosts_label.setText(hosts)

@@ -56,6 +56,7 @@ def qasync_event_loop(app: QApplication) -> Iterator[qasync.QEventLoop]:
         finally:
             asyncio.events._set_running_loop(None)
             loop.close()
+            _kill_pending_timers(loop)
             asyncio.set_event_loop(None)
             del loop
             # A closed loop's QObjects (its timer still holds pending timers) sit in reference cycles. Collect
@@ -65,6 +66,18 @@ def qasync_event_loop(app: QApplication) -> Iterator[qasync.QEventLoop]:
     if errors:
         details = "; ".join(f"{c.get('message')}: {c.get('exception')!r}" for c in errors)
         raise AssertionError(f"errors nobody handled in the event loop: {details}")
+
+
+def _kill_pending_timers(loop: qasync.QEventLoop) -> None:
+    """Unregister the Qt timers of the closed loop's callbacks that have not fired (a cancelled 5 s refresh wait,
+    say), here on the Qt thread. Something the test leaves alive (a window, its sessions' events) may keep the
+    loop past the collection below; if its timer object is then destroyed on a worker thread, a timer still
+    registered fires into freed memory in a later test."""
+    timer = loop._timer
+    callbacks = timer._SimpleTimer__callbacks
+    for timer_id in list(callbacks):
+        timer.killTimer(timer_id)
+    callbacks.clear()
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = DEFAULT_WAIT, what: str = "") -> Any:

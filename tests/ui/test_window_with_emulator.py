@@ -21,7 +21,7 @@ from hvgui.domain.connection import HostState
 from hvgui.domain.errors import ConnectionFailed, OperationTimedOut
 from hvgui.domain.vm import VmKey, VmState
 from hvgui.emulator import Endpoint, RunningEmulator, start_emulator
-from hvgui.remoting import SessionManager
+from hvgui.remoting import InventoryDeadline, SessionManager
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.main_window import MainWindow
 from hvgui.ui.models.vm_table import Column, VmRole
@@ -203,7 +203,13 @@ def test_a_wrong_password_is_a_clear_banner_and_other_hosts_work(qtbot, loop, em
 
 
 def test_a_host_that_stops_answering_times_out_into_its_banner(qtbot, loop, emulator) -> None:
-    controller = HostsController(SessionManager(refresh_interval=0.3, connect_timeout=5, operation_timeout=2))
+    manager = SessionManager(
+        refresh_interval=0.3,
+        connect_timeout=5,
+        operation_timeout=2,
+        inventory_deadline=lambda: InventoryDeadline(base=2.0),  # the inventory's own deadline, kept short
+    )
+    controller = HostsController(manager)
     window = MainWindow(controller)
     qtbot.addWidget(window)
     slow_endpoint, other = emulator.endpoints[0], emulator.endpoints[1]

@@ -145,11 +145,14 @@ class OperationRunner:
     def limit(self) -> int:
         return max(1, self.config.limit)
 
-    def submit(self, operation: Operation) -> OperationHandle:
-        """Queue `operation`; it starts as soon as a slot of the work lane is free (needs the running loop)."""
+    def submit(self, operation: Operation, *, notice: str = "") -> OperationHandle:
+        """Queue `operation`; it starts as soon as a slot of the work lane is free (needs the running loop).
+
+        `notice` is the record's message until the host's answer replaces it, e.g. that the host is not answering.
+        """
         if self._closed:
             raise ConnectionFailed("The session is closed; hvgui cannot run more operations on it.")
-        job = _Job(self, OperationRecord(operation, queued_at=self._clock()))
+        job = _Job(self, OperationRecord(operation, queued_at=self._clock(), message=notice))
         self._jobs[job.record.op_id] = job
         self._queue.append(job)
         self._publish(job)

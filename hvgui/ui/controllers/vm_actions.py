@@ -9,6 +9,10 @@ did not (with the host's reason). The outcome comes after the refresh that follo
 that showed "pending" then already holds what the host reports. A job that outlives its deadline is not a
 failure: its outcome arrives when the host shows it done.
 
+A command on a host whose data is stale, or that is failing, may wait long before anything happens, so the
+person is told before it waits: `notice(str)` carries the host's staleness warning (the window shows it in its
+status bar), and the operation's record says it until the host's answer replaces it.
+
 The Activity panel listens to `operation_changed(OperationRecord)`, which carries every snapshot of every
 operation on every host (bulk changes included), and calls `records()` and `cancel_operation(op_id)`.
 """
@@ -119,6 +123,8 @@ class VmActionsController(QObject):
     failed = Signal(object)
     #: Any operation on any host changed (`OperationRecord`): queued, running, progress, still running, final.
     operation_changed = Signal(object)
+    #: A command was sent to a host that is stale or failing: what to tell the person before it waits.
+    notice = Signal(str)
 
     def __init__(self, hosts: HostsController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -140,8 +146,15 @@ class VmActionsController(QObject):
         return self._submit(ActionKind.SetService, vm, change.description, operation)
 
     def power(self, vms: Sequence[Vm], power_action: PowerAction) -> list[VmAction]:
-        """One power command per VM, all at once (each host runs them on its work lane, up to its limit)."""
-        return [self._power_one(vm, power_action) for vm in vms]
+        """One power command per VM, all at once (each host runs them on its work lane, up to its limit).
+        A stale host is announced once for all of its VMs."""
+        warnings: dict[str, str | None] = {}
+        actions = []
+        for vm in vms:
+            if vm.host not in warnings:
+                warnings[vm.host] = self._warn(vm.host)
+            actions.append(self._power_one(vm, power_action, warnings[vm.host]))
+        return actions
 
     def create_checkpoint(self, vm: Vm, name: str | None = None) -> VmAction:
         operation = CheckpointCreateOperation(self._target(vm), name=(name or "").strip() or None)
@@ -156,6 +169,7 @@ class VmActionsController(QObject):
             f"List the checkpoints of '{vm.name}'",
             powershell=psdisplay.list_checkpoints_command(vm.name),
         )
+        self._warn(vm.host)
         self._start(action, self._list(action, vm))
         return action
 
@@ -198,18 +212,35 @@ class VmActionsController(QObject):
             computer_name = vm.host
         return VmTarget.of(vm, computer_name)
 
-    def _power_one(self, vm: Vm, power_action: PowerAction) -> VmAction:
+    def _warn(self, host: str) -> str | None:
+        """Tell the person now when `host` is stale or failing (a command on it may wait); returns the text."""
+        warning = self._hosts.staleness_warning(host)
+        if warning:
+            self._emit(self.notice, warning)
+        return warning
+
+    def _power_one(self, vm: Vm, power_action: PowerAction, warning: str | None) -> VmAction:
         operation = PowerOperation(self._target(vm), action=power_action)
         description = f"{power_action.label} '{vm.name}'"
         refused = shutdown_blocker(vm) if power_action is PowerAction.ShutDown else None
         # Stop-VM would fail on the host's non-interactive prompt: never send it.
-        return self._submit(ActionKind.Power, vm, description, operation, refused=refused)
+        return self._submit(ActionKind.Power, vm, description, operation, refused=refused, warning=warning or "")
 
     def _submit(
-        self, kind: ActionKind, vm: Vm, description: str, operation: Operation, *, refused: str | None = None
+        self,
+        kind: ActionKind,
+        vm: Vm,
+        description: str,
+        operation: Operation,
+        *,
+        refused: str | None = None,
+        warning: str | None = None,
     ) -> VmAction:
+        """Start one operation. `warning`: the host's staleness warning, already told (None: look it up now)."""
         action = VmAction(kind, vm.key, vm.name, description, operation.powershell(), operation)
-        self._start(action, self._run(action, operation, refused))
+        if warning is None and refused is None:
+            warning = self._warn(vm.host)
+        self._start(action, self._run(action, operation, refused, warning or ""))
         return action
 
     def _start(self, action: VmAction, coro: Coroutine[Any, Any, None]) -> None:
@@ -219,7 +250,7 @@ class VmActionsController(QObject):
         self._spawn(coro, action)
         self._emit(self.pending, action)  # at once (the task runs later), so "pending" shows before the next paint
 
-    async def _run(self, action: VmAction, operation: Operation, refused: str | None) -> None:
+    async def _run(self, action: VmAction, operation: Operation, refused: str | None, warning: str) -> None:
         if refused is not None:
             self._conclude(self.failed, ActionFailure(action, refused, sent=False))
             return
@@ -229,7 +260,7 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, "the host is no longer connected.", sent=False))
             return
         try:
-            handle = session.operations.submit(operation)
+            handle = session.operations.submit(operation, notice=warning)
         except HvGuiError as exc:  # the session is closing
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return

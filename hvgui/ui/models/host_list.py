@@ -1,8 +1,9 @@
 """The hosts list: one row per host connection, updated from `HostStatus` values.
 
 Like the VM table, rows are keyed (by the connection key) and a status change emits `dataChanged` for
-that one row; hosts come and go with beginInsertRows/beginRemoveRows. How old a host's data is changes
-with the clock, not with a status, so `refresh_ages()` repaints the rows whose age is shown.
+that one row; hosts come and go with beginInsertRows/beginRemoveRows. How old a host's data is, and how long
+its first inventory has been loading, change with the clock, not with a status, so `refresh_ages()` repaints
+the rows that show either.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ DetailRole = Qt.ItemDataRole.UserRole + 5
 KeyRole = Qt.ItemDataRole.UserRole + 6
 #: Whether the host's VM rows may no longer be true (failing, or its refresh is overdue).
 StaleRole = Qt.ItemDataRole.UserRole + 7
+
+#: A first inventory loading for this many seconds shows "Loading… 12 s" (before: "Connecting…").
+LOADING_SHOWN_AFTER = 2.0
+#: A first inventory that took at least this many seconds is mentioned in the host's line, not only its tooltip.
+SLOW_FIRST_LOAD = 2.0
 
 #: What a host that refused the credentials shows.
 WRONG_CREDENTIALS_TEXT = "Wrong user name or password"
@@ -78,17 +84,51 @@ def detail_text(status: HostStatus, now: float | None = None) -> str:
         case HostState.Connecting if status.error is not None:
             return "Reconnecting\u2026 \u00b7 " + one_line(error_text(status))
         case HostState.Connecting:
-            return "Connecting\u2026"
+            return loading_text(status, now) or "Connecting\u2026"
         case HostState.Connected if status.stale:
             return "Not responding \u00b7 " + age_text(status, now)
         case HostState.Connected:
-            return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status)
+            slow = status.first_load_seconds is not None and status.first_load_seconds >= SLOW_FIRST_LOAD
+            loaded = f" \u00b7 loaded in {seconds_text(status.first_load_seconds)}" if slow else ""
+            return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status) + loaded
         case HostState.Failed if status.needs_credentials:
             return "Not connected \u00b7 " + credentials_problem_text(status)
         case HostState.Failed:
             return "Not connected \u00b7 " + one_line(error_text(status))
         case HostState.Closed:
             return "Disconnected"
+
+
+def loading_text(status: HostStatus, now: float | None = None) -> str:
+    """ "Loading… 12 s" while the host's first inventory has been loading for a while, else ""."""
+    if status.state is not HostState.Connecting or status.error is not None:
+        return ""
+    elapsed = status.loading_for(time.time() if now is None else now)
+    if elapsed is None or elapsed < LOADING_SHOWN_AFTER:
+        return ""
+    return f"Loading\u2026 {seconds_text(elapsed)}"
+
+
+def is_loading(status: HostStatus) -> bool:
+    """The host's first inventory is being fetched (its row shows for how long once that is a while)."""
+    return status.state is HostState.Connecting and status.error is None and status.loading_since is not None
+
+
+def first_load_text(status: HostStatus) -> str:
+    """ "First inventory took 14 s" once the host's first inventory arrived, else ""."""
+    if status.first_load_seconds is None:
+        return ""
+    return f"First inventory took {seconds_text(status.first_load_seconds)}"
+
+
+def seconds_text(seconds: float) -> str:
+    """ "14 s", "0.4 s", "3 min 5 s": a duration as the host pane says it."""
+    if seconds < 1:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 90:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60} s"
 
 
 def credentials_problem_text(status: HostStatus) -> str:
@@ -153,13 +193,16 @@ class HostListModel(QAbstractListModel):
             lines.append(error_text(status) if is_failing(status) else detail_text(status))
             if rows_stale(status) and status.last_refresh_at is not None:
                 lines.append(f"Last refresh: {age_text(status)}")
+            if status.first_load_seconds is not None:
+                lines.append(first_load_text(status))
             return "\n".join(lines)
         return None
 
     def refresh_ages(self) -> None:
-        """Repaint the rows that show how old their data is (call about once a second)."""
+        """Repaint the rows that show how old their data is or how long they have been loading (call about
+        once a second)."""
         for row, status in enumerate(self._rows):
-            if rows_stale(status):
+            if rows_stale(status) or is_loading(status):
                 index = self.index(row, 0)
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.ToolTipRole, DetailRole])
 
