@@ -6,9 +6,9 @@ by its Id (`get_vm`), so a VM name that exists on two hosts, or that holds wildc
 hit another VM. The typed operations (`hvgui.domain.operations`) write their commands with these literals and
 start each pipeline as `get_vm` does.
 
-Values are written as single-quoted literals, which PowerShell never expands; a quote inside is doubled. Where
-a name must be given to a wildcard-taking parameter (`-Name`, `-VMName`), its wildcard characters are escaped
-with a backtick (`literal_name`).
+Values are written as single-quoted literals, which PowerShell never expands; a quote inside is doubled. A
+pattern built from a value (the service GUID in `Where-Object { $_.Id -like ... }`) has its wildcard
+characters escaped with a backtick (`escape_wildcards`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,6 @@ def quote(value: str) -> str:
 def escape_wildcards(value: str) -> str:
     """`value` as a wildcard pattern that matches only itself: `web[1]` -> ``web`[1`]``."""
     return "".join("`" + c if c in _WILDCARD_CHARACTERS else c for c in value)
-
-
-def literal_name(value: str) -> str:
-    """A name for a wildcard-taking parameter such as `-Name`: escaped, then quoted."""
-    return quote(escape_wildcards(value))
 
 
 def comment(text: str) -> str:
@@ -62,12 +57,3 @@ def get_vm(computer_name: str, vm_id: str) -> str:
 def list_checkpoints_of(computer_name: str, vm_id: str) -> str:
     """The checkpoints of one VM of one host (what the Checkpoints tab lists)."""
     return f"{get_vm(computer_name, vm_id)} | Get-VMSnapshot"
-
-
-# ---- by name, on the host itself ---------------------------------------------------------------------------
-# Superseded by `list_checkpoints_of`, which names the host and the VM's Id; kept while the window's
-# "list checkpoints" read (`VmActionsController.list_checkpoints`) still fills its `VmAction.powershell` with it.
-
-
-def list_checkpoints_command(vm_name: str) -> str:
-    return f"Get-VMSnapshot -VMName {literal_name(vm_name)}"

@@ -359,7 +359,15 @@ class HostSession:
                 await self._after_failure(ProtocolError(f"Unexpected error while refreshing: {exc!r}"))
                 continue
             self._backoff.reset()
-            await self._wait(self._refresh_interval, self._refresh_requested, self._retry_requested)
+            await self._wait(self._next_refresh_delay(), self._refresh_requested, self._retry_requested)
+
+    def _next_refresh_delay(self) -> float:
+        """Seconds until the next scheduled refresh: refreshes start every `refresh_interval` seconds, counted
+        from start to start, so a host whose inventory takes 0.8 s is still seen every 2 s, not every 2.8 s.
+        A host slower than half the interval rests at least as long as its inventory took, so hvgui never
+        keeps a slow host busy more than half of the time."""
+        spent = self._last_refresh_duration
+        return max(self._refresh_interval - spent, spent)
 
     async def _watched_refresh(self) -> None:
         """One refresh, with a watch that marks the host stale as soon as the refresh is overdue."""

@@ -310,3 +310,23 @@ def test_a_failing_listener_is_reported_and_does_not_stop_the_session(demo: Runn
 def test_add_host_needs_a_running_loop() -> None:
     with pytest.raises(RuntimeError):
         SessionManager().add_host(ConnectionSettings("hv01"), "p")
+
+
+@pytest.mark.parametrize(
+    ("inventory_seconds", "expected_wait"),
+    [(0.0, 2.0), (0.8, 1.2), (1.0, 1.0), (3.0, 3.0)],
+)
+def test_refreshes_start_every_interval_and_a_slow_host_rests_as_long_as_it_worked(
+    inventory_seconds: float, expected_wait: float
+) -> None:
+    """Start to start: a 0.8 s inventory is followed 1.2 s later by the next; a 3 s one rests 3 s."""
+
+    async def body() -> float:
+        manager = SessionManager(refresh_interval=2.0)
+        session = manager.add_host(ConnectionSettings(host="127.0.0.1", port=closed_port()), "")
+        session._last_refresh_duration = inventory_seconds
+        wait = session._next_refresh_delay()
+        await manager.aclose()
+        return wait
+
+    assert run(body) == pytest.approx(expected_wait)

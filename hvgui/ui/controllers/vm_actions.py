@@ -167,7 +167,7 @@ class VmActionsController(QObject):
             vm.key,
             vm.name,
             f"List the checkpoints of '{vm.name}'",
-            powershell=psdisplay.list_checkpoints_command(vm.name),
+            powershell=psdisplay.list_checkpoints_of(self._target(vm).computer_name, vm.vm_id),
         )
         self._warn(vm.host)
         self._start(action, self._list(action, vm))
