@@ -197,10 +197,12 @@ class _RecordingCosts(HostCosts):
         self.cim: list[int] = []
         self.projected: list[bool] = []
 
-    def charge_cim(self, stop: threading.Event, *, instances: int = 0, projected: bool = False) -> bool:
+    def charge_cim(
+        self, stop: threading.Event, *, instances: int = 0, projected: bool = False, worked: float = 0.0
+    ) -> bool:
         self.cim.append(instances)
         self.projected.append(projected)
-        return super().charge_cim(stop, instances=instances, projected=projected)
+        return super().charge_cim(stop, instances=instances, projected=projected, worked=worked)
 
 
 def test_each_call_charges_one_cim_operation_per_instance_returned(h: Harness) -> None:

@@ -341,3 +341,15 @@ def test_bad_durations_are_refused() -> None:
         job_durations({"save_base": -1})
     with pytest.raises(ValueError, match="VM 'a'"):
         build_scenario(one_host({"name": "a", "durations": {"boot": "soon"}}))
+
+
+def test_a_cim_calls_own_work_counts_toward_its_charge() -> None:
+    """The emulator's time building instances stands for the provider's work: it is not paid twice."""
+    waits: list[float] = []
+    costs = HostCosts(REALISTIC, wait=lambda _stop, seconds: waits.append(seconds) or False)
+    stop = threading.Event()
+    assert costs.charge_cim(stop, instances=1000, projected=True, worked=0.05)
+    assert waits[-1] == pytest.approx(0.03 + 1000 * 0.0001 - 0.05)
+    assert costs.charged == pytest.approx(0.03 + 1000 * 0.0001)  # the host's time is the whole charge
+    assert costs.charge_cim(stop, instances=10, worked=1.0)  # work beyond the charge: no wait at all
+    assert len(waits) == 1

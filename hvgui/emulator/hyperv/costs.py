@@ -260,9 +260,20 @@ class HostCosts:
         """The per-object part of a cmdlet, for `objects` objects (operands processed, objects returned)."""
         return self.sleep(self.profile.cmdlet(name).per_object * objects, stop)
 
-    def charge_cim(self, stop: threading.Event, *, instances: int = 0, projected: bool = False) -> bool:
-        """One bulk CIM call returning `instances` instances (`projected`: with a property list)."""
-        return self.sleep(self.profile.cim_seconds(instances, projected=projected), stop)
+    def charge_cim(
+        self, stop: threading.Event, *, instances: int = 0, projected: bool = False, worked: float = 0.0
+    ) -> bool:
+        """One bulk CIM call returning `instances` instances (`projected`: with a property list).
+
+        The charge is the whole call's time on a host: `worked` (real seconds the emulator already spent
+        building the instances, which stands for the provider's own work) counts toward it, so an
+        enumeration costs what the profile says, not that plus the emulator's Python.
+        """
+        host_seconds = self.profile.cim_seconds(instances, projected=projected)
+        if host_seconds > 0:
+            with self._cache_lock:
+                self.charged += host_seconds
+        return self.wait(host_seconds - worked * self.profile.time_scale, stop)
 
     def charge_wmi_reads(self, stop: threading.Event, keys: list[object], reads_per_key: int, now: float) -> bool:
         """The module's per-object WMI reads: `reads_per_key` for each key not read in the last

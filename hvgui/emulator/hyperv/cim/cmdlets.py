@@ -8,7 +8,9 @@ properties and leaves the others `$null`; `-KeyOnly` keeps the key only; `-Filte
 
 from __future__ import annotations
 
+import contextvars
 import re
+import time
 from typing import Any
 
 from psrpcore.types import PSNoteProperty, PSObject, PSType, PSUInt
@@ -83,10 +85,17 @@ def _pay(ctx: CommandContext, instances: int) -> bool:
         if not costs.sleep(timeout, ctx.stop_requested):
             return False
         raise _Failed(TIMED_OUT)
-    return costs.charge_cim(ctx.stop_requested, instances=instances, projected=projected)
+    started = _call_started.get()
+    worked = 0.0 if started is None else time.perf_counter() - started
+    return costs.charge_cim(ctx.stop_requested, instances=instances, projected=projected, worked=worked)
+
+
+#: When the running CIM call started (real seconds): its own work counts toward its charge.
+_call_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("cim_call_started", default=None)
 
 
 def _run(ctx: CommandContext, body) -> None:
+    _call_started.set(time.perf_counter())
     try:
         body()
     except _Failed as failure:
