@@ -110,6 +110,11 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.activity_dock = self._make_activity_dock()
         self.activity_dock.attach(self.vm_actions)  # every operation on every host, as the runner reports it
+        # The dock stays out of the VM table's way until there is something to show: the first operation
+        # opens it, unless the admin has closed it since.
+        self._activity_closed_by_user = False
+        self.activity_dock.hide()
+        self.vm_actions.operation_changed.connect(self._reveal_activity)
         self._build_actions()
         self._build_status_bar()
 
@@ -280,9 +285,17 @@ class MainWindow(QMainWindow):
         return computer_name_from_key(host_key)
 
     def _activity_toggled(self, shown: bool) -> None:
+        self._activity_closed_by_user = not shown
         if shown:  # opened from the keyboard: the keyboard goes with it
             self.activity_dock.raise_()
             self.activity_dock.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _reveal_activity(self, _record: object) -> None:
+        """Open the Activity dock for the first operation (without taking the keyboard from the table)."""
+        if self._activity_closed_by_user or self.activity_dock.isVisible():
+            return
+        self.activity_dock.show()
+        self.resizeDocks([self.activity_dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

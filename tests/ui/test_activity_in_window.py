@@ -30,6 +30,8 @@ def window(qtbot, tmp_path) -> MainWindow:
 def test_docked_at_the_bottom_of_a_1280x720_window_without_crowding_the_vm_table(window) -> None:
     dock = window.activity_dock
     assert window.dockWidgetArea(dock) is Qt.DockWidgetArea.BottomDockWidgetArea
+    assert not dock.isVisible()  # nothing to show yet: the VM table keeps the room
+    window.vm_actions.operation_changed.emit(shutdown_record("web01", n=1))  # the first operation opens it
     assert dock.isVisible() and dock.windowTitle() == "Activity"
     assert dock.height() <= 720 // 4
     rows = window.table.viewport().height() // window.table.verticalHeader().defaultSectionSize()
@@ -49,13 +51,16 @@ def test_view_activity_toggles_the_dock_from_the_keyboard(qtbot, window) -> None
     action = window.activity_action
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     assert action in view_menu.actions()
-    assert action.shortcut() == QKeySequence("Ctrl+Shift+A") and action.isChecked()
+    assert action.shortcut() == QKeySequence("Ctrl+Shift+A") and not action.isChecked()
     window.table.setFocus()
-    QTest.keySequence(window.table, QKeySequence("Ctrl+Shift+A"))
-    assert not window.activity_dock.isVisible() and not action.isChecked()
     QTest.keySequence(window.table, QKeySequence("Ctrl+Shift+A"))
     assert window.activity_dock.isVisible() and action.isChecked()
     qtbot.waitUntil(lambda: window.activity_dock.view.hasFocus())
+    QTest.keySequence(window.activity_dock.view, QKeySequence("Ctrl+Shift+A"))
+    assert not window.activity_dock.isVisible() and not action.isChecked()
+    # closed by the admin: a new operation does not force it open again
+    window.vm_actions.operation_changed.emit(shutdown_record("web01", n=3))
+    assert not window.activity_dock.isVisible()
 
 
 def test_the_host_column_uses_the_window_s_name_for_the_host(window) -> None:
