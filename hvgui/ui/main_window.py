@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -296,6 +296,13 @@ class MainWindow(QMainWindow):
             return
         self.activity_dock.show()
         self.resizeDocks([self.activity_dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
+        # The table just got shorter: keep the VM the admin acted on in view (once the layout has settled).
+        QTimer.singleShot(0, self._keep_current_vm_in_view)
+
+    def _keep_current_vm_in_view(self) -> None:
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
