@@ -13,7 +13,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -43,6 +42,7 @@ from hvgui.ui.controllers.vm_actions import ActionFailure, ActionKind, ActionRes
 from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.checkpoint_list import CheckpointColumn, CheckpointListModel
+from hvgui.ui.row_table import style_row_table
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the question asked before a checkpoint that will fall back or fail.
@@ -182,16 +182,8 @@ class CheckpointsTab(QWidget):
         self.view = QTableView()
         self.view.setObjectName("checkpointList")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
+        style_row_table(self.view, row_height=22)
         header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(CheckpointColumn.Name, QHeaderView.ResizeMode.Stretch)
         for column, width in (
             (CheckpointColumn.Created, 150),

@@ -46,6 +46,7 @@ from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
+from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
 
@@ -141,19 +142,11 @@ class MainWindow(QMainWindow):
         table.setModel(self.proxy)
         table.setSortingEnabled(True)
         table.sortByColumn(Column.Host, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        style_row_table(
+            table, row_height=26, selection=QAbstractItemView.SelectionMode.ExtendedSelection, context_menu=True
+        )
         table.setItemDelegateForColumn(Column.Heartbeat, HeartbeatDelegate(table))
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(26)
         header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         header.setSectionResizeMode(Column.Name, QHeaderView.ResizeMode.Stretch)

@@ -45,6 +45,7 @@ from hvgui.ui.models.service_rows import (
     ServiceRow,
     ServiceRowsModel,
 )
+from hvgui.ui.row_table import style_row_table
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the confirmation asked before disabling a High-impact service.
@@ -196,20 +197,10 @@ class ServicesTab(QWidget):
         view = ServicesView()
         view.setObjectName("servicesTable")
         view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        style_row_table(view, row_height=24, context_menu=True)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.setItemDelegateForColumn(ServiceColumn.Status, StatusDotDelegate(IndicatorRole, view))
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(24)
         header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         header.setStretchLastSection(True)

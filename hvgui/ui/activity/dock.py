@@ -35,6 +35,7 @@ from hvgui.domain.operations import OperationRecord, OperationState, records_scr
 from hvgui.ui.activity.delegate import BAR_WIDTH, ProgressDelegate
 from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE, record_details
 from hvgui.ui.activity.model import ActivityColumn, ActivityModel, RecordRole
+from hvgui.ui.row_table import style_row_table
 
 #: Shows and hides the dock (View > Activity).
 ACTIVITY_SHORTCUT = "Ctrl+Shift+A"
@@ -115,20 +116,12 @@ class ActivityDock(QDockWidget):
         view = QTableView()
         view.setObjectName("activityTable")
         view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        style_row_table(
+            view, row_height=24, selection=QAbstractItemView.SelectionMode.ExtendedSelection, context_menu=True
+        )
         view.customContextMenuRequested.connect(self._context_menu)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
         view.setItemDelegateForColumn(ActivityColumn.Progress, ProgressDelegate(view))
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(24)
         header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         metrics = view.fontMetrics()
         for column, sample in _COLUMN_SAMPLES.items():
             bar = BAR_WIDTH + 8 if column == ActivityColumn.Progress else 0
