@@ -49,9 +49,10 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from hvgui.remoting import SessionManager
+    from hvgui.remoting import OperationsConfig, SessionManager
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.main_window import MainWindow
+    from hvgui.ui.preferences import Preferences
     from hvgui.ui.resources import app_icon
 
     _route_qt_messages()
@@ -65,8 +66,9 @@ def run(options: Options, *, password: str | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    controller = HostsController(SessionManager())
-    window = MainWindow(controller)
+    preferences = Preferences()
+    controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
+    window = MainWindow(controller, preferences=preferences)
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)
 

@@ -1,4 +1,5 @@
-"""The admin's preferences that outlive the window (today: whether Shut Down asks first).
+"""The admin's preferences that outlive the window: whether Shut Down asks first, and how long operations
+may take before hvgui says "still running on the host".
 
 They live in `QSettings` under the application's organisation and name (set in `hvgui.app`), in INI format so
 the file is readable and the same on every platform. The window gets a `Preferences` by injection, so a test
@@ -7,10 +8,16 @@ hands it settings in a temporary directory and never touches the admin's own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QCoreApplication, QSettings
+
+from hvgui.domain.operations import DEFAULT_DEADLINES
 
 #: Whether Shut Down asks before it asks the guests to shut down (Hyper-V Manager's "Don't ask me again").
 CONFIRM_SHUTDOWN_KEY = "confirm/shutDown"
+#: Group of per-kind deadlines in seconds, e.g. `[deadlines]` `power.ShutDown=900` for slow guests.
+DEADLINES_GROUP = "deadlines"
 
 
 def _as_bool(value: object, default: bool) -> bool:
@@ -43,3 +50,34 @@ class Preferences:
     def confirm_shutdown(self, ask: bool) -> None:
         self.settings.setValue(CONFIRM_SHUTDOWN_KEY, bool(ask))
         self.settings.sync()
+
+    @property
+    def deadlines(self) -> dict[str, float]:
+        """Seconds per operation kind before "still running on the host": the defaults, with what the admin
+        set in the settings file's `[deadlines]` group (`power.ShutDown=900`; a value that is not a positive
+        number is ignored)."""
+        deadlines = dict(DEFAULT_DEADLINES)
+        for kind in DEFAULT_DEADLINES:
+            value = self.settings.value(f"{DEADLINES_GROUP}/{_setting_name(kind)}")
+            seconds = _as_seconds(value)
+            if seconds is not None:
+                deadlines[kind] = seconds
+        return deadlines
+
+    def set_deadlines(self, deadlines: Mapping[str, float]) -> None:
+        for kind, seconds in deadlines.items():
+            self.settings.setValue(f"{DEADLINES_GROUP}/{_setting_name(kind)}", float(seconds))
+        self.settings.sync()
+
+
+def _setting_name(kind: str) -> str:
+    """An operation kind as an INI key: `power:ShutDown` -> `power.ShutDown` (a colon would be escaped)."""
+    return kind.replace(":", ".")
+
+
+def _as_seconds(value: object) -> float | None:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
