@@ -17,6 +17,7 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -74,6 +75,7 @@ DEFAULT_DEADLINES: Mapping[str, float] = {
     "power:Save": 300.0,
     "power:Restart": 300.0,
     "checkpoint": 600.0,
+    "copy-to-guest": 3600.0,
 }
 
 
@@ -248,6 +250,56 @@ class CheckpointCreateOperation(Operation):
         if self.name:
             command += f" -SnapshotName {psdisplay.quote(self.name)}"
         return command
+
+
+class ExistingFile(enum.Enum):
+    """What a copy does with a file that already exists in the guest."""
+
+    Ask = "ask"
+    Overwrite = "overwrite"
+    Skip = "skip"
+
+
+@dataclass(frozen=True)
+class CopyToGuestOperation(Operation):
+    """Files and folders of this computer copied into a running guest: streamed to a staging folder on the
+    host, verified there (SHA-256), then handed to `Copy-VMFile` through the Guest Service Interface."""
+
+    sources: tuple[str, ...] = ()  # files or folders on this computer (folders are copied recursively)
+    guest_folder: str = ""  # the destination folder in the guest, e.g. C:\Temp
+    create_folders: bool = True  # Copy-VMFile -CreateFullPath
+    existing: ExistingFile = ExistingFile.Ask
+    kind: ClassVar[str] = "copy-to-guest"
+
+    @property
+    def title(self) -> str:
+        count = len(self.sources)
+        what = f"'{PurePath(self.sources[0]).name}'" if count == 1 else f"{count} items"
+        return f"Copy {what} to '{self.target.vm_name}' ({self.guest_folder})"
+
+    def powershell(self) -> str:
+        """What an admin types for the same copy once the files are on the host (Copy-VMFile copies only
+        from the host): one Copy-VMFile per top-level file, the VM by Id."""
+        lines = ["# first put the files on the host, e.g. Copy-Item -ToSession, then:"]
+        for source in self.sources:
+            name = PurePath(source).name
+            staged = psdisplay.quote(_guest_join(_STAGING_EXAMPLE, name))
+            destination = psdisplay.quote(_guest_join(self.guest_folder, name))
+            command = f"{self._vm()} | Copy-VMFile -SourcePath {staged} -DestinationPath {destination} -FileSource Host"
+            if self.create_folders:
+                command += " -CreateFullPath"
+            if self.existing is ExistingFile.Overwrite:
+                command += " -Force"
+            lines.append(command)
+        return "\n".join(lines)
+
+
+#: Where the display text says the files were put on the host (an example an admin adapts).
+_STAGING_EXAMPLE = "C:\\Staging"
+
+
+def _guest_join(folder: str, name: str) -> str:
+    return folder.rstrip("\\/") + "\\" + name if folder else name
 
 
 def powershell_script(operations: Iterable[Operation]) -> str:
