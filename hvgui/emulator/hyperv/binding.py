@@ -56,6 +56,7 @@ NET_TYPES = {
     "Int32": "System.Int32",
     "UInt16": "System.UInt16",
     "Int64": "System.Int64",
+    "Byte": "System.Byte",
     "UInt32": "System.UInt32",
     "UInt64": "System.UInt64",
     "Boolean": "System.Boolean",
@@ -201,6 +202,8 @@ def convert(value: Any, spec: ParameterSpec) -> Any:
     """Convert an argument to the parameter's type like the engine's argument binder, or raise."""
     type_ = spec.type
     base = type_.removesuffix("[]")
+    if type_ == "Byte[]" and isinstance(value, (bytes, bytearray)):
+        return bytes(value)  # a CLIXML <BA> (byte array) arrives whole
     if type_.endswith("[]"):
         items = list(value) if isinstance(value, (list, tuple)) else [value]
         return [_convert_scalar(v, base, spec) for v in items]

@@ -117,7 +117,7 @@ class EmulatedHost:
             if declared is None or key not in FUNCTIONS:
                 raise TerminatingError(errors.command_not_found(command.name))
             function = FUNCTIONS[key]
-            spec = function_spec(function.name, function.parameters)
+            spec = function_spec(function.name, function.parameters, function.optional)
             implementation = function.implementation
         try:
             binder = Binder(spec, command.parameters, expects_input=expects_input)

@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from typing import Any
 
+from . import staging
 from .calls import invoke
 from .context import Command, CommandContext
 from .wildcards import matches
@@ -262,7 +263,8 @@ class HostFunction:
 
     name: str
     implementation: Command
-    parameters: tuple[tuple[str, str], ...] = ()  # (name, type) of its mandatory parameters, in order
+    parameters: tuple[tuple[str, ...], ...] = ()  # (name, type[, validation]) of its mandatory parameters, in order
+    optional: tuple[tuple[str, str], ...] = ()  # (name, type) of its optional parameters (switches)
 
 
 #: Function name (lower case) -> the function.
@@ -274,6 +276,25 @@ FUNCTIONS: dict[str, HostFunction] = {
             "Set-HvGuiIntegrationService",
             set_hvgui_integration_service,
             (("VMId", "Guid"), ("ComponentId", "String"), ("Enabled", "Boolean")),
+        ),
+        HostFunction("Get-HvGuiCopyTarget", staging.get_hvgui_copy_target, (("VMId", "Guid"),)),
+        HostFunction(
+            "Write-HvGuiStagedChunk",
+            staging.write_hvgui_staged_chunk,
+            (("TransferId", "Guid"), ("Offset", "Int64"), ("Data", "Byte[]", "not_null")),
+        ),
+        HostFunction(
+            "Get-HvGuiStagedFile",
+            staging.get_hvgui_staged_file,
+            (("TransferId", "Guid"),),
+            (("Sha256", "SwitchParameter"),),
+        ),
+        HostFunction("Remove-HvGuiStagedFile", staging.remove_hvgui_staged_file, (("TransferId", "Guid"),)),
+        HostFunction(
+            "Copy-HvGuiStagedFileToGuest",
+            staging.copy_hvgui_staged_file_to_guest,
+            (("VMId", "Guid"), ("TransferId", "Guid"), ("DestinationPath", "String")),
+            (("CreateFullPath", "SwitchParameter"), ("Force", "SwitchParameter")),
         ),
     )
 }

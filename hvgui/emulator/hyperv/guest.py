@@ -280,7 +280,8 @@ class FileSystem:
 
     def __init__(self, *, windows: bool, directories: tuple[str, ...] = ()) -> None:
         self.windows = windows
-        self._files: dict[str, tuple[str, bytes]] = {}  # key -> (path as written, content)
+        #: key -> (path as written, content); a file written in pieces (`write_at`) grows as a bytearray.
+        self._files: dict[str, tuple[str, bytes | bytearray]] = {}
         self._dirs: dict[str, str] = {}
         for d in directories:
             self.make_dirs(d)
@@ -317,9 +318,38 @@ class FileSystem:
 
     def read(self, path: str) -> bytes:
         try:
-            return self._files[self._norm(path)][1]
+            return bytes(self._files[self._norm(path)][1])
         except KeyError:
             raise FileNotFoundError(path) from None
+
+    def size(self, path: str) -> int:
+        """The length of a file in bytes (FileNotFoundError when there is none)."""
+        try:
+            return len(self._files[self._norm(path)][1])
+        except KeyError:
+            raise FileNotFoundError(path) from None
+
+    def write_at(self, path: str, offset: int, data: bytes) -> int:
+        """Write `data` at `offset` of a file (created when missing, its folder must exist) and cut it there:
+        the file becomes its first `offset` bytes followed by `data`. Returns the new length.
+
+        ValueError when `offset` lies past the end: a file written in pieces never has holes.
+        """
+        key = self._norm(path)
+        if key in self._dirs:
+            raise IsADirectoryError(path)
+        parent = self._parent(path)
+        if parent and not self.is_dir(parent):
+            raise FileNotFoundError(parent)
+        written, content = self._files.get(key, (path, bytearray()))
+        if offset > len(content):
+            raise ValueError(offset)
+        if not isinstance(content, bytearray):
+            content = bytearray(content)
+        del content[offset:]
+        content += data
+        self._files[key] = (written, content)
+        return len(content)
 
     def write(self, path: str, data: bytes, *, overwrite: bool = True, create_parents: bool = True) -> None:
         key = self._norm(path)
@@ -339,7 +369,12 @@ class FileSystem:
 
     def files(self) -> dict[str, bytes]:
         """Every file as {path: content}, paths as they were written."""
-        return {p: data for p, data in self._files.values()}
+        return {p: bytes(data) for p, data in self._files.values()}
+
+    def files_under(self, folder: str) -> dict[str, int]:
+        """The files inside `folder` (at any depth) as {path as written: length}."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        return {p: len(data) for key, (p, data) in self._files.items() if key.startswith(prefix)}
 
 
 def guest_file_system(config: GuestConfig) -> FileSystem:

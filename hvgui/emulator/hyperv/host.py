@@ -31,6 +31,8 @@ class HostSettings:
     memory_capacity: int = 256 * GIB
     virtual_machine_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
     virtual_hard_disk_path: str = "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks"
+    #: How much the staging folder's volume can hold (hvgui's host module stages copies under ProgramData).
+    staging_limit_bytes: int = 64 * GIB
     mac_address_minimum: str = "00155D010000"
     mac_address_maximum: str = "00155D01FFFF"
     supported_vm_versions: tuple[str, ...] = (

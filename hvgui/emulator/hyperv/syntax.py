@@ -159,14 +159,21 @@ def documented_commands() -> dict[str, CommandSpec]:
     return specs
 
 
-def function_spec(name: str, parameters: tuple[tuple[str, str], ...] = ()) -> CommandSpec:
-    """An advanced function (`[CmdletBinding()] param(...)`) whose parameters are all `[Parameter(Mandatory)]`.
+def function_spec(
+    name: str, parameters: tuple[tuple[str, ...], ...] = (), optional: tuple[tuple[str, str], ...] = ()
+) -> CommandSpec:
+    """An advanced function (`[CmdletBinding()] param(...)`): mandatory `parameters`, then `optional` ones.
 
-    Each (name, type) becomes a mandatory parameter in the one parameter set; without explicit positions
-    PowerShell makes them positional in declaration order (`PositionalBinding` defaults to true).
+    Each (name, type[, validation]) of `parameters` becomes a mandatory parameter in the one parameter set;
+    without explicit positions PowerShell makes them positional in declaration order (`PositionalBinding`
+    defaults to true). Validation defaults to "mandatory" (the engine refuses $null and an empty string);
+    "not_null" stands for `[AllowEmptyCollection()]` / `[AllowEmptyString()]`. Each (name, type) of
+    `optional` (switches, in practice) is named only and may be left out.
     """
     specs = {
-        p_name: ParameterSpec(p_name, p_type, mandatory=True, position=index, validation="mandatory")
-        for index, (p_name, p_type) in enumerate(parameters)
+        p[0]: ParameterSpec(p[0], p[1], mandatory=True, position=index, validation=p[2] if len(p) > 2 else "mandatory")
+        for index, p in enumerate(parameters)
     }
+    for p_name, p_type in optional:
+        specs[p_name] = ParameterSpec(p_name, p_type, validation="none")
     return CommandSpec(name, name, (ParameterSetSpec(ALL_PARAMETER_SETS, True, specs),), COMMON_PARAMETERS)

@@ -24,6 +24,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
         "locale": "en-US",                // en-US | de-DE: language of component names and status texts
         "logical_processors": 48,
         "memory_gb": 384,
+        "staging_limit_mb": 65536,        // free space of the volume that holds hvgui's staging folder
         "clock": {"drift_ppm": 25.0},     // default guest clock drift of this host's VMs
         "durations": {"save_per_gib": 0.5},  // this host's VMs' job durations
         "vms": [{
@@ -256,6 +257,7 @@ def _host(
     settings = HostSettings(
         logical_processor_count=int(data.get("logical_processors", 32)),
         memory_capacity=int(data.get("memory_gb", 256)) * _GIB,
+        staging_limit_bytes=int(data.get("staging_limit_mb", 64 * 1024)) * 1024 * 1024,
     )
     model = HostModel(
         name=name,

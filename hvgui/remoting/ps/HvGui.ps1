@@ -333,3 +333,197 @@ function Set-HvGuiIntegrationService {
         Disable-VMIntegrationService -VMIntegrationService $components -Confirm:$false
     }
 }
+
+# --- copying files of the admin's computer into a guest -----------------------------------------------------
+#
+# Copy-VMFile copies only a file that is already on the host. hvgui streams each file into a staging folder
+# on the host first (%ProgramData%\hvgui\staging\<transfer id>.part), in chunks passed as [byte[]]
+# parameters, checks its length and SHA-256 there, hands it to Copy-VMFile and removes it. The transfer id
+# is a GUID the client makes per file; paths are built from it here, never from client text.
+
+function Get-HvGuiCopyTarget {
+    <#
+    .SYNOPSIS
+    What a copy into one VM needs to know before any byte is sent, as one compact JSON string.
+
+    .DESCRIPTION
+    {"state":<VMState as integer>,"gsi":<Guest Service Interface enabled, null if the VM has none>,
+    "gsiStatus":<its PrimaryOperationalStatus as integer, null while the VM does not run>,
+    "gsiText":<its PrimaryStatusDescription>,"staging":<the staging folder>,"free":<bytes free on its volume>}.
+    The staging folder is created when missing.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId
+    )
+
+    $vm = Get-VM -Id $VMId -ErrorAction Stop
+    $gsiPattern = '*\6C09BB55-D683-4DA0-8931-C9BF705F6480'
+    $gsi = @(Get-VMIntegrationService -VM $vm | Where-Object { $_.Id -like $gsiPattern })
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    [void][System.IO.Directory]::CreateDirectory($folder)
+    $drive = [System.IO.DriveInfo]::new([System.IO.Path]::GetPathRoot($folder))
+    $report = [ordered]@{
+        state     = [int]$vm.State
+        gsi       = $null
+        gsiStatus = $null
+        gsiText   = ''
+        staging   = $folder
+        free      = [long]$drive.AvailableFreeSpace
+    }
+    if ($gsi.Count -gt 0) {
+        $report.gsi = [bool]$gsi[0].Enabled
+        if ($null -ne $gsi[0].PrimaryOperationalStatus) {
+            $report.gsiStatus = [int]$gsi[0].PrimaryOperationalStatus
+        }
+        $report.gsiText = [string]$gsi[0].PrimaryStatusDescription
+    }
+    ConvertTo-Json -InputObject $report -Compress
+}
+
+function Write-HvGuiStagedChunk {
+    <#
+    .SYNOPSIS
+    Writes one chunk of a staged file at an offset and returns the file's new length.
+
+    .DESCRIPTION
+    The staged file becomes its first Offset bytes followed by Data (created when missing; an empty Data
+    creates an empty file). An offset past its end fails: a staged file never has holes. A client that
+    lost its connection asks Get-HvGuiStagedFile for the length and goes on from there. A full volume fails
+    with .NET's own IOException ("There is not enough space on the disk.").
+    #>
+    [CmdletBinding()]
+    [OutputType([long])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId,
+
+        [Parameter(Mandatory = $true)]
+        [long]
+        $Offset,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [byte[]]
+        $Data
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    [void][System.IO.Directory]::CreateDirectory($folder)
+    $path = [System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part')
+    $stream = [System.IO.FileStream]::new($path, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+    try {
+        if ($Offset -gt $stream.Length) {
+            throw "hvgui: the staged file holds $($stream.Length) bytes; a chunk at offset $Offset would leave a gap."
+        }
+        $stream.SetLength($Offset)
+        $stream.Position = $Offset
+        $stream.Write($Data, 0, $Data.Length)
+        $stream.Flush()
+        [long]$stream.Length
+    }
+    finally {
+        $stream.Dispose()
+    }
+}
+
+function Get-HvGuiStagedFile {
+    <#
+    .SYNOPSIS
+    What is staged for one transfer, as one compact JSON string: {"exists","length","sha256"}.
+
+    .DESCRIPTION
+    sha256 (upper-case hex) is computed only with -Sha256, and is null otherwise or when nothing is staged.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId,
+
+        [switch]
+        $Sha256
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $path = [System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part')
+    $info = [System.IO.FileInfo]::new($path)
+    $report = [ordered]@{ exists = $info.Exists; length = [long]0; sha256 = $null }
+    if ($info.Exists) {
+        $report.length = [long]$info.Length
+        if ($Sha256) {
+            $stream = [System.IO.File]::OpenRead($path)
+            $hasher = [System.Security.Cryptography.SHA256]::Create()
+            try {
+                $report.sha256 = [System.BitConverter]::ToString($hasher.ComputeHash($stream)).Replace('-', '')
+            }
+            finally {
+                $hasher.Dispose()
+                $stream.Dispose()
+            }
+        }
+    }
+    ConvertTo-Json -InputObject $report -Compress
+}
+
+function Remove-HvGuiStagedFile {
+    <#
+    .SYNOPSIS
+    Removes what is staged for one transfer; nothing happens when nothing is staged.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    [System.IO.File]::Delete([System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part'))
+}
+
+function Copy-HvGuiStagedFileToGuest {
+    <#
+    .SYNOPSIS
+    Copies a staged file into the guest of one VM through the Guest Service Interface (Copy-VMFile).
+
+    .DESCRIPTION
+    DestinationPath is the full path of the file in the guest. The VM is found by its id and handed to
+    Copy-VMFile's VM-object parameter set. Copy-VMFile's errors (the file exists without -Force, the folder
+    is missing without -CreateFullPath, the service is disabled, the VM is not running) stay
+    non-terminating and reach the client as they are. No output on success.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $DestinationPath,
+
+        [switch]
+        $CreateFullPath,
+
+        [switch]
+        $Force
+    )
+
+    $vm = Get-VM -Id $VMId -ErrorAction Stop
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $path = [System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part')
+    Copy-VMFile -VM $vm -SourcePath $path -DestinationPath $DestinationPath -FileSource Host -CreateFullPath:$CreateFullPath -Force:$Force -Confirm:$false
+}

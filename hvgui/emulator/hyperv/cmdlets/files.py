@@ -25,6 +25,7 @@ from .common import OperandFailed, for_each
 from .resolve import resolve_vms
 
 GSI = ic.GUEST_SERVICE_INTERFACE.ic_guid
+MIB = 1024 * 1024
 
 
 def _failed(ctx: CommandContext, vm: EmulatedVm, reason: str) -> OperandFailed:
@@ -76,8 +77,11 @@ def copy_vm_file(ctx: CommandContext) -> None:
             raise _failed(ctx, vm, errors.PATH_NOT_FOUND)
         if vm.files.exists(target) and not bound.switch("Force"):
             raise _failed(ctx, vm, errors.FILE_EXISTS)
+        data = host_files.read(source)
+        if not ctx.model.costs.sleep(ctx.model.costs.profile.guest_copy_per_mib * len(data) / MIB, ctx.stop_requested):
+            return
         try:
-            vm.files.write(target, host_files.read(source), overwrite=True, create_parents=create_full_path)
+            vm.files.write(target, data, overwrite=True, create_parents=create_full_path)
         except IsADirectoryError:
             raise _failed(ctx, vm, errors.FILE_EXISTS) from None
 
