@@ -23,8 +23,9 @@ from hvgui.remoting.module import host_module_text
 _COMMAND_NAME = re.compile(r"^[A-Za-z]+-[A-Za-z0-9]+$")
 _PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
-#: Values pypsrp serializes faithfully as PowerShell primitives (and lists/tuples of them).
-_SCALARS = (str, bool, int, float, uuid.UUID)
+#: Values pypsrp serializes faithfully as PowerShell primitives (and lists/tuples of them); `bytes` travels
+#: as a CLIXML byte array (<BA>), which binds to a `[byte[]]` parameter.
+_SCALARS = (str, bool, int, float, uuid.UUID, bytes)
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -161,6 +162,8 @@ def _thaw(value: Any) -> Any:
 
 
 def _describe_value(value: Any) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"  # file data: never spelled out in logs or displays
     if isinstance(value, tuple):
         return ",".join(_describe_value(v) for v in value)
     return repr(value)

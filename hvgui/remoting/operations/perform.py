@@ -8,16 +8,19 @@ from typing import Any
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
+    CopyToGuestOperation,
     Operation,
     PowerOperation,
     ServiceToggleOperation,
 )
 from hvgui.remoting.hostapi import HostApi, ProgressCallback
+from hvgui.remoting.transfers import copy_to_guest
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a finished pipeline said: the host's warnings, and for a checkpoint the outcome."""
+    """What a finished pipeline said: the host's warnings, and for a checkpoint the outcome (for a copy into a
+    guest, the `CopyReport`, with a note per file that exists in the guest as its warnings)."""
 
     warnings: tuple[str, ...] = ()
     result: object | None = None
@@ -39,4 +42,8 @@ async def perform(
     if isinstance(operation, CheckpointCreateOperation):
         outcome = await api.checkpoint(vm_id, operation.name, **options)
         return Outcome(tuple(outcome.warnings), outcome)
+    if isinstance(operation, CopyToGuestOperation):
+        # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
+        report = await copy_to_guest(api.connection, operation, on_progress=on_progress)
+        return Outcome(report.notes(), report)
     raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")

@@ -1,0 +1,239 @@
+"""The copy engine: files of this computer into a running guest, through the host's staging folder.
+
+Copy-VMFile copies only from the host, so each file goes in three steps:
+
+1. It is streamed from disk in chunks (`CHUNK_BYTES`) to `%ProgramData%\\hvgui\\staging\\<id>.part` on the host
+   with `Write-HvGuiStagedChunk`, the data as a `[byte[]]` parameter. Memory holds one chunk, whatever the
+   file's size, and the file's SHA-256 is computed while it is read.
+2. The host reports the staged length and SHA-256 (`Get-HvGuiStagedFile -Sha256`); they must match.
+3. `Copy-HvGuiStagedFileToGuest` runs Copy-VMFile by VM id, with -CreateFullPath and -Force as the admin chose.
+
+The staged file is removed afterwards, whether the file was copied, skipped, failed or cancelled.
+
+Before any byte is sent the VM must run, its Guest Service Interface must be enabled and answering (on a Linux
+guest that needs the file-copy daemon) and the staging folder's volume must have room for the largest file.
+
+A dropped connection mid-file does not start the file again: the engine asks the host how much is staged and
+goes on from there (`RESUME_ATTEMPTS` times per file); the SHA-256 check still covers the whole file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
+from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, OperationProgress
+from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
+from hvgui.remoting.transfers.meter import TransferMeter, megabytes
+from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
+from hvgui.remoting.transfers.report import CopyReport, FileOutcome, FileResult
+
+log = logging.getLogger(__name__)
+
+#: 4 MiB per call: large enough that the per-call cost of a host (a pipeline, a function call) is small
+#: against the data, small enough that memory stays flat and a dropped call costs little to resend.
+CHUNK_BYTES = 4 * 1024 * 1024
+#: Times one file resumes after a dropped connection before the copy fails.
+RESUME_ATTEMPTS = 3
+#: Seconds before a resume (the connection re-opens its pool on the next call).
+RESUME_PAUSE = 1.0
+VM_RUNNING = 2  # VMState.Running
+GSI_OK = 2  # VMIntegrationComponentOperationalStatus.Ok
+_DROPPED = (ConnectionFailed, OperationTimedOut)
+
+Progress = Callable[[OperationProgress], None] | None
+
+
+class CopyRefused(HostCommandError):
+    """A copy that cannot work, refused before any byte was sent; the message names the fix."""
+
+
+async def copy_to_guest(
+    connection: HostConnection,
+    operation: CopyToGuestOperation,
+    *,
+    on_progress: Progress = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> CopyReport:
+    """Copy the operation's files into its VM and report what happened to each (see the module docstring).
+
+    Raises CopyRefused when a precondition fails, HostCommandError when the host refuses a file (the message
+    names it), and the connection's errors when the host cannot be reached even after resuming.
+    """
+    try:
+        files = plan_copy(operation.sources, operation.guest_folder)
+    except FileNotFoundError as missing:
+        raise CopyRefused(f"'{missing.args[0]}' does not exist on this computer; nothing was copied.") from None
+    calls = StagingCalls(connection)
+    target = await calls.copy_target(operation.target.vm_id)
+    check_preconditions(target, operation, files)
+    meter = TransferMeter(sum(f.size for f in files))
+
+    def report(note: str = "") -> None:
+        if on_progress is not None:
+            on_progress(meter.progress(note))
+
+    report()
+    results = []
+    for index, item in enumerate(files, start=1):
+        note = f"file {index} of {len(files)}" if len(files) > 1 else ""
+        outcome = await _send_file(calls, operation, item, meter, lambda note=note: report(note), chunk_bytes)
+        results.append(FileResult(item.guest_path, outcome, item.size))
+    report()
+    return CopyReport(tuple(results))
+
+
+def check_preconditions(target: CopyTarget, operation: CopyToGuestOperation, files: list[FileToCopy]) -> None:
+    """Raise CopyRefused, naming the fix, when the copy cannot work."""
+    vm = operation.target.vm_name
+    if target.state != VM_RUNNING:
+        raise CopyRefused(
+            f"'{vm}' is not running. Hyper-V copies files only into a running guest: start the VM, then copy again."
+        )
+    if not target.gsi_enabled:
+        raise CopyRefused(
+            f"Guest Service Interface is disabled on '{vm}', so Hyper-V cannot copy files into it. Enable it "
+            "(Integration Services: Guest Service Interface), then copy again."
+        )
+    if target.gsi_status != GSI_OK:
+        status = f" (the host reports '{target.gsi_text}')" if target.gsi_text else ""
+        if operation.guest_folder.startswith("/"):
+            fix = (
+                "On a Linux guest the file-copy daemon must run: install hyperv-daemons (or linux-cloud-tools) "
+                "and start hv_fcopy_uio_daemon"
+            )
+        else:
+            fix = "In the guest, start the 'Hyper-V Guest Service Interface' service (vmicguestinterface)"
+        raise CopyRefused(
+            f"The guest of '{vm}' does not answer Guest Service Interface{status}. {fix}, then copy again."
+        )
+    largest = max(files, key=lambda f: f.size, default=None)
+    if largest is not None and largest.size > target.free:
+        raise CopyRefused(
+            f"The host's staging folder {target.staging} has {megabytes(target.free)} MB free; "
+            f"'{largest.local.name}' needs {megabytes(largest.size)} MB. Free space on that volume, then copy again."
+        )
+
+
+async def _send_file(
+    calls: StagingCalls,
+    operation: CopyToGuestOperation,
+    item: FileToCopy,
+    meter: TransferMeter,
+    report: Callable[[], None],
+    chunk_bytes: int,
+) -> FileOutcome:
+    transfer_id = uuid.uuid4()
+    start = meter.done
+    try:
+        digest = await _stage(calls, transfer_id, item, meter, report, chunk_bytes)
+        staged = await calls.staged(transfer_id, sha256=True)
+        if staged.length != item.size or staged.sha256 != digest:
+            raise HostCommandError(
+                f"'{item.local.name}' did not arrive intact on the host (staged {staged.length} of {item.size} "
+                "bytes, or a different SHA-256); nothing was copied into the guest. Copy again.",
+                fully_qualified_error_id="StagedFileMismatch,hvgui",
+            )
+        force = operation.existing is ExistingFile.Overwrite
+        try:
+            await calls.copy_to_guest(
+                operation.target.vm_id,
+                transfer_id,
+                item.guest_path,
+                create_full_path=operation.create_folders,
+                force=force,
+            )
+        except HostCommandError as error:
+            if not force and is_file_exists(error):
+                return FileOutcome.Skipped if operation.existing is ExistingFile.Skip else FileOutcome.Exists
+            raise HostCommandError(
+                f"Copying '{item.local.name}' to {item.guest_path} failed: {error.message}",
+                fully_qualified_error_id=error.fully_qualified_error_id,
+                category=error.category,
+                target=error.target,
+                hint=error.hint,
+            ) from error
+        return FileOutcome.Copied
+    finally:
+        meter.add(start + item.size - meter.done)  # a skipped or failed file counts as done for the total
+        await _remove(calls, transfer_id)
+
+
+async def _stage(
+    calls: StagingCalls,
+    transfer_id: uuid.UUID,
+    item: FileToCopy,
+    meter: TransferMeter,
+    report: Callable[[], None],
+    chunk_bytes: int,
+) -> str:
+    """Stream the file to the host and return its SHA-256 (upper-case hex), resuming after drops."""
+    hasher = hashlib.sha256()
+    hashed = 0  # bytes of the file the hasher has seen, in order
+    offset = 0  # bytes the host holds
+    drops = 0
+    with item.local.open("rb") as stream:
+        if item.size == 0:
+            await calls.write_chunk(transfer_id, 0, b"")  # an empty file must exist for Copy-VMFile
+        while offset < item.size:
+            stream.seek(offset)
+            data = stream.read(min(chunk_bytes, item.size - offset))
+            if not data:
+                raise HostCommandError(f"'{item.local.name}' became shorter while it was copied; copy again.")
+            try:
+                length = await calls.write_chunk(transfer_id, offset, data)
+            except _DROPPED as dropped:
+                drops += 1
+                if drops > RESUME_ATTEMPTS:
+                    raise
+                log.info("copy of %s: %r; resuming from what is staged", item.local, dropped)
+                length = await _staged_length(calls, transfer_id, drops)
+            if hashed == offset and length == offset + len(data):
+                hasher.update(data)
+                hashed = length
+            elif length != hashed:  # after a drop the host holds another amount: hash what it holds
+                hasher, hashed = _hash_prefix(stream, length)
+            meter.add(length - offset)
+            offset = length
+            report()
+    return hasher.hexdigest().upper()
+
+
+async def _staged_length(calls: StagingCalls, transfer_id: uuid.UUID, drops: int) -> int:
+    """How much the host holds after a drop (asked again while the connection comes back)."""
+    while True:
+        await asyncio.sleep(RESUME_PAUSE)
+        try:
+            return (await calls.staged(transfer_id)).length
+        except _DROPPED:
+            drops += 1
+            if drops > RESUME_ATTEMPTS:
+                raise
+
+
+def _hash_prefix(stream: BinaryIO, length: int) -> tuple[Any, int]:
+    """The SHA-256 state of the file's first `length` bytes, read again from disk in chunks."""
+    hasher = hashlib.sha256()
+    stream.seek(0)
+    remaining = length
+    while remaining > 0:
+        data = stream.read(min(CHUNK_BYTES, remaining))
+        if not data:
+            break
+        hasher.update(data)
+        remaining -= len(data)
+    return hasher, length - remaining
+
+
+async def _remove(calls: StagingCalls, transfer_id: uuid.UUID) -> None:
+    """Remove the staged file, also while the copy is being cancelled; a failure is logged, not raised."""
+    try:
+        await asyncio.shield(calls.remove(transfer_id))
+    except (HvGuiError, asyncio.CancelledError) as exc:
+        log.warning("could not remove the staged file %s: %r", transfer_id, exc)
