@@ -6,7 +6,12 @@ command log).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,8 @@ from hvgui.domain.operations import (
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.staging import STAGING_FOLDER
 from hvgui.remoting import HostSession, OperationsConfig, SessionManager
-from hvgui.remoting.transfers import CopyReport, FileOutcome
+from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.transfers import CopyReport, FileOutcome, copy_to_guest
 
 HOST = "HV-COPY"
 STAGING_LIMIT_MB = 8
@@ -213,3 +219,132 @@ def test_a_failed_copy_leaves_nothing_staged(emulator: RunningEmulator, tmp_path
     assert record.state is OperationState.Failed
     assert "a.txt" in record.message and "Failed to initiate copying files to the guest" in record.message
     assert staged_files(emulator) == {}
+
+
+class CuttingProxy:
+    """A TCP relay in front of a host whose open connections can be cut at once, as a network drop does."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target = ("127.0.0.1", target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while not self._closed:
+                client = self._listener.accept()[0]
+                upstream = socket.create_connection(self._target)
+                self._sockets += [client, upstream]
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def cut(self) -> None:
+        sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()
+
+
+def test_a_connection_cut_mid_file_resumes_from_what_is_staged_and_verifies(
+    emulator: RunningEmulator, tmp_path: Path, command_log: Path
+) -> None:
+    data = bytes(range(256)) * 40  # 10 KiB in 1 KiB chunks
+    source = tmp_path / "resume.bin"
+    source.write_bytes(data)
+    endpoint = next(e for e in emulator.endpoints if e.host_name == HOST)
+    proxy = CuttingProxy(endpoint.connection_settings().port)
+    files = _model(emulator).files
+    write_at = files.write_at
+    writes = 0
+
+    def write_then_cut(path: str, offset: int, chunk: bytes) -> int:
+        nonlocal writes
+        length = write_at(path, offset, chunk)
+        writes += 1
+        if writes == 3:  # the third chunk is on the host, but its answer never reaches the client
+            proxy.cut()
+        return length
+
+    files.write_at = write_then_cut
+    settings = dataclasses.replace(endpoint.connection_settings(), port=proxy.port)
+    connection = HostConnection(settings, endpoint.password, connect_timeout=5)
+    vm = _vm(emulator, "win")
+    target = VmTarget(settings.key, settings.host, str(vm.id), "win")
+    operation = CopyToGuestOperation(target, (str(source),), "C:\\Temp")
+
+    async def body() -> CopyReport:
+        try:
+            return await copy_to_guest(connection, operation, chunk_bytes=1024)
+        finally:
+            await connection.close()
+
+    try:
+        report = run(body)
+    finally:
+        proxy.close()
+    assert [f.outcome for f in report.files] == [FileOutcome.Copied]
+    assert vm.files.read("C:\\Temp\\resume.bin") == data
+    offsets = [e["parameters"]["Offset"] for e in chunks_sent(command_log)]
+    assert offsets == [1024 * i for i in range(10)]  # the fourth chunk follows the three staged ones, not 0
+    assert connection.pools_opened == 2
+    assert staged_files(emulator) == {}
+
+
+def test_a_cancelled_copy_leaves_nothing_staged_and_nothing_in_the_guest(tmp_path: Path, command_log: Path) -> None:
+    scenario = {
+        "name": "slow",
+        "cost_profile": {"name": "slow-chunks", "cmdlets": {"Write-HvGuiStagedChunk": {"base": 0.5, "per_object": 0}}},
+        "hosts": [
+            {
+                "name": HOST,
+                "vms": [
+                    {"name": "win", "state": "Running", "uptime": 3600, "integration_services": {"guestservice": True}}
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"\x5a" * (3 * 4 * 1024 * 1024))
+
+    with start_emulator(str(path), command_log=str(command_log)) as emulator:
+
+        async def body() -> OperationRecord:
+            manager, session = await _session(emulator)
+            try:
+                handle = session.operations.submit(_operation(session, "win", [source], "C:\\Temp"))
+                while not staged_files(emulator):
+                    await asyncio.sleep(0.05)
+                assert handle.cancel()
+                record = await handle.wait()
+                for _ in range(200):  # the staged file is removed once the stopped pipeline has ended
+                    if not staged_files(emulator):
+                        break
+                    await asyncio.sleep(0.05)
+                return record
+            finally:
+                await manager.aclose()
+
+        record = run(body)
+        assert record.state is OperationState.Cancelled
+        assert staged_files(emulator) == {}
+        assert not _vm(emulator, "win").files.exists("C:\\Temp\\big.bin")
+        assert "Remove-HvGuiStagedFile" in [e.get("command") for e in read_command_log(command_log)]

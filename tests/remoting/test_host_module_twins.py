@@ -11,6 +11,7 @@ selection of them, and every call of the text must be reached by some case below
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -129,3 +130,64 @@ def test_a_missing_vm_stops_at_get_vm_like_the_text(host) -> None:
         traced(host, "Set-HvGuiIntegrationService", VMId=uuid.uuid4(), ComponentId="x", Enabled=True)
     assert [c.cmdlet for c in trace] == ["Get-VM"]
     assert failure.value.error.fully_qualified_error_id.endswith("Commands.GetVM")
+
+
+STAGING = ("Write-HvGuiStagedChunk", "Get-HvGuiStagedFile", "Remove-HvGuiStagedFile")
+
+
+def test_the_staging_functions_use_only_file_apis_in_both_versions(host) -> None:
+    transfer = uuid.uuid4()
+    for name in STAGING:
+        assert text_calls(name) == []
+    made, sink = traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=0, Data=b"abc")
+    assert made == [] and sink.output == [3]
+    made, sink = traced(host, "Get-HvGuiStagedFile", TransferId=transfer, Sha256=True)
+    assert made == [] and json.loads(sink.output[0])["length"] == 3
+    made, sink = traced(host, "Remove-HvGuiStagedFile", TransferId=transfer)
+    assert made == [] and sink.errors == []
+
+
+def test_copy_target_makes_exactly_the_calls_of_its_text(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "ci-runner")
+    written = text_calls("Get-HvGuiCopyTarget")
+    assert [c[0] for c in written] == ["Get-VM", "Get-VMIntegrationService"]
+    made, sink = traced(host, "Get-HvGuiCopyTarget", VMId=vm.id)
+    assert made == written
+    report = json.loads(sink.output[0])
+    assert report["state"] == 2 and report["gsi"] is True and report["gsiStatus"] == 2
+
+
+def test_copy_staged_file_to_guest_makes_exactly_the_calls_of_its_text(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "ci-runner")
+    transfer = uuid.uuid4()
+    traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=0, Data=b"payload")
+    written = text_calls("Copy-HvGuiStagedFileToGuest")
+    assert [c[0] for c in written] == ["Get-VM", "Copy-VMFile"]
+    made, sink = traced(
+        host, "Copy-HvGuiStagedFileToGuest", VMId=vm.id, TransferId=transfer, DestinationPath="/tmp/a", Force=True
+    )
+    assert sink.errors == []
+    assert made == written
+    assert vm.files.read("/tmp/a") == b"payload"
+
+
+def test_a_chunk_past_the_end_or_beyond_the_free_space_fails_the_call_and_changes_nothing(host) -> None:
+    emulated, _runspace = host
+    transfer = uuid.uuid4()
+    traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=0, Data=b"abc")
+    with pytest.raises(TerminatingError) as gap:
+        traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=4, Data=b"x")
+    assert "would leave a gap" in gap.value.error.message
+    emulated.model.settings.staging_limit_bytes = 5
+    with pytest.raises(TerminatingError) as full:
+        traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=3, Data=b"xyz")
+    assert full.value.error.message == (
+        'Exception calling "Write" with "3" argument(s): "There is not enough space on the disk.\r\n"'
+    )
+    _made, sink = traced(host, "Get-HvGuiStagedFile", TransferId=transfer, Sha256=True)
+    staged = json.loads(sink.output[0])
+    assert staged["length"] == 3 and staged["sha256"] == hashlib.sha256(b"abc").hexdigest().upper()
+    _made, sink = traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=1, Data=b"Z")
+    assert sink.output == [2]  # rewriting at an offset cuts the file there
