@@ -22,6 +22,8 @@ from dataclasses import dataclass
 #: Figures no read-only measurement can give; they keep the documented behaviour of the Hyper-V module.
 MODULE_CACHE_SECONDS = 5.0  # the module's per-object cache (hyperv-cim-winrm.md)
 PROGRESS_INTERVAL = 1.0  # the module's job watcher writes progress every second (TaskUpdateProgressThreshold)
+#: Copy-VMFile into a guest, per MiB: a read-only run cannot measure it (plausible WS2022 behaviour: 125 MB/s).
+GUEST_COPY_PER_MIB = 0.008
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
     notes["progress_interval"] = "not measurable read-only; the module's documented 1 s"
     notes["cim_per_projected_instance"] = "null: the probes read whole instances, so -Property reads cost the same"
     notes["wait_for_jobs"] = "the module's job-based cmdlets watch their WMI job to the end"
+    notes["guest_copy_per_mib"] = "not measurable read-only (it writes into a guest); the realistic profile's figure"
     profile: dict[str, object] = {
         "name": name,
         "time_scale": 1.0,
@@ -156,5 +159,6 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
         "cim_per_projected_instance": None,
         "progress_interval": PROGRESS_INTERVAL,
         "wait_for_jobs": True,
+        "guest_copy_per_mib": GUEST_COPY_PER_MIB,
     }
     return profile, notes
