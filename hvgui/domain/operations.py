@@ -87,6 +87,9 @@ class Operation(ABC):
 
     #: The Activity panel's "what" column and the key of `DEFAULT_DEADLINES` (see `deadline_key`).
     kind: ClassVar[str] = ""
+    #: Whether Cancel stops it cleanly while it runs: True when the work is hvgui's own calls (a transfer,
+    #: which stops between chunks and cleans up), False when it waits for a host job that goes on regardless.
+    stops_when_cancelled: ClassVar[bool] = False
 
     @property
     def deadline_key(self) -> str:
@@ -270,6 +273,7 @@ class CopyToGuestOperation(Operation):
     create_folders: bool = True  # Copy-VMFile -CreateFullPath
     existing: ExistingFile = ExistingFile.Ask
     kind: ClassVar[str] = "copy-to-guest"
+    stops_when_cancelled: ClassVar[bool] = True
 
     @property
     def title(self) -> str:
@@ -402,6 +406,8 @@ class OperationRecord:
             return None
         if self.state is OperationState.Queued:
             return "Cancel: it is never sent to the host."
+        if self.operation.stops_when_cancelled:
+            return "Cancel: hvgui stops it and removes what it staged on the host; finished parts stay done."
         return "Stop waiting: hvgui stops its command, but a job the host has started goes on."
 
 

@@ -333,6 +333,9 @@ def test_a_cancelled_copy_leaves_nothing_staged_and_nothing_in_the_guest(tmp_pat
                 handle = session.operations.submit(_operation(session, "win", [source], "C:\\Temp"))
                 while not staged_files(emulator):
                     await asyncio.sleep(0.05)
+                running = handle.record
+                assert running.state is OperationState.Running and running.cancellable  # Cancel stays offered
+                assert running.cancel_effect is not None and "removes what it staged" in running.cancel_effect
                 assert handle.cancel()
                 record = await handle.wait()
                 for _ in range(200):  # the staged file is removed once the stopped pipeline has ended
@@ -345,6 +348,7 @@ def test_a_cancelled_copy_leaves_nothing_staged_and_nothing_in_the_guest(tmp_pat
 
         record = run(body)
         assert record.state is OperationState.Cancelled
+        assert "removes what it staged" in record.message
         assert staged_files(emulator) == {}
         assert not _vm(emulator, "win").files.exists("C:\\Temp\\big.bin")
         assert "Remove-HvGuiStagedFile" in [e.get("command") for e in read_command_log(command_log)]

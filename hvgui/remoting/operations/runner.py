@@ -220,7 +220,7 @@ class OperationRunner:
         operation = job.record.operation
         deadline = operation.deadline(self.config.deadlines)
         now = self._clock()
-        self._update(job, state=OperationState.Running, started_at=now, cancellable=False)
+        self._update(job, state=OperationState.Running, started_at=now, cancellable=operation.stops_when_cancelled)
         job.deadline_timer = asyncio.get_event_loop().call_later(deadline, self._deadline_passed, job, deadline)
         watch_until = time.monotonic() + max(self.config.watch_limit, deadline)
         connection = self.lane.take()
@@ -395,7 +395,10 @@ class OperationRunner:
             return
         if task.cancelled():
             pipeline = job.pipeline
-            if pipeline is not None and not pipeline.done():
+            if pipeline is not None and not pipeline.done() and job.record.operation.stops_when_cancelled:
+                pipeline.cancel()  # hvgui's own work (a transfer): it stops between calls and cleans up
+                message = "Cancelled: hvgui stopped it and removes what it staged on the host."
+            elif pipeline is not None and not pipeline.done():
                 pipeline.cancel()  # stops the pipeline on the host; a job the host already started goes on
                 message = (
                     "hvgui stopped waiting and stopped the command. A job the host had already started goes on; "
