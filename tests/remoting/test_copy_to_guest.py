@@ -30,7 +30,7 @@ from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.staging import STAGING_FOLDER
 from hvgui.remoting import HostSession, OperationsConfig, SessionManager
 from hvgui.remoting.connection import HostConnection
-from hvgui.remoting.transfers import CopyReport, FileOutcome, copy_to_guest
+from hvgui.remoting.transfers import CopyRefused, CopyReport, FileOutcome, RefusalReason, copy_to_guest
 
 HOST = "HV-COPY"
 STAGING_LIMIT_MB = 8
@@ -158,21 +158,28 @@ def test_a_large_file_goes_in_several_chunks_with_progress(
 
 
 @pytest.mark.parametrize(
-    ("vm_name", "folder", "expected"),
+    ("vm_name", "folder", "expected", "reason"),
     [
-        ("off", "C:\\Temp", "is not running"),
-        ("gsi-off", "C:\\Temp", "Guest Service Interface is disabled"),
-        ("ubuntu", "/tmp", "hv_fcopy_uio_daemon"),
+        ("off", "C:\\Temp", "is not running", RefusalReason.VmNotRunning),
+        ("gsi-off", "C:\\Temp", "Guest Service Interface is disabled", RefusalReason.GuestServiceDisabled),
+        ("ubuntu", "/tmp", "hv_fcopy_uio_daemon", RefusalReason.GuestServiceNotAnswering),
     ],
 )
 def test_a_copy_that_cannot_work_is_refused_before_any_byte_is_sent(
-    emulator: RunningEmulator, tmp_path: Path, command_log: Path, vm_name: str, folder: str, expected: str
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    command_log: Path,
+    vm_name: str,
+    folder: str,
+    expected: str,
+    reason: RefusalReason,
 ) -> None:
     source = tmp_path / "a.txt"
     source.write_bytes(b"hello")
     record = copy(emulator, vm_name, [source], folder)
     assert record.state is OperationState.Failed
     assert expected in record.message
+    assert isinstance(record.error, CopyRefused) and record.error.reason is reason
     assert chunks_sent(command_log) == []
     assert "Get-HvGuiCopyTarget" in [e.get("command") for e in read_command_log(command_log)]
 
@@ -185,6 +192,7 @@ def test_a_file_larger_than_the_staging_room_is_refused_before_any_byte(
     record = copy(emulator, "win", [source], "C:\\Temp")
     assert record.state is OperationState.Failed
     assert "staging folder" in record.message and "huge.iso" in record.message
+    assert isinstance(record.error, CopyRefused) and record.error.reason is RefusalReason.StagingFull
     assert chunks_sent(command_log) == []
 
 

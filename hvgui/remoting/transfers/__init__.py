@@ -2,6 +2,6 @@
 handed to Copy-VMFile (see `upload.py`)."""
 
 from hvgui.remoting.transfers.report import CopyReport, FileOutcome
-from hvgui.remoting.transfers.upload import CHUNK_BYTES, CopyRefused, copy_to_guest
+from hvgui.remoting.transfers.upload import CHUNK_BYTES, CopyRefused, RefusalReason, copy_to_guest
 
-__all__ = ["CHUNK_BYTES", "CopyRefused", "CopyReport", "FileOutcome", "copy_to_guest"]
+__all__ = ["CHUNK_BYTES", "CopyRefused", "CopyReport", "FileOutcome", "RefusalReason", "copy_to_guest"]

@@ -20,6 +20,7 @@ goes on from there (`RESUME_ATTEMPTS` times per file); the SHA-256 check still c
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import logging
 import uuid
@@ -50,8 +51,23 @@ _DROPPED = (ConnectionFailed, OperationTimedOut)
 Progress = Callable[[OperationProgress], None] | None
 
 
+class RefusalReason(enum.Enum):
+    """Why a copy was refused before any byte was sent: the UI offers the matching fix (e.g. to enable
+    Guest Service Interface, with the usual confirmation)."""
+
+    SourceMissing = "source-missing"
+    VmNotRunning = "vm-not-running"
+    GuestServiceDisabled = "gsi-disabled"
+    GuestServiceNotAnswering = "gsi-not-answering"  # on a Linux guest: the file-copy daemon is missing
+    StagingFull = "staging-full"
+
+
 class CopyRefused(HostCommandError):
     """A copy that cannot work, refused before any byte was sent; the message names the fix."""
+
+    def __init__(self, message: str, reason: RefusalReason) -> None:
+        super().__init__(message, fully_qualified_error_id=f"CopyRefused.{reason.value},hvgui")
+        self.reason = reason
 
 
 async def copy_to_guest(
@@ -69,7 +85,9 @@ async def copy_to_guest(
     try:
         files = plan_copy(operation.sources, operation.guest_folder)
     except FileNotFoundError as missing:
-        raise CopyRefused(f"'{missing.args[0]}' does not exist on this computer; nothing was copied.") from None
+        raise CopyRefused(
+            f"'{missing.args[0]}' does not exist on this computer; nothing was copied.", RefusalReason.SourceMissing
+        ) from None
     calls = StagingCalls(connection)
     target = await calls.copy_target(operation.target.vm_id)
     check_preconditions(target, operation, files)
@@ -94,12 +112,14 @@ def check_preconditions(target: CopyTarget, operation: CopyToGuestOperation, fil
     vm = operation.target.vm_name
     if target.state != VM_RUNNING:
         raise CopyRefused(
-            f"'{vm}' is not running. Hyper-V copies files only into a running guest: start the VM, then copy again."
+            f"'{vm}' is not running. Hyper-V copies files only into a running guest: start the VM, then copy again.",
+            RefusalReason.VmNotRunning,
         )
     if not target.gsi_enabled:
         raise CopyRefused(
             f"Guest Service Interface is disabled on '{vm}', so Hyper-V cannot copy files into it. Enable it "
-            "(Integration Services: Guest Service Interface), then copy again."
+            "(Integration Services: Guest Service Interface), then copy again.",
+            RefusalReason.GuestServiceDisabled,
         )
     if target.gsi_status != GSI_OK:
         status = f" (the host reports '{target.gsi_text}')" if target.gsi_text else ""
@@ -111,13 +131,15 @@ def check_preconditions(target: CopyTarget, operation: CopyToGuestOperation, fil
         else:
             fix = "In the guest, start the 'Hyper-V Guest Service Interface' service (vmicguestinterface)"
         raise CopyRefused(
-            f"The guest of '{vm}' does not answer Guest Service Interface{status}. {fix}, then copy again."
+            f"The guest of '{vm}' does not answer Guest Service Interface{status}. {fix}, then copy again.",
+            RefusalReason.GuestServiceNotAnswering,
         )
     largest = max(files, key=lambda f: f.size, default=None)
     if largest is not None and largest.size > target.free:
         raise CopyRefused(
             f"The host's staging folder {target.staging} has {megabytes(target.free)} MB free; "
-            f"'{largest.local.name}' needs {megabytes(largest.size)} MB. Free space on that volume, then copy again."
+            f"'{largest.local.name}' needs {megabytes(largest.size)} MB. Free space on that volume, then copy again.",
+            RefusalReason.StagingFull,
         )
 
 
@@ -132,7 +154,10 @@ async def _send_file(
     transfer_id = uuid.uuid4()
     start = meter.done
     try:
-        digest = await _stage(calls, transfer_id, item, meter, report, chunk_bytes)
+        try:
+            digest = await _stage(calls, transfer_id, item, meter, report, chunk_bytes)
+        except HostCommandError as error:  # e.g. the staging volume filled up meanwhile
+            raise _naming(error, f"Sending '{item.local.name}' to the host failed") from error
         staged = await calls.staged(transfer_id, sha256=True)
         if staged.length != item.size or staged.sha256 != digest:
             raise HostCommandError(
@@ -152,17 +177,22 @@ async def _send_file(
         except HostCommandError as error:
             if not force and is_file_exists(error):
                 return FileOutcome.Skipped if operation.existing is ExistingFile.Skip else FileOutcome.Exists
-            raise HostCommandError(
-                f"Copying '{item.local.name}' to {item.guest_path} failed: {error.message}",
-                fully_qualified_error_id=error.fully_qualified_error_id,
-                category=error.category,
-                target=error.target,
-                hint=error.hint,
-            ) from error
+            raise _naming(error, f"Copying '{item.local.name}' to {item.guest_path} failed") from error
         return FileOutcome.Copied
     finally:
         meter.add(start + item.size - meter.done)  # a skipped or failed file counts as done for the total
         await _remove(calls, transfer_id)
+
+
+def _naming(error: HostCommandError, what: str) -> HostCommandError:
+    """The host's error with the file it concerns in front."""
+    return HostCommandError(
+        f"{what}: {error.message}",
+        fully_qualified_error_id=error.fully_qualified_error_id,
+        category=error.category,
+        target=error.target,
+        hint=error.hint,
+    )
 
 
 async def _stage(
