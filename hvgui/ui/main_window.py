@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         self.activity_dock.show()
         self.resizeDocks([self.activity_dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
         # The table just got shorter: keep the VM the admin acted on in view (once the layout has settled).
-        QTimer.singleShot(0, self._keep_current_vm_in_view)
+        QTimer.singleShot(0, self, self._keep_current_vm_in_view)
 
     def _keep_current_vm_in_view(self) -> None:
         current = self.table.currentIndex()
