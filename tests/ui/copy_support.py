@@ -1,12 +1,19 @@
-"""Drags of files as a desktop or file manager sends them, for the copy tests: real Qt drag events."""
+"""For the copy tests: drags of files as a desktop or file manager sends them (real Qt drag events), and VMs
+with Guest Service Interface switched on or off."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
+
+from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, ComponentStatus
+from hvgui.domain.vm import Vm
+
+GSI = GUEST_SERVICE_INTERFACE.ic_guid
 
 
 def file_urls(paths: Sequence[str]) -> QMimeData:
@@ -43,3 +50,12 @@ def drop(widget: QWidget, position: QPoint, mime: QMimeData) -> bool:
     )
     QApplication.sendEvent(widget, event)
     return event.isAccepted()
+
+
+def with_gsi(vm: Vm, enabled: bool = True, primary: ComponentStatus | None = ComponentStatus.Ok) -> Vm:
+    """`vm` with Guest Service Interface switched as given (it is off by default in Hyper-V)."""
+    services = tuple(
+        replace(s, enabled=enabled, primary=primary if enabled else None) if s.ic_guid == GSI else s
+        for s in vm.integration_services
+    )
+    return replace(vm, integration_services=services)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from copy_support import drag_over, drop, file_urls, web_urls
+from copy_support import GSI, drag_over, drop, file_urls, web_urls, with_gsi
 from emulator_support import ScriptedConfirmer
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
@@ -32,7 +32,6 @@ from hvgui.ui.main_window import MainWindow
 from hvgui.ui.models.vm_table import Column
 from hvgui.ui.preferences import Preferences
 
-GSI = GUEST_SERVICE_INTERFACE.ic_guid
 KEY1 = "https://hv01:5986"
 
 
@@ -44,15 +43,6 @@ def publish(window: MainWindow, key: str, vms, old: Inventory | None = None) -> 
 
 def connected(key: str, label: str, count: int) -> HostStatus:
     return HostStatus(key=key, label=label, state=HostState.Connected, vm_count=count)
-
-
-def with_gsi(vm: Vm, enabled: bool = True, primary: ComponentStatus | None = ComponentStatus.Ok) -> Vm:
-    """`vm` with Guest Service Interface switched as given (it is off by default in Hyper-V)."""
-    services = tuple(
-        replace(s, enabled=enabled, primary=primary if enabled else None) if s.ic_guid == GSI else s
-        for s in vm.integration_services
-    )
-    return replace(vm, integration_services=services)
 
 
 @pytest.fixture

@@ -127,6 +127,7 @@ class CopyToVmDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected)
         item_buttons = QHBoxLayout()
         for button in (self.add_files_button, self.add_folder_button, self.remove_button):
+            button.setAutoDefault(False)  # Enter means Copy, never "open a file chooser"
             item_buttons.addWidget(button)
         item_buttons.addStretch(1)
 
@@ -160,6 +161,7 @@ class CopyToVmDialog(QDialog):
         self.precondition = _plain_label("copyPrecondition")
         self.enable_button = QPushButton("E&nable Guest Service Interface\u2026")
         self.enable_button.setObjectName("copyEnableGsi")
+        self.enable_button.setAutoDefault(False)  # a change on the host is never made by Enter
         self.enable_button.clicked.connect(self.enable_guest_service_interface)
         box_layout = QVBoxLayout(self.precondition_box)
         box_layout.setContentsMargins(8, 6, 8, 6)
