@@ -1,5 +1,6 @@
 """The main window: hosts on the left, the VM table with its filter, the selected VM's panel below it, and the
-Activity panel (View > Activity, Ctrl+Shift+A) docked at the bottom.
+Activity panel (View > Activity, Ctrl+Shift+A) docked at the bottom. Files dropped on a VM row or on the VM
+panel are copied into that VM (`hvgui.ui.copy`).
 
 The window is a view of the `HostsController`: it connects to the controller's signals, feeds the models
 through their `apply` methods and turns menu actions into controller intents. It never awaits anything.
@@ -35,6 +36,7 @@ from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
 from hvgui.ui.controllers.vm_actions import VmActionsController
+from hvgui.ui.copy import install_copy_actions
 from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
@@ -238,6 +240,10 @@ class MainWindow(QMainWindow):
         self.vm_menu.addAction(self.power.ask_before_shutdown)
         #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
         self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
+        #: VM > Copy to VM... (Ctrl+Shift+U), the VM panel's button and drops of files on a VM.
+        self.copy_actions = install_copy_actions(self)
+        self.vm_menu.addSeparator()
+        self.copy_actions.populate_menu(self.vm_menu)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -290,7 +296,7 @@ class MainWindow(QMainWindow):
         self.activity_dock.show()
         self.resizeDocks([self.activity_dock], [_ACTIVITY_HEIGHT], Qt.Orientation.Vertical)
         # The table just got shorter: keep the VM the admin acted on in view (once the layout has settled).
-        QTimer.singleShot(0, self._keep_current_vm_in_view)
+        QTimer.singleShot(0, self, self._keep_current_vm_in_view)
 
     def _keep_current_vm_in_view(self) -> None:
         current = self.table.currentIndex()
@@ -467,6 +473,7 @@ class MainWindow(QMainWindow):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.power.populate_menu(menu)
         menu.addSeparator()
+        self.copy_actions.populate_menu(menu)
         menu.addAction(self.fleet_actions.bulk_action)
         menu.popup(self.table.viewport().mapToGlobal(position))
 

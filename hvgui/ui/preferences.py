@@ -1,5 +1,5 @@
-"""The admin's preferences that outlive the window: whether Shut Down asks first, and how long operations
-may take before hvgui says "still running on the host".
+"""The admin's preferences that outlive the window: whether Shut Down asks first, how long operations may
+take before hvgui says "still running on the host", and where files were last copied into each VM.
 
 They live in `QSettings` under the application's organisation and name (set in `hvgui.app`), in INI format so
 the file is readable and the same on every platform. The window gets a `Preferences` by injection, so a test
@@ -9,15 +9,19 @@ hands it settings in a temporary directory and never touches the admin's own.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from PySide6.QtCore import QCoreApplication, QSettings
 
 from hvgui.domain.operations import DEFAULT_DEADLINES
+from hvgui.domain.vm import VmKey
 
 #: Whether Shut Down asks before it asks the guests to shut down (Hyper-V Manager's "Don't ask me again").
 CONFIRM_SHUTDOWN_KEY = "confirm/shutDown"
 #: Group of per-kind deadlines in seconds, e.g. `[deadlines]` `power.ShutDown=900` for slow guests.
 DEADLINES_GROUP = "deadlines"
+#: Group of the guest folder each VM last received files in, keyed by host and VM id.
+COPY_DESTINATIONS_GROUP = "copyDestinations"
 
 
 def _as_bool(value: object, default: bool) -> bool:
@@ -68,6 +72,20 @@ class Preferences:
         for kind, seconds in deadlines.items():
             self.settings.setValue(f"{DEADLINES_GROUP}/{_setting_name(kind)}", float(seconds))
         self.settings.sync()
+
+    def copy_destination(self, vm_key: VmKey) -> str | None:
+        """The guest folder the admin last copied files to in this VM, or None."""
+        value = self.settings.value(_destination_key(vm_key))
+        return value if isinstance(value, str) and value else None
+
+    def set_copy_destination(self, vm_key: VmKey, folder: str) -> None:
+        self.settings.setValue(_destination_key(vm_key), folder)
+        self.settings.sync()
+
+
+def _destination_key(vm_key: VmKey) -> str:
+    """One INI key per VM: the host key percent-encoded (it holds `/` and `:`), then the VM's GUID."""
+    return f"{COPY_DESTINATIONS_GROUP}/{quote(vm_key.host, safe='')}.{vm_key.vm_id}"
 
 
 def _setting_name(kind: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -225,7 +226,11 @@ class SummaryTab(QWidget):
 
 
 class VmPanel(QTabWidget):
-    """Tabs about the selected VM: Summary, Integration services, Checkpoints."""
+    """Tabs about the selected VM: Summary, Integration services, Checkpoints; beside the tabs, "Copy to
+    VM..." for the VM shown (files dropped on the panel go to that VM too)."""
+
+    #: The admin asked to copy files into the shown VM (`Vm`).
+    copyRequested = Signal(object)
 
     #: Tab names for `show_tab` (and the `--screenshot-tab` option).
     TAB_NAMES = ("summary", "services", "checkpoints")
@@ -248,6 +253,14 @@ class VmPanel(QTabWidget):
         self.addTab(self.services, "Integration services")
         self.addTab(self.checkpoints, "Checkpoints")
         self._vm: Vm | None = None
+        self.copy_button = QToolButton()
+        self.copy_button.setObjectName("panelCopyToVm")
+        self.copy_button.setText("Copy to VM\u2026")
+        self.copy_button.setToolTip("Copy files and folders of this computer into this VM (or drop them here)")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self._copy_clicked)
+        self.setCornerWidget(self.copy_button, Qt.Corner.TopRightCorner)
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front by its name in `TAB_NAMES`."""
@@ -260,9 +273,14 @@ class VmPanel(QTabWidget):
     def set_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
         """Show `vm` (or nothing) in every tab; called on selection and on every refresh of the selected VM."""
         self._vm = vm
+        self.copy_button.setEnabled(vm is not None)
         for i in range(self.count()):
             tab = self.widget(i)
             if tab is self.summary:
                 self.summary.show_vm(vm, host_label)
             elif hasattr(tab, "show_vm"):
                 tab.show_vm(vm)
+
+    def _copy_clicked(self) -> None:
+        if self._vm is not None:
+            self.copyRequested.emit(self._vm)

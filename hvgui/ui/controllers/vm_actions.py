@@ -1,6 +1,7 @@
-"""Commands on VMs: integration-service toggles, power actions and checkpoints, run off the widgets' hands.
+"""Commands on VMs: integration-service toggles, power actions, checkpoints and file copies, run off the
+widgets' hands.
 
-Widgets call an intent (`set_service`, `power`, `create_checkpoint`, ...). Each change becomes a typed
+Widgets call an intent (`set_service`, `power`, `create_checkpoint`, `copy_to_vm`, ...). Each change becomes a typed
 operation (`hvgui.domain.operations`) submitted to its host's one command path (`HostSession.operations`):
 the host's work lane runs it with its deadline and progress, then the host refreshes, merged with the other
 operations' refreshes. Tabs listen to three signals: `pending(VmAction)` when the command starts,
@@ -35,6 +36,8 @@ from hvgui.domain.errors import HvGuiError
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
+    CopyToGuestOperation,
+    ExistingFile,
     Operation,
     OperationRecord,
     OperationState,
@@ -60,6 +63,7 @@ class ActionKind(enum.Enum):
     CreateCheckpoint = "create-checkpoint"
     ListCheckpoints = "list-checkpoints"
     SetCheckpointType = "set-checkpoint-type"
+    CopyToGuest = "copy-to-guest"
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,24 @@ class VmActionsController(QObject):
         operation = CheckpointTypeOperation(self._target(vm), checkpoint_type=checkpoint_type)
         description = f"Set the checkpoint type of '{vm.name}' to {checkpoint_type.name}"
         return self._submit(ActionKind.SetCheckpointType, vm, description, operation)
+
+    def copy_to_vm(
+        self,
+        vm: Vm,
+        sources: Sequence[str],
+        guest_folder: str,
+        create_folders: bool = True,
+        existing: ExistingFile = ExistingFile.Ask,
+    ) -> VmAction:
+        """Copy files and folders of this computer into the guest of `vm` (the host's runner streams them)."""
+        operation = CopyToGuestOperation(
+            self._target(vm),
+            sources=tuple(sources),
+            guest_folder=guest_folder,
+            create_folders=create_folders,
+            existing=existing,
+        )
+        return self._submit(ActionKind.CopyToGuest, vm, operation.title, operation)
 
     def cancel_operation(self, op_id: int) -> bool:
         """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
@@ -354,6 +376,8 @@ def _result(action: VmAction, value: Any) -> ActionResult:
         done = f"{_POWER_PAST[operation.action]} '{action.vm_name}'."
     elif isinstance(operation, CheckpointTypeOperation):
         done = f"The checkpoint type of '{action.vm_name}' is now {operation.checkpoint_type.name}."
+    elif isinstance(operation, CopyToGuestOperation):
+        done = f"Copied to '{action.vm_name}' ({operation.guest_folder})."
     else:
         done = f"{action.description}: done."
     if warnings:

@@ -1,0 +1,110 @@
+"""The main window's ways into a copy, installed by one call: "VM > Copy to VM..." (Ctrl+Shift+U, also in the
+VM table's context menu and on the VM panel), and drops of local files on a VM row or on the VM panel.
+
+Each opens `CopyToVmDialog` for one VM, kept up to date with the host's refreshes while it is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, QRect, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from hvgui.domain.vm import Vm
+from hvgui.ui.copy.dialog import CopyToVmDialog
+from hvgui.ui.copy.drop import VmDropTarget
+from hvgui.ui.models.vm_table import VmRole
+
+if TYPE_CHECKING:
+    from hvgui.ui.main_window import MainWindow
+
+COPY_SHORTCUT = "Ctrl+Shift+U"
+
+
+class CopyActions(QObject):
+    """Owns "Copy to VM...", the two drop targets and the open copy dialog."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: CopyToVmDialog | None = None
+        self.copy_action = QAction("Cop&y to VM\u2026", window)
+        self.copy_action.setObjectName("copyToVmAction")
+        self.copy_action.setShortcut(QKeySequence(COPY_SHORTCUT))
+        self.copy_action.setToolTip(
+            f"Copy files and folders of this computer into the selected VM ({COPY_SHORTCUT}); "
+            "you can also drop them on a VM"
+        )
+        self.copy_action.triggered.connect(lambda _checked=False: self.copy_to_selected())
+        window.addAction(self.copy_action)
+
+        self.table_drops = VmDropTarget(window.table.viewport(), self._vm_at_row, self._row_outline)
+        self.table_drops.dropped.connect(self.open_dialog)
+        self.panel_drops = VmDropTarget(window.vm_panel, lambda _pos: window.vm_panel.vm())
+        self.panel_drops.dropped.connect(self.open_dialog)
+        window.vm_panel.copyRequested.connect(lambda vm: self.open_dialog(vm, []))
+        window.table.selectionModel().selectionChanged.connect(lambda *_: self.update_enabled())
+        self.update_enabled()
+
+    def populate_menu(self, menu: QMenu) -> None:
+        menu.addAction(self.copy_action)
+
+    def update_enabled(self) -> None:
+        self.copy_action.setEnabled(len(self.window.selected_vms()) == 1)
+
+    def copy_to_selected(self) -> CopyToVmDialog | None:
+        vms = self.window.selected_vms()
+        if len(vms) != 1:
+            self.window.statusBar().showMessage("Select one VM to copy files into.", 5000)
+            return None
+        return self.open_dialog(vms[0], [])
+
+    def open_dialog(self, vm: Vm, paths: Sequence[str]) -> CopyToVmDialog:
+        """Open the dialog for `vm` with `paths` listed (window-modal, non-blocking); one at a time."""
+        if self.dialog is not None:
+            self.dialog.close()
+        window = self.window
+        current = window.vm_model.vm(vm.key) or vm
+        dialog = CopyToVmDialog(
+            current,
+            list(paths),
+            window.vm_actions,
+            preferences=window.preferences,
+            confirmer=window.confirmer,
+            host_label=window.vm_model.host_label(vm.host),
+            parent=window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.controller.inventoryChanged.connect(dialog.on_inventory)
+        window.controller.hostRemoved.connect(dialog.on_host_removed)
+        dialog.finished.connect(lambda _result: self._forget(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget(self, dialog: CopyToVmDialog) -> None:
+        controller = self.window.controller
+        controller.inventoryChanged.disconnect(dialog.on_inventory)
+        controller.hostRemoved.disconnect(dialog.on_host_removed)
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _vm_at_row(self, position: QPoint) -> Vm | None:
+        index = self.window.table.indexAt(position)
+        vm = index.data(VmRole) if index.isValid() else None
+        return vm if isinstance(vm, Vm) else None
+
+    def _row_outline(self, position: QPoint) -> QRect | None:
+        table = self.window.table
+        index = table.indexAt(position)
+        if not index.isValid():
+            return None
+        rect = table.visualRect(index)
+        return QRect(0, rect.top(), table.viewport().width(), rect.height())
+
+
+def install_copy_actions(window: MainWindow) -> CopyActions:
+    return CopyActions(window)
