@@ -1,8 +1,7 @@
 """Starting a copy against the emulator: files dropped on a VM whose Guest Service Interface is off, the
 service enabled from the dialog (one `Set-HvGuiIntegrationService` by GUID, after the question), Copy
-available once the host reports it on, and the copy handed to the host's runner as a typed operation.
-
-The transfer itself belongs to the runner; this test stops once the operation is in the Activity records.
+available once the host reports it on, the copy handed to the host's runner as a typed operation, and the
+file in the guest, byte for byte, with the outcome in the status bar.
 """
 
 from __future__ import annotations
@@ -95,3 +94,16 @@ def test_drop_enable_guest_service_interface_then_copy(
     assert operation.guest_folder == "C:\\Setup files"
     assert operation.create_folders is True and operation.existing is ExistingFile.Skip
     assert window.activity_dock.isVisible()
+
+    def finished() -> bool:
+        (latest,) = copy_records()
+        return latest.state.is_final
+
+    loop.run_until_complete(wait_until(finished, timeout=30, what="the copy to finish"))
+    (done,) = copy_records()
+    assert done.state.name == "Succeeded", done.message
+    guest_file = "C:\\Setup files\\" + source.name
+    assert model_vm.files.read(guest_file) == source.read_bytes()
+    loop.run_until_complete(
+        wait_until(lambda: "1 file copied" in window.statusBar().currentMessage(), what="the outcome in the status bar")
+    )

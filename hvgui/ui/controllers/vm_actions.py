@@ -287,7 +287,9 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return
         record = await handle.done()
-        if record.state is OperationState.Succeeded:
+        if record.state is OperationState.Succeeded and isinstance(operation, CopyToGuestOperation):
+            self._conclude(self.finished, _copy_result(action, operation, record))
+        elif record.state is OperationState.Succeeded:
             value: Any = record.warnings
             if isinstance(operation, CheckpointCreateOperation):
                 value = record.result
@@ -361,6 +363,17 @@ class VmActionsController(QObject):
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _copy_result(action: VmAction, operation: CopyToGuestOperation, record: OperationRecord) -> ActionResult:
+    """What a copy did, from its report ("3 files copied, 1 skipped ..."); its notes (files that exist in the
+    guest) are hvgui's own, not warnings of the host."""
+    summary = getattr(record.result, "summary", None)
+    done = summary() if callable(summary) else "done."
+    text = f"Copy to '{action.vm_name}' ({operation.guest_folder}): {done}"
+    if record.warnings:
+        text += " " + " ".join(record.warnings)
+    return ActionResult(action, text, record.warnings)
+
+
 def _result(action: VmAction, value: Any) -> ActionResult:
     if action.kind is ActionKind.ListCheckpoints:
         # A Listing says when objects the host sent could not be read: the tab shows it as the message.
@@ -376,8 +389,6 @@ def _result(action: VmAction, value: Any) -> ActionResult:
         done = f"{_POWER_PAST[operation.action]} '{action.vm_name}'."
     elif isinstance(operation, CheckpointTypeOperation):
         done = f"The checkpoint type of '{action.vm_name}' is now {operation.checkpoint_type.name}."
-    elif isinstance(operation, CopyToGuestOperation):
-        done = f"Copied to '{action.vm_name}' ({operation.guest_folder})."
     else:
         done = f"{action.description}: done."
     if warnings:

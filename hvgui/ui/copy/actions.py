@@ -14,9 +14,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from hvgui.domain.vm import Vm
+from hvgui.ui.controllers.vm_actions import ActionKind, VmAction
 from hvgui.ui.copy.dialog import CopyToVmDialog
 from hvgui.ui.copy.drop import VmDropTarget
 from hvgui.ui.models.vm_table import VmRole
+from hvgui.ui.text import one_line
 
 if TYPE_CHECKING:
     from hvgui.ui.main_window import MainWindow
@@ -47,7 +49,14 @@ class CopyActions(QObject):
         self.panel_drops.dropped.connect(self.open_dialog)
         window.vm_panel.copyRequested.connect(lambda vm: self.open_dialog(vm, []))
         window.table.selectionModel().selectionChanged.connect(lambda *_: self.update_enabled())
+        window.vm_actions.finished.connect(lambda result: self._say(result.action, result.message))
+        window.vm_actions.failed.connect(lambda failure: self._say(failure.action, failure.message))
         self.update_enabled()
+
+    def _say(self, action: VmAction, message: str) -> None:
+        """A copy's outcome in the status bar (the dialog is closed by then; the Activity dock keeps it)."""
+        if action.kind is ActionKind.CopyToGuest:
+            self.window.statusBar().showMessage(one_line(message), 20000)
 
     def populate_menu(self, menu: QMenu) -> None:
         menu.addAction(self.copy_action)
