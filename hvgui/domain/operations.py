@@ -17,7 +17,7 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
+from pathlib import PurePath, PureWindowsPath
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -76,6 +76,7 @@ DEFAULT_DEADLINES: Mapping[str, float] = {
     "power:Restart": 300.0,
     "checkpoint": 600.0,
     "copy-to-guest": 3600.0,
+    "copy-from-guest": 3600.0,
 }
 
 
@@ -300,6 +301,40 @@ class CopyToGuestOperation(Operation):
 
 #: Where the display text says the files were put on the host (an example an admin adapts).
 _STAGING_EXAMPLE = "C:\\Staging"
+
+
+@dataclass(frozen=True)
+class CopyFromGuestOperation(Operation):
+    """Files or folders of a running Windows guest copied to this computer: PowerShell Direct on the host
+    (`New-PSSession -VMId -Credential`, `Copy-Item -FromSession`) puts them in the host's staging folder, and a
+    chunked, verified download brings them here. The guest account's password is never part of the
+    operation (it is shown, listed and logged): the session's guest credentials hold it."""
+
+    guest_paths: tuple[str, ...] = ()  # files or folders in the guest, e.g. C:\Logs\setup.log
+    local_folder: str = ""  # where they land on this computer
+    guest_user: str = ""  # the guest account PowerShell Direct signs in with (e.g. .\Administrator)
+    existing: ExistingFile = ExistingFile.Ask  # a local file of the same name
+    kind: ClassVar[str] = "copy-from-guest"
+
+    @property
+    def title(self) -> str:
+        count = len(self.guest_paths)
+        what = f"'{PureWindowsPath(self.guest_paths[0]).name}'" if count == 1 else f"{count} items"
+        return f"Copy {what} from '{self.target.vm_name}' to {self.local_folder}"
+
+    def powershell(self) -> str:
+        """What an admin types on the host for the same copy into a host folder (PowerShell Direct)."""
+        user = psdisplay.quote(self.guest_user)
+        lines = [
+            f"$session = New-PSSession -VMId {psdisplay.quote(self.target.vm_id)} -Credential (Get-Credential {user})"
+        ]
+        staging = psdisplay.quote(_STAGING_EXAMPLE)
+        lines += [
+            f"Copy-Item -FromSession $session -Path {psdisplay.quote(path)} -Destination {staging} -Recurse"
+            for path in self.guest_paths
+        ]
+        lines.append("Remove-PSSession $session")
+        return "\n".join(lines)
 
 
 def _guest_join(folder: str, name: str) -> str:
