@@ -24,6 +24,9 @@ MAX_OPERATION_TIMEOUT = 60.0
 DEFAULT_OPERATION_TIMEOUT = 60.0
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+#: Element content at least this long, made only of base64 characters, is lifted out before parsing (`_lift`).
+_LIFT_MIN = 4096
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _MESSAGE_ID = re.compile(rb"<(?:[\w.-]+:)?MessageID(?:\s[^>]*)?>\s*([^<\s]{1,200})\s*</", re.IGNORECASE)
 
 
@@ -89,6 +92,66 @@ def parse_duration(value: str) -> float:
     return int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
 
 
+def _lift(data: bytes) -> tuple[bytes, str, list[bytes]]:
+    """The envelope with every long run of base64 characters between a `>` and the next `<` replaced by a
+    token, the token, and the runs lifted out.
+
+    A Send or Command carries its PSRP data as one text node of up to MaxEnvelopeSize of base64; expat reads
+    such a node several times slower than the rest of the emulator handles it. A run of base64 characters is
+    literal text wherever it stands (element content, a comment, CDATA, an attribute value: none of them
+    changes or rejects such characters), so parsing the envelope with a shorter base64 token in its place and
+    putting the run back where the token lands gives the same tree and the same well-formedness verdict.
+    Returns no runs when there is nothing to lift or the token happens to occur in the envelope.
+    """
+    token = uuid.uuid4().hex
+    if len(data) < _LIFT_MIN or token.encode("ascii") in data:
+        return data, token, []
+    pieces: list[bytes] = []
+    runs: list[bytes] = []
+    kept = 0
+    position = data.find(b">")
+    while position >= 0:
+        end = data.find(b"<", position + 1)
+        if end < 0:
+            break
+        if end - position - 1 >= _LIFT_MIN:
+            run = data[position + 1 : end]
+            if not run.translate(None, _BASE64_ALPHABET):
+                pieces += (data[kept : position + 1], f"{token}{len(runs)}z".encode("ascii"))
+                runs.append(run)
+                kept = end
+        position = data.find(b">", end)
+    if not runs:
+        return data, token, []
+    pieces.append(data[kept:])
+    return b"".join(pieces), token, runs
+
+
+def _parse(data: bytes) -> ET.Element:
+    """`ET.fromstring(data)`, with long base64 text nodes kept out of expat (see `_lift`)."""
+    lifted, token, runs = _lift(data)
+    if not runs:
+        return ET.fromstring(data)
+    try:
+        root = ET.fromstring(lifted)
+    except ET.ParseError:
+        return ET.fromstring(data)  # raises again, with the line and column of the envelope as sent
+    texts = {f"{token}{index}z": run.decode("ascii") for index, run in enumerate(runs)}
+    pattern = re.compile(f"{token}\\d+z")
+
+    def restore(value: str) -> str:
+        return pattern.sub(lambda match: texts[match.group(0)], value) if token in value else value
+
+    for node in root.iter():
+        if node.text:
+            node.text = restore(node.text)
+        if node.tail:
+            node.tail = restore(node.tail)
+        for name, value in node.attrib.items():
+            node.attrib[name] = restore(value)
+    return root
+
+
 def parse_request(data: bytes) -> Request:
     """Parse and check a request envelope. Raises `RequestFault`."""
     message_id = salvage_message_id(data)
@@ -97,7 +160,7 @@ def parse_request(data: bytes) -> Request:
             faults.invalid_xml("A SOAP message must not contain a document type declaration."), message_id
         )
     try:
-        root = ET.fromstring(data)
+        root = _parse(data)
     except ET.ParseError as exc:
         raise RequestFault(faults.invalid_xml(f"The XML is not well formed ({exc})."), message_id) from None
     if root.tag != ns.qname(ns.SOAP, "Envelope"):
