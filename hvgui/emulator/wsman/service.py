@@ -388,6 +388,12 @@ class WSManService:
 
 
 def _decode_base64(value: str, where: str) -> bytes:
+    """The bytes of base64 text, white space allowed; a stream of a Send is up to MaxEnvelopeSize long, so the
+    text is split on white space only when the strict decode of it as sent fails."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        pass
     try:
         return base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError):
