@@ -36,6 +36,7 @@ from hvgui.domain.errors import HvGuiError
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
+    CopyFromGuestOperation,
     CopyToGuestOperation,
     ExistingFile,
     Operation,
@@ -64,6 +65,7 @@ class ActionKind(enum.Enum):
     ListCheckpoints = "list-checkpoints"
     SetCheckpointType = "set-checkpoint-type"
     CopyToGuest = "copy-to-guest"
+    CopyFromGuest = "copy-from-guest"
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,36 @@ class VmActionsController(QObject):
             existing=existing,
         )
         return self._submit(ActionKind.CopyToGuest, vm, operation.title, operation)
+
+    def copy_from_vm(
+        self,
+        vm: Vm,
+        guest_paths: Sequence[str],
+        local_folder: str,
+        user: str,
+        password: str,
+        existing: ExistingFile = ExistingFile.Ask,
+    ) -> VmAction:
+        """Copy files or folders of a Windows guest to this computer through PowerShell Direct on the host.
+
+        The password goes only into the host session's in-memory guest credentials (for this VM), never into
+        the operation, its record or a message: operations are shown, listed and logged. When the host has no
+        session, the copy fails in the usual way ("not connected") and the password is dropped here.
+        """
+        operation = CopyFromGuestOperation(
+            self._target(vm),
+            guest_paths=tuple(guest_paths),
+            local_folder=local_folder,
+            guest_user=user,
+            existing=existing,
+        )
+        try:
+            session = self._hosts.session(vm.host)
+        except KeyError:
+            pass
+        else:
+            session.guest_credentials.set(vm.vm_id, user, password)
+        return self._submit(ActionKind.CopyFromGuest, vm, operation.title, operation)
 
     def cancel_operation(self, op_id: int) -> bool:
         """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
