@@ -271,3 +271,44 @@ def test_copy_submits_the_fields_keeps_the_password_in_the_session_only_and_reme
     other = window.copy_actions.open_from_dialog(vms[2])
     assert other.user.text() == ""  # the user is remembered per VM
     assert other.local_folder.text() == str(tmp_path)
+
+
+def test_the_whole_dialog_works_from_the_keyboard(window, vms, tmp_path, session, qtbot) -> None:
+    pending = QSignalSpy(window.vm_actions.pending)
+    window.select_vm(vms[0].key)
+    window.table.setFocus()
+    QTest.keyClick(window.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.copy_actions.from_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    chain, widget = [], dialog.guest_paths
+    while widget is not dialog.copy_button and len(chain) < 40:
+        if widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value and widget.isVisible():
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    fields = [dialog.guest_paths, dialog.local_folder, dialog.browse_button, dialog.existing, dialog.user]
+    assert [w for w in chain if w in (*fields, dialog.password)] == [*fields, dialog.password]  # Tab, in reading order
+    assert dialog.guest_paths.tabChangesFocus()  # Tab leaves the list of paths, it does not indent
+    QTest.keyClicks(dialog.guest_paths, "C:\\Logs\\setup.log")
+    QTest.keyClicks(dialog.local_folder, str(tmp_path))
+    QTest.keyClicks(dialog.user, "guest\\ops")
+    QTest.keyClicks(dialog.password, PASSWORD)
+    assert dialog.copy_button.isEnabled()
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter is Copy
+    assert not dialog.isVisible()
+    assert pending.count() == 1
+    assert pending.at(0)[0].operation.guest_user == "guest\\ops"
+    assert session.guest_credentials.get(vms[0].vm_id) == ("guest\\ops", PASSWORD)
+
+
+def test_without_a_session_for_the_host_the_copy_fails_and_the_password_is_dropped(
+    window, vm_factory, tmp_path, qtbot
+) -> None:
+    failed = QSignalSpy(window.vm_actions.failed)
+    elsewhere = vm_factory(host="https://hv09:5986", name="win09", guest_os_name="Windows Server 2019")
+    action = window.vm_actions.copy_from_vm(elsewhere, ["C:\\a.txt"], str(tmp_path), "admin", PASSWORD)
+    assert action.kind is ActionKind.CopyFromGuest
+    qtbot.waitUntil(lambda: failed.count() == 1)
+    failure = failed.at(0)[0]
+    assert failure.action is action and not failure.sent
+    assert "no longer connected" in failure.message and PASSWORD not in failure.message

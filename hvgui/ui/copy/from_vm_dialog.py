@@ -52,16 +52,16 @@ def precondition(vm: Vm | None) -> str | None:
         return "The VM is no longer listed: its host was removed or no longer reports it."
     if guest_family(vm) is GuestFamily.Linux:
         return (
-            f"'{vm.name}' runs a Linux guest. PowerShell Direct does not support Linux guests, so hvgui cannot "
-            "copy files out of it."
+            f"'{one_line(vm.name)}' runs a Linux guest. PowerShell Direct does not support Linux guests, "
+            "so hvgui cannot copy files out of it."
         )
     if not vm.state.is_running:
         return (
-            f"'{vm.name}' is {describe_state(vm.state)}. Files can be copied only out of a running guest: "
+            f"'{one_line(vm.name)}' is {describe_state(vm.state)}. Files can be copied only out of a running guest: "
             "start the VM, then copy."
         )
     if vm.state in _PAUSED:
-        return f"'{vm.name}' is paused, so its guest cannot answer. Resume it (Start)."
+        return f"'{one_line(vm.name)}' is paused, so its guest cannot answer. Resume it (Start)."
     return None
 
 
