@@ -21,7 +21,13 @@ from PySide6.QtWidgets import QLineEdit, QMenu
 from hvgui.domain.connection import HostState, HostStatus
 from hvgui.domain.errors import HvGuiError
 from hvgui.domain.inventory import diff_inventory
-from hvgui.domain.operations import CopyFromGuestOperation, ExistingFile, Operation
+from hvgui.domain.operations import (
+    CopyFromGuestOperation,
+    ExistingFile,
+    Operation,
+    OperationRecord,
+    OperationState,
+)
 from hvgui.domain.vm import Inventory, Vm, VmState
 from hvgui.remoting import SessionManager
 from hvgui.ui.controllers import HostsController
@@ -57,6 +63,37 @@ class FakeRunner:
     def submit(self, operation: Operation, notice: str = "") -> None:
         self.submitted.append(operation)
         raise HvGuiError("The host's session is closing.")
+
+
+class FinishedHandle:
+    def __init__(self, record: OperationRecord) -> None:
+        self.record = record
+
+    async def done(self) -> OperationRecord:
+        return self.record
+
+
+class CopyReport:
+    def summary(self) -> str:
+        return "2 files copied, 1 skipped."
+
+
+class SucceedingRunner(FakeRunner):
+    """Finishes each operation at once with a copy's report, as the host's runner would."""
+
+    def submit(self, operation: Operation, notice: str = "") -> FinishedHandle:
+        self.submitted.append(operation)
+        now = time.time()
+        return FinishedHandle(
+            OperationRecord(
+                operation,
+                state=OperationState.Succeeded,
+                queued_at=now,
+                started_at=now,
+                ended_at=now,
+                result=CopyReport(),
+            )
+        )
 
 
 class FakeSession:
@@ -312,3 +349,15 @@ def test_without_a_session_for_the_host_the_copy_fails_and_the_password_is_dropp
     failure = failed.at(0)[0]
     assert failure.action is action and not failure.sent
     assert "no longer connected" in failure.message and PASSWORD not in failure.message
+
+
+def test_a_finished_copy_says_what_it_did_in_the_status_bar(window, vms, tmp_path, session, qtbot) -> None:
+    session.operations = SucceedingRunner()
+    finished = QSignalSpy(window.vm_actions.finished)
+    dialog = window.copy_actions.open_from_dialog(vms[0])
+    fill(dialog, tmp_path)
+    assert dialog.submit() is not None
+    qtbot.waitUntil(lambda: finished.count() == 1)
+    expected = f"Copy from 'win01' to {tmp_path}: 2 files copied, 1 skipped."
+    assert finished.at(0)[0].message == expected
+    assert window.statusBar().currentMessage() == expected

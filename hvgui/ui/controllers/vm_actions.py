@@ -319,7 +319,9 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return
         record = await handle.done()
-        if record.state is OperationState.Succeeded and isinstance(operation, CopyToGuestOperation):
+        if record.state is OperationState.Succeeded and isinstance(
+            operation, (CopyToGuestOperation, CopyFromGuestOperation)
+        ):
             self._conclude(self.finished, _copy_result(action, operation, record))
         elif record.state is OperationState.Succeeded:
             value: Any = record.warnings
@@ -395,12 +397,17 @@ class VmActionsController(QObject):
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _copy_result(action: VmAction, operation: CopyToGuestOperation, record: OperationRecord) -> ActionResult:
-    """What a copy did, from its report ("3 files copied, 1 skipped ..."); its notes (files that exist in the
-    guest) are hvgui's own, not warnings of the host."""
+def _copy_result(
+    action: VmAction, operation: CopyToGuestOperation | CopyFromGuestOperation, record: OperationRecord
+) -> ActionResult:
+    """What a copy did, from its report ("3 files copied, 1 skipped ..."); its notes (files that exist where
+    they land) are hvgui's own, not warnings of the host."""
     summary = getattr(record.result, "summary", None)
     done = summary() if callable(summary) else "done."
-    text = f"Copy to '{action.vm_name}' ({operation.guest_folder}): {done}"
+    if isinstance(operation, CopyFromGuestOperation):
+        text = f"Copy from '{action.vm_name}' to {operation.local_folder}: {done}"
+    else:
+        text = f"Copy to '{action.vm_name}' ({operation.guest_folder}): {done}"
     if record.warnings:
         text += " " + " ".join(record.warnings)
     return ActionResult(action, text, record.warnings)
