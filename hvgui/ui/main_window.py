@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         self.vm_menu.addAction(self.power.ask_before_shutdown)
         #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
         self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
-        #: VM > Copy to VM... (Ctrl+Shift+U), the VM panel's button and drops of files on a VM.
+        #: VM > Copy to VM... (Ctrl+Shift+U) and Copy from VM... (Ctrl+Shift+D), the VM panel's buttons, drops.
         self.copy_actions = install_copy_actions(self)
         self.vm_menu.addSeparator()
         self.copy_actions.populate_menu(self.vm_menu)

@@ -1,5 +1,6 @@
 """The admin's preferences that outlive the window: whether Shut Down asks first, how long operations may
-take before hvgui says "still running on the host", and where files were last copied into each VM.
+take before hvgui says "still running on the host", where files were last copied into each VM, where files
+copied out of guests go, and the guest account used per VM (never its password).
 
 They live in `QSettings` under the application's organisation and name (set in `hvgui.app`), in INI format so
 the file is readable and the same on every platform. The window gets a `Preferences` by injection, so a test
@@ -22,6 +23,11 @@ CONFIRM_SHUTDOWN_KEY = "confirm/shutDown"
 DEADLINES_GROUP = "deadlines"
 #: Group of the guest folder each VM last received files in, keyed by host and VM id.
 COPY_DESTINATIONS_GROUP = "copyDestinations"
+#: The folder of this computer that files copied out of a guest last went to.
+COPY_FROM_FOLDER_KEY = "copyFrom/localFolder"
+#: Group of the guest account each VM was last signed in to for a copy out of it (user names only:
+#: passwords are never stored, they live in the host session's memory).
+GUEST_USERS_GROUP = "guestUsers"
 
 
 def _as_bool(value: object, default: bool) -> bool:
@@ -82,10 +88,33 @@ class Preferences:
         self.settings.setValue(_destination_key(vm_key), folder)
         self.settings.sync()
 
+    @property
+    def copy_from_folder(self) -> str | None:
+        """The local folder files copied out of a guest last went to, or None."""
+        value = self.settings.value(COPY_FROM_FOLDER_KEY)
+        return value if isinstance(value, str) and value else None
+
+    def set_copy_from_folder(self, folder: str) -> None:
+        self.settings.setValue(COPY_FROM_FOLDER_KEY, folder)
+        self.settings.sync()
+
+    def guest_user(self, vm_key: VmKey) -> str | None:
+        """The guest account last used to copy out of this VM, or None."""
+        value = self.settings.value(_vm_setting(GUEST_USERS_GROUP, vm_key))
+        return value if isinstance(value, str) and value else None
+
+    def set_guest_user(self, vm_key: VmKey, user: str) -> None:
+        self.settings.setValue(_vm_setting(GUEST_USERS_GROUP, vm_key), user)
+        self.settings.sync()
+
 
 def _destination_key(vm_key: VmKey) -> str:
     """One INI key per VM: the host key percent-encoded (it holds `/` and `:`), then the VM's GUID."""
-    return f"{COPY_DESTINATIONS_GROUP}/{quote(vm_key.host, safe='')}.{vm_key.vm_id}"
+    return _vm_setting(COPY_DESTINATIONS_GROUP, vm_key)
+
+
+def _vm_setting(group: str, vm_key: VmKey) -> str:
+    return f"{group}/{quote(vm_key.host, safe='')}.{vm_key.vm_id}"
 
 
 def _setting_name(kind: str) -> str:

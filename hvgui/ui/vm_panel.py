@@ -231,6 +231,8 @@ class VmPanel(QTabWidget):
 
     #: The admin asked to copy files into the shown VM (`Vm`).
     copyRequested = Signal(object)
+    #: The admin asked to copy files out of the shown VM's guest (`Vm`).
+    copyFromRequested = Signal(object)
 
     #: Tab names for `show_tab` (and the `--screenshot-tab` option).
     TAB_NAMES = ("summary", "services", "checkpoints")
@@ -260,7 +262,20 @@ class VmPanel(QTabWidget):
         self.copy_button.setAutoRaise(True)
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self._copy_clicked)
-        self.setCornerWidget(self.copy_button, Qt.Corner.TopRightCorner)
+        self.copy_from_button = QToolButton()
+        self.copy_from_button.setObjectName("panelCopyFromVm")
+        self.copy_from_button.setText("Copy from VM\u2026")
+        self.copy_from_button.setToolTip("Copy files or folders of this Windows guest to this computer")
+        self.copy_from_button.setAutoRaise(True)
+        self.copy_from_button.setEnabled(False)
+        self.copy_from_button.clicked.connect(self._copy_from_clicked)
+        corner = QWidget()
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 0, 0)
+        corner_layout.setSpacing(2)
+        corner_layout.addWidget(self.copy_button)
+        corner_layout.addWidget(self.copy_from_button)
+        self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front by its name in `TAB_NAMES`."""
@@ -274,6 +289,7 @@ class VmPanel(QTabWidget):
         """Show `vm` (or nothing) in every tab; called on selection and on every refresh of the selected VM."""
         self._vm = vm
         self.copy_button.setEnabled(vm is not None)
+        self.copy_from_button.setEnabled(vm is not None)
         for i in range(self.count()):
             tab = self.widget(i)
             if tab is self.summary:
@@ -284,3 +300,7 @@ class VmPanel(QTabWidget):
     def _copy_clicked(self) -> None:
         if self._vm is not None:
             self.copyRequested.emit(self._vm)
+
+    def _copy_from_clicked(self) -> None:
+        if self._vm is not None:
+            self.copyFromRequested.emit(self._vm)

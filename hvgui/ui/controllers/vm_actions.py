@@ -36,6 +36,7 @@ from hvgui.domain.errors import HvGuiError
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
+    CopyFromGuestOperation,
     CopyToGuestOperation,
     ExistingFile,
     Operation,
@@ -64,6 +65,7 @@ class ActionKind(enum.Enum):
     ListCheckpoints = "list-checkpoints"
     SetCheckpointType = "set-checkpoint-type"
     CopyToGuest = "copy-to-guest"
+    CopyFromGuest = "copy-from-guest"
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,36 @@ class VmActionsController(QObject):
         )
         return self._submit(ActionKind.CopyToGuest, vm, operation.title, operation)
 
+    def copy_from_vm(
+        self,
+        vm: Vm,
+        guest_paths: Sequence[str],
+        local_folder: str,
+        user: str,
+        password: str,
+        existing: ExistingFile = ExistingFile.Ask,
+    ) -> VmAction:
+        """Copy files or folders of a Windows guest to this computer through PowerShell Direct on the host.
+
+        The password goes only into the host session's in-memory guest credentials (for this VM), never into
+        the operation, its record or a message: operations are shown, listed and logged. When the host has no
+        session, the copy fails in the usual way ("not connected") and the password is dropped here.
+        """
+        operation = CopyFromGuestOperation(
+            self._target(vm),
+            guest_paths=tuple(guest_paths),
+            local_folder=local_folder,
+            guest_user=user,
+            existing=existing,
+        )
+        try:
+            session = self._hosts.session(vm.host)
+        except KeyError:
+            pass
+        else:
+            session.guest_credentials.set(vm.vm_id, user, password)
+        return self._submit(ActionKind.CopyFromGuest, vm, operation.title, operation)
+
     def cancel_operation(self, op_id: int) -> bool:
         """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
         record = self._records.get(op_id)
@@ -287,7 +319,9 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return
         record = await handle.done()
-        if record.state is OperationState.Succeeded and isinstance(operation, CopyToGuestOperation):
+        if record.state is OperationState.Succeeded and isinstance(
+            operation, (CopyToGuestOperation, CopyFromGuestOperation)
+        ):
             self._conclude(self.finished, _copy_result(action, operation, record))
         elif record.state is OperationState.Succeeded:
             value: Any = record.warnings
@@ -363,12 +397,17 @@ class VmActionsController(QObject):
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _copy_result(action: VmAction, operation: CopyToGuestOperation, record: OperationRecord) -> ActionResult:
-    """What a copy did, from its report ("3 files copied, 1 skipped ..."); its notes (files that exist in the
-    guest) are hvgui's own, not warnings of the host."""
+def _copy_result(
+    action: VmAction, operation: CopyToGuestOperation | CopyFromGuestOperation, record: OperationRecord
+) -> ActionResult:
+    """What a copy did, from its report ("3 files copied, 1 skipped ..."); its notes (files that exist where
+    they land) are hvgui's own, not warnings of the host."""
     summary = getattr(record.result, "summary", None)
     done = summary() if callable(summary) else "done."
-    text = f"Copy to '{action.vm_name}' ({operation.guest_folder}): {done}"
+    if isinstance(operation, CopyFromGuestOperation):
+        text = f"Copy from '{action.vm_name}' to {operation.local_folder}: {done}"
+    else:
+        text = f"Copy to '{action.vm_name}' ({operation.guest_folder}): {done}"
     if record.warnings:
         text += " " + " ".join(record.warnings)
     return ActionResult(action, text, record.warnings)

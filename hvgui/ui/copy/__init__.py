@@ -1,6 +1,16 @@
-"""Copying files of this computer into a VM: the dialog, the drops that open it, and the window's actions."""
+"""Copying files of this computer into a VM, and out of a Windows guest: the dialogs, the drops that open
+the first, and the window's actions."""
 
-from hvgui.ui.copy.actions import COPY_SHORTCUT, CopyActions, install_copy_actions
+from hvgui.ui.copy.actions import COPY_FROM_SHORTCUT, COPY_SHORTCUT, CopyActions, install_copy_actions
 from hvgui.ui.copy.dialog import CONFIRM_ENABLE_GSI, CopyToVmDialog
+from hvgui.ui.copy.from_vm_dialog import CopyFromVmDialog
 
-__all__ = ["CONFIRM_ENABLE_GSI", "COPY_SHORTCUT", "CopyActions", "CopyToVmDialog", "install_copy_actions"]
+__all__ = [
+    "CONFIRM_ENABLE_GSI",
+    "COPY_FROM_SHORTCUT",
+    "COPY_SHORTCUT",
+    "CopyActions",
+    "CopyFromVmDialog",
+    "CopyToVmDialog",
+    "install_copy_actions",
+]

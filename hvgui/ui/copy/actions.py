@@ -2,6 +2,8 @@
 VM table's context menu and on the VM panel), and drops of local files on a VM row or on the VM panel.
 
 Each opens `CopyToVmDialog` for one VM, kept up to date with the host's refreshes while it is open.
+"VM > Copy from VM..." (Ctrl+Shift+D, also in the context menu and on the VM panel) opens `CopyFromVmDialog`
+the same way, to bring files of a Windows guest to this computer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from hvgui.domain.vm import Vm
 from hvgui.ui.controllers.vm_actions import ActionKind, VmAction
 from hvgui.ui.copy.dialog import CopyToVmDialog
 from hvgui.ui.copy.drop import VmDropTarget
+from hvgui.ui.copy.from_vm_dialog import CopyFromVmDialog
 from hvgui.ui.models.vm_table import VmRole
 from hvgui.ui.text import one_line
 
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
     from hvgui.ui.main_window import MainWindow
 
 COPY_SHORTCUT = "Ctrl+Shift+U"
+#: "Copy from VM..." (D as in download: Ctrl+Shift+C copies an operation's details in the Activity dock).
+COPY_FROM_SHORTCUT = "Ctrl+Shift+D"
+_COPY_KINDS = frozenset({ActionKind.CopyToGuest, ActionKind.CopyFromGuest})
 
 
 class CopyActions(QObject):
@@ -42,12 +48,22 @@ class CopyActions(QObject):
         )
         self.copy_action.triggered.connect(lambda _checked=False: self.copy_to_selected())
         window.addAction(self.copy_action)
+        self.from_dialog: CopyFromVmDialog | None = None
+        self.copy_from_action = QAction("Copy &from VM\u2026", window)
+        self.copy_from_action.setObjectName("copyFromVmAction")
+        self.copy_from_action.setShortcut(QKeySequence(COPY_FROM_SHORTCUT))
+        self.copy_from_action.setToolTip(
+            f"Copy files or folders of the selected Windows guest to this computer ({COPY_FROM_SHORTCUT})"
+        )
+        self.copy_from_action.triggered.connect(lambda _checked=False: self.copy_from_selected())
+        window.addAction(self.copy_from_action)
 
         self.table_drops = VmDropTarget(window.table.viewport(), self._vm_at_row, self._row_outline)
         self.table_drops.dropped.connect(self.open_dialog)
         self.panel_drops = VmDropTarget(window.vm_panel, lambda _pos: window.vm_panel.vm())
         self.panel_drops.dropped.connect(self.open_dialog)
         window.vm_panel.copyRequested.connect(lambda vm: self.open_dialog(vm, []))
+        window.vm_panel.copyFromRequested.connect(self.open_from_dialog)
         window.table.selectionModel().selectionChanged.connect(lambda *_: self.update_enabled())
         window.vm_actions.finished.connect(lambda result: self._say(result.action, result.message))
         window.vm_actions.failed.connect(lambda failure: self._say(failure.action, failure.message))
@@ -55,14 +71,17 @@ class CopyActions(QObject):
 
     def _say(self, action: VmAction, message: str) -> None:
         """A copy's outcome in the status bar (the dialog is closed by then; the Activity dock keeps it)."""
-        if action.kind is ActionKind.CopyToGuest:
+        if action.kind in _COPY_KINDS:
             self.window.statusBar().showMessage(one_line(message), 20000)
 
     def populate_menu(self, menu: QMenu) -> None:
         menu.addAction(self.copy_action)
+        menu.addAction(self.copy_from_action)
 
     def update_enabled(self) -> None:
-        self.copy_action.setEnabled(len(self.window.selected_vms()) == 1)
+        one = len(self.window.selected_vms()) == 1
+        self.copy_action.setEnabled(one)
+        self.copy_from_action.setEnabled(one)
 
     def copy_to_selected(self) -> CopyToVmDialog | None:
         vms = self.window.selected_vms()
@@ -93,6 +112,42 @@ class CopyActions(QObject):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def copy_from_selected(self) -> CopyFromVmDialog | None:
+        vms = self.window.selected_vms()
+        if len(vms) != 1:
+            self.window.statusBar().showMessage("Select one VM to copy files from.", 5000)
+            return None
+        return self.open_from_dialog(vms[0])
+
+    def open_from_dialog(self, vm: Vm) -> CopyFromVmDialog:
+        """Open "Copy from VM" for `vm` (window-modal, non-blocking), following the host's refreshes; one at a
+        time."""
+        if self.from_dialog is not None:
+            self.from_dialog.close()
+        window = self.window
+        current = window.vm_model.vm(vm.key) or vm
+        dialog = CopyFromVmDialog(
+            current,
+            window.vm_actions,
+            preferences=window.preferences,
+            host_label=window.vm_model.host_label(vm.host),
+            parent=window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.controller.inventoryChanged.connect(dialog.on_inventory)
+        window.controller.hostRemoved.connect(dialog.on_host_removed)
+        dialog.finished.connect(lambda _result: self._forget_from(dialog))
+        self.from_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget_from(self, dialog: CopyFromVmDialog) -> None:
+        controller = self.window.controller
+        controller.inventoryChanged.disconnect(dialog.on_inventory)
+        controller.hostRemoved.disconnect(dialog.on_host_removed)
+        if self.from_dialog is dialog:
+            self.from_dialog = None
 
     def _forget(self, dialog: CopyToVmDialog) -> None:
         controller = self.window.controller
