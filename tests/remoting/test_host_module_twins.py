@@ -191,3 +191,66 @@ def test_a_chunk_past_the_end_or_beyond_the_free_space_fails_the_call_and_change
     assert staged["length"] == 3 and staged["sha256"] == hashlib.sha256(b"abc").hexdigest().upper()
     _made, sink = traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=1, Data=b"Z")
     assert sink.output == [2]  # rewriting at an offset cuts the file there
+
+
+def _stage_tree(host, transfer: uuid.UUID, files: dict[str, bytes]) -> None:
+    """Put files where a copy out of a guest stages them (staging\\<transfer>\\...), as Copy-Item would."""
+    from hvgui.emulator.hyperv.staging import staged_folder
+
+    emulated, _runspace = host
+    with emulated.model.lock:
+        for relative, data in files.items():
+            emulated.model.files.write(staged_folder(transfer) + "\\" + relative, data)
+
+
+def test_read_staged_chunk_uses_only_file_apis_and_reads_what_is_staged(host) -> None:
+    transfer = uuid.uuid4()
+    assert text_calls("Read-HvGuiStagedChunk") == []
+    _stage_tree(host, transfer, {"logs\\a b.txt": b"0123456789", "empty.bin": b""})
+    made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="LOGS\\a b.txt", Offset=3, Length=4
+    )
+    assert made == [] and sink.errors == [] and sink.output == [b"3456"]
+    _made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="logs\\a b.txt", Offset=8, Length=4
+    )
+    assert sink.output == [b"89"]  # fewer at the end
+    _made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="empty.bin", Offset=0, Length=4
+    )
+    assert sink.output == []  # nothing at the end of a file: pypsrp cannot read an empty byte array
+
+
+@pytest.mark.parametrize(
+    ("relative", "offset", "length", "expected"),
+    [
+        ("..\\other\\x.txt", 0, 4, "not inside the transfer's staging folder"),
+        ("C:\\Windows\\win.ini", 0, 4, "not inside the transfer's staging folder"),
+        ("x.txt", 0, 0, "at least one byte"),
+        ("x.txt", 4, 4, "holds 3 bytes; there is nothing to read at offset 4"),
+        ("missing.txt", 0, 4, 'Exception calling "OpenRead" with "1" argument(s): "Could not find file '),
+    ],
+)
+def test_read_staged_chunk_refuses_what_it_cannot_read(
+    host, relative: str, offset: int, length: int, expected: str
+) -> None:
+    transfer = uuid.uuid4()
+    _stage_tree(host, transfer, {"x.txt": b"abc"})
+    with pytest.raises(TerminatingError) as failure:
+        traced(host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath=relative, Offset=offset, Length=length)
+    assert expected in failure.value.error.message
+
+
+def test_remove_staged_file_removes_a_staged_folder_and_nothing_else(host) -> None:
+    from hvgui.emulator.hyperv.staging import STAGING_FOLDER
+
+    emulated, _runspace = host
+    transfer, other = uuid.uuid4(), uuid.uuid4()
+    _stage_tree(host, transfer, {"a\\b\\c.txt": b"c", "d.txt": b"d"})
+    _stage_tree(host, other, {"keep.txt": b"k"})
+    made, sink = traced(host, "Remove-HvGuiStagedFile", TransferId=transfer)
+    assert made == [] and sink.errors == []
+    with emulated.model.lock:
+        left = emulated.model.files.files_under(STAGING_FOLDER)
+        assert not emulated.model.files.exists(STAGING_FOLDER + "\\" + str(transfer))
+    assert list(left) == [STAGING_FOLDER + "\\" + str(other) + "\\keep.txt"]

@@ -291,6 +291,11 @@ FUNCTIONS: dict[str, HostFunction] = {
         ),
         HostFunction("Remove-HvGuiStagedFile", staging.remove_hvgui_staged_file, (("TransferId", "Guid"),)),
         HostFunction(
+            "Read-HvGuiStagedChunk",
+            staging.read_hvgui_staged_chunk,
+            (("TransferId", "Guid"), ("RelativePath", "String"), ("Offset", "Int64"), ("Length", "Int32")),
+        ),
+        HostFunction(
             "Copy-HvGuiStagedFileToGuest",
             staging.copy_hvgui_staged_file_to_guest,
             (("VMId", "Guid"), ("TransferId", "Guid"), ("DestinationPath", "String")),

@@ -367,6 +367,14 @@ class FileSystem:
     def delete(self, path: str) -> None:
         self._files.pop(self._norm(path), None)
 
+    def delete_tree(self, folder: str) -> None:
+        """Remove a folder with everything in it (`Directory.Delete(path, true)`); nothing when it is missing."""
+        key = self._norm(folder)
+        prefix = key + ("\\" if self.windows else "/")
+        for files_or_dirs in (self._files, self._dirs):
+            for inner in [k for k in files_or_dirs if k == key or k.startswith(prefix)]:
+                del files_or_dirs[inner]
+
     def files(self) -> dict[str, bytes]:
         """Every file as {path: content}, paths as they were written."""
         return {p: bytes(data) for p, data in self._files.values()}

@@ -477,6 +477,10 @@ function Remove-HvGuiStagedFile {
     <#
     .SYNOPSIS
     Removes what is staged for one transfer; nothing happens when nothing is staged.
+
+    .DESCRIPTION
+    A copy into a guest stages one file (staging\<TransferId>.part); a copy out of a guest stages a folder
+    (staging\<TransferId>\), removed with everything in it.
     #>
     [CmdletBinding()]
     param(
@@ -488,6 +492,77 @@ function Remove-HvGuiStagedFile {
     $ErrorActionPreference = 'Stop'
     $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
     [System.IO.File]::Delete([System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part'))
+    $tree = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    if ([System.IO.Directory]::Exists($tree)) {
+        [System.IO.Directory]::Delete($tree, $true)
+    }
+}
+
+function Read-HvGuiStagedChunk {
+    <#
+    .SYNOPSIS
+    Reads one chunk of a file staged for a copy out of a guest and returns it as one byte array.
+
+    .DESCRIPTION
+    A copy out of a guest stages its files under the transfer's own folder (staging\<TransferId>\);
+    RelativePath names one of them, as the staging step reported it. A path that leads out of that folder
+    (rooted, or climbing with ..) is refused. The answer holds at most Length bytes from Offset, fewer at
+    the end of the file. At its very end (a zero-byte file at offset 0) there is no output at all: an empty
+    array serializes as an empty <BA/>, which pypsrp cannot read. An offset past the end fails. A missing
+    file fails with .NET's own FileNotFoundException.
+    #>
+    [CmdletBinding()]
+    [OutputType([byte[]])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $RelativePath,
+
+        [Parameter(Mandatory = $true)]
+        [long]
+        $Offset,
+
+        [Parameter(Mandatory = $true)]
+        [int]
+        $Length
+    )
+
+    $ErrorActionPreference = 'Stop'
+    if ($Length -lt 1) {
+        throw "hvgui: a chunk is at least one byte long."
+    }
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $root = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($root, $RelativePath))
+    if ([System.IO.Path]::IsPathRooted($RelativePath) -or -not $path.StartsWith($root + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
+        throw "hvgui: the path is not inside the transfer's staging folder."
+    }
+    $stream = [System.IO.File]::OpenRead($path)
+    try {
+        if ($Offset -gt $stream.Length) {
+            throw "hvgui: the staged file holds $($stream.Length) bytes; there is nothing to read at offset $Offset."
+        }
+        $buffer = [byte[]]::new([System.Math]::Min([long]$Length, $stream.Length - $Offset))
+        $stream.Position = $Offset
+        $read = 0
+        while ($read -lt $buffer.Length) {
+            $count = $stream.Read($buffer, $read, $buffer.Length - $read)
+            if ($count -eq 0) {
+                throw "hvgui: the staged file ended while it was read."
+            }
+            $read += $count
+        }
+        if ($buffer.Length -gt 0) {
+            , $buffer
+        }
+    }
+    finally {
+        $stream.Dispose()
+    }
 }
 
 function Copy-HvGuiStagedFileToGuest {
