@@ -397,6 +397,11 @@ class FileSystem:
         """Every file as {path: content}, paths as they were written."""
         return {p: bytes(data) for p, data in self._files.values()}
 
+    def dirs_under(self, folder: str) -> list[str]:
+        """The folders inside `folder` (at any depth), as written."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        return [p for key, p in self._dirs.items() if key.startswith(prefix)]
+
     def files_under(self, folder: str) -> dict[str, int]:
         """The files inside `folder` (at any depth) as {path as written: length}."""
         prefix = self._norm(folder) + ("\\" if self.windows else "/")
