@@ -254,3 +254,63 @@ def test_remove_staged_file_removes_a_staged_folder_and_nothing_else(host) -> No
         left = emulated.model.files.files_under(STAGING_FOLDER)
         assert not emulated.model.files.exists(STAGING_FOLDER + "\\" + str(transfer))
     assert list(left) == [STAGING_FOLDER + "\\" + str(other) + "\\keep.txt"]
+
+
+def _guest_credential(password: str = "Guest-Demo-1!"):
+    from psrpcore.types import PSCredential, PSSecureString
+
+    return PSCredential(UserName=".\\Administrator", Password=PSSecureString(password))
+
+
+def _windows_vm(host):
+    emulated, _runspace = host
+    model = emulated.model
+    return next(v for v in model.vms if v.guest.os.is_windows and v.has_runtime_components(model.now()))
+
+
+def test_copy_guest_item_to_staging_makes_exactly_the_calls_of_its_text(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+    from hvgui.emulator.hyperv.staging import staged_folder
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    vm.files.write("C:\\Logs\\a b.txt", b"abc")
+    vm.files.write("C:\\Logs\\sub\\empty.txt", b"")
+    transfer = uuid.uuid4()
+    written = text_calls("Copy-HvGuiGuestItemToStaging")
+    assert [c[0] for c in written] == ["New-PSSession", "Copy-Item", "Remove-PSSession"]
+    made, sink = traced(
+        host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential(), Path="C:\\Logs",
+        TransferId=transfer,
+    )  # fmt: skip
+    assert sink.errors == [] and made == written
+    report = json.loads(sink.output[0])
+    assert report == {
+        "files": [
+            {"path": "Logs\\a b.txt", "length": 3, "sha256": hashlib.sha256(b"abc").hexdigest().upper()},
+            {"path": "Logs\\sub\\empty.txt", "length": 0, "sha256": hashlib.sha256(b"").hexdigest().upper()},
+        ]
+    }
+    assert emulated.model.files.read(staged_folder(transfer) + "\\Logs\\a b.txt") == b"abc"
+    assert open_sessions(emulated.model) == {}
+
+
+def test_copy_guest_item_to_staging_stops_where_the_text_stops(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    written = text_calls("Copy-HvGuiGuestItemToStaging")
+    with calls.recording() as trace, pytest.raises(TerminatingError) as refused:
+        traced(host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential("wrong"),
+               Path="C:\\Logs", TransferId=uuid.uuid4())  # fmt: skip
+    assert refused.value.error.message == "The credential is invalid."
+    assert "wrong" not in refused.value.error.message
+    assert [c.cmdlet for c in trace] == ["New-PSSession"]
+    with calls.recording() as trace, pytest.raises(TerminatingError) as missing:
+        traced(host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential(),
+               Path="C:\\Nope", TransferId=uuid.uuid4())  # fmt: skip
+    assert missing.value.error.message == "Cannot find path 'C:\\Nope' because it does not exist."
+    made = [(c.cmdlet, c.parameters, c.class_name) for c in trace]
+    assert made == written  # the session is removed although Copy-Item failed
+    assert open_sessions(emulated.model) == {}

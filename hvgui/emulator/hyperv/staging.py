@@ -184,3 +184,43 @@ def copy_hvgui_staged_file_to_guest(ctx: CommandContext) -> None:
             ("Confirm", False),
         ],
     )
+
+
+def copy_hvgui_guest_item_to_staging(ctx: CommandContext) -> None:
+    from .functions import to_compressed_json
+
+    bound = ctx.bound
+    root = staged_folder(bound.get("TransferId"))
+    model = ctx.model
+    with model.lock:
+        model.files.make_dirs(root)
+    sessions = invoke(
+        ctx,
+        "New-PSSession",
+        [("VMId", bound.get("VMId")), ("Credential", bound.get("Credential")), ("ErrorAction", "Stop")],
+    )
+    try:
+        invoke(
+            ctx,
+            "Copy-Item",
+            [
+                ("FromSession", sessions),
+                ("LiteralPath", bound.get("Path")),
+                ("Destination", root),
+                ("Recurse", True),
+                ("ErrorAction", "Stop"),
+            ],
+        )
+    finally:
+        invoke(ctx, "Remove-PSSession", [("Session", sessions)])
+    with model.lock:
+        staged = {path: model.files.read(path) for path in model.files.files_under(root)}
+    # plausible WS2022 behaviour: hashing what was staged costs what Get-HvGuiStagedFile -Sha256 does.
+    size = sum(len(data) for data in staged.values())
+    if not model.costs.charge_objects("Get-HvGuiStagedFile", ctx.stop_requested, size / MIB):
+        return
+    files = [
+        {"path": path[len(root) + 1 :], "length": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+        for path, data in sorted(staged.items())
+    ]
+    ctx.write_output(to_compressed_json({"files": files}))

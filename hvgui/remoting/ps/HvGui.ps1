@@ -602,3 +602,66 @@ function Copy-HvGuiStagedFileToGuest {
     $path = [System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part')
     Copy-VMFile -VM $vm -SourcePath $path -DestinationPath $DestinationPath -FileSource Host -CreateFullPath:$CreateFullPath -Force:$Force -Confirm:$false
 }
+
+function Copy-HvGuiGuestItemToStaging {
+    <#
+    .SYNOPSIS
+    Copies a file or folder out of a running Windows guest into the transfer's staging folder (PowerShell
+    Direct) and reports the staged files as one compact JSON string: {"files":[{"path","length","sha256"}]}.
+
+    .DESCRIPTION
+    New-PSSession signs in to the guest with Credential; Copy-Item -FromSession copies Path (literally: no
+    wildcards; a folder with everything in it) into staging\<TransferId>\; the session is removed whatever
+    happened. Each staged file is reported with its path relative to that folder, its length and its SHA-256
+    (upper-case hex), so the client can read it back with Read-HvGuiStagedChunk and verify it. The errors of
+    New-PSSession (a wrong account, a guest that cannot host PowerShell Direct, a VM that is off) and of
+    Copy-Item (a missing guest path) end the function and reach the client as they are; what was staged
+    stays until Remove-HvGuiStagedFile.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCredential]
+        $Credential,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Path,
+
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $root = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    [void][System.IO.Directory]::CreateDirectory($root)
+    $session = New-PSSession -VMId $VMId -Credential $Credential -ErrorAction Stop
+    try {
+        Copy-Item -FromSession $session -LiteralPath $Path -Destination $root -Recurse -ErrorAction Stop
+    }
+    finally {
+        Remove-PSSession -Session $session
+    }
+    $files = [System.Collections.Generic.List[object]]::new()
+    foreach ($file in [System.IO.Directory]::GetFiles($root, '*', [System.IO.SearchOption]::AllDirectories)) {
+        $stream = [System.IO.File]::OpenRead($file)
+        $hasher = [System.Security.Cryptography.SHA256]::Create()
+        try {
+            $sha256 = [System.BitConverter]::ToString($hasher.ComputeHash($stream)).Replace('-', '')
+            $length = [long]$stream.Length
+        }
+        finally {
+            $hasher.Dispose()
+            $stream.Dispose()
+        }
+        $files.Add([ordered]@{ path = $file.Substring($root.Length + 1); length = $length; sha256 = $sha256 })
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ files = $files.ToArray() }) -Depth 4 -Compress
+}
