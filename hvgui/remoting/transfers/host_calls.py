@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hvgui.domain.errors import HostCommandError, ProtocolError
 from hvgui.remoting.connection import HostConnection, PipelineResult
+from hvgui.remoting.guest_credentials import GuestCredential
 from hvgui.remoting.pipeline import PipelineSpec
 
 #: A single chunk call should take well under a second; this bounds a host that stopped answering.
@@ -100,6 +101,24 @@ class StagingCalls:
             length=int(document.get("length") or 0),  # type: ignore[arg-type]
             sha256=None if digest is None else str(digest).upper(),
         )
+
+    async def stage_from_guest(
+        self, vm_id: str, credential: GuestCredential, path: str, transfer_id: uuid.UUID
+    ) -> list[tuple[str, int, str]]:
+        """PowerShell Direct copies `path` of the guest into the transfer's staging folder
+        (`Copy-HvGuiGuestItemToStaging`); returns each staged file as (relative path, length, SHA-256)."""
+        spec = (
+            PipelineSpec.cmdlet("Copy-HvGuiGuestItemToStaging")
+            .param("VMId", uuid.UUID(vm_id))
+            .param("Credential", credential)
+            .param("Path", path)
+            .param("TransferId", transfer_id)
+        )
+        document = _json(await self.connection.run(spec, timeout=CALL_TIMEOUT), "Copy-HvGuiGuestItemToStaging")
+        files = document.get("files")
+        if not isinstance(files, list):
+            raise ProtocolError("Copy-HvGuiGuestItemToStaging answered no list of files.")
+        return [(str(f["path"]), int(f["length"]), str(f["sha256"]).upper()) for f in files]
 
     async def read_chunk(self, transfer_id: uuid.UUID, relative_path: str, offset: int, length: int) -> bytes:
         """Up to `length` bytes at `offset` of a file a copy out of a guest staged (`Read-HvGuiStagedChunk`);
