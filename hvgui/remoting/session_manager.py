@@ -207,6 +207,7 @@ class HostSession:
                 config=self._operations_config,
                 listener=self._publisher.operation_changed,
                 merge_window=min(self._refresh_interval, 2.0),
+                guest_credentials=self.guest_credentials,
             )
         return self._operations
 

@@ -14,7 +14,7 @@ import pytest
 from remoting_support import run
 
 from hvgui.domain.errors import HvGuiError
-from hvgui.domain.operations import CopyFromGuestOperation, ExistingFile, VmTarget
+from hvgui.domain.operations import CopyFromGuestOperation, ExistingFile, OperationRecord, OperationState, VmTarget
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.staging import STAGING_FOLDER
 from hvgui.remoting.connection import HostConnection
@@ -168,3 +168,57 @@ def test_the_password_is_not_in_the_pipeline_text_hvgui_logs() -> None:
 
 def test_a_refusal_is_an_hvgui_error() -> None:
     assert issubclass(CopyRefused, HvGuiError)
+
+
+def _through_the_runner(
+    emulator: RunningEmulator, vm_name: str, paths: list[str], folder: Path, password: str | None
+) -> tuple[OperationRecord, str]:
+    """Submit a CopyFromGuestOperation on a host session whose guest accounts the UI filled first."""
+    from remoting_support import Recorder, is_inventory
+
+    from hvgui.remoting import OperationsConfig, SessionManager
+
+    async def body() -> tuple[OperationRecord, str]:
+        manager = SessionManager(refresh_interval=3600.0, connect_timeout=5, operations=OperationsConfig())
+        recorder = Recorder()
+        manager.subscribe(recorder)
+        endpoint = emulator.endpoints[0]
+        session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+        await recorder.wait_for(is_inventory(session.key))
+        try:
+            assert session.inventory is not None
+            vm = next(v for v in session.inventory.vms if v.name == vm_name)
+            if password is not None:
+                session.guest_credentials.set(vm.vm_id, ".\\Administrator", password)
+            operation = CopyFromGuestOperation(
+                VmTarget.of(vm, session.settings.host), tuple(paths), str(folder), ".\\Administrator"
+            )
+            record = await session.operations.submit(operation).done()
+            return record, repr(record) + str(recorder.events)
+        finally:
+            await manager.aclose()
+
+    return run(body)
+
+
+def test_through_the_runner_the_files_arrive_and_the_record_reports_them(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    here = tmp_path / "here"
+    record, shown = _through_the_runner(emulator, "win", ["C:\\Logs"], here, PASSWORD)
+    assert record.state is OperationState.Succeeded, record.message
+    assert isinstance(record.result, CopyReport) and len(record.result.files) == len(TREE)
+    assert (here / "Logs" / "setup log.txt").read_bytes() == TREE["C:\\Logs\\setup log.txt"]
+    assert PASSWORD not in shown
+    assert _staged(emulator) == {}
+
+
+@pytest.mark.parametrize(("password", "words"), [(None, "needs an account"), ("wrong", "refused the account")])
+def test_through_the_runner_a_missing_or_wrong_account_fails_the_record(
+    emulator: RunningEmulator, tmp_path: Path, password: str | None, words: str
+) -> None:
+    record, shown = _through_the_runner(emulator, "win", ["C:\\Logs"], tmp_path / "here", password)
+    assert record.state is OperationState.Failed
+    assert words in record.message
+    assert "wrong" not in shown and PASSWORD not in shown
+    assert _staged(emulator) == {}
