@@ -4,6 +4,7 @@ password travels only as a PSCredential parameter (a SecureString): it is in no 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -222,3 +223,51 @@ def test_through_the_runner_a_missing_or_wrong_account_fails_the_record(
     assert words in record.message
     assert "wrong" not in shown and PASSWORD not in shown
     assert _staged(emulator) == {}
+
+
+def test_a_copy_cancelled_while_the_guest_is_copied_leaves_nothing(tmp_path: Path, command_log: Path) -> None:
+    scenario = {
+        "name": "slow-direct",
+        "cost_profile": {
+            "name": "slow-direct",
+            "cmdlets": {"Copy-HvGuiGuestItemToStaging": {"base": 0.5, "per_object": 0}},
+        },
+        "hosts": [{"name": HOST, "vms": [{"name": "win", "state": "Running", "uptime": 3600}]}],
+    }
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    here = tmp_path / "here"
+    with start_emulator(str(path), command_log=str(command_log)) as emulator:
+        _vm(emulator, "win").files.write("C:\\Logs\\a.txt", b"a" * 1000)
+        endpoint = emulator.endpoints[0]
+        vm = _vm(emulator, "win")
+        operation = CopyFromGuestOperation(
+            target=VmTarget(endpoint.host_name, endpoint.host_name, str(vm.id), vm.name),
+            guest_paths=("C:\\Logs",),
+            local_folder=str(here),
+            guest_user=".\\Administrator",
+        )
+        account = GuestCredential(".\\Administrator", "Guest-Demo-1!")
+
+        async def body() -> None:
+            connection = HostConnection(endpoint.connection_settings(), endpoint.password, connect_timeout=5)
+            try:
+                task = asyncio.ensure_future(copy_from_guest(connection, operation, account))
+                for _ in range(200):  # until the staging call has reached the host
+                    if "Copy-HvGuiGuestItemToStaging" in command_log.read_text(encoding="utf-8"):
+                        break
+                    await asyncio.sleep(0.02)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                for _ in range(200):  # the staged folder goes once the stopped pipeline has ended
+                    if "Remove-HvGuiStagedFile" in command_log.read_text(encoding="utf-8") and not _staged(emulator):
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await connection.close()
+
+        run(body)
+        assert "Remove-HvGuiStagedFile" in command_log.read_text(encoding="utf-8")
+        assert _staged(emulator) == {}
+    assert not here.exists()
