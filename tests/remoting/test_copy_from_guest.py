@@ -123,6 +123,8 @@ def test_a_file_and_a_folder_tree_arrive_byte_identical(
         ("off", ACCOUNT, "C:\\Logs", RefusalReason.VmNotRunning, "is not running"),
         ("win", ACCOUNT, "C:\\Nope\\x.txt", RefusalReason.GuestPathMissing, "'C:\\Nope\\x.txt' does not exist"),
         ("win", None, "C:\\Logs", RefusalReason.GuestAccountMissing, "needs an account of the guest"),
+        ("win", ACCOUNT, "C:\\Logs\\a|b.txt", RefusalReason.GuestPathInvalid, "Nothing was copied."),
+        ("win", ACCOUNT, "C:\\Logs\\CON", RefusalReason.GuestPathInvalid, "reserved by Windows"),
     ],
 )  # fmt: skip
 def test_refusals_are_clear_and_leave_nothing_staged(
@@ -144,6 +146,8 @@ def test_refusals_are_clear_and_leave_nothing_staged(
     assert all(PASSWORD not in t and "wrong" not in t for t in texts)
     assert _staged(emulator) == {}
     assert not here.exists() or not list(here.rglob("*"))
+    if reason is RefusalReason.GuestPathInvalid:  # refused before anything was sent
+        assert "Copy-HvGuiGuestItemToStaging" not in command_log.read_text(encoding="utf-8")
 
 
 def test_a_local_file_of_the_same_name_is_kept_unless_overwrite(emulator: RunningEmulator, tmp_path: Path) -> None:

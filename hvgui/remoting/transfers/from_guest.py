@@ -9,7 +9,8 @@ For each guest path of a `CopyFromGuestOperation`:
    with its length and SHA-256;
 2. `download_staged` brings them here and always removes the staged folder.
 
-Before anything is staged the VM must run and the session must hold a guest account for it. The host's own
+Before anything is sent every guest path must be one Windows accepts (`guest_paths.check_folder`), the VM
+must run and the session must hold a guest account for it. The host's own
 refusals become `CopyRefused` with the fix: a wrong account, a guest that cannot host PowerShell Direct (a
 Linux guest, or a Windows guest that has not finished starting) and a missing guest path. The password is
 never in a message, a log line or the report.
@@ -21,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from hvgui.domain.errors import HostCommandError
+from hvgui.domain.guest_paths import GuestOs, check_folder
 from hvgui.domain.operations import CopyFromGuestOperation
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.guest_credentials import GuestCredential
@@ -50,6 +52,11 @@ async def copy_from_guest(
             "to the guest). Enter one, then copy again.",
             RefusalReason.GuestAccountMissing,
         )
+    for guest_path in operation.guest_paths:
+        # A path that starts with / is left to the host, which says that PowerShell Direct needs Windows.
+        problem = None if guest_path.startswith("/") else check_folder(guest_path, GuestOs.Windows)
+        if problem is not None:
+            raise CopyRefused(f"{problem.reason} Nothing was copied.", RefusalReason.GuestPathInvalid)
     calls = StagingCalls(connection)
     target = await calls.copy_target(operation.target.vm_id)
     if target.state != VM_RUNNING:
