@@ -232,6 +232,8 @@ class _Worker:
 
     def _invoke(self, pool: RunspacePool, spec: PipelineSpec, call: _Call) -> PipelineResult:
         connection = self._connection
+        if spec.carries_secret:
+            pool.exchange_keys()  # once per pool: the session key that encrypts a credential's SecureString
         ps = PowerShell(pool)
         spec.apply(ps)
         ps.begin_invoke()

@@ -15,8 +15,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pypsrp.complex_objects import PSCredential
 from pypsrp.powershell import PowerShell
 
+from hvgui.remoting.guest_credentials import GuestCredential
 from hvgui.remoting.module import host_module_text
 
 #: `Verb-Noun`: cmdlets and the module's functions. Anything else (paths, script text) is refused.
@@ -24,8 +26,9 @@ _COMMAND_NAME = re.compile(r"^[A-Za-z]+-[A-Za-z0-9]+$")
 _PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 #: Values pypsrp serializes faithfully as PowerShell primitives (and lists/tuples of them); `bytes` travels
-#: as a CLIXML byte array (<BA>), which binds to a `[byte[]]` parameter.
-_SCALARS = (str, bool, int, float, uuid.UUID, bytes)
+#: as a CLIXML byte array (<BA>), which binds to a `[byte[]]` parameter; a `GuestCredential` travels as a
+#: PSCredential whose password is a SecureString (encrypted with the pool's session key, see `carries_secret`).
+_SCALARS = (str, bool, int, float, uuid.UUID, bytes, GuestCredential)
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -119,6 +122,11 @@ class PipelineSpec:
         return ps
 
     @property
+    def carries_secret(self) -> bool:
+        """Whether a value is a credential: its SecureString needs the pool's session key (exchanged first)."""
+        return any(isinstance(p.value, GuestCredential) for c in self.commands for p in c.parameters)
+
+    @property
     def first_command(self) -> str:
         """The first command's name, for messages ("Get-VM did not finish in time")."""
         if not self.commands:
@@ -158,12 +166,16 @@ def _thaw(value: Any) -> Any:
     """pypsrp serializes lists (not tuples) as PowerShell arrays."""
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
+    if isinstance(value, GuestCredential):
+        return PSCredential(username=value.user, password=value.password)  # pypsrp sends it as a SecureString
     return value
 
 
 def _describe_value(value: Any) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"  # file data: never spelled out in logs or displays
+    if isinstance(value, GuestCredential):
+        return f"<credential of {value.user!r}>"  # the password is never spelled out
     if isinstance(value, tuple):
         return ",".join(_describe_value(v) for v in value)
     return repr(value)

@@ -32,6 +32,7 @@ from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
 from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi
 from hvgui.remoting.inventory_deadline import InventoryDeadline
 from hvgui.remoting.operations import OperationRunner, OperationsConfig
@@ -118,6 +119,8 @@ class HostSession:
         self._inventory_deadline = inventory_deadline or InventoryDeadline()
         #: Times the refresh loop crashed and was started again (a defect each time; tests read it).
         self.loop_restarts = 0
+        #: Guest accounts for PowerShell Direct (copy out of a guest), by VM id: in memory, for this session only.
+        self.guest_credentials = GuestCredentials()
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -204,6 +207,7 @@ class HostSession:
                 config=self._operations_config,
                 listener=self._publisher.operation_changed,
                 merge_window=min(self._refresh_interval, 2.0),
+                guest_credentials=self.guest_credentials,
             )
         return self._operations
 
@@ -297,6 +301,7 @@ class HostSession:
         if self._closed:
             return
         self._closed = True
+        self.guest_credentials.clear()
         task = self._task
         try:
             if task is not None and task is not asyncio.current_task():

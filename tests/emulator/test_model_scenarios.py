@@ -180,3 +180,40 @@ def test_clock_drift_defaults_and_hv_utils_in_a_json_scenario() -> None:
     assert drift == {"a1": 12.5, "a2": -3, "b1": 99}
     b1 = s.hosts[1].model.vms[0]
     assert b1.guest.hv_utils is False and not b1.guest.runs_service_for(ic.HEARTBEAT.ic_guid)
+
+
+def test_guest_accounts_default_and_come_from_the_vm_else_its_host() -> None:
+    document = {
+        "name": "accounts",
+        "hosts": [
+            {
+                "name": "A",
+                "guest_credentials": {"user": ".\\LabAdmin", "password": "host-wide"},
+                "vms": [
+                    {"name": "a1"},
+                    {"name": "a2", "guest_credentials": {"password": "own $(pass) 'x'"}},
+                    {"name": "lin", "os": "ubuntu-24.04"},
+                ],
+            },
+            {"name": "B", "vms": [{"name": "b1", "hostname": "WEB01"}]},
+        ],
+    }
+    s = build_scenario(document, clock=FakeClock())
+    vms = {vm.name: vm.guest for vm in all_vms(s)}
+    assert vms["a1"].accepts(".\\LabAdmin", "host-wide") and vms["a1"].accepts("labadmin", "host-wide")
+    assert not vms["a1"].accepts(".\\LabAdmin", "HOST-WIDE")  # passwords are case-sensitive
+    assert vms["a2"].accepts(".\\Administrator", "own $(pass) 'x'")  # the VM's key replaces the host's whole
+    assert not vms["a2"].accepts(".\\LabAdmin", "host-wide")
+    assert vms["b1"].accepts(".\\Administrator", "Guest-Demo-1!") and vms["b1"].accepts(
+        "web01\\ADMINISTRATOR", "Guest-Demo-1!"
+    )
+    assert not vms["b1"].accepts("OTHER\\Administrator", "Guest-Demo-1!")  # a domain account it does not know
+    assert not vms["lin"].accepts(".\\LabAdmin", "host-wide")  # PowerShell Direct signs no one in on Linux
+    assert all("host-wide" not in repr(g) and "Guest-Demo-1!" not in repr(g) for g in vms.values())
+
+
+def test_every_windows_guest_of_the_demo_has_the_documented_account() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`.\\Administrator` with the password `Guest-Demo-1!`" in readme
+    windows = [vm.guest for vm in all_vms(load_scenario("demo")) if vm.guest.os.is_windows]
+    assert windows and all(g.accepts(".\\Administrator", "Guest-Demo-1!") for g in windows)

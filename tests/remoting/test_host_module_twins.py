@@ -191,3 +191,126 @@ def test_a_chunk_past_the_end_or_beyond_the_free_space_fails_the_call_and_change
     assert staged["length"] == 3 and staged["sha256"] == hashlib.sha256(b"abc").hexdigest().upper()
     _made, sink = traced(host, "Write-HvGuiStagedChunk", TransferId=transfer, Offset=1, Data=b"Z")
     assert sink.output == [2]  # rewriting at an offset cuts the file there
+
+
+def _stage_tree(host, transfer: uuid.UUID, files: dict[str, bytes]) -> None:
+    """Put files where a copy out of a guest stages them (staging\\<transfer>\\...), as Copy-Item would."""
+    from hvgui.emulator.hyperv.staging import staged_folder
+
+    emulated, _runspace = host
+    with emulated.model.lock:
+        for relative, data in files.items():
+            emulated.model.files.write(staged_folder(transfer) + "\\" + relative, data)
+
+
+def test_read_staged_chunk_uses_only_file_apis_and_reads_what_is_staged(host) -> None:
+    transfer = uuid.uuid4()
+    assert text_calls("Read-HvGuiStagedChunk") == []
+    _stage_tree(host, transfer, {"logs\\a b.txt": b"0123456789", "empty.bin": b""})
+    made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="LOGS\\a b.txt", Offset=3, Length=4
+    )
+    assert made == [] and sink.errors == [] and sink.output == [b"3456"]
+    _made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="logs\\a b.txt", Offset=8, Length=4
+    )
+    assert sink.output == [b"89"]  # fewer at the end
+    _made, sink = traced(
+        host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath="empty.bin", Offset=0, Length=4
+    )
+    assert sink.output == []  # nothing at the end of a file: pypsrp cannot read an empty byte array
+
+
+@pytest.mark.parametrize(
+    ("relative", "offset", "length", "expected"),
+    [
+        ("..\\other\\x.txt", 0, 4, "not inside the transfer's staging folder"),
+        ("C:\\Windows\\win.ini", 0, 4, "not inside the transfer's staging folder"),
+        ("x.txt", 0, 0, "at least one byte"),
+        ("x.txt", 4, 4, "holds 3 bytes; there is nothing to read at offset 4"),
+        ("missing.txt", 0, 4, 'Exception calling "OpenRead" with "1" argument(s): "Could not find file '),
+    ],
+)
+def test_read_staged_chunk_refuses_what_it_cannot_read(
+    host, relative: str, offset: int, length: int, expected: str
+) -> None:
+    transfer = uuid.uuid4()
+    _stage_tree(host, transfer, {"x.txt": b"abc"})
+    with pytest.raises(TerminatingError) as failure:
+        traced(host, "Read-HvGuiStagedChunk", TransferId=transfer, RelativePath=relative, Offset=offset, Length=length)
+    assert expected in failure.value.error.message
+
+
+def test_remove_staged_file_removes_a_staged_folder_and_nothing_else(host) -> None:
+    from hvgui.emulator.hyperv.staging import STAGING_FOLDER
+
+    emulated, _runspace = host
+    transfer, other = uuid.uuid4(), uuid.uuid4()
+    _stage_tree(host, transfer, {"a\\b\\c.txt": b"c", "d.txt": b"d"})
+    _stage_tree(host, other, {"keep.txt": b"k"})
+    made, sink = traced(host, "Remove-HvGuiStagedFile", TransferId=transfer)
+    assert made == [] and sink.errors == []
+    with emulated.model.lock:
+        left = emulated.model.files.files_under(STAGING_FOLDER)
+        assert not emulated.model.files.exists(STAGING_FOLDER + "\\" + str(transfer))
+    assert list(left) == [STAGING_FOLDER + "\\" + str(other) + "\\keep.txt"]
+
+
+def _guest_credential(password: str = "Guest-Demo-1!"):
+    from psrpcore.types import PSCredential, PSSecureString
+
+    return PSCredential(UserName=".\\Administrator", Password=PSSecureString(password))
+
+
+def _windows_vm(host):
+    emulated, _runspace = host
+    model = emulated.model
+    return next(v for v in model.vms if v.guest.os.is_windows and v.has_runtime_components(model.now()))
+
+
+def test_copy_guest_item_to_staging_makes_exactly_the_calls_of_its_text(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+    from hvgui.emulator.hyperv.staging import staged_folder
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    vm.files.write("C:\\Logs\\a b.txt", b"abc")
+    vm.files.write("C:\\Logs\\sub\\empty.txt", b"")
+    transfer = uuid.uuid4()
+    written = text_calls("Copy-HvGuiGuestItemToStaging")
+    assert [c[0] for c in written] == ["New-PSSession", "Copy-Item", "Remove-PSSession"]
+    made, sink = traced(
+        host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential(), Path="C:\\Logs",
+        TransferId=transfer,
+    )  # fmt: skip
+    assert sink.errors == [] and made == written
+    report = json.loads(sink.output[0])
+    assert report == {
+        "files": [
+            {"path": "Logs\\a b.txt", "length": 3, "sha256": hashlib.sha256(b"abc").hexdigest().upper()},
+            {"path": "Logs\\sub\\empty.txt", "length": 0, "sha256": hashlib.sha256(b"").hexdigest().upper()},
+        ]
+    }
+    assert emulated.model.files.read(staged_folder(transfer) + "\\Logs\\a b.txt") == b"abc"
+    assert open_sessions(emulated.model) == {}
+
+
+def test_copy_guest_item_to_staging_stops_where_the_text_stops(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    written = text_calls("Copy-HvGuiGuestItemToStaging")
+    with calls.recording() as trace, pytest.raises(TerminatingError) as refused:
+        traced(host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential("wrong"),
+               Path="C:\\Logs", TransferId=uuid.uuid4())  # fmt: skip
+    assert refused.value.error.message == "The credential is invalid."
+    assert "wrong" not in refused.value.error.message
+    assert [c.cmdlet for c in trace] == ["New-PSSession"]
+    with calls.recording() as trace, pytest.raises(TerminatingError) as missing:
+        traced(host, "Copy-HvGuiGuestItemToStaging", VMId=vm.id, Credential=_guest_credential(),
+               Path="C:\\Nope", TransferId=uuid.uuid4())  # fmt: skip
+    assert missing.value.error.message == "Cannot find path 'C:\\Nope' because it does not exist."
+    made = [(c.cmdlet, c.parameters, c.class_name) for c in trace]
+    assert made == written  # the session is removed although Copy-Item failed
+    assert open_sessions(emulated.model) == {}

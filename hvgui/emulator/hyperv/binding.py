@@ -27,7 +27,7 @@ from . import errors
 from .cim.instance import CimInstance
 from .errors import Invocation
 from .syntax import CommandSpec, ParameterSetSpec, ParameterSpec
-from .types import IntegrationComponentObject, VirtualMachineObject, VMSnapshotObject
+from .types import IntegrationComponentObject, PSSessionObject, VirtualMachineObject, VMSnapshotObject
 
 
 class ActionPreference(enum.Enum):
@@ -63,6 +63,7 @@ NET_TYPES = {
     "SwitchParameter": "System.Management.Automation.SwitchParameter",
     "PSObject": "System.Management.Automation.PSObject",
     "PSCredential": "System.Management.Automation.PSCredential",
+    "PSSession": "System.Management.Automation.Runspaces.PSSession",
     "CimSession": "Microsoft.Management.Infrastructure.CimSession",
     "CimInstance": "Microsoft.Management.Infrastructure.CimInstance",
     "CimClass": "Microsoft.Management.Infrastructure.CimClass",
@@ -118,6 +119,7 @@ _LIVE_TYPES: dict[str, tuple[type, ...]] = {
     "VirtualMachineBase": (VirtualMachineObject, VMSnapshotObject),
     "CimInstance": (CimInstance,),
     "IDictionary": (dict,),
+    "PSSession": (PSSessionObject,),
 }
 #: Parameters of the engine's common set carry no ValidateNotNullOrEmpty; the Hyper-V module's all do.
 _NO_VALIDATION = {"ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "PipelineVariable"}

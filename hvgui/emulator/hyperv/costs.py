@@ -125,6 +125,7 @@ REALISTIC = CostProfile(
             # .NET Framework's SHA256 (no SHA extensions used) hashes about 330 MB/s (3 ms per MiB).
             "Write-HvGuiStagedChunk": (0.005, 0.002),
             "Get-HvGuiStagedFile": (0.005, 0.003),
+            "Read-HvGuiStagedChunk": (0.005, 0.002),  # a sequential FileStream read, like the write
         }
     ),
     default=CmdletCost(0.02, 0.0),  # plausible WS2022 behaviour: a cmdlet that reads nothing from WMI

@@ -215,18 +215,20 @@ def script_throw(message: str) -> CmdletError:
     )
 
 
+#: System.IO.FileNotFoundException of File.OpenRead, as .NET words it (en-US).
+FILE_NOT_FOUND_NET = "Could not find file '{0}'."
 #: System.IO.IOException for ERROR_DISK_FULL (0x80070070), as .NET words it (en-US).
 DISK_FULL = "There is not enough space on the disk.\r\n"
 METHOD_INVOCATION_EXCEPTION = ("System.Management.Automation.MethodInvocationException", *_RUNTIME_EXCEPTION)
 
 
-def method_failed(method: str, arguments: int, message: str) -> CmdletError:
+def method_failed(method: str, arguments: int, message: str, error_id: str = "IOException") -> CmdletError:
     """A .NET method call in a script that threw: `Exception calling "Write" with "3" argument(s): "..."`,
-    ErrorId `IOException` (the inner exception's type name), category NotSpecified."""
+    ErrorId the inner exception's type name (`IOException`, `FileNotFoundException`), category NotSpecified."""
     return error(
         Invocation("", ""),
         f'Exception calling "{method}" with "{arguments}" argument(s): "{message}"',
-        "IOException",
+        error_id,
         ErrorCategory.NotSpecified,
         exception_types=METHOD_INVOCATION_EXCEPTION,
     )

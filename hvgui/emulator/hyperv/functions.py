@@ -291,6 +291,16 @@ FUNCTIONS: dict[str, HostFunction] = {
         ),
         HostFunction("Remove-HvGuiStagedFile", staging.remove_hvgui_staged_file, (("TransferId", "Guid"),)),
         HostFunction(
+            "Copy-HvGuiGuestItemToStaging",
+            staging.copy_hvgui_guest_item_to_staging,
+            (("VMId", "Guid"), ("Credential", "PSCredential"), ("Path", "String"), ("TransferId", "Guid")),
+        ),
+        HostFunction(
+            "Read-HvGuiStagedChunk",
+            staging.read_hvgui_staged_chunk,
+            (("TransferId", "Guid"), ("RelativePath", "String"), ("Offset", "Int64"), ("Length", "Int32")),
+        ),
+        HostFunction(
             "Copy-HvGuiStagedFileToGuest",
             staging.copy_hvgui_staged_file_to_guest,
             (("VMId", "Guid"), ("TransferId", "Guid"), ("DestinationPath", "String")),

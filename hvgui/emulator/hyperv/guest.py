@@ -11,9 +11,14 @@ is a function of the VM's uptime, so time can be injected and nothing runs in th
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from . import components as ic
+
+#: The account a scenario's Windows guests have unless it names another (`guest_credentials`); the README's
+#: emulator section documents it for the demo.
+DEFAULT_GUEST_USER = ".\\Administrator"
+DEFAULT_GUEST_PASSWORD = "Guest-Demo-1!"
 
 KVP_DAEMON = "hv_kvp_daemon"
 VSS_DAEMON = "hv_vss_daemon"
@@ -184,10 +189,23 @@ class GuestConfig:
     clock_offset: float = 0.0  # seconds the guest clock is off when it runs without time sync
     clock_drift_ppm: float = 0.0  # how fast it drifts then (parts per million)
     hv_utils: bool = True  # Linux: the hv_utils kernel module is loaded (it answers every component's kernel side)
+    #: The guest's local administrator account (PowerShell Direct signs in with it): user name, password.
+    account: tuple[str, str] = field(default=(DEFAULT_GUEST_USER, DEFAULT_GUEST_PASSWORD), repr=False)
 
     @property
     def fqdn(self) -> str:
         return f"{self.hostname}.{self.domain}" if self.domain else self.hostname
+
+    def accepts(self, user: str, password: str) -> bool:
+        """Whether the guest signs this account in: the user as `.\\name`, `name` or `HOSTNAME\\name`
+        (case-insensitive, as Windows compares account names), the password exactly. A Linux guest signs no one
+        in through PowerShell Direct."""
+        if not self.os.is_windows:
+            return False
+        domain, _, name = user.rpartition("\\")
+        expected = self.account[0].rpartition("\\")[2]
+        local = domain in ("", ".") or domain.casefold() == self.hostname.casefold()
+        return local and name.casefold() == expected.casefold() and password == self.account[1]
 
     def runs_service_for(self, ic_guid: str) -> bool:
         """Whether the guest has the program that answers this integration component."""
@@ -367,9 +385,22 @@ class FileSystem:
     def delete(self, path: str) -> None:
         self._files.pop(self._norm(path), None)
 
+    def delete_tree(self, folder: str) -> None:
+        """Remove a folder with everything in it (`Directory.Delete(path, true)`); nothing when it is missing."""
+        key = self._norm(folder)
+        prefix = key + ("\\" if self.windows else "/")
+        for files_or_dirs in (self._files, self._dirs):
+            for inner in [k for k in files_or_dirs if k == key or k.startswith(prefix)]:
+                del files_or_dirs[inner]
+
     def files(self) -> dict[str, bytes]:
         """Every file as {path: content}, paths as they were written."""
         return {p: bytes(data) for p, data in self._files.values()}
+
+    def dirs_under(self, folder: str) -> list[str]:
+        """The folders inside `folder` (at any depth), as written."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        return [p for key, p in self._dirs.items() if key.startswith(prefix)]
 
     def files_under(self, folder: str) -> dict[str, int]:
         """The files inside `folder` (at any depth) as {path as written: length}."""

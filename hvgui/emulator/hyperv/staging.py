@@ -117,9 +117,55 @@ def get_hvgui_staged_file(ctx: CommandContext) -> None:
     ctx.write_output(to_compressed_json(report))
 
 
+def staged_folder(transfer_id: uuid.UUID) -> str:
+    """`[System.IO.Path]::Combine($folder, $TransferId.ToString('D'))`: what a copy out of a guest stages."""
+    return ntpath.join(STAGING_FOLDER, str(transfer_id))
+
+
 def remove_hvgui_staged_file(ctx: CommandContext) -> None:
+    transfer_id = ctx.bound.get("TransferId")
     with ctx.model.lock:
-        ctx.model.files.delete(staged_path(ctx.bound.get("TransferId")))  # File.Delete: no error when missing
+        ctx.model.files.delete(staged_path(transfer_id))  # File.Delete: no error when missing
+        if ctx.model.files.is_dir(staged_folder(transfer_id)):
+            ctx.model.files.delete_tree(staged_folder(transfer_id))
+
+
+def _inside(root: str, relative: str) -> str | None:
+    """`GetFullPath(Combine($root, $RelativePath))` when it stays inside `root` (case-insensitive), else None.
+    Combine returns a rooted second argument as it is, which then fails the prefix test as on Windows."""
+    if ntpath.isabs(relative) or ntpath.splitdrive(relative)[0]:
+        return None
+    full = ntpath.normpath(ntpath.join(root, relative))
+    return full if full.casefold().startswith((root + "\\").casefold()) else None
+
+
+def read_hvgui_staged_chunk(ctx: CommandContext) -> None:
+    bound = ctx.bound
+    length = int(bound.get("Length"))
+    if length < 1:
+        raise TerminatingError(errors.script_throw("hvgui: a chunk is at least one byte long."))
+    path = _inside(staged_folder(bound.get("TransferId")), str(bound.get("RelativePath")))
+    if path is None:
+        raise TerminatingError(errors.script_throw("hvgui: the path is not inside the transfer's staging folder."))
+    offset = int(bound.get("Offset"))
+    model = ctx.model
+    with model.lock:
+        if not model.files.exists(path) or model.files.is_dir(path):
+            message = errors.FILE_NOT_FOUND_NET.format(path)
+            raise TerminatingError(errors.method_failed("OpenRead", 1, message, "FileNotFoundException"))
+        size = model.files.size(path)
+        if offset > size:
+            raise TerminatingError(
+                errors.script_throw(
+                    f"hvgui: the staged file holds {size} bytes; there is nothing to read at offset {offset}."
+                )
+            )
+        data = model.files.read(path)[offset : offset + length]
+    # plausible WS2022 behaviour: a sequential FileStream read from the data volume (the profile's per-MiB cost).
+    if not model.costs.charge_objects("Read-HvGuiStagedChunk", ctx.stop_requested, len(data) / MIB):
+        return
+    if data:  # no output at the end of the file: an empty byte array would reach the client as an empty <BA/>
+        ctx.write_output(data)  # `, $buffer`: the array as one object
 
 
 def copy_hvgui_staged_file_to_guest(ctx: CommandContext) -> None:
@@ -138,3 +184,43 @@ def copy_hvgui_staged_file_to_guest(ctx: CommandContext) -> None:
             ("Confirm", False),
         ],
     )
+
+
+def copy_hvgui_guest_item_to_staging(ctx: CommandContext) -> None:
+    from .functions import to_compressed_json
+
+    bound = ctx.bound
+    root = staged_folder(bound.get("TransferId"))
+    model = ctx.model
+    with model.lock:
+        model.files.make_dirs(root)
+    sessions = invoke(
+        ctx,
+        "New-PSSession",
+        [("VMId", bound.get("VMId")), ("Credential", bound.get("Credential")), ("ErrorAction", "Stop")],
+    )
+    try:
+        invoke(
+            ctx,
+            "Copy-Item",
+            [
+                ("FromSession", sessions),
+                ("LiteralPath", bound.get("Path")),
+                ("Destination", root),
+                ("Recurse", True),
+                ("ErrorAction", "Stop"),
+            ],
+        )
+    finally:
+        invoke(ctx, "Remove-PSSession", [("Session", sessions)])
+    with model.lock:
+        staged = {path: model.files.read(path) for path in model.files.files_under(root)}
+    # plausible WS2022 behaviour: hashing what was staged costs what Get-HvGuiStagedFile -Sha256 does.
+    size = sum(len(data) for data in staged.values())
+    if not model.costs.charge_objects("Get-HvGuiStagedFile", ctx.stop_requested, size / MIB):
+        return
+    files = [
+        {"path": path[len(root) + 1 :], "length": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+        for path, data in sorted(staged.items())
+    ]
+    ctx.write_output(to_compressed_json({"files": files}))

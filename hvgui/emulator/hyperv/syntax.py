@@ -136,7 +136,13 @@ def _parameter(command: str, set_name: str, raw: dict) -> ParameterSpec:
 def _class_name(command: str) -> str:
     if "-Cim" in command:  # CimCmdlets: Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand
         return "Microsoft.Management.Infrastructure.CimCmdlets." + command.replace("-", "") + "Command"
+    if command in _ENGINE_COMMANDS:  # Microsoft.PowerShell.Commands.NewPSSessionCommand
+        return "Microsoft.PowerShell.Commands." + command.replace("-", "") + "Command"
     return "Microsoft.HyperV.PowerShell.Commands." + command.replace("-", "")
+
+
+#: The engine's cmdlets PowerShell Direct uses (Microsoft.PowerShell.Core and .Management).
+_ENGINE_COMMANDS = frozenset({"New-PSSession", "Remove-PSSession", "Copy-Item"})
 
 
 @functools.cache

@@ -324,3 +324,18 @@ VM_HOST_PROPERTIES = (
 )
 class VMHostObject(PSObject):
     pass
+
+
+_SESSION_PROPERTIES = (
+    "Id", "Name", "ComputerName", "ComputerType", "State", "ConfigurationName", "Availability", "VMId", "VMName",
+    "InstanceId",
+)  # fmt: skip
+
+
+@PSType(
+    ["System.Management.Automation.Runspaces.PSSession"],
+    adapted_properties=_props(*_SESSION_PROPERTIES),
+    rehydrate=False,
+)
+class PSSessionObject(PSObject):
+    """A PowerShell Direct session (`New-PSSession -VMId`), as the engine's PSSession shows it."""

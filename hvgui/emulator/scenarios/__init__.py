@@ -25,6 +25,7 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
         "logical_processors": 48,
         "memory_gb": 384,
         "staging_limit_mb": 65536,        // free space of the volume that holds hvgui's staging folder
+        "guest_credentials": {"user": ".\\Administrator", "password": "..."},  // default of its VMs' guests
         "clock": {"drift_ppm": 25.0},     // default guest clock drift of this host's VMs
         "durations": {"save_per_gib": 0.5},  // this host's VMs' job durations
         "vms": [{
@@ -48,7 +49,8 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
           "applications_critical": false,
           "clock": {"offset": 0.0, "drift_ppm": 0.0},
           "integration_services": {"Guest Service Interface": true, "Heartbeat": false},
-          "durations": {"shutdown": 45, "checkpoint_vss": 20}  // this VM's (boot, shutdown: else its OS's)
+          "durations": {"shutdown": 45, "checkpoint_vss": 20},  // this VM's (boot, shutdown: else its OS's)
+          "guest_credentials": {"user": ".\\Administrator", "password": "..."}  // PowerShell Direct sign-in
         }]
       }]
     }
@@ -59,7 +61,9 @@ unless a scenario enables it, as on real hosts. A guest clock drifts (while Time
 keep it in step) at its VM's `clock.drift_ppm`, else its host's, else the scenario's, else a seeded random
 rate of at most 40 ppm. Job durations (`durations`, host seconds, the fields of `vm.JobDurations`: start,
 restore, save_base, save_per_gib, pause, resume, reset, checkpoint, checkpoint_per_gib, checkpoint_vss, boot,
-shutdown) merge the same way: the scenario's, then the host's, then the VM's.
+shutdown) merge the same way: the scenario's, then the host's, then the VM's. A Windows guest's local
+administrator (`guest_credentials`, the VM's, else its host's) is `.\\Administrator` with the password
+`Guest-Demo-1!` unless the scenario says otherwise; a missing key keeps its default.
 """
 
 from __future__ import annotations
@@ -84,7 +88,13 @@ from hvgui.emulator.hyperv.costs import (
     parse_time_scale,
     resolve_profile,
 )
-from hvgui.emulator.hyperv.guest import OS_PROFILES, GuestConfig, HangSchedule
+from hvgui.emulator.hyperv.guest import (
+    DEFAULT_GUEST_PASSWORD,
+    DEFAULT_GUEST_USER,
+    OS_PROFILES,
+    GuestConfig,
+    HangSchedule,
+)
 from hvgui.emulator.hyperv.reference import CheckpointType, VmState
 from hvgui.emulator.hyperv.texts import texts_for
 from hvgui.emulator.hyperv.vm import MIB, EmulatedVm, Hardware, JobDurations, job_durations
@@ -176,7 +186,13 @@ def _vm_rng(seed: int, host: str, index: int) -> random.Random:
 
 
 def _guest(
-    data: dict[str, Any], host_index: int, index: int, domain: str, rng: random.Random, clock_defaults: dict[str, Any]
+    data: dict[str, Any],
+    host_index: int,
+    index: int,
+    domain: str,
+    rng: random.Random,
+    clock_defaults: dict[str, Any],
+    account_default: dict[str, Any] | None = None,
 ) -> GuestConfig:
     try:
         os_profile = OS_PROFILES[data.get("os", "windows-server-2022")]
@@ -199,7 +215,14 @@ def _guest(
         clock_offset=float(clock.get("offset", rng.uniform(-2.0, 2.0))),
         clock_drift_ppm=float(clock.get("drift_ppm", rng.uniform(-40.0, 40.0))),
         hv_utils=bool(data.get("hv_utils", True)),
+        account=_account(data.get("guest_credentials", account_default)),
     )
+
+
+def _account(data: dict[str, Any] | None) -> tuple[str, str]:
+    """`guest_credentials` of a VM or host: {"user": ..., "password": ...}; the defaults fill what is absent."""
+    data = data or {}
+    return (str(data.get("user", DEFAULT_GUEST_USER)), str(data.get("password", DEFAULT_GUEST_PASSWORD)))
 
 
 def _hostname(vm_name: str, index: int) -> str:
@@ -282,7 +305,9 @@ def _host(
                 vm_id=vm_id,
                 name=vm_data["name"],
                 hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
-                guest=_guest(vm_data, host_index, index, model.domain, rng, host_clock_defaults),
+                guest=_guest(
+                    vm_data, host_index, index, model.domain, rng, host_clock_defaults, data.get("guest_credentials")
+                ),
                 host_name=name,
                 host_fqdn=model.fqdn,
                 now=now,

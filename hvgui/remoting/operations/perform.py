@@ -8,28 +8,38 @@ from typing import Any
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
+    CopyFromGuestOperation,
     CopyToGuestOperation,
     Operation,
     PowerOperation,
     ServiceToggleOperation,
 )
+from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi, ProgressCallback
 from hvgui.remoting.transfers import copy_to_guest
+from hvgui.remoting.transfers.from_guest import copy_from_guest
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What a finished pipeline said: the host's warnings, and for a checkpoint the outcome (for a copy into a
-    guest, the `CopyReport`, with a note per file that exists in the guest as its warnings)."""
+    guest, the `CopyReport`, with a note per file that exists in the guest as its warnings; out of a guest the
+    same, for files that exist on this computer)."""
 
     warnings: tuple[str, ...] = ()
     result: object | None = None
 
 
 async def perform(
-    api: HostApi, operation: Operation, *, timeout: float, on_progress: ProgressCallback = None
+    api: HostApi,
+    operation: Operation,
+    *,
+    timeout: float,
+    on_progress: ProgressCallback = None,
+    guest_credentials: GuestCredentials | None = None,
 ) -> Outcome:
-    """Run one typed operation through the HostApi call that carries it out."""
+    """Run one typed operation through the HostApi call that carries it out. A copy out of a guest signs in
+    with the account `guest_credentials` holds for its VM (the UI puts it there before it submits)."""
     vm_id = operation.target.vm_id
     options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
     if isinstance(operation, PowerOperation):
@@ -45,5 +55,9 @@ async def perform(
     if isinstance(operation, CopyToGuestOperation):
         # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
         report = await copy_to_guest(api.connection, operation, on_progress=on_progress)
+        return Outcome(report.notes(), report)
+    if isinstance(operation, CopyFromGuestOperation):
+        credential = guest_credentials.get(vm_id) if guest_credentials is not None else None
+        report = await copy_from_guest(api.connection, operation, credential, on_progress=on_progress)
         return Outcome(report.notes(), report)
     raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")

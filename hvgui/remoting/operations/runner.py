@@ -42,6 +42,7 @@ from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
 from hvgui.domain.operations import Operation, OperationProgress, OperationRecord, OperationState
 from hvgui.domain.vm import Inventory, Vm
 from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi
 from hvgui.remoting.operations.config import OperationsConfig
 from hvgui.remoting.operations.lane import WorkLane
@@ -125,8 +126,11 @@ class OperationRunner:
         listener: RecordListener | None = None,
         merge_window: float = 2.0,
         clock: Callable[[], float] = time.time,
+        guest_credentials: GuestCredentials | None = None,
     ) -> None:
         self._source = source
+        #: The session's guest accounts, read by a copy out of a guest when it starts (never copied elsewhere).
+        self.guest_credentials = guest_credentials
         self.config = config or OperationsConfig()
         self.lane = WorkLane(connect)
         self._listener = listener
@@ -227,7 +231,13 @@ class OperationRunner:
         try:
             api = HostApi(connection, clock=self._clock)
             job.pipeline = asyncio.ensure_future(
-                perform(api, operation, timeout=max(1.0, self.config.watch_limit), on_progress=self._progress(job))
+                perform(
+                    api,
+                    operation,
+                    timeout=max(1.0, self.config.watch_limit),
+                    on_progress=self._progress(job),
+                    guest_credentials=self.guest_credentials,
+                )
             )
             outcome: Outcome | None = None
             error: HvGuiError | None = None

@@ -477,6 +477,10 @@ function Remove-HvGuiStagedFile {
     <#
     .SYNOPSIS
     Removes what is staged for one transfer; nothing happens when nothing is staged.
+
+    .DESCRIPTION
+    A copy into a guest stages one file (staging\<TransferId>.part); a copy out of a guest stages a folder
+    (staging\<TransferId>\), removed with everything in it.
     #>
     [CmdletBinding()]
     param(
@@ -488,6 +492,77 @@ function Remove-HvGuiStagedFile {
     $ErrorActionPreference = 'Stop'
     $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
     [System.IO.File]::Delete([System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part'))
+    $tree = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    if ([System.IO.Directory]::Exists($tree)) {
+        [System.IO.Directory]::Delete($tree, $true)
+    }
+}
+
+function Read-HvGuiStagedChunk {
+    <#
+    .SYNOPSIS
+    Reads one chunk of a file staged for a copy out of a guest and returns it as one byte array.
+
+    .DESCRIPTION
+    A copy out of a guest stages its files under the transfer's own folder (staging\<TransferId>\);
+    RelativePath names one of them, as the staging step reported it. A path that leads out of that folder
+    (rooted, or climbing with ..) is refused. The answer holds at most Length bytes from Offset, fewer at
+    the end of the file. At its very end (a zero-byte file at offset 0) there is no output at all: an empty
+    array serializes as an empty <BA/>, which pypsrp cannot read. An offset past the end fails. A missing
+    file fails with .NET's own FileNotFoundException.
+    #>
+    [CmdletBinding()]
+    [OutputType([byte[]])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $RelativePath,
+
+        [Parameter(Mandatory = $true)]
+        [long]
+        $Offset,
+
+        [Parameter(Mandatory = $true)]
+        [int]
+        $Length
+    )
+
+    $ErrorActionPreference = 'Stop'
+    if ($Length -lt 1) {
+        throw "hvgui: a chunk is at least one byte long."
+    }
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $root = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($root, $RelativePath))
+    if ([System.IO.Path]::IsPathRooted($RelativePath) -or -not $path.StartsWith($root + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
+        throw "hvgui: the path is not inside the transfer's staging folder."
+    }
+    $stream = [System.IO.File]::OpenRead($path)
+    try {
+        if ($Offset -gt $stream.Length) {
+            throw "hvgui: the staged file holds $($stream.Length) bytes; there is nothing to read at offset $Offset."
+        }
+        $buffer = [byte[]]::new([System.Math]::Min([long]$Length, $stream.Length - $Offset))
+        $stream.Position = $Offset
+        $read = 0
+        while ($read -lt $buffer.Length) {
+            $count = $stream.Read($buffer, $read, $buffer.Length - $read)
+            if ($count -eq 0) {
+                throw "hvgui: the staged file ended while it was read."
+            }
+            $read += $count
+        }
+        if ($buffer.Length -gt 0) {
+            , $buffer
+        }
+    }
+    finally {
+        $stream.Dispose()
+    }
 }
 
 function Copy-HvGuiStagedFileToGuest {
@@ -526,4 +601,67 @@ function Copy-HvGuiStagedFileToGuest {
     $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
     $path = [System.IO.Path]::Combine($folder, $TransferId.ToString('D') + '.part')
     Copy-VMFile -VM $vm -SourcePath $path -DestinationPath $DestinationPath -FileSource Host -CreateFullPath:$CreateFullPath -Force:$Force -Confirm:$false
+}
+
+function Copy-HvGuiGuestItemToStaging {
+    <#
+    .SYNOPSIS
+    Copies a file or folder out of a running Windows guest into the transfer's staging folder (PowerShell
+    Direct) and reports the staged files as one compact JSON string: {"files":[{"path","length","sha256"}]}.
+
+    .DESCRIPTION
+    New-PSSession signs in to the guest with Credential; Copy-Item -FromSession copies Path (literally: no
+    wildcards; a folder with everything in it) into staging\<TransferId>\; the session is removed whatever
+    happened. Each staged file is reported with its path relative to that folder, its length and its SHA-256
+    (upper-case hex), so the client can read it back with Read-HvGuiStagedChunk and verify it. The errors of
+    New-PSSession (a wrong account, a guest that cannot host PowerShell Direct, a VM that is off) and of
+    Copy-Item (a missing guest path) end the function and reach the client as they are; what was staged
+    stays until Remove-HvGuiStagedFile.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCredential]
+        $Credential,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Path,
+
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $TransferId
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $root = [System.IO.Path]::Combine($folder, $TransferId.ToString('D'))
+    [void][System.IO.Directory]::CreateDirectory($root)
+    $session = New-PSSession -VMId $VMId -Credential $Credential -ErrorAction Stop
+    try {
+        Copy-Item -FromSession $session -LiteralPath $Path -Destination $root -Recurse -ErrorAction Stop
+    }
+    finally {
+        Remove-PSSession -Session $session
+    }
+    $files = [System.Collections.Generic.List[object]]::new()
+    foreach ($file in [System.IO.Directory]::GetFiles($root, '*', [System.IO.SearchOption]::AllDirectories)) {
+        $stream = [System.IO.File]::OpenRead($file)
+        $hasher = [System.Security.Cryptography.SHA256]::Create()
+        try {
+            $sha256 = [System.BitConverter]::ToString($hasher.ComputeHash($stream)).Replace('-', '')
+            $length = [long]$stream.Length
+        }
+        finally {
+            $hasher.Dispose()
+            $stream.Dispose()
+        }
+        $files.Add([ordered]@{ path = $file.Substring($root.Length + 1); length = $length; sha256 = $sha256 })
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ files = $files.ToArray() }) -Depth 4 -Compress
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hvgui.domain.errors import HostCommandError, ProtocolError
 from hvgui.remoting.connection import HostConnection, PipelineResult
+from hvgui.remoting.guest_credentials import GuestCredential
 from hvgui.remoting.pipeline import PipelineSpec
 
 #: A single chunk call should take well under a second; this bounds a host that stopped answering.
@@ -101,7 +102,49 @@ class StagingCalls:
             sha256=None if digest is None else str(digest).upper(),
         )
 
+    async def stage_from_guest(
+        self, vm_id: str, credential: GuestCredential, path: str, transfer_id: uuid.UUID
+    ) -> list[tuple[str, int, str]]:
+        """PowerShell Direct copies `path` of the guest into the transfer's staging folder
+        (`Copy-HvGuiGuestItemToStaging`); returns each staged file as (relative path, length, SHA-256)."""
+        spec = (
+            PipelineSpec.cmdlet("Copy-HvGuiGuestItemToStaging")
+            .param("VMId", uuid.UUID(vm_id))
+            .param("Credential", credential)
+            .param("Path", path)
+            .param("TransferId", transfer_id)
+        )
+        document = _json(await self.connection.run(spec, timeout=CALL_TIMEOUT), "Copy-HvGuiGuestItemToStaging")
+        files = document.get("files")
+        if not isinstance(files, list):
+            raise ProtocolError("Copy-HvGuiGuestItemToStaging answered no list of files.")
+        return [(str(f["path"]), int(f["length"]), str(f["sha256"]).upper()) for f in files]
+
+    async def read_chunk(self, transfer_id: uuid.UUID, relative_path: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset` of a file a copy out of a guest staged (`Read-HvGuiStagedChunk`);
+        fewer at the end of the file, b"" at its very end (the host answers nothing there)."""
+        spec = (
+            PipelineSpec.cmdlet("Read-HvGuiStagedChunk")
+            .param("TransferId", transfer_id)
+            .param("RelativePath", relative_path)
+            .param("Offset", _int64(offset))
+            .param("Length", length)
+        )
+        result = await self.connection.run(spec, timeout=CALL_TIMEOUT)
+        _raise_errors(result)
+        if not result.output:
+            return b""
+        if len(result.output) != 1 or not isinstance(result.output[0], (bytes, bytearray)):
+            raise ProtocolError(
+                f"Read-HvGuiStagedChunk answered {len(result.output)} objects; hvgui expects one byte array."
+            )
+        data = bytes(result.output[0])
+        if len(data) > length:
+            raise ProtocolError(f"Read-HvGuiStagedChunk answered {len(data)} bytes for a chunk of {length}.")
+        return data
+
     async def remove(self, transfer_id: uuid.UUID) -> None:
+        """Remove what is staged for the transfer: the file of a copy into a guest, the folder of a copy out."""
         spec = PipelineSpec.cmdlet("Remove-HvGuiStagedFile").param("TransferId", transfer_id)
         _raise_errors(await self.connection.run(spec, timeout=CALL_TIMEOUT))
 

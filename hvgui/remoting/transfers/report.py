@@ -1,4 +1,4 @@
-"""What a copy into a guest did, file by file: the operation record's result."""
+"""What a copy into or out of a guest did, file by file: the operation record's result."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from dataclasses import dataclass
 
 class FileOutcome(enum.Enum):
     Copied = "copied"
-    Skipped = "skipped"  # it existed in the guest and the admin chose Skip
-    Exists = "exists"  # it existed in the guest and the admin chose Ask: not copied yet
+    Skipped = "skipped"  # it existed at the destination and the admin chose Skip
+    Exists = "exists"  # it existed at the destination and the admin chose Ask: not copied yet
 
 
-EXISTS_NOTE = "exists in the guest; choose Overwrite to replace it"
+IN_THE_GUEST = "in the guest"
+ON_THIS_COMPUTER = "on this computer"
 
 
 @dataclass(frozen=True)
 class FileResult:
-    guest_path: str
+    guest_path: str  # a copy out of a guest: the file's path on this computer
     outcome: FileOutcome
     size: int
 
@@ -27,6 +28,7 @@ class CopyReport:
     """Every file of a copy with what happened to it, in the order they were sent."""
 
     files: tuple[FileResult, ...] = ()
+    where: str = IN_THE_GUEST  # where the files went: IN_THE_GUEST, or ON_THIS_COMPUTER for a copy out
 
     def of(self, outcome: FileOutcome) -> list[FileResult]:
         return [f for f in self.files if f.outcome is outcome]
@@ -37,15 +39,17 @@ class CopyReport:
 
     def notes(self) -> tuple[str, ...]:
         """One sentence per file that was not copied, for the record's warnings."""
-        notes = [f"{f.guest_path}: {EXISTS_NOTE}." for f in self.of(FileOutcome.Exists)]
-        notes += [f"{f.guest_path}: exists in the guest; skipped." for f in self.of(FileOutcome.Skipped)]
+        notes = [
+            f"{f.guest_path}: exists {self.where}; choose Overwrite to replace it." for f in self.of(FileOutcome.Exists)
+        ]
+        notes += [f"{f.guest_path}: exists {self.where}; skipped." for f in self.of(FileOutcome.Skipped)]
         return tuple(notes)
 
     def summary(self) -> str:
         copied, skipped, exists = (len(self.of(o)) for o in FileOutcome)
         text = f"{copied} file{'s' if copied != 1 else ''} copied"
         if skipped:
-            text += f", {skipped} skipped (they exist in the guest)"
+            text += f", {skipped} skipped (they exist {self.where})"
         if exists:
-            text += f", {exists} not copied because they exist in the guest (choose Overwrite to replace them)"
+            text += f", {exists} not copied because they exist {self.where} (choose Overwrite to replace them)"
         return text + "."

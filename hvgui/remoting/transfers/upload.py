@@ -60,6 +60,12 @@ class RefusalReason(enum.Enum):
     GuestServiceDisabled = "gsi-disabled"
     GuestServiceNotAnswering = "gsi-not-answering"  # on a Linux guest: the file-copy daemon is missing
     StagingFull = "staging-full"
+    # A copy out of a guest (PowerShell Direct):
+    GuestAccountMissing = "guest-account-missing"  # the UI asks for the guest account, then submits again
+    GuestAccountRejected = "guest-account-rejected"
+    PowerShellDirectUnavailable = "powershell-direct-unavailable"  # a Linux guest, or one not started
+    GuestPathMissing = "guest-path-missing"
+    GuestPathInvalid = "guest-path-invalid"  # a path Windows rejects: refused before anything is sent
 
 
 class CopyRefused(HostCommandError):

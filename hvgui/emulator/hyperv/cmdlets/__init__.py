@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..cim.cmdlets import get_cim_associated_instance, get_cim_instance, invoke_cim_method
 from ..context import Command
 from .checkpoint import checkpoint_vm, get_vm_snapshot
+from .direct import copy_item, new_ps_session, remove_ps_session
 from .files import copy_vm_file
 from .host import get_vm_host
 from .integration import disable_vm_integration_service, enable_vm_integration_service, get_vm_integration_service
@@ -27,6 +28,9 @@ CMDLETS: dict[str, Command] = {
     "get-vmsnapshot": get_vm_snapshot,
     "set-vm": set_vm,
     "copy-vmfile": copy_vm_file,
+    "new-pssession": new_ps_session,
+    "copy-item": copy_item,
+    "remove-pssession": remove_ps_session,
     "get-ciminstance": get_cim_instance,
     "get-cimassociatedinstance": get_cim_associated_instance,
     "invoke-cimmethod": invoke_cim_method,
