@@ -315,6 +315,7 @@ class CopyFromGuestOperation(Operation):
     guest_user: str = ""  # the guest account PowerShell Direct signs in with (e.g. .\Administrator)
     existing: ExistingFile = ExistingFile.Ask  # a local file of the same name
     kind: ClassVar[str] = "copy-from-guest"
+    stops_when_cancelled: ClassVar[bool] = True  # the engine stops between chunks and removes what it staged
 
     @property
     def title(self) -> str:
