@@ -109,6 +109,10 @@ def test_a_file_and_a_folder_tree_arrive_byte_identical(
     assert arrived == expected
     assert [f.outcome for f in report.files] == [FileOutcome.Copied] * (1 + len(TREE))
     assert _staged(emulator) == {}
+    if os.name == "posix":  # a copied file gets the mode any saved file gets, not a temporary file's 0600
+        umask = os.umask(0)
+        os.umask(umask)
+        assert {p.stat().st_mode & 0o777 for p in here.rglob("*") if p.is_file()} == {0o666 & ~umask}
     log = command_log.read_text(encoding="utf-8")
     assert "Copy-HvGuiGuestItemToStaging" in log and PASSWORD not in log and "S3cret" not in log
     assert [json.loads(line).get("command") for line in log.splitlines()].count(None) == 1  # only the module

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -360,3 +361,35 @@ def test_a_cancelled_copy_leaves_nothing_staged_and_nothing_in_the_guest(tmp_pat
         assert staged_files(emulator) == {}
         assert not _vm(emulator, "win").files.exists("C:\\Temp\\big.bin")
         assert "Remove-HvGuiStagedFile" in [e.get("command") for e in read_command_log(command_log)]
+
+
+def test_a_copy_that_outlasts_its_deadline_is_never_called_still_running_on_the_host(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """A transfer is hvgui's own calls: the deadline of a host job does not apply to it."""
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(3 * 1024 * 1024))
+
+    async def body() -> list[OperationRecord]:
+        manager = SessionManager(
+            refresh_interval=3600.0,
+            connect_timeout=5,
+            operations=OperationsConfig(merge_window=0.2, deadlines={"copy-to-guest": 0.01}),
+        )
+        recorder = Recorder()
+        manager.subscribe(recorder)
+        seen: list[OperationRecord] = []
+        manager.subscribe_operations(seen.append)
+        endpoint = next(e for e in emulator.endpoints if e.host_name == HOST)
+        session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+        await recorder.wait_for(is_inventory(session.key))
+        try:
+            await session.operations.submit(_operation(session, "win", [source], "C:\\Temp")).done()
+        finally:
+            await manager.aclose()
+        return seen
+
+    seen = run(body)
+    assert seen[-1].state is OperationState.Succeeded, seen[-1].message
+    assert OperationState.StillRunning not in {r.state for r in seen}
+    assert _vm(emulator, "win").files.read("C:\\Temp\\big.bin") == source.read_bytes()

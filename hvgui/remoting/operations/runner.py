@@ -225,7 +225,10 @@ class OperationRunner:
         deadline = operation.deadline(self.config.deadlines)
         now = self._clock()
         self._update(job, state=OperationState.Running, started_at=now, cancellable=operation.stops_when_cancelled)
-        job.deadline_timer = asyncio.get_event_loop().call_later(deadline, self._deadline_passed, job, deadline)
+        if not operation.stops_when_cancelled:
+            # Only a host job outlives its caller; a transfer is hvgui's own calls, each bounded by its own
+            # time-out and showing its progress, so no deadline turns it into "still running on the host".
+            job.deadline_timer = asyncio.get_event_loop().call_later(deadline, self._deadline_passed, job, deadline)
         watch_until = time.monotonic() + max(self.config.watch_limit, deadline)
         connection = self.lane.take()
         try:

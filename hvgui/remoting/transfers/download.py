@@ -23,7 +23,7 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
+import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,7 +122,7 @@ async def _receive_file(
             fully_qualified_error_id="DestinationIsFolder,hvgui",
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=destination.parent)
+    descriptor, temporary = _create_part_file(destination)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             digest = await _stream(calls, transfer_id, item, stream, meter, report, chunk_bytes)
@@ -138,6 +138,21 @@ async def _receive_file(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _create_part_file(destination: Path) -> tuple[int, str]:
+    """A new, empty part file beside `destination` (`.<name>.<random>.hvgui-part`).
+
+    Created with mode 0666 less the user's umask, like any file a program saves: once verified it becomes the
+    copied file itself, so it must not keep the owner-only mode a temporary file would have.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        path = destination.parent / f".{destination.name}.{secrets.token_hex(4)}{PART_SUFFIX}"
+        try:
+            return os.open(path, flags, 0o666), str(path)
+        except FileExistsError:
+            continue
 
 
 async def _stream(
