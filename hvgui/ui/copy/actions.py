@@ -105,12 +105,8 @@ class CopyActions(QObject):
             host_label=window.vm_model.host_label(vm.host),
             parent=window,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        window.controller.inventoryChanged.connect(dialog.on_inventory)
-        window.controller.hostRemoved.connect(dialog.on_host_removed)
-        dialog.finished.connect(lambda _result: self._forget(dialog))
         self.dialog = dialog
-        dialog.open()
+        self._show(dialog, "dialog")
         return dialog
 
     def copy_from_selected(self) -> CopyFromVmDialog | None:
@@ -134,27 +130,26 @@ class CopyActions(QObject):
             host_label=window.vm_model.host_label(vm.host),
             parent=window,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        window.controller.inventoryChanged.connect(dialog.on_inventory)
-        window.controller.hostRemoved.connect(dialog.on_host_removed)
-        dialog.finished.connect(lambda _result: self._forget_from(dialog))
         self.from_dialog = dialog
-        dialog.open()
+        self._show(dialog, "from_dialog")
         return dialog
 
-    def _forget_from(self, dialog: CopyFromVmDialog) -> None:
+    def _show(self, dialog: CopyToVmDialog | CopyFromVmDialog, slot: str) -> None:
+        """Open `dialog` window-modal, following the host's refreshes until it closes; `slot` is the attribute
+        that holds it while it is open."""
         controller = self.window.controller
-        controller.inventoryChanged.disconnect(dialog.on_inventory)
-        controller.hostRemoved.disconnect(dialog.on_host_removed)
-        if self.from_dialog is dialog:
-            self.from_dialog = None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        controller.inventoryChanged.connect(dialog.on_inventory)
+        controller.hostRemoved.connect(dialog.on_host_removed)
 
-    def _forget(self, dialog: CopyToVmDialog) -> None:
-        controller = self.window.controller
-        controller.inventoryChanged.disconnect(dialog.on_inventory)
-        controller.hostRemoved.disconnect(dialog.on_host_removed)
-        if self.dialog is dialog:
-            self.dialog = None
+        def forget(_result: int) -> None:
+            controller.inventoryChanged.disconnect(dialog.on_inventory)
+            controller.hostRemoved.disconnect(dialog.on_host_removed)
+            if getattr(self, slot) is dialog:
+                setattr(self, slot, None)
+
+        dialog.finished.connect(forget)
+        dialog.open()
 
     def _vm_at_row(self, position: QPoint) -> Vm | None:
         index = self.window.table.indexAt(position)

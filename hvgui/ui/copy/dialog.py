@@ -38,12 +38,12 @@ from PySide6.QtWidgets import (
 
 from hvgui.domain.guest_paths import check_destinations, check_folder, default_folder
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE
-from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.operations import ExistingFile
-from hvgui.domain.vm import Inventory, Vm
+from hvgui.domain.vm import Vm
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer, Question
 from hvgui.ui.controllers.vm_actions import ActionFailure, ActionResult, VmAction, VmActionsController
 from hvgui.ui.copy.drop import local_paths
+from hvgui.ui.copy.follows_vm import FollowsVm
 from hvgui.ui.copy.items import LocalItem, describe, format_size
 from hvgui.ui.copy.preconditions import guest_os, readiness
 from hvgui.ui.preferences import Preferences
@@ -72,7 +72,7 @@ def _plain_label(object_name: str, *, error: bool = False) -> QLabel:
     return label
 
 
-class CopyToVmDialog(QDialog):
+class CopyToVmDialog(FollowsVm, QDialog):
     """Choose what to copy into one VM and where; Copy submits it (window-modal, non-blocking)."""
 
     def __init__(
@@ -197,9 +197,6 @@ class CopyToVmDialog(QDialog):
 
     # ---- what is copied ------------------------------------------------------------------------
 
-    def vm(self) -> Vm | None:
-        return self._vm
-
     def items(self) -> list[LocalItem]:
         return list(self._items)
 
@@ -267,21 +264,6 @@ class CopyToVmDialog(QDialog):
             return
         event.acceptProposedAction()
         self.add_paths(paths)
-
-    # ---- the VM as the host reports it ---------------------------------------------------------
-
-    def set_vm(self, vm: Vm | None) -> None:
-        """The newest report of the VM (None: no longer listed); the preconditions follow it."""
-        self._vm = vm
-        self._update()
-
-    def on_inventory(self, inventory: Inventory, _diff: InventoryDiff) -> None:
-        if inventory.host == self._key.host:
-            self.set_vm(inventory.by_key().get(self._key))
-
-    def on_host_removed(self, key: str) -> None:
-        if key == self._key.host:
-            self.set_vm(None)
 
     # ---- checks --------------------------------------------------------------------------------
 

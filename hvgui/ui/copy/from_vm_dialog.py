@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.guest_paths import GuestOs, check_folder
-from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.operations import ExistingFile
 from hvgui.domain.power import describe_state
-from hvgui.domain.vm import Inventory, Vm, VmState
+from hvgui.domain.vm import Vm, VmState
 from hvgui.domain.why import GuestFamily, guest_family
 from hvgui.ui.controllers.vm_actions import VmAction, VmActionsController
 from hvgui.ui.copy.dialog import _EXISTING_LABELS, _plain_label
+from hvgui.ui.copy.follows_vm import FollowsVm
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.text import one_line
 
@@ -65,7 +65,7 @@ def precondition(vm: Vm | None) -> str | None:
     return None
 
 
-class CopyFromVmDialog(QDialog):
+class CopyFromVmDialog(FollowsVm, QDialog):
     """Choose what to copy out of one VM, where it goes and the guest account; Copy submits it."""
 
     def __init__(
@@ -168,24 +168,6 @@ class CopyFromVmDialog(QDialog):
         for field in (self.local_folder, self.user, self.password):
             field.textChanged.connect(lambda _text: self._update())
         self._update()
-
-    # ---- the VM as the host reports it ---------------------------------------------------------
-
-    def vm(self) -> Vm | None:
-        return self._vm
-
-    def set_vm(self, vm: Vm | None) -> None:
-        """The newest report of the VM (None: no longer listed); the preconditions follow it."""
-        self._vm = vm
-        self._update()
-
-    def on_inventory(self, inventory: Inventory, _diff: InventoryDiff) -> None:
-        if inventory.host == self._key.host:
-            self.set_vm(inventory.by_key().get(self._key))
-
-    def on_host_removed(self, key: str) -> None:
-        if key == self._key.host:
-            self.set_vm(None)
 
     # ---- checks --------------------------------------------------------------------------------
 
