@@ -74,6 +74,8 @@ DEFAULT_DEADLINES: Mapping[str, float] = {
     "power:TurnOff": 60.0,
     "power:Save": 300.0,
     "power:Restart": 300.0,
+    "power:Pause": 60.0,
+    "power:Resume": 60.0,
     "checkpoint": 600.0,
     "copy-to-guest": 3600.0,
     "copy-from-guest": 3600.0,
@@ -127,6 +129,8 @@ _POWER_TITLES = {
     PowerAction.TurnOff: "Turn off",
     PowerAction.Save: "Save",
     PowerAction.Restart: "Restart",
+    PowerAction.Pause: "Pause",
+    PowerAction.Resume: "Resume",
 }
 
 _POWER_SETTLED = {
@@ -135,12 +139,16 @@ _POWER_SETTLED = {
     PowerAction.TurnOff: VmState.Off,
     PowerAction.Save: VmState.Saved,
     PowerAction.Restart: VmState.Running,
+    PowerAction.Pause: VmState.Paused,
+    PowerAction.Resume: VmState.Running,
 }
 
 
 @dataclass(frozen=True)
 class PowerOperation(Operation):
     action: PowerAction = PowerAction.Start
+    #: The VM's state when the admin asked: Start on a paused VM resumes it, on a saved one restores it.
+    from_state: VmState | None = None
     kind: ClassVar[str] = "power"
 
     @property
@@ -164,6 +172,10 @@ class PowerOperation(Operation):
             return f"{vm} | Stop-VM -TurnOff"
         if self.action is PowerAction.Save:
             return f"{vm} | Save-VM"
+        if self.action is PowerAction.Pause:
+            return f"{vm} | Suspend-VM"
+        if self.action is PowerAction.Resume:
+            return f"{vm} | Resume-VM"
         return f"{vm} | Restart-VM -Force"  # hvgui has asked already; -Force answers Restart-VM's own prompt
 
     def settled(self, vm: Vm | None) -> bool | None:

@@ -60,6 +60,10 @@ def power_spec(vm_id: str, action: PowerAction) -> PipelineSpec:
         return vm.pipe("Stop-VM").switch("TurnOff").param("Confirm", False)
     if action is PowerAction.Save:
         return vm.pipe("Save-VM").param("Confirm", False)
+    if action is PowerAction.Pause:
+        return vm.pipe("Suspend-VM").param("Confirm", False)
+    if action is PowerAction.Resume:
+        return vm.pipe("Resume-VM").param("Confirm", False)
     # Restart-VM asks "Are you sure?" (ShouldContinue) unless -Force, and a remote session cannot answer.
     return vm.pipe("Restart-VM").switch("Force").param("Confirm", False)
 

@@ -64,8 +64,10 @@ def test_title_icon_menus_and_shortcuts(window) -> None:
         PowerAction.TurnOff: "Ctrl+T",
         PowerAction.Save: "Ctrl+Shift+S",
         PowerAction.Restart: "Ctrl+R",
+        PowerAction.Pause: "Ctrl+P",
+        PowerAction.Resume: "Ctrl+Shift+P",
     }
-    assert [a.iconText() for a in window.vm_menu.actions()][:5] == [a.label for a in PowerAction]
+    assert [a.iconText() for a in window.vm_menu.actions()][:7] == [a.label for a in PowerAction]
     # No two actions of the window share a shortcut (Ctrl+A stays "select all VMs" in the table).
     shortcuts = [a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
@@ -272,9 +274,11 @@ def test_power_commands_follow_the_selected_vms_states(window, vm_factory) -> No
         PowerAction.TurnOff,
         PowerAction.Save,
         PowerAction.Restart,
+        PowerAction.Pause,
     }
     assert window.select_vms([off.key, saved.key, running.key]) == 3
-    assert all(a.isEnabled() for a in actions.values())  # each applies to at least one of them
+    # Each applies to at least one of them, except Resume (none is paused).
+    assert {p for p, a in actions.items() if not a.isEnabled()} == {PowerAction.Resume}
     assert window.selected_vm() is not None
 
     # A refresh that changes a selected VM's state changes what is offered.

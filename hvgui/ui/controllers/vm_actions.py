@@ -46,7 +46,7 @@ from hvgui.domain.operations import (
     ServiceToggleOperation,
     VmTarget,
 )
-from hvgui.domain.power import PowerAction, shutdown_blocker
+from hvgui.domain.power import PowerAction, done_text, shutdown_blocker
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 
 if TYPE_CHECKING:
@@ -107,15 +107,6 @@ class ActionFailure:
     @property
     def message(self) -> str:
         return f"{self.action.description} failed: {self.reason}"
-
-
-_POWER_PAST = {
-    PowerAction.Start: "Started",
-    PowerAction.ShutDown: "Shut down",
-    PowerAction.TurnOff: "Turned off",
-    PowerAction.Save: "Saved",
-    PowerAction.Restart: "Restarted",
-}
 
 
 class VmActionsController(QObject):
@@ -274,7 +265,7 @@ class VmActionsController(QObject):
         return warning
 
     def _power_one(self, vm: Vm, power_action: PowerAction, warning: str | None) -> VmAction:
-        operation = PowerOperation(self._target(vm), action=power_action)
+        operation = PowerOperation(self._target(vm), action=power_action, from_state=vm.state)
         description = f"{power_action.label} '{vm.name}'"
         refused = shutdown_blocker(vm) if power_action is PowerAction.ShutDown else None
         # Stop-VM would fail on the host's non-interactive prompt: never send it.
@@ -425,7 +416,7 @@ def _result(action: VmAction, value: Any) -> ActionResult:
     if isinstance(operation, ServiceToggleOperation):
         done = f"{'Enabled' if operation.enable else 'Disabled'} {operation.service_name} on '{action.vm_name}'."
     elif isinstance(operation, PowerOperation):
-        done = f"{_POWER_PAST[operation.action]} '{action.vm_name}'."
+        done = done_text(operation.action, action.vm_name, operation.from_state)
     elif isinstance(operation, CheckpointTypeOperation):
         done = f"The checkpoint type of '{action.vm_name}' is now {operation.checkpoint_type.name}."
     else:
