@@ -171,3 +171,40 @@ def test_a_typed_path_opens_the_folders_on_the_way_and_backspace_goes_up(loop, w
     loop.run_until_complete(wait_until(browser.problem.isVisible, what="the missing folder"))
     assert "'C:\\Nope' is not in the guest" in browser.problem.text()
     assert dialog.isVisible()  # Enter in the browser never reaches the copy dialog
+
+
+def test_copy_to_vm_chooses_its_destination_folder_in_a_windows_guest(loop, window, emulator) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
+    assert window.select_vm(vm_key(emulator, "HV-DEMO-01", "dc01"))
+    dialog = window.copy_actions.copy_to_selected()
+    assert dialog is not None and dialog.browse_destination_button.isEnabled()
+    dialog.destination.setText(f"{FOLDER}\\Inner")
+    assert dialog.browse_destination() is None  # the account first
+    account = _account_dialog(dialog)
+    assert account is not None
+    account.username_edit.setText(".\\Administrator")
+    account.password_edit.setText(DEFAULT_GUEST_PASSWORD)
+    account.accept()
+    browser = dialog.guest_browser
+    assert isinstance(browser, GuestBrowserDialog) and browser.folders_only
+    loop.run_until_complete(
+        wait_until(lambda: browser.tree.currentIndex().data(PathRole) == f"{FOLDER}\\Inner", what="the typed folder")
+    )
+    _key(browser.tree, Qt.Key.Key_Backspace)
+    assert browser.chosen_paths() == [FOLDER]
+    browser.add_button.click()
+    assert dialog.destination.text() == FOLDER
+
+
+def test_copy_to_vm_offers_no_guest_browser_for_a_linux_guest(loop, window, emulator) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
+    linux = next(vm.name for vm in emulated_host_model(emulator).vms if not vm.guest.os.is_windows)
+    assert window.select_vm(vm_key(emulator, "HV-DEMO-01", linux))
+    dialog = window.copy_actions.copy_to_selected()
+    assert dialog is not None
+    assert not dialog.browse_destination_button.isEnabled()
+    assert dialog.browse_destination() is None and dialog.guest_browser is None
+
+
+def emulated_host_model(emulator: RunningEmulator):
+    return next(h for h in emulator.scenario.hosts if h.model.name == "HV-DEMO-01").model

@@ -53,6 +53,8 @@ class GuestBrowseController(QObject):
         self.vm = vm
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        tasks = self._tasks  # the dialog that owns this may be deleted with a listing under way: stop it then
+        self.destroyed.connect(lambda *_: [task.cancel() for task in list(tasks)])
 
     def _session(self) -> Any:
         try:
@@ -111,8 +113,12 @@ class GuestBrowseController(QObject):
         self._emit(self.listed, path, folder)
 
     def _emit(self, signal: Any, path: str, value: object) -> None:
-        if not self._closed:
+        if self._closed:
+            return
+        try:
             signal.emit(path, value)
+        except RuntimeError:  # the Qt object is gone (its dialog was deleted): nobody listens any more
+            self._closed = True
 
     def close(self) -> None:
         """Stop every listing under way; no signal follows."""

@@ -31,14 +31,13 @@ from PySide6.QtWidgets import (
 from hvgui.domain.guest_files import is_rooted, parent_folder
 from hvgui.domain.guest_paths import GuestOs, check_folder
 from hvgui.domain.operations import ExistingFile
-from hvgui.domain.power import describe_state
-from hvgui.domain.vm import Vm, VmState
-from hvgui.domain.why import GuestFamily, guest_family
+from hvgui.domain.vm import Vm
 from hvgui.ui.controllers.guest_browse import GuestBrowseController
 from hvgui.ui.controllers.vm_actions import VmAction, VmActionsController
 from hvgui.ui.copy.dialog import _EXISTING_LABELS, _plain_label
 from hvgui.ui.copy.follows_vm import FollowsVm
 from hvgui.ui.copy.guest_browser import GuestBrowserDialog, ask_guest_account
+from hvgui.ui.copy.preconditions import powershell_direct_blocker as precondition
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.text import one_line
 
@@ -47,26 +46,6 @@ REQUIREMENTS_NOTE = (
     "Copying out of a guest uses PowerShell Direct: the host must run Windows Server 2016 or later (or Windows 10), "
     "and the guest Windows 10 or Windows Server 2016 or later."
 )
-_PAUSED = frozenset({VmState.Paused, VmState.Pausing, VmState.PausedCritical})
-
-
-def precondition(vm: Vm | None) -> str | None:
-    """Why the inventory says nothing can be copied out of `vm` now, or None."""
-    if vm is None:
-        return "The VM is no longer listed: its host was removed or no longer reports it."
-    if guest_family(vm) is GuestFamily.Linux:
-        return (
-            f"'{one_line(vm.name)}' runs a Linux guest. PowerShell Direct does not support Linux guests, "
-            "so hvgui cannot copy files out of it."
-        )
-    if not vm.state.is_running:
-        return (
-            f"'{one_line(vm.name)}' is {describe_state(vm.state)}. Files can be copied only out of a running guest: "
-            "start the VM, then copy."
-        )
-    if vm.state in _PAUSED:
-        return f"'{one_line(vm.name)}' is paused, so its guest cannot answer. Resume it (Start)."
-    return None
 
 
 class CopyFromVmDialog(FollowsVm, QDialog):
