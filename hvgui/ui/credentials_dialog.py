@@ -14,15 +14,25 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 class CredentialsDialog(QDialog):
     """Asks for one host's user name and password; OK is enabled once both are filled in."""
 
-    def __init__(self, label: str, username: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        username: str,
+        parent: QWidget | None = None,
+        *,
+        intro: str | None = None,
+        accept_text: str = "Connect",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Credentials for {label}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        intro = QLabel(
-            f"{label} refused the user name or password. hvgui does not try them again by itself, so that "
+        intro_label = QLabel(
+            intro
+            or f"{label} refused the user name or password. hvgui does not try them again by itself, so that "
             "the account is not locked. Enter the credentials to connect with."
         )
-        intro.setWordWrap(True)
+        intro_label.setTextFormat(Qt.TextFormat.PlainText)
+        intro_label.setWordWrap(True)
         self.username_edit = QLineEdit(username)
         self.username_edit.setObjectName("username")
         self.password_edit = QLineEdit()
@@ -32,11 +42,11 @@ class CredentialsDialog(QDialog):
         form.addRow("&User name:", self.username_edit)
         form.addRow("Pass&word:", self.password_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(accept_text)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(intro_label)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.username_edit.textChanged.connect(self._update)

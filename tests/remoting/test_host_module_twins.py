@@ -314,3 +314,44 @@ def test_copy_guest_item_to_staging_stops_where_the_text_stops(host) -> None:
     made = [(c.cmdlet, c.parameters, c.class_name) for c in trace]
     assert made == written  # the session is removed although Copy-Item failed
     assert open_sessions(emulated.model) == {}
+
+
+def test_guest_child_item_makes_exactly_the_calls_of_its_text_and_lists_the_folder(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    vm.files.write("C:\\Browse\\b.txt", b"12345")
+    vm.files.make_dirs("C:\\Browse\\A folder")
+    written = text_calls("Get-HvGuiGuestChildItem")
+    assert [c[0] for c in written] == ["Invoke-Command"]
+    assert written[0][1] == ("VMId", "Credential", "ScriptBlock", "ArgumentList", "ErrorAction")
+    made, sink = traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential(), Path="C:\\Browse")
+    assert sink.errors == [] and made == written
+    report = json.loads(sink.output[0])
+    assert [(e["n"], e["p"], e["d"], e["l"]) for e in report["entries"]] == [
+        ("A folder", "C:\\Browse\\A folder", True, None),
+        ("b.txt", "C:\\Browse\\b.txt", False, 5),
+    ]
+    assert report["truncated"] is False and report["error"] is None
+    made, sink = traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential())
+    assert made == written
+    drives = json.loads(sink.output[0])["drives"]
+    assert [(d["n"], d["root"]) for d in drives] == [("C", "C:\\")] and drives[0]["free"] > 0
+    assert open_sessions(emulated.model) == {}
+
+
+def test_guest_child_item_fails_like_invoke_command_for_a_wrong_account(host) -> None:
+    vm = _windows_vm(host)
+    with calls.recording() as trace, pytest.raises(TerminatingError) as refused:
+        traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential("wrong"), Path="C:\\")
+    assert refused.value.error.message == "The credential is invalid."
+    assert refused.value.error.fully_qualified_error_id.startswith("InvalidCredential,")
+    assert [c.cmdlet for c in trace] == ["Invoke-Command"]
+
+
+def test_invoke_command_runs_only_the_modules_script_blocks(host) -> None:
+    vm = _windows_vm(host)
+    with pytest.raises(TerminatingError) as refused:
+        traced(host, "Invoke-Command", VMId=vm.id, Credential=_guest_credential(), ScriptBlock="Get-ChildItem C:\\")
+    assert "ScriptBlock" in refused.value.error.message

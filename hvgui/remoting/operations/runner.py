@@ -35,8 +35,8 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
 from hvgui.domain.operations import Operation, OperationProgress, OperationRecord, OperationState
@@ -49,6 +49,7 @@ from hvgui.remoting.operations.lane import WorkLane
 from hvgui.remoting.operations.perform import Outcome, perform
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The loop is looked up with `asyncio.get_event_loop()`, not `get_running_loop()`: several of the methods below
 # run as callbacks (a pipeline's done callback frees its slot), which qasync may call while it processes the
@@ -142,6 +143,7 @@ class OperationRunner:
         self._request_timer: asyncio.TimerHandle | None = None
         self.merge_window = self.config.merge_window if self.config.merge_window is not None else merge_window
         self._closed = False
+        self._read_lock = asyncio.Lock()
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -163,6 +165,19 @@ class OperationRunner:
         self._start_next()
         self._forget_old()
         return OperationHandle(job)
+
+    async def read(self, call: Callable[[HostConnection], Awaitable[T]]) -> T:
+        """Run a short read that changes nothing (so it is no operation, e.g. listing a guest folder) on a work
+        connection, away from the refresh lane. Reads run one at a time, on an idle connection of the lane or
+        one more, so the lane holds at most its limit plus one."""
+        if self._closed:
+            raise ConnectionFailed("The host's session is closing.")
+        async with self._read_lock:
+            connection = self.lane.take()
+            try:
+                return await call(connection)
+            finally:
+                self.lane.give_back(connection)
 
     def records(self) -> list[OperationRecord]:
         """Every operation this runner knows, oldest first."""

@@ -665,3 +665,112 @@ function Copy-HvGuiGuestItemToStaging {
     }
     ConvertTo-Json -InputObject ([ordered]@{ files = $files.ToArray() }) -Depth 4 -Compress
 }
+
+function Get-HvGuiGuestChildItem {
+    <#
+    .SYNOPSIS
+    Lists one folder of a running Windows guest, or its drives, through PowerShell Direct, as one compact JSON
+    string.
+
+    .DESCRIPTION
+    Invoke-Command -VMId signs in to the guest with Credential and runs a constant script block there; Path
+    and Limit travel as its arguments, never as script text. The guest reads the folder with .NET
+    (DirectoryInfo.EnumerateFileSystemInfos, in the file system's own order) and stops after Limit entries.
+
+    Without Path: {"drives":[{"n","root","free","used"}]}, the guest's ready file-system drives (n: the letter,
+    root: its root folder, free and used: bytes).
+    With Path: {"path","entries":[{"n","p","d","l","m","h","s"}],"truncated","error","message"}. n: the name,
+    p: the full path, d: a folder, l: the length in bytes (null for a folder), m: LastWriteTimeUtc in
+    round-trip format, h and s: the Hidden and System attributes. truncated: more than Limit entries were
+    there. error: null, or "missing" (no such folder), "notFolder" (a file), "denied" (the account may not
+    list it) or "failed" (another I/O error, e.g. a drive that is not ready), with the guest's .NET message in
+    message; entries is then empty.
+
+    The errors of Invoke-Command (a wrong account, a guest that cannot host PowerShell Direct, a VM that is
+    off) end the function and reach the client as they are.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCredential]
+        $Credential,
+
+        [string]
+        $Path = '',
+
+        [int]
+        $Limit = 5000
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $answer = @(Invoke-Command -VMId $VMId -Credential $Credential -ScriptBlock {
+            param([string]$Folder, [int]$Limit)
+            $ErrorActionPreference = 'Stop'
+            if ([string]::IsNullOrEmpty($Folder)) {
+                $drives = [System.Collections.Generic.List[object]]::new()
+                foreach ($drive in [System.IO.DriveInfo]::GetDrives()) {
+                    if (-not $drive.IsReady) {
+                        continue
+                    }
+                    $drives.Add([ordered]@{
+                            n    = $drive.Name.Substring(0, 1)
+                            root = $drive.RootDirectory.FullName
+                            free = [long]$drive.AvailableFreeSpace
+                            used = [long]($drive.TotalSize - $drive.TotalFreeSpace)
+                        })
+                }
+                return ConvertTo-Json -InputObject ([ordered]@{ drives = $drives.ToArray() }) -Depth 4 -Compress
+            }
+            $report = [ordered]@{ path = $Folder; entries = @(); truncated = $false; error = $null; message = '' }
+            $entries = [System.Collections.Generic.List[object]]::new()
+            $directory = [System.IO.DirectoryInfo]::new($Folder)
+            if (-not $directory.Exists) {
+                $report.error = 'missing'
+                if ([System.IO.File]::Exists($Folder)) {
+                    $report.error = 'notFolder'
+                }
+                return ConvertTo-Json -InputObject $report -Depth 4 -Compress
+            }
+            try {
+                foreach ($item in $directory.EnumerateFileSystemInfos()) {
+                    if ($entries.Count -ge $Limit) {
+                        $report.truncated = $true
+                        break
+                    }
+                    $attributes = $item.Attributes
+                    $isFolder = ($attributes -band [System.IO.FileAttributes]::Directory) -ne 0
+                    $entries.Add([ordered]@{
+                            n = $item.Name
+                            p = $item.FullName
+                            d = $isFolder
+                            l = if ($isFolder) { $null } else { [long]$item.Length }
+                            m = $item.LastWriteTimeUtc.ToString('o')
+                            h = ($attributes -band [System.IO.FileAttributes]::Hidden) -ne 0
+                            s = ($attributes -band [System.IO.FileAttributes]::System) -ne 0
+                        })
+                }
+            }
+            catch {
+                # .NET's exception may arrive wrapped (MethodInvocationException): look along the chain.
+                $report.error = 'failed'
+                $cause = $_.Exception
+                while ($null -ne $cause) {
+                    if ($cause -is [System.UnauthorizedAccessException]) {
+                        $report.error = 'denied'
+                    }
+                    $report.message = $cause.Message
+                    $cause = $cause.InnerException
+                }
+                $entries.Clear()
+            }
+            $report.entries = $entries.ToArray()
+            ConvertTo-Json -InputObject $report -Depth 4 -Compress
+        } -ArgumentList $Path, $Limit -ErrorAction Stop)
+    # The answer arrives deserialized, with the guest's name attached: a plain string goes on.
+    [string]$answer[0]
+}

@@ -71,7 +71,7 @@ async def copy_from_guest(
             staged = await calls.stage_from_guest(operation.target.vm_id, credential, guest_path, transfer_id)
         except HostCommandError as error:
             await _remove(calls, transfer_id)
-            raise _refusal(error, vm, credential.user, guest_path) from error
+            raise guest_refusal(error, vm, credential.user, guest_path) from error
         except BaseException:
             await _remove(calls, transfer_id)
             raise
@@ -89,13 +89,16 @@ async def copy_from_guest(
     return CopyReport(tuple(results), where=ON_THIS_COMPUTER)
 
 
-def _refusal(error: HostCommandError, vm: str, user: str, guest_path: str) -> HostCommandError:
-    """The host's PowerShell Direct errors (by error id, whatever the host's language) with their fix."""
+def guest_refusal(
+    error: HostCommandError, vm: str, user: str, guest_path: str, *, again: str = "copy again"
+) -> HostCommandError:
+    """The host's PowerShell Direct errors (by error id, whatever the host's language) with their fix; `again`
+    says what to do once it is fixed ("copy again", "browse again")."""
     error_id = (error.fully_qualified_error_id or "").split(",")[0]
     if error_id == "InvalidCredential":
         return CopyRefused(
             f"The guest of '{vm}' refused the account '{user}' ({error.message}). Check the user name (e.g. "
-            ".\\Administrator) and the password, then copy again.",
+            f".\\Administrator) and the password, then {again}.",
             RefusalReason.GuestAccountRejected,
         )
     if error_id == "PSSessionOpenFailed":

@@ -65,6 +65,7 @@ class RefusalReason(enum.Enum):
     GuestAccountRejected = "guest-account-rejected"
     PowerShellDirectUnavailable = "powershell-direct-unavailable"  # a Linux guest, or one not started
     GuestPathMissing = "guest-path-missing"
+    GuestAccessDenied = "guest-access-denied"  # the guest account may not read that folder (browsing)
     GuestPathInvalid = "guest-path-invalid"  # a path Windows rejects: refused before anything is sent
 
 

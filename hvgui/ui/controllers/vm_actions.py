@@ -48,6 +48,7 @@ from hvgui.domain.operations import (
 )
 from hvgui.domain.power import PowerAction, shutdown_blocker
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
+from hvgui.ui.controllers.guest_browse import GuestBrowseController
 
 if TYPE_CHECKING:
     from hvgui.ui.controllers.hosts_controller import HostsController
@@ -231,6 +232,10 @@ class VmActionsController(QObject):
         else:
             session.guest_credentials.set(vm.vm_id, user, password)
         return self._submit(ActionKind.CopyFromGuest, vm, operation.title, operation)
+
+    def guest_browser(self, vm: Vm, parent: QObject | None = None) -> GuestBrowseController:
+        """A controller that lists the files of `vm`'s guest (for "Browse…" in the copy dialogs)."""
+        return GuestBrowseController(self._hosts, vm, parent)
 
     def cancel_operation(self, op_id: int) -> bool:
         """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
