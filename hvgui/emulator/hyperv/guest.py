@@ -11,6 +11,8 @@ is a function of the VM's uptime, so time can be injected and nothing runs in th
 from __future__ import annotations
 
 import posixpath
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import components as ic
@@ -296,11 +298,16 @@ class FileSystem:
     Windows paths are case-insensitive and use backslashes; Linux paths are case-sensitive.
     """
 
-    def __init__(self, *, windows: bool, directories: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, windows: bool, directories: tuple[str, ...] = (), clock: Callable[[], float] = time.time
+    ) -> None:
         self.windows = windows
         #: key -> (path as written, content); a file written in pieces (`write_at`) grows as a bytearray.
         self._files: dict[str, tuple[str, bytes | bytearray]] = {}
         self._dirs: dict[str, str] = {}
+        #: key -> last write time (seconds since the epoch, UTC) of a file or folder: `LastWriteTimeUtc`.
+        self._written: dict[str, float] = {}
+        self.clock = clock
         for d in directories:
             self.make_dirs(d)
 
@@ -322,6 +329,7 @@ class FileSystem:
     def make_dirs(self, path: str) -> None:
         while path and self._norm(path) not in self._dirs:
             self._dirs[self._norm(path)] = path
+            self._written[self._norm(path)] = self.clock()
             parent = self._parent(path)
             if parent == path or self._norm(parent) == self._norm(path):
                 break
@@ -367,6 +375,7 @@ class FileSystem:
         del content[offset:]
         content += data
         self._files[key] = (written, content)
+        self._written[key] = self.clock()
         return len(content)
 
     def write(self, path: str, data: bytes, *, overwrite: bool = True, create_parents: bool = True) -> None:
@@ -381,15 +390,43 @@ class FileSystem:
                 raise FileNotFoundError(parent)
             self.make_dirs(parent)
         self._files[key] = (path, bytes(data))
+        self._written[key] = self.clock()
 
     def delete(self, path: str) -> None:
         self._files.pop(self._norm(path), None)
+        self._written.pop(self._norm(path), None)
+
+    def last_write(self, path: str) -> float:
+        """`LastWriteTimeUtc` of a file or folder, as seconds since the epoch (FileNotFoundError when missing)."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        return self._written.get(key, 0.0)
+
+    def set_last_write(self, path: str, when: float) -> None:
+        """Set a file's or folder's last write time (`File.SetLastWriteTimeUtc`), e.g. to age a staged file."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        self._written[key] = when
+
+    def entries(self, folder: str) -> tuple[list[str], list[str]]:
+        """The files and the folders directly inside `folder`, as written (`GetFiles` / `GetDirectories`)."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        direct = [
+            (key, p)
+            for key, p in [*((k, v[0]) for k, v in self._files.items()), *self._dirs.items()]
+            if key.startswith(prefix) and (("\\" if self.windows else "/") not in key[len(prefix) :])
+        ]
+        files = [p for key, p in direct if key in self._files]
+        folders = [p for key, p in direct if key in self._dirs]
+        return files, folders
 
     def delete_tree(self, folder: str) -> None:
         """Remove a folder with everything in it (`Directory.Delete(path, true)`); nothing when it is missing."""
         key = self._norm(folder)
         prefix = key + ("\\" if self.windows else "/")
-        for files_or_dirs in (self._files, self._dirs):
+        for files_or_dirs in (self._files, self._dirs, self._written):
             for inner in [k for k in files_or_dirs if k == key or k.startswith(prefix)]:
                 del files_or_dirs[inner]
 
