@@ -5,7 +5,7 @@ a new snapshot of the same operation arrives, the model compares the files row b
 change is the same object, so the comparison is cheap) and emits `dataChanged` for the rows that changed:
 a progress tick never resets the model, so the admin's selection and scroll position in a list of thousands
 of files stay put. Only showing another operation resets it. File names come from the admin's computer or the
-guest, so they are shown through `one_line` like any other untrusted text.
+guest, so they are shown as untrusted text: control and bidirectional formatting characters made visible.
 """
 
 from __future__ import annotations
@@ -29,6 +29,16 @@ class FileColumn(enum.IntEnum):
 
 
 _COLOURS = {FileState.Failed: "#b3261e", FileState.Interrupted: "#8a5a00"}
+
+
+#: Bidirectional formatting characters: in a file name they can make `b<RLO>txt.exe` read as `bexe.txt`.
+_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def file_name(name: str) -> str:
+    """A file name for a one-line cell: control characters as symbols (`one_line`), and bidirectional
+    formatting characters as their code (`<U+202E>`), so the name reads in the order it is written."""
+    return "".join(f"<U+{ord(c):04X}>" if ord(c) in _BIDI else c for c in one_line(name))
 
 
 def size_text(size: int) -> str:
@@ -107,7 +117,7 @@ class FileListModel(ColumnTableModel[FileProgress]):
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column == FileColumn.File:
-                return one_line(file.name)
+                return file_name(file.name)
             if column == FileColumn.Size:
                 return size_text(file.size)
             if column == FileColumn.Progress:
