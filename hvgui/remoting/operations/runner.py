@@ -297,12 +297,9 @@ class OperationRunner:
         watch_until = time.monotonic() + max(self.config.watch_limit, deadline)
         connection = self.lane.take()
         try:
-            if isinstance(operation, (CopyToGuestOperation, CopyFromGuestOperation)) and not self._swept:
-                self._swept = True
-                await sweep_stale(connection)
             api = HostApi(connection, clock=self._clock)
             job.pipeline = asyncio.ensure_future(
-                perform(
+                self._perform(
                     api,
                     operation,
                     timeout=max(1.0, self.config.watch_limit),
@@ -319,6 +316,13 @@ class OperationRunner:
         finally:
             self._release(job, connection)
         await self._conclude(job, outcome, error, watch_until)
+
+    async def _perform(self, api: HostApi, operation: Operation, **options: Any) -> Outcome:
+        """`perform`, after sweeping the host's stale staged files when this is the session's first copy."""
+        if isinstance(operation, (CopyToGuestOperation, CopyFromGuestOperation)) and not self._swept:
+            self._swept = True
+            await sweep_stale(api.connection)
+        return await perform(api, operation, **options)
 
     async def _pipeline_or_settled(self, job: _Job, watch_until: float) -> Outcome | None:
         """The pipeline's outcome; or None when an inventory showed the change done while it still ran."""
