@@ -151,7 +151,7 @@ def test_retry_and_dismiss_reach_the_source_by_key_button_and_menu(qtbot) -> Non
     assert dock.retry_action.isEnabled() and dock.buttons["activityRetry"].isEnabled()
     assert "Files: 1 copied, 1 interrupted (kept on the host for Retry)" in dock.details.toPlainText()
     dock.view.setFocus()
-    qtbot.keyClick(dock.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dock.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert feed.retried == [failed.op_id]
     dock.buttons["activityRetry"].click()
     assert feed.retried == [failed.op_id] * 2
@@ -161,7 +161,7 @@ def test_retry_and_dismiss_reach_the_source_by_key_button_and_menu(qtbot) -> Non
     menu.close()
     assert feed.retried == [failed.op_id] * 3
     # Dismiss takes it off the list and has its kept staged file removed; a success has nothing to remove.
-    qtbot.keyClick(dock.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dock.view, Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
     assert feed.discarded == [failed.op_id]
     assert dock.model.row_of(failed.op_id) is None and dock.model.row_of(done.op_id) is not None
     assert dock.files_model.rowCount() == 0

@@ -1,6 +1,6 @@
 """Retry from the Activity dock, against the emulator: a copy into a guest fails because the host dropped in the
 middle of a file (and stayed away while hvgui tried to resume), the dock lists its files (one copied, one
-interrupted), the host comes back, Ctrl+R in the dock retries it, and the retry goes on from what stayed
+interrupted), the host comes back, Ctrl+Shift+R in the dock retries it, and the retry goes on from what stayed
 staged: the bytes staged before the drop are not sent again, and the guest file is byte-identical."""
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def test_a_copy_the_host_dropped_is_retried_from_the_dock_and_goes_on_from_what_
         window.activateWindow()
         loop.run_until_complete(wait_until(window.isActiveWindow, what="the window is active"))
         dock.view.setFocus()
-        qtbot.keyClick(dock.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(dock.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         loop.run_until_complete(
             wait_until(
                 lambda: len(copies()) == 2 and copies()[0].state is OperationState.Succeeded,

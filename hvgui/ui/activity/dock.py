@@ -50,8 +50,8 @@ CANCEL_SHORTCUT = "Del"
 COPY_SHORTCUT = "Ctrl+C"
 COPY_DETAILS_SHORTCUT = "Ctrl+Shift+C"
 CLEAR_SHORTCUT = "Ctrl+Shift+Del"
-RETRY_SHORTCUT = "Ctrl+R"
-DISMISS_SHORTCUT = "Ctrl+D"
+RETRY_SHORTCUT = "Ctrl+Shift+R"  # Ctrl+R restarts the selected VM
+DISMISS_SHORTCUT = "Ctrl+Backspace"  # Ctrl+D shuts the selected VM down
 
 #: Starting widths, as the text each column should show in full in the table's font (Result takes the rest):
 #: a typical title, a host name, the longest state, a bar with a short progress text, a long duration.
