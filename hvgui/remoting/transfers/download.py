@@ -112,7 +112,7 @@ async def download_staged(
                 raise
             finally:
                 meter.add(start + item.length - meter.done)  # a skipped or failed file counts as done
-            meter.end(_FILE_STATES[outcome])
+            meter.end(_FILE_STATES.get(outcome, FileState.Copied))
             results.append(FileResult(str(destination), outcome, item.length))
         report()
         return CopyReport(tuple(results), where=ON_THIS_COMPUTER)

@@ -137,7 +137,7 @@ async def copy_to_guest(
             )
             report()
             raise
-        meter.end(_FILE_STATES[outcome])
+        meter.end(_FILE_STATES.get(outcome, FileState.Copied))
         results.append(FileResult(item.guest_path, outcome, item.size))
     report()
     return CopyReport(tuple(results))
