@@ -256,6 +256,45 @@ def test_remove_staged_file_removes_a_staged_folder_and_nothing_else(host) -> No
     assert list(left) == [STAGING_FOLDER + "\\" + str(other) + "\\keep.txt"]
 
 
+def test_remove_stale_staged_file_removes_old_staged_files_and_folders_and_keeps_fresh_ones(host) -> None:
+    from hvgui.emulator.hyperv.staging import STAGING_FOLDER, staged_folder, staged_path
+
+    emulated, _runspace = host
+    assert text_calls("Remove-HvGuiStaleStagedFile") == []  # .NET file APIs only, in both versions
+    files = emulated.model.files
+    old_file, fresh_file, old_tree, busy_tree = (uuid.uuid4() for _ in range(4))
+    traced(host, "Write-HvGuiStagedChunk", TransferId=old_file, Offset=0, Data=b"old")
+    traced(host, "Write-HvGuiStagedChunk", TransferId=fresh_file, Offset=0, Data=b"fresh")
+    _stage_tree(host, old_tree, {"a\\b.txt": b"b"})
+    _stage_tree(host, busy_tree, {"old.txt": b"o", "new.txt": b"n"})  # Copy-Item is still filling it
+    day_ago = emulated.model.wall_clock() - 25 * 3600
+    with emulated.model.lock:
+        files.write(STAGING_FOLDER + "\\notes.part", b"not hvgui's")  # not a GUID: never touched
+        for path in (
+            staged_path(old_file),
+            STAGING_FOLDER + "\\notes.part",
+            staged_folder(old_tree),
+            staged_folder(old_tree) + "\\a",
+            staged_folder(old_tree) + "\\a\\b.txt",
+            staged_folder(busy_tree),
+            staged_folder(busy_tree) + "\\old.txt",
+        ):
+            files.set_last_write(path, day_ago)
+    made, sink = traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=24)
+    assert made == [] and sink.errors == []
+    assert sorted(json.loads(sink.output[0])["removed"]) == sorted([f"{old_file}.part", str(old_tree)])
+    with emulated.model.lock:
+        assert not files.exists(staged_path(old_file)) and not files.exists(staged_folder(old_tree))
+        assert files.read(staged_path(fresh_file)) == b"fresh"
+        assert files.exists(staged_folder(busy_tree) + "\\old.txt")
+        assert files.exists(STAGING_FOLDER + "\\notes.part")
+    _made, sink = traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=24)
+    assert json.loads(sink.output[0]) == {"removed": []}
+    with pytest.raises(TerminatingError) as young:
+        traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=0)
+    assert "younger than an hour" in young.value.error.message
+
+
 def _guest_credential(password: str = "Guest-Demo-1!"):
     from psrpcore.types import PSCredential, PSSecureString
 

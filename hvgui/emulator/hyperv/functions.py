@@ -291,6 +291,9 @@ FUNCTIONS: dict[str, HostFunction] = {
         ),
         HostFunction("Remove-HvGuiStagedFile", staging.remove_hvgui_staged_file, (("TransferId", "Guid"),)),
         HostFunction(
+            "Remove-HvGuiStaleStagedFile", staging.remove_hvgui_stale_staged_file, (("OlderThanHours", "Int32"),)
+        ),
+        HostFunction(
             "Copy-HvGuiGuestItemToStaging",
             staging.copy_hvgui_guest_item_to_staging,
             (("VMId", "Guid"), ("Credential", "PSCredential"), ("Path", "String"), ("TransferId", "Guid")),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ntpath
 import posixpath
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import components as ic
@@ -298,17 +299,20 @@ class FileSystem:
     Windows paths are case-insensitive and use backslashes; Linux paths are case-sensitive.
     """
 
-    def __init__(self, *, windows: bool, directories: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, windows: bool, directories: tuple[str, ...] = (), clock: Callable[[], float] = time.time
+    ) -> None:
         self.windows = windows
         #: key -> (path as written, content); a file written in pieces (`write_at`) grows as a bytearray.
         self._files: dict[str, tuple[str, bytes | bytearray]] = {}
         self._dirs: dict[str, str] = {}
-        #: key -> last write time (seconds since the epoch, UTC), stamped when a file or folder is written or made.
+        #: key -> last write time (seconds since the epoch, UTC), `LastWriteTimeUtc`, stamped when written or made.
         self._modified: dict[str, float] = {}
         #: key -> the attributes a listing reports besides Directory: "hidden", "system".
         self._attributes: dict[str, frozenset[str]] = {}
         #: Keys of folders the guest's account may not list (`UnauthorizedAccessException`).
         self._denied: set[str] = set()
+        self.clock = clock
         for d in directories:
             self.make_dirs(d)
 
@@ -330,7 +334,7 @@ class FileSystem:
     def make_dirs(self, path: str) -> None:
         while path and self._norm(path) not in self._dirs:
             self._dirs[self._norm(path)] = path
-            self._modified[self._norm(path)] = time.time()
+            self._modified[self._norm(path)] = self.clock()
             parent = self._parent(path)
             if parent == path or self._norm(parent) == self._norm(path):
                 break
@@ -376,7 +380,7 @@ class FileSystem:
         del content[offset:]
         content += data
         self._files[key] = (written, content)
-        self._modified[key] = time.time()
+        self._modified[key] = self.clock()
         return len(content)
 
     def write(self, path: str, data: bytes, *, overwrite: bool = True, create_parents: bool = True) -> None:
@@ -391,16 +395,43 @@ class FileSystem:
                 raise FileNotFoundError(parent)
             self.make_dirs(parent)
         self._files[key] = (path, bytes(data))
-        self._modified[key] = time.time()
+        self._modified[key] = self.clock()
 
     def delete(self, path: str) -> None:
         self._files.pop(self._norm(path), None)
+        self._modified.pop(self._norm(path), None)
+
+    def last_write(self, path: str) -> float:
+        """`LastWriteTimeUtc` of a file or folder, as seconds since the epoch (FileNotFoundError when missing)."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        return self._modified.get(key, 0.0)
+
+    def set_last_write(self, path: str, when: float) -> None:
+        """Set a file's or folder's last write time (`File.SetLastWriteTimeUtc`), e.g. to age a staged file."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        self._modified[key] = when
+
+    def entries(self, folder: str) -> tuple[list[str], list[str]]:
+        """The files and the folders directly inside `folder`, as written (`GetFiles` / `GetDirectories`)."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        direct = [
+            (key, p)
+            for key, p in [*((k, v[0]) for k, v in self._files.items()), *self._dirs.items()]
+            if key.startswith(prefix) and (("\\" if self.windows else "/") not in key[len(prefix) :])
+        ]
+        files = [p for key, p in direct if key in self._files]
+        folders = [p for key, p in direct if key in self._dirs]
+        return files, folders
 
     def delete_tree(self, folder: str) -> None:
         """Remove a folder with everything in it (`Directory.Delete(path, true)`); nothing when it is missing."""
         key = self._norm(folder)
         prefix = key + ("\\" if self.windows else "/")
-        for files_or_dirs in (self._files, self._dirs):
+        for files_or_dirs in (self._files, self._dirs, self._modified):
             for inner in [k for k in files_or_dirs if k == key or k.startswith(prefix)]:
                 del files_or_dirs[inner]
 

@@ -498,6 +498,76 @@ function Remove-HvGuiStagedFile {
     }
 }
 
+function Remove-HvGuiStaleStagedFile {
+    <#
+    .SYNOPSIS
+    Removes what copies left staged and nobody has written for OlderThanHours hours, and reports what it
+    removed as one compact JSON string: {"removed":[<names>]}.
+
+    .DESCRIPTION
+    A client that crashed or lost its host for good leaves its staged files behind. Only what hvgui stages is
+    considered: a file <GUID>.part (a copy into a guest) and a folder <GUID> (a copy out of a guest). Age is
+    the last write time: of the file, or of the newest file in the folder (the folder's own when it is
+    empty). A copy under way writes its staged file at least once per chunk, so a file written within the
+    hour is never one another copy is writing; a day is the default. A file that cannot be removed (in use)
+    is left for the next sweep.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [int]
+        $OlderThanHours
+    )
+
+    $ErrorActionPreference = 'Stop'
+    if ($OlderThanHours -lt 1) {
+        throw "hvgui: staged files younger than an hour may belong to a copy under way."
+    }
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $removed = [System.Collections.Generic.List[string]]::new()
+    if ([System.IO.Directory]::Exists($folder)) {
+        $limit = [System.DateTime]::UtcNow.AddHours(-$OlderThanHours)
+        $parsed = [Guid]::Empty
+        foreach ($path in [System.IO.Directory]::GetFiles($folder, '*.part')) {
+            $name = [System.IO.Path]::GetFileName($path)
+            if (-not [Guid]::TryParse($name.Substring(0, $name.Length - 5), [ref]$parsed)) {
+                continue
+            }
+            if ([System.IO.File]::GetLastWriteTimeUtc($path) -lt $limit) {
+                try {
+                    [System.IO.File]::Delete($path)
+                    $removed.Add($name)
+                }
+                catch [System.IO.IOException] {
+                }
+            }
+        }
+        foreach ($path in [System.IO.Directory]::GetDirectories($folder)) {
+            $name = [System.IO.Path]::GetFileName($path)
+            if (-not [Guid]::TryParse($name, [ref]$parsed)) {
+                continue
+            }
+            $newest = [System.IO.Directory]::GetLastWriteTimeUtc($path)
+            foreach ($file in [System.IO.Directory]::GetFiles($path, '*', [System.IO.SearchOption]::AllDirectories)) {
+                $written = [System.IO.File]::GetLastWriteTimeUtc($file)
+                if ($written -gt $newest) {
+                    $newest = $written
+                }
+            }
+            if ($newest -lt $limit) {
+                try {
+                    [System.IO.Directory]::Delete($path, $true)
+                    $removed.Add($name)
+                }
+                catch [System.IO.IOException] {
+                }
+            }
+        }
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ removed = $removed.ToArray() }) -Compress
+}
+
 function Read-HvGuiStagedChunk {
     <#
     .SYNOPSIS
