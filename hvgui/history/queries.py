@@ -62,6 +62,20 @@ def _heartbeat(value: int | None) -> HeartbeatStatus | None:
         return HeartbeatStatus.Unknown
 
 
+def _before_first(row: tuple) -> tuple[VmState | None, HeartbeatStatus | None] | None:
+    """The values before a VM's first row, when that row is a change: what it changed from.
+
+    (The history of such a VM starts in the window, e.g. its older rows were lost with a damaged file.)
+    """
+    _at, kind, state, heartbeat, old = row
+    if kind == EventKind.Heartbeat:
+        return _state(state), _heartbeat(old)
+    if kind == EventKind.State and old is not None:
+        before = _state(old)
+        return before, (_heartbeat(heartbeat) if before is not None and before.is_running else None)
+    return None
+
+
 class HistoryReader:
     """Read-only questions to the history file."""
 
@@ -137,12 +151,15 @@ class HistoryReader:
                     (vm, t0),
                 ).fetchone()
                 rows = db.execute(
-                    "SELECT at, kind, state, heartbeat FROM events WHERE vm = ? AND at >= ? AND at <= ? "
+                    "SELECT at, kind, state, heartbeat, old FROM events WHERE vm = ? AND at >= ? AND at <= ? "
                     "ORDER BY at, rowid",
                     (vm, t0, t1),
                 ).fetchall()
-                start = None if before is None else (_state(before[0]), _heartbeat(before[1]))
-                changes = tuple((at, _state(state), _heartbeat(hb)) for at, _kind, state, hb in rows)
+                if before is not None:
+                    start = (_state(before[0]), _heartbeat(before[1]))
+                else:
+                    start = _before_first(rows[0]) if rows else None
+                changes = tuple((at, _state(state), _heartbeat(hb)) for at, _kind, state, hb, _old in rows)
                 count = sum(1 for row in rows if row[1] != EventKind.Observed)
                 out[vm] = Lane(vm, t0, t1, start, changes, count)
         return out

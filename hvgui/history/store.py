@@ -103,7 +103,8 @@ class HistoryStore:
         self._retry_delay = retry_delay
         self._memory_limit = memory_limit
         self._clock = clock
-        self._on_status = on_status
+        #: Called on the writer thread whenever the status changes (may be set after construction).
+        self.on_status = on_status
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: list[Transition] = []
         self._vm_ids: dict[tuple[str, str], tuple[int, str]] = {}
@@ -367,8 +368,8 @@ class HistoryStore:
         with self._status_lock:
             self._status = replace(self._status, **changes)  # type: ignore[arg-type]
             status = self._status
-        if self._on_status is not None:
+        if self.on_status is not None:
             try:
-                self._on_status(status)
+                self.on_status(status)
             except Exception:
                 log.exception("the history status listener failed")
