@@ -47,6 +47,10 @@ class AlertNotifier(QObject):
         self._timer.timeout.connect(self.announce)
         self.sent: list[Notification] = []
 
+    def set_burst_ms(self, milliseconds: int) -> None:
+        """How long alerts gather before they are announced."""
+        self._timer.setInterval(milliseconds)
+
     def on_alerts(self, alerts: list[Alert]) -> None:
         entries, loud = [], []
         muted_hosts, muted_vms = self.settings.muted_hosts(), self.settings.muted_vms()
