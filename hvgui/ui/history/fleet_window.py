@@ -211,7 +211,7 @@ class FleetHeartbeatWindow(QWidget):
         self._ask_counts()
 
     def _ask_counts(self) -> None:
-        t0, t1 = self.view.window
+        t0, t1 = self.view.time_window
         threshold = flapping_threshold(t1 - t0)
         self._queries.ask(
             lambda reader: reader.transition_counts(t0, t1), lambda counts: self._counts_arrived(counts, threshold)
@@ -282,7 +282,7 @@ class FleetHeartbeatWindow(QWidget):
     def export_csv(self, path: Path) -> None:
         """Write the transitions of the VMs shown (filter applied) in the window, on the reader thread."""
         vms = self.shown_vms()
-        t0, t1 = self.view.window
+        t0, t1 = self.view.time_window
         labels = {vm.host: self._host_label(vm.host) for vm in vms}
         self.status_label.setText(f"Exporting {len(vms)} VMs\u2026")
 

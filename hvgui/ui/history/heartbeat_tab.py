@@ -32,6 +32,8 @@ from hvgui.ui.history.spans import SPANS, Span, row_time
 from hvgui.ui.history.strip import HeartbeatStrip
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
+#: How often a shown tab moves its strip's end to now.
+FOLLOW_INTERVAL_MS = 30_000
 #: The list shows at most this many transitions (the newest); the strip shows them all.
 MAX_LISTED = 2000
 _KIND_TEXT = {EventKind.State: "State", EventKind.Heartbeat: "Heartbeat"}
@@ -103,8 +105,21 @@ class HeartbeatTab(QWidget):
         self._reload_soon.setSingleShot(True)
         self._reload_soon.setInterval(200)  # rows arrive in bursts: one question per burst
         self._reload_soon.timeout.connect(self.reload)
+        # Time moves on while nothing changes: the strip's end follows "now" while the tab is shown.
+        self._follow = QTimer(self)
+        self._follow.setInterval(FOLLOW_INTERVAL_MS)
+        self._follow.timeout.connect(self.reload)
         if feed is not None:
             feed.recorded.connect(self._on_recorded)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._follow.start()
+        self.reload()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._follow.stop()
 
     # ---- VmTab ---------------------------------------------------------------------------------
 

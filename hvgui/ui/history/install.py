@@ -83,6 +83,8 @@ class HistoryUi(QObject):
             self.settings, self.event_dock.model, host_label=self.host_label, tray=tray, parent=self
         )
         self.feed.alerted.connect(self.notifier.on_alerts)
+        # Without a tray (or with notifications off) the status bar says it too.
+        self.notifier.notified.connect(lambda title, text: window.statusBar().showMessage(f"{title}: {text}", 15_000))
         self.feed.storeStatusChanged.connect(self._store_status)
         if not store.status.ok:
             self._store_status(store.status)

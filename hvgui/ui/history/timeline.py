@@ -5,6 +5,11 @@ measure thousands of items. Here a row is a small record; `paintEvent` works out
 shows, paints those, and asks the history (on the worker thread) only for the visible lanes it has not got
 yet. Answers fill a cache for the current window; a new window (zoom, or time moving on) empties it, and a
 VM whose rows were just recorded drops out of it, so the next paint asks for it again.
+
+The worker thread also rasterises each lane into a `QImage` at the lane's current width (QPainter on a
+QImage is allowed off the GUI thread): a week of a flapping VM is hundreds of hatched segments, and the Qt
+thread then only blits one image per visible lane. After a resize a lane is painted from its segments until
+its image is redrawn.
 """
 
 from __future__ import annotations
@@ -14,11 +19,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from hvgui.domain.vm import VmKey
-from hvgui.history import Lane, Segment, VmRow, segments
+from hvgui.history import HistoryReader, Segment, VmRow, segments
 from hvgui.ui.history.paint import paint_segments
 from hvgui.ui.history.queries import HistoryQueries
 from hvgui.ui.history.spans import SPANS, Span, ticks
@@ -27,6 +42,30 @@ from hvgui.ui.text import one_line
 ROW_HEIGHT = 20
 NAME_WIDTH = 260
 _BADGE_TEXT = "flapping"
+
+
+@dataclass(frozen=True)
+class PaintedLane:
+    """A lane ready to paint: its segments, and an image of them at `image.width()` pixels (or None)."""
+
+    segments: list[Segment]
+    image: QImage | None
+
+
+def render_lanes(
+    reader: HistoryReader, vms: tuple[int, ...], t0: float, t1: float, width: int, height: int
+) -> dict[int, PaintedLane]:
+    """Read and rasterise lanes; runs on the reader thread."""
+    out = {}
+    for vm, lane in reader.lanes(vms, t0, t1).items():
+        parts = segments(lane.t0, lane.t1, lane.start, lane.changes)
+        image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        paint_segments(painter, QRectF(0, 0, width, height), parts, t0, t1)
+        painter.end()
+        out[vm] = PaintedLane(parts, image)
+    return out
 
 
 @dataclass(frozen=True)
@@ -72,7 +111,7 @@ class TimelineView(QAbstractScrollArea):
         self._span: Span = SPANS[1]
         self._t1 = clock()
         self._window_number = 0
-        self._segments: dict[int, list[Segment]] = {}
+        self._lanes: dict[int, PaintedLane] = {}
         self._in_flight: set[int] = set()
         self._counts: dict[int, int] = {}
         self._threshold = 0
@@ -98,7 +137,8 @@ class TimelineView(QAbstractScrollArea):
         self.viewport().update()
 
     @property
-    def window(self) -> tuple[float, float]:  # type: ignore[override]
+    def time_window(self) -> tuple[float, float]:
+        """(t0, t1) of the lanes shown."""
         return self._t1 - self._span.seconds, self._t1
 
     @property
@@ -110,7 +150,7 @@ class TimelineView(QAbstractScrollArea):
         self._span = span
         self._t1 = self._clock() if t1 is None else t1
         self._window_number += 1
-        self._segments.clear()
+        self._lanes.clear()
         self._in_flight.clear()
         self.viewport().update()
 
@@ -123,14 +163,14 @@ class TimelineView(QAbstractScrollArea):
 
     def forget_lanes(self, vms: set[int]) -> None:
         """These VMs have new rows: ask again when they are painted."""
-        dropped = vms & self._segments.keys()
+        dropped = vms & self._lanes.keys()
         for vm in dropped:
-            del self._segments[vm]
+            del self._lanes[vm]
         if dropped:
             self.viewport().update()
 
     def cached_lanes(self) -> set[int]:
-        return set(self._segments)
+        return set(self._lanes)
 
     # ---- geometry ------------------------------------------------------------------------------
 
@@ -168,7 +208,8 @@ class TimelineView(QAbstractScrollArea):
         top = self.verticalScrollBar().value()
         lanes = self.lane_rect()
         missing: list[int] = []
-        t0, t1 = self.window
+        stale_images: list[int] = []
+        t0, t1 = self.time_window
         bold = QFont(self.font())
         bold.setBold(True)
         small = QFont(self.font())
@@ -205,39 +246,45 @@ class TimelineView(QAbstractScrollArea):
             name = metrics.elidedText(one_line(vm.name), Qt.TextElideMode.ElideRight, max(name_width, 20))
             painter.drawText(QRect(16, y, name_width, ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter, name)
             rect = QRectF(lanes.left(), y + 3, lanes.width(), ROW_HEIGHT - 6)
-            cached = self._segments.get(vm.id)
+            cached = self._lanes.get(vm.id)
             if cached is None:
                 missing.append(vm.id)
                 painter.setPen(QPen(QColor("#b0b4b8"), 0, Qt.PenStyle.DotLine))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect)
             else:
-                paint_segments(painter, rect, cached, t0, t1)
+                image = cached.image
+                if image is not None and image.width() == int(rect.width()) and image.height() == int(rect.height()):
+                    painter.drawImage(rect.topLeft(), image)
+                else:  # resized since: paint the segments now (exact), and redraw the image later
+                    paint_segments(painter, rect, cached.segments, t0, t1)
+                    stale_images.append(vm.id)
                 self.lane_paints += 1
         painter.end()
-        if missing:
-            self._ask(missing)
+        if missing or stale_images:
+            self._ask(missing + stale_images)
 
     def _ask(self, vms: list[int]) -> None:
         wanted = tuple(vm for vm in vms if vm not in self._in_flight)
         if not wanted:
             return
         self._in_flight.update(wanted)
-        t0, t1 = self.window
+        t0, t1 = self.time_window
         number = self._window_number
+        lanes = self.lane_rect()
+        width, height = lanes.width(), ROW_HEIGHT - 6
         self.asked.append((wanted, t0, t1))
         self._queries.ask(
-            lambda reader: reader.lanes(wanted, t0, t1),
-            lambda lanes: self._arrived(number, wanted, lanes),
+            lambda reader: render_lanes(reader, wanted, t0, t1, width, height),
+            lambda painted: self._arrived(number, wanted, painted),
             lambda _error: self._in_flight.difference_update(wanted),
         )
 
-    def _arrived(self, number: int, wanted: tuple[int, ...], lanes: dict[int, Lane]) -> None:
+    def _arrived(self, number: int, wanted: tuple[int, ...], painted: dict[int, PaintedLane]) -> None:
         if number != self._window_number:
             return  # for a window no longer shown
         self._in_flight.difference_update(wanted)
-        for vm, lane in lanes.items():
-            self._segments[vm] = segments(lane.t0, lane.t1, lane.start, lane.changes)
+        self._lanes.update(painted)
         self.viewport().update()
 
     # ---- mouse ---------------------------------------------------------------------------------
@@ -282,7 +329,7 @@ class TimeAxis(QWidget):
         painter = QPainter(self)
         lanes = self._view.lane_rect()
         offset = self._view.viewport().mapTo(self._view, QPoint(0, 0)).x() + self._view.x() - self.x()
-        t0, t1 = self._view.window
+        t0, t1 = self._view.time_window
         span = self._view.span
         painter.setPen(self.palette().color(self.foregroundRole()))
         for at in ticks(t0, t1, span):
