@@ -112,6 +112,7 @@ class HistoryStore:
         self._status_lock = threading.Lock()
         self._generation = 0  # counts fresh files, so readers know to reopen
         self._connection: sqlite3.Connection | None = None
+        self._can_retry_open = True
         self._next_prune = 0.0
         self._opened = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hvgui-history-writer", daemon=True)
@@ -169,15 +170,15 @@ class HistoryStore:
 
     def _run(self) -> None:
         try:
-            self._open()
-        except Exception as exc:  # no file at all: keep the rows in memory and say why
-            log.exception("the heartbeat history could not be opened")
-            self._set_status(message=f"The heartbeat history could not be opened ({exc}).")
+            self._try_open()
         finally:
             self._opened.set()
         closing = False
         while not closing:
-            wait = self._retry_delay if self._pending else max(0.05, min(self._next_prune - self._clock(), 60.0))
+            if self._connection is None and self._can_retry_open:
+                self._try_open()
+            waiting = self._pending or (self._connection is None and self._can_retry_open)
+            wait = self._retry_delay if waiting else max(0.05, min(self._next_prune - self._clock(), 60.0))
             try:
                 items = [self._queue.get(timeout=wait)]
             except queue.Empty:
@@ -203,6 +204,29 @@ class HistoryStore:
         if self._connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
+
+    def _try_open(self) -> None:
+        """Open the file; when another program holds it, try again later (rows wait in memory meanwhile)."""
+        try:
+            self._open()
+        except schema.NewerSchema as exc:  # never ours to touch: no retry
+            self._can_retry_open = False
+            self._drop_connection()
+            log.error("the heartbeat history is not used: %s", exc)
+            self._set_status(message=f"The heartbeat history could not be opened ({exc}).")
+        except Exception as exc:
+            self._drop_connection()
+            log.warning("the heartbeat history could not be opened (%s); trying again", exc)
+            self._set_status(message=f"The heartbeat history could not be opened ({exc}); hvgui tries again.")
+        else:
+            if not self.status.ok and self.status.set_aside is None:
+                self._set_status(message="")
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -207,6 +207,36 @@ def test_a_failed_migration_leaves_the_file_at_its_version(path: Path, monkeypat
     assert "state" not in columns
 
 
+def test_a_file_locked_at_start_is_opened_once_it_is_free(path: Path) -> None:
+    blocker = sqlite3.connect(str(path), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # e.g. another program holds the file (a new file: no WAL yet)
+    store = HistoryStore(path, busy_timeout=0.05, retry_delay=0.05)
+    assert "could not be opened" in store.status.message and "tries again" in store.status.message
+    now = time.time()
+    store.record([row(now)])
+    assert not store.flush(timeout=1)
+    blocker.execute("COMMIT")
+    blocker.close()
+    assert store.flush()
+    assert store.status.ok
+    store.close()
+    assert len(HistoryReader(path).transitions(HOST, "vm-1", now - 1, now + 1)) == 1
+
+
+def test_a_lane_whose_history_starts_in_the_window_starts_from_what_the_first_row_changed(path: Path) -> None:
+    now = time.time()
+    store = HistoryStore(path)
+    store.record([row(now - 100), row(now - 50, "b", kind=EventKind.State, old=3, new=2, heartbeat=None)])
+    store.flush()
+    store.close()
+    reader = HistoryReader(path)
+    a, b = reader.vm(HOST, "vm-1").id, reader.vm(HOST, "b").id
+    lanes = reader.lanes([a, b], now - 3600, now)
+    assert lanes[a].start == (VmState.Running, OK)  # it was OK before it was lost
+    assert lanes[b].start == (VmState.Off, None)  # it was off before it started
+    assert reader.lanes([a], now - 10, now)[a].start == (VmState.Running, LOST)  # the row before the window
+
+
 def test_a_file_from_a_newer_hvgui_is_left_alone(path: Path) -> None:
     connection = sqlite3.connect(str(path), isolation_level=None)
     connection.execute("PRAGMA user_version = 99")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from remoting_support import PATIENCE, run
 
+from hvgui.domain.connection import HostState
 from hvgui.domain.vm import HeartbeatStatus, VmState
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.guest import HangSchedule
@@ -97,3 +98,32 @@ def test_a_vm_turned_off_and_a_hung_guest_end_up_as_transitions(emulator: Runnin
     ]
     # Nothing else changed on the host: every other row is a baseline.
     assert {r.vm_id for r in changes} == {off.vm_id, lost.vm_id}
+
+
+def test_a_reconnect_records_baselines_not_the_changes_it_missed(emulator: RunningEmulator, tmp_path: Path) -> None:
+    rows: list[Transition] = []
+    recorder = HeartbeatRecorder(rows.extend)
+    host = emulator.scenario.hosts[0]
+    endpoint = emulator.endpoint(host.name)
+
+    async def body() -> None:
+        manager = SessionManager(refresh_interval=0.2)
+        manager.subscribe(recorder)
+        session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+        await _until(lambda: session.inventory is not None and session.status.state is HostState.Connected, "connect")
+        vms = len(session.inventory.vms)
+        emulator.server(host.name).stop()
+        await _until(lambda: session.status.state is HostState.Failed, "the failure")
+        with host.model.lock:  # while hvgui is away, every running guest hangs
+            for vm in host.model.vms:
+                vm.guest = dataclasses.replace(vm.guest, hang=HangSchedule(every=1e9, duration=1e9))
+        mark = len(rows)
+        emulator.server(host.name).start()
+        session.retry_now()
+        await _until(lambda: session.status.state is HostState.Connected, "the reconnect")
+        after = rows[mark:]
+        assert len(after) == vms and {r.kind for r in after} == {EventKind.Observed}
+        assert any(r.heartbeat is HeartbeatStatus.LostCommunication for r in after)
+        await manager.aclose()
+
+    run(body)

@@ -121,6 +121,14 @@ def test_alerts_from_real_sessions(qtbot, loop, emulator, setup) -> None:
     loop.run_until_complete(wait_until(lambda: notifier.waiting == 0, what="the burst window"))
     assert len(notifier.sent) == 3
 
+    # It drops and comes back with nothing changed (no inventory is published): the next change still alerts.
+    _reconnect(loop, window, emulator, key)
+    _hang(emulator, [first], FOREVER)
+    loop.run_until_complete(wait_until(lambda: len(notifier.sent) == 4, what="the lost notification"))
+    assert notifier.sent[3].title == f"{first} on {HOST}"
+    _hang(emulator, [first], None)
+    loop.run_until_complete(wait_until(lambda: len(notifier.sent) == 5, what="the back notification"))
+
     # Mute the whole host: nothing more from it.
     history.settings.set_host_muted(key, True)
     _hang(emulator, [first], FOREVER)
@@ -128,4 +136,16 @@ def test_alerts_from_real_sessions(qtbot, loop, emulator, setup) -> None:
         wait_until(lambda: _log(history)[-1][0] == first and "lost" in _log(history)[-1][1], what="the log")
     )
     assert _log(history)[-1][1].endswith("(muted)")
-    assert len(notifier.sent) == 3
+    assert len(notifier.sent) == 5
+
+
+def _reconnect(loop, window, emulator: RunningEmulator, key: str) -> None:
+    emulator.server(HOST).stop()
+    loop.run_until_complete(
+        wait_until(lambda: window.controller.status(key).state is HostState.Failed, what="the host to fail")
+    )
+    emulator.server(HOST).start()
+    window.controller.retry(key)
+    loop.run_until_complete(
+        wait_until(lambda: window.controller.status(key).state is HostState.Connected, what="the reconnect")
+    )

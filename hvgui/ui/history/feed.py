@@ -11,7 +11,7 @@ import contextlib
 
 from PySide6.QtCore import QObject, Signal
 
-from hvgui.domain.connection import HostStatus
+from hvgui.domain.connection import HostState, HostStatus
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 from hvgui.history import HeartbeatRecorder, HistoryStore, StoreStatus, Transition
@@ -31,14 +31,28 @@ class HistoryFeed(QObject):
         self.store = store
         self.recorder = HeartbeatRecorder(self._record)
         self.tracker = AlertTracker()
+        self._controller: QObject | None = None
 
     def attach(self, controller: QObject) -> None:
         """Follow a `HostsController` (its `hostStatusChanged` and `inventoryChanged` signals)."""
+        self._controller = controller
         controller.hostStatusChanged.connect(self.on_host_status)  # type: ignore[attr-defined]
         controller.inventoryChanged.connect(self.on_inventory)  # type: ignore[attr-defined]
 
     def on_host_status(self, status: HostStatus) -> None:
         self.recorder.host_status_changed(status)
+        if status.state is HostState.Connected and self.recorder.is_baseline_due(status.key):
+            # Reconnected, and the host's VMs are as they were (a session publishes no empty diff): the
+            # baseline comes from the inventory it holds, so the next change counts as a change.
+            inventory = self._inventory_of(status.key)
+            if inventory is not None:
+                self.recorder.inventory_changed(inventory, InventoryDiff(inventory.host))
+
+    def _inventory_of(self, key: str) -> Inventory | None:
+        controller = self._controller
+        if controller is None or not controller.has_host(key):  # type: ignore[attr-defined]
+            return None
+        return controller.inventory(key)  # type: ignore[attr-defined]
 
     def on_inventory(self, inventory: Inventory, diff: InventoryDiff) -> None:
         self.recorder.inventory_changed(inventory, diff)
