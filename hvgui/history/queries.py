@@ -109,8 +109,10 @@ class HistoryReader:
 
     def vms(self) -> list[VmRow]:
         """Every VM the history knows, by host then name."""
-        rows = self._rows("SELECT id, host, vm_id, name FROM vms ORDER BY host, name COLLATE NOCASE, vm_id")
-        return [VmRow(*row) for row in rows]
+        rows = [VmRow(*row) for row in self._rows("SELECT id, host, vm_id, name FROM vms")]
+        # Sorted here, not by SQLite: its NOCASE folds ASCII only, and "Ångström" belongs with the A's.
+        rows.sort(key=lambda vm: (vm.host, vm.name.casefold(), vm.vm_id))
+        return rows
 
     def vm(self, host: str, vm_id: str) -> VmRow | None:
         rows = self._rows("SELECT id, host, vm_id, name FROM vms WHERE host = ? AND vm_id = ?", (host, vm_id))
