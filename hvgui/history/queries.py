@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,7 @@ class HistoryReader:
         """Every VM the history knows, by host then name."""
         rows = [VmRow(*row) for row in self._rows("SELECT id, host, vm_id, name FROM vms")]
         # Sorted here, not by SQLite: its NOCASE folds ASCII only, and "Ångström" belongs with the A's.
-        rows.sort(key=lambda vm: (vm.host, vm.name.casefold(), vm.vm_id))
+        rows.sort(key=lambda vm: (vm.host, unicodedata.normalize("NFKD", vm.name.casefold()), vm.vm_id))
         return rows
 
     def vm(self, host: str, vm_id: str) -> VmRow | None:

@@ -264,3 +264,15 @@ def test_seeding_fills_every_vm_and_the_queries_answer_by_window(path: Path) -> 
     lane = lanes[known[0].id]
     assert lane.start is not None and lane.transitions == day.get(known[0].id, 0)
     assert all(now - DAY <= at <= now for at, _s, _h in lane.changes)
+
+
+def test_vms_are_listed_by_host_then_name_as_people_read_them(path: Path) -> None:
+    now = time.time()
+    store = HistoryStore(path)
+    store.record(
+        [row(now, vm_id, name=name) for vm_id, name in (("1", "zeta"), ("2", "\u00c5ngstr\u00f6m"), ("3", "Beta"))]
+    )
+    store.record([row(now, "4", name="alpha", host="https://hv-00:5986")])
+    store.flush()
+    store.close()
+    assert [vm.name for vm in HistoryReader(path).vms()] == ["alpha", "\u00c5ngstr\u00f6m", "Beta", "zeta"]
