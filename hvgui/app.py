@@ -51,6 +51,7 @@ def run(options: Options, *, password: str | None = None) -> int:
 
     from hvgui.remoting import OperationsConfig, SessionManager
     from hvgui.ui.controllers import HostsController
+    from hvgui.ui.history import install_history, open_history_store
     from hvgui.ui.main_window import MainWindow
     from hvgui.ui.preferences import Preferences
     from hvgui.ui.resources import app_icon
@@ -69,6 +70,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     preferences = Preferences()
     controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
     window = MainWindow(controller, preferences=preferences)
+    install_history(window, open_history_store(preferences, demo=options.demo))  # closes with the controller
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)
 
