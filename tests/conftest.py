@@ -44,3 +44,15 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(keyring.backends.fail.Keyring())
+
+
+@pytest.fixture(autouse=True)
+def own_directories(tmp_path_factory, monkeypatch) -> dict[str, str]:
+    """The platform's config, data, cache and state directories point into a temporary folder, for this process
+    and any `python -m hvgui` it starts; such a child also gets a keyring that refuses everything."""
+    base = tmp_path_factory.mktemp("xdg")
+    dirs = {name: str(base / name.lower()) for name in ("CONFIG", "DATA", "CACHE", "STATE")}
+    for name, path in dirs.items():
+        monkeypatch.setenv(f"XDG_{name}_HOME", path)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return dirs

@@ -208,6 +208,19 @@ class HostsPane(QWidget):
         self._age_timer.timeout.connect(model.refresh_ages)
         self._age_timer.start()
 
+    def add_section(self, title: str, widget: QWidget) -> None:
+        """Another part of the pane under the host list, with a heading (e.g. the saved hosts)."""
+        heading = QLabel(title)
+        bold = QFont(heading.font())
+        bold.setBold(True)
+        heading.setFont(bold)
+        heading.setContentsMargins(4, 6, 0, 0)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        at = layout.indexOf(self.empty_hint) + 1
+        layout.insertWidget(at, heading)
+        layout.insertWidget(at + 1, widget, 1)
+
     def banner(self, key: str) -> HostErrorBanner | None:
         return self._banners.get(key)
 
