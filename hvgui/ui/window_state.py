@@ -11,7 +11,7 @@ The VM table's header gets a context menu to show or hide columns (the Name colu
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QTableView
 
 GROUP = "window"
@@ -46,10 +46,15 @@ class WindowState:
         state = _bytes(s.value(f"{GROUP}/state"))
         if state is not None:
             window.restoreState(state)
-        for splitter in _named_splitters(window):
-            saved = _bytes(s.value(f"{GROUP}/splitters/{splitter.objectName()}"))
-            if saved is not None:
-                splitter.restoreState(saved)
+        splitters = [
+            (splitter, saved)
+            for splitter in _named_splitters(window)
+            if (saved := _bytes(s.value(f"{GROUP}/splitters/{splitter.objectName()}"))) is not None
+        ]
+        if window.isVisible():
+            _restore_splitters(splitters)
+        else:  # a splitter squeezes saved sizes into its size before the window has one: wait for the show
+            window.installEventFilter(_RestoreOnShow(window, splitters))
         table = _vm_table(window)
         header_state = _bytes(s.value(f"{GROUP}/vmTable/header"))
         if table is None or header_state is None:
@@ -62,6 +67,26 @@ class WindowState:
         if columns == header.count() and header.restoreState(header_state):
             # The header remembers the sort indicator; the view must sort by it too.
             table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+
+def _restore_splitters(splitters: list[tuple[QSplitter, QByteArray]]) -> None:
+    for splitter, saved in splitters:
+        splitter.restoreState(saved)
+
+
+class _RestoreOnShow(QObject):
+    """Restores the splitters once, when the window is first shown (and its layout has its real size)."""
+
+    def __init__(self, window: QMainWindow, splitters: list[tuple[QSplitter, QByteArray]]) -> None:
+        super().__init__(window)
+        self._splitters = splitters
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            watched.removeEventFilter(self)
+            _restore_splitters(self._splitters)
+            self.deleteLater()
+        return False
 
 
 def install_column_chooser(table: QTableView) -> None:
