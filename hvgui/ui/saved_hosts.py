@@ -380,6 +380,10 @@ class SavedHosts(QObject):
 
     # ---- tasks ---------------------------------------------------------------------------------
 
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run a keyring call (or other short task) owned by the window: awaited on close, logged on failure."""
+        return self._spawn(coro, name)
+
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.get_event_loop().create_task(coro, name=name)
         self._tasks.add(task)
