@@ -71,9 +71,11 @@ def run(options: Options, *, password: str | None = None) -> int:
     asyncio.set_event_loop(loop)
     preferences = Preferences()
     controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
-    # The demo's emulated hosts never mix with the admin's saved hosts: the demo keeps its list in memory.
+    # The demo's emulated hosts never mix with the admin's saved hosts and keyring: the demo keeps its list
+    # and its passwords in memory, and neither reads nor writes the admin's.
     book = HostBook(None) if options.demo else HostBook.default()
-    window = MainWindow(controller, preferences=preferences, host_book=book, secrets=SecretStore())
+    secrets = SecretStore(use_keyring=not options.demo)
+    window = MainWindow(controller, preferences=preferences, host_book=book, secrets=secrets)
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)
 

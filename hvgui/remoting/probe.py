@@ -186,6 +186,7 @@ def _describe_tls(settings: ConnectionSettings, timeout: float) -> str:
         cipher = tls.cipher()
         version = tls.version() or "TLS"
     fingerprint = hashlib.sha256(der).hexdigest().upper()
-    pretty = ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2))
+    pairs = [fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)]
+    pretty = " ".join(":".join(pairs[i : i + 8]) for i in range(0, len(pairs), 8))  # wraps in a window
     checked = "certificate verified" if settings.verify_certificate else "certificate NOT verified"
     return f"{version}, {cipher[0] if cipher else 'unknown cipher'}, {checked}, SHA-256 {pretty}"

@@ -51,8 +51,11 @@ def guest_secret_key(host_key: str, vm_id: str, user: str) -> str:
 class SecretStore:
     """Async get/set/delete of secrets by entry name, in the keyring or (without one) for the session."""
 
-    def __init__(self, service: str = SERVICE) -> None:
+    def __init__(self, service: str = SERVICE, *, use_keyring: bool = True) -> None:
+        """`use_keyring=False` keeps every secret for the session only, without a word (the demo: its
+        emulated hosts' passwords have no business in the admin's keyring)."""
         self.service = service
+        self.use_keyring = use_keyring
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvgui-keyring")
         self._session: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -64,7 +67,7 @@ class SecretStore:
     @property
     def persistent(self) -> bool:
         """Whether stored secrets outlive the session (False once the keyring turned out unusable)."""
-        return self.unavailable_reason is None
+        return self.use_keyring and self.unavailable_reason is None
 
     async def get(self, entry: str) -> str | None:
         with self._lock:

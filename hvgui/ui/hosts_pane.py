@@ -208,8 +208,9 @@ class HostsPane(QWidget):
         self._age_timer.timeout.connect(model.refresh_ages)
         self._age_timer.start()
 
-    def add_section(self, title: str, widget: QWidget) -> None:
-        """Another part of the pane under the host list, with a heading (e.g. the saved hosts)."""
+    def add_section(self, title: str, widget: QWidget) -> QLabel:
+        """Another part of the pane under the host list, with a heading (e.g. the saved hosts); returns the
+        heading, so that the section can be hidden with it."""
         heading = QLabel(title)
         bold = QFont(heading.font())
         bold.setBold(True)
@@ -220,6 +221,7 @@ class HostsPane(QWidget):
         at = layout.indexOf(self.empty_hint) + 1
         layout.insertWidget(at, heading)
         layout.insertWidget(at + 1, widget, 1)
+        return heading
 
     def banner(self, key: str) -> HostErrorBanner | None:
         return self._banners.get(key)

@@ -57,7 +57,7 @@ class SavedHosts(QObject):
         self.dialog: ConnectDialog | CredentialsDialog | None = None
 
         self.view = SavedHostsView()
-        window.hosts_pane.add_section("Saved hosts", self.view)
+        self.heading = window.hosts_pane.add_section("Saved hosts", self.view)
         self.view.connectRequested.connect(self.connect)
         self.view.editRequested.connect(self.edit)
         self.view.editCredentialsRequested.connect(self.edit_credentials)
@@ -365,7 +365,10 @@ class SavedHosts(QObject):
     def refresh(self) -> None:
         connected = frozenset(self.window.controller.host_keys()) if not self.window.controller.is_closed else ()
         self._shown_connected = frozenset(connected)
-        self.view.set_profiles(self.book.profiles(), connected)
+        profiles = self.book.profiles()
+        self.view.set_profiles(profiles, connected)
+        self.heading.setVisible(bool(profiles))  # no saved hosts (the demo): the section takes no room
+        self.view.setVisible(bool(profiles))
 
     def _refresh_if_connections_changed(self) -> None:
         if self.window.controller.is_closed:

@@ -74,3 +74,19 @@ def test_guest_entries_are_per_host_vm_and_user() -> None:
     assert guest_secret_key("https://hv01:5986", " ABC-1 ", ".\\Administrator") == (
         "guest:https://hv01:5986|abc-1|.\\administrator"
     )
+
+
+def test_a_session_only_store_never_touches_the_keyring(memory_keyring) -> None:
+    store = SecretStore(use_keyring=False)
+    said = []
+    store.on_unavailable = said.append
+
+    async def scenario() -> None:
+        assert await store.set("k", "pw") is False
+        assert await store.get("k") == "pw"
+        await store.delete("k")
+        assert await store.get("k") is None
+
+    run(scenario())
+    assert memory_keyring.entries == {} and said == []
+    store.close()
