@@ -125,8 +125,7 @@ async def _main(options: Options, password: str | None, window: MainWindow, cont
                     window.connect_host(settings, password)
             else:  # the keyring's password where it holds one, else a dialog asks
                 window.saved_hosts.connect_command_line(options.hosts)
-        if not options.demo and options.screenshot is None:
-            window.saved_hosts.open_last_session()
+        window.saved_hosts.start(reopen=not options.demo and options.screenshot is None)
         if options.screenshot is not None:
             return await _take_screenshot(window, controller, options)
         await closed.wait()

@@ -69,6 +69,12 @@ class SecretStore:
         """Whether stored secrets outlive the session (False once the keyring turned out unusable)."""
         return self.use_keyring and self.unavailable_reason is None
 
+    async def check(self) -> bool:
+        """Find out whether the keyring is usable (at start, so the window can say so before it matters)."""
+        if self.persistent:
+            await self._call(lambda: None, None)
+        return self.persistent
+
     async def get(self, entry: str) -> str | None:
         with self._lock:
             remembered = self._session.get(entry)

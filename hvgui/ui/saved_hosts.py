@@ -138,8 +138,16 @@ class SavedHosts(QObject):
             self.book.set_connect_at_start(profile.key, True)
             self.refresh()
 
+    def start(self, *, reopen: bool) -> None:
+        """At start: see whether the keyring works (the status bar says so if not) and, when `reopen`, connect
+        the hosts of the last session."""
+        if self.secrets.use_keyring:
+            self._spawn(self.secrets.check(), "check the keyring")
+        if reopen:
+            self.open_last_session()
+
     def open_last_session(self) -> None:
-        """At start: connect every saved host that was open when hvgui last closed."""
+        """Connect every saved host that was open when hvgui last closed."""
         for profile in self.book.profiles():
             if profile.connect_at_start:
                 self.connect(profile.key)

@@ -18,6 +18,7 @@ def run(coro):
 
 def test_secrets_go_to_the_keyring_under_one_entry_per_host_and_user(memory_keyring) -> None:
     store = SecretStore()
+    assert run(store.check()) is True
     key = host_secret_key(ConnectionSettings(host="HV01", username="Admin"))
     assert key == "host:https://hv01:5986|admin"
     assert run(store.set(key, "pw")) is True
@@ -52,6 +53,7 @@ def test_without_a_keyring_the_secret_is_kept_for_the_session_and_that_is_said()
         assert await store.set("k", "pw") is False
         assert await store.get("k") == "pw"
 
+    assert run(store.check()) is False
     run(scenario())
     assert said == [NO_KEYRING_TEXT]
     assert not store.persistent

@@ -212,6 +212,9 @@ def test_edit_credentials_of_a_saved_host_updates_the_user_and_the_keyring(
 
 def test_without_a_keyring_the_window_says_so(qtbot, loop, window, emulator) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    window.saved_hosts.start(reopen=False)  # the window says so at start, before any password is needed
+    loop.run_until_complete(window.saved_hosts.settle())
+    assert window.saved_hosts.keyring_label.isVisible()
     profile = profiles(emulator)[0]
     window.saved_hosts.credentials_changed(profile.key, "admin", "pw", True)  # not saved, not connected: no-op
     window.saved_hosts.book.put(profile)
