@@ -156,6 +156,8 @@ class HostsPane(QWidget):
     hostActivated = Signal(str)
     #: The person wants to give a host a new user name and password.
     editCredentialsRequested = Signal(str)
+    #: The person wants to save a connected host (or edit its saved entry).
+    saveRequested = Signal(str)
 
     def __init__(self, model: HostListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -277,6 +279,9 @@ class HostsPane(QWidget):
         credentials = menu.addAction("Edit credentials\u2026")
         credentials.setEnabled(index.data(StateRole) is not HostState.Closed)
         credentials.triggered.connect(lambda: self.editCredentialsRequested.emit(key))
+        save = menu.addAction("Save host\u2026")
+        save.setObjectName("saveHostAction")
+        save.triggered.connect(lambda: self.saveRequested.emit(key))
         disconnect = menu.addAction("Disconnect")
         disconnect.triggered.connect(lambda: self.removeRequested.emit(key))
         menu.exec(self.list.viewport().mapToGlobal(pos))

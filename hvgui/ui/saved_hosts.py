@@ -71,6 +71,7 @@ class SavedHosts(QObject):
         window.statusBar().addPermanentWidget(self.keyring_label)
         secrets.on_unavailable = self._keyring_unavailable
 
+        window.hosts_pane.saveRequested.connect(self.save_connected)
         window.controller.hostStatusChanged.connect(lambda _status: self._refresh_if_connections_changed())
         window.controller.hostRemoved.connect(self._host_removed)
         window.controller.add_close_hook(self.aclose)
@@ -223,6 +224,15 @@ class SavedHosts(QObject):
         if profile is None:
             return None
         return self._open_editor(profile, replacing=key, title="Edit saved host")
+
+    def save_connected(self, key: str) -> ConnectDialog | None:
+        """Save a connected host (one given with `--host`, say), or edit its entry when it is saved already."""
+        if key in self.book:
+            return self.edit(key)
+        if not self.window.controller.has_host(key):
+            return None
+        profile = HostProfile(self.window.controller.settings(key), connect_at_start=True)
+        return self._open_editor(profile, replacing=None, title="Save host")
 
     def duplicate(self, key: str) -> ConnectDialog | None:
         """A copy to adjust (another address or port: two saved hosts never share one)."""

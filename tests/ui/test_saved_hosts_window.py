@@ -258,3 +258,17 @@ def test_test_connection_shows_the_host_and_saves_it(qtbot, loop, window, emulat
     assert saved_file(book_path)["hosts"][0]["uri"].startswith("https://")
     assert memory_keyring.entries[(SERVICE, host_secret_key(endpoint.connection_settings()))] == endpoint.password
     dialog.reject()
+
+
+def test_a_connected_host_can_be_saved_from_the_hosts_pane(qtbot, loop, window, emulator, memory_keyring) -> None:
+    endpoint = emulator.endpoints[0]
+    key = window.connect_host(endpoint.connection_settings(), endpoint.password)
+    dialog = window.saved_hosts.save_connected(key)
+    assert dialog.windowTitle() == "Save host" and dialog.ok_button.isEnabled()
+    dialog.groups_edit.setText("Edge")
+    qtbot.keyClicks(dialog.password_edit, endpoint.password)
+    dialog.ok_button.click()
+    loop.run_until_complete(window.saved_hosts.settle())
+    assert window.saved_hosts.book.get(key).groups == ("Edge",)
+    assert memory_keyring.entries[(SERVICE, host_secret_key(endpoint.connection_settings()))] == endpoint.password
+    assert window.saved_hosts.save_connected(key).windowTitle() == "Edit saved host"  # saved now: edit it
