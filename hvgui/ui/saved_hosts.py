@@ -32,7 +32,7 @@ from hvgui.remoting.secret_store import SecretStore, host_secret_key
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.host_book import HostBook, read_document
-from hvgui.ui.saved_hosts_view import SavedHostsView
+from hvgui.ui.saved_hosts_view import KEY_ROLE, SavedHostsView
 from hvgui.ui.text import one_line
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ class SavedHosts(QObject):
         key = self.window.hosts_pane.selected_key()
         if key is None:
             item = self.view.currentItem()
-            key = item.data(0, Qt.ItemDataRole.UserRole + 1) if item is not None else None
+            key = item.data(0, KEY_ROLE) if item is not None else None
         if key:
             self.edit_credentials(key)
         else:
