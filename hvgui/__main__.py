@@ -7,8 +7,10 @@
 `--diagnose` measures a host read-only and writes a redacted report (`hvgui.remoting.diagnose`); it runs
 without Qt, so it works over SSH on a machine with no display.
 
-Passwords never come from the command line: hvgui asks in a dialog, or reads one line from standard input
-with `--password-stdin` (used for every `--host`).
+Passwords never come from the command line: a `--host` with a user name takes its password from the OS
+keyring when one is remembered there, else hvgui asks in a dialog; `--password-stdin` reads one line from
+standard input instead (used for every `--host`). A password typed into a `--host` URI is refused, and never
+printed back: error messages show it as `***`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hvgui import __version__
-from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri
+from hvgui.domain.connection import AuthMethod, ConnectionSettings, mask_uri_password, parse_host_uri
 
 #: The VM panel tabs `--screenshot-tab` can show (the names of `VmPanel.TAB_NAMES`; Qt is not imported here).
 SCREENSHOT_TABS = ("summary", "services", "checkpoints")
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="URI",
-        help="connect to [http|https://][user@]host[:port] (repeatable); the password is asked for",
+        help="connect to [http|https://][user@]host[:port] (repeatable); the password comes from the keyring "
+        "or is asked for",
     )
     parser.add_argument(
         "--auth",
@@ -136,7 +139,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         try:
             settings = parse_host_uri(text, auth=auth)
         except ValueError as exc:
-            parser.error(f"--host {text!r}: {exc}")
+            parser.error(f"--host {mask_uri_password(text)!r}: {exc}")
         if settings.use_https:
             settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
         hosts.append(settings)
@@ -179,7 +182,7 @@ def _diagnose_settings(parser: argparse.ArgumentParser, args: argparse.Namespace
     try:
         settings = parse_host_uri(args.diagnose, auth=AuthMethod(args.auth))
     except ValueError as exc:
-        parser.error(f"--diagnose {args.diagnose!r}: {exc}")
+        parser.error(f"--diagnose {mask_uri_password(args.diagnose)!r}: {exc}")
     if settings.use_https:
         settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
     return settings

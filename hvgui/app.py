@@ -50,10 +50,14 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from hvgui.remoting import OperationsConfig, SessionManager
+    from hvgui.remoting.secret_store import SecretStore
     from hvgui.ui.controllers import HostsController
+    from hvgui.ui.history import install_history, open_history_store
+    from hvgui.ui.host_book import HostBook
     from hvgui.ui.main_window import MainWindow
     from hvgui.ui.preferences import Preferences
     from hvgui.ui.resources import app_icon
+    from hvgui.ui.window_state import WindowState
 
     _route_qt_messages()
     app = QApplication.instance() or QApplication(["hvgui", *options.qt_args])
@@ -68,7 +72,12 @@ def run(options: Options, *, password: str | None = None) -> int:
     asyncio.set_event_loop(loop)
     preferences = Preferences()
     controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
-    window = MainWindow(controller, preferences=preferences)
+    # The demo's emulated hosts never mix with the admin's saved hosts and keyring: the demo keeps its list
+    # and its passwords in memory, and neither reads nor writes the admin's.
+    book = HostBook(None) if options.demo else HostBook.default()
+    secrets = SecretStore(use_keyring=not options.demo)
+    window = MainWindow(controller, preferences=preferences, host_book=book, secrets=secrets)
+    install_history(window, open_history_store(preferences, demo=options.demo))  # closes with the controller
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)
 
@@ -87,6 +96,7 @@ def run(options: Options, *, password: str | None = None) -> int:
         window.resize(
             min(window.width(), int(available.width() * 0.95)), min(window.height(), int(available.height() * 0.9))
         )
+        window.restore_window_state(WindowState(preferences.settings))
     window.show()
     try:
         return loop.run_until_complete(_main(options, password, window, controller))
@@ -115,8 +125,9 @@ async def _main(options: Options, password: str | None, window: MainWindow, cont
             if password is not None:
                 for settings in options.hosts:
                     window.connect_host(settings, password)
-            else:
-                window.ask_to_connect(options.hosts)
+            else:  # the keyring's password where it holds one, else a dialog asks
+                window.saved_hosts.connect_command_line(options.hosts)
+        window.saved_hosts.start(reopen=not options.demo and options.screenshot is None)
         if options.screenshot is not None:
             return await _take_screenshot(window, controller, options)
         await closed.wait()

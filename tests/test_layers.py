@@ -1,4 +1,4 @@
-"""The layer arrows of the architecture: ui -> remoting -> domain <- emulator.
+"""The layer arrows of the architecture: ui -> remoting -> domain <- emulator, and ui -> history -> domain.
 
 Every import in every module of a layer is checked against what that layer may import. Imports inside
 functions count too: a lazy import is still an arrow.
@@ -21,9 +21,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hvgui"
 #: For each layer, the hvgui packages and the third-party top-level modules it may import.
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"hvgui.domain"}, set()),
-    "remoting": ({"hvgui.domain", "hvgui.remoting"}, {"pypsrp", "psrpcore", "requests", "urllib3", "spnego"}),
+    "remoting": (
+        {"hvgui.domain", "hvgui.remoting"},
+        {"pypsrp", "psrpcore", "requests", "urllib3", "spnego", "keyring"},
+    ),
     "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography"}),
-    "ui": ({"hvgui.domain", "hvgui.remoting", "hvgui.ui", "hvgui.__version__"}, {"PySide6", "platformdirs"}),
+    # The heartbeat history (SQLite, its writer thread, its queries) knows VMs, not hosts nor Qt.
+    "history": ({"hvgui.domain", "hvgui.history"}, set()),
+    "ui": (
+        {"hvgui.domain", "hvgui.remoting", "hvgui.history", "hvgui.ui", "hvgui.__version__"},
+        {"PySide6", "platformdirs"},
+    ),
 }
 
 #: Single files allowed one more import, each with its reason.

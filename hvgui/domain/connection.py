@@ -58,6 +58,43 @@ class ConnectionSettings:
         return f"{scheme}://{user}{self.host}:{self.port}/wsman"
 
 
+def _password_parts(text: str) -> tuple[str, str, str, str] | None:
+    """(`scheme://` or "", user, password, `@host…`) of a URI whose user part holds a password, else None."""
+    head, sep, rest = text.partition("://")
+    prefix = f"{head}://" if sep else ""
+    if not sep:
+        rest = text
+    ends = [i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0]
+    authority_end = min(ends, default=len(rest))
+    userinfo, at, host = rest[:authority_end].rpartition("@")
+    if not at or ":" not in userinfo:
+        return None
+    user, _, password = userinfo.partition(":")
+    return prefix, user, password, f"@{host}{rest[authority_end:]}"
+
+
+def split_uri_password(text: str) -> tuple[str, str | None]:
+    """`scheme://user:password@host…` -> (`scheme://user@host…`, password); (text, None) without a password.
+
+    Used where a person pasted a URI with a password in it: the password moves to where secrets go, and the
+    rest can be shown, parsed or quoted in a message.
+    """
+    parts = _password_parts(text)
+    if parts is None:
+        return text, None
+    prefix, user, password, rest = parts
+    return f"{prefix}{user}{rest}", unquote(password)
+
+
+def mask_uri_password(text: str) -> str:
+    """The text with any password in a URI's user part replaced by `***` (for messages and logs)."""
+    parts = _password_parts(text)
+    if parts is None:
+        return text
+    prefix, user, _password, rest = parts
+    return f"{prefix}{user}:***{rest}"
+
+
 def parse_host_uri(text: str, *, auth: AuthMethod | None = None) -> ConnectionSettings:
     """Parse `[http|https://][user@]host[:port][/wsman]` as given to `hvgui --host`.
 
@@ -75,14 +112,14 @@ def parse_host_uri(text: str, *, auth: AuthMethod | None = None) -> ConnectionSe
     if parts.password is not None:
         raise ValueError("do not put a password in the host URI; hvgui asks for it")
     if not parts.hostname:
-        raise ValueError(f"no host name in {text!r}")
+        raise ValueError(f"no host name in {mask_uri_password(text)!r}")
     if parts.path not in ("", "/", "/wsman"):
         raise ValueError(f"unexpected path {parts.path!r}: WinRM listens on /wsman")
     use_https = parts.scheme == "https"
     try:
         port = parts.port or (5986 if use_https else 5985)
-    except ValueError as exc:
-        raise ValueError(f"bad port in {text!r}") from exc
+    except ValueError:
+        raise ValueError(f"bad port in {mask_uri_password(text)!r}") from None
     return ConnectionSettings(
         host=parts.hostname,
         port=port,

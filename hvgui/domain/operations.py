@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -338,6 +339,9 @@ class CheckpointRenameOperation(_CheckpointChange):
     def powershell(self) -> str:
         return f"{self._checkpoint()} | Rename-VMSnapshot -NewName {psdisplay.quote(self.new_name)}"
 
+def _new_transfer_key() -> str:
+    return uuid.uuid4().hex
+
 
 class ExistingFile(enum.Enum):
     """What a copy does with a file that already exists in the guest."""
@@ -356,6 +360,12 @@ class CopyToGuestOperation(Operation):
     guest_folder: str = ""  # the destination folder in the guest, e.g. C:\Temp
     create_folders: bool = True  # Copy-VMFile -CreateFullPath
     existing: ExistingFile = ExistingFile.Ask
+    #: Guest paths a failed attempt copied already: a retry does not send them again (see `retry_of`).
+    already_copied: tuple[str, ...] = ()
+    #: Names what this copy stages on the host, the same in every attempt, so a retry finds the files a
+    #: dropped connection left staged (the engine derives each file's transfer id from it).
+    transfer_key: str = field(default_factory=_new_transfer_key, compare=False)
+    attempt: int = 1  # 2 and more: a retry, which checks what is staged before it sends
     kind: ClassVar[str] = "copy-to-guest"
     stops_when_cancelled: ClassVar[bool] = True
 
@@ -397,6 +407,10 @@ class CopyFromGuestOperation(Operation):
     local_folder: str = ""  # where they land on this computer
     guest_user: str = ""  # the guest account PowerShell Direct signs in with (e.g. .\Administrator)
     existing: ExistingFile = ExistingFile.Ask  # a local file of the same name
+    #: Files on this computer a failed attempt copied already: a retry does not download them again.
+    already_copied: tuple[str, ...] = ()
+    transfer_key: str = field(default_factory=_new_transfer_key, compare=False)
+    attempt: int = 1
     kind: ClassVar[str] = "copy-from-guest"
     stops_when_cancelled: ClassVar[bool] = True  # the engine stops between chunks and removes what it staged
 
@@ -472,12 +486,47 @@ def _port(key: str) -> int | None:
         return None
 
 
+class FileState(enum.Enum):
+    """Where one file of a copy stands."""
+
+    Waiting = "waiting"
+    Copying = "copying"
+    Copied = "copied"
+    Skipped = "skipped"  # it existed at the destination and the admin chose Skip
+    Exists = "exists"  # it existed at the destination and the admin chose Ask: not copied yet
+    Failed = "failed"
+    #: The connection dropped: what reached the host stays staged there, and Retry goes on from it.
+    Interrupted = "interrupted"
+
+    @property
+    def label(self) -> str:
+        return self.value[0].upper() + self.value[1:]
+
+
+@dataclass(frozen=True)
+class FileProgress:
+    """One file of a copy: its own progress and outcome (the Activity panel lists them for the operation)."""
+
+    name: str  # the guest path of a copy into a guest; the path on this computer of a copy out
+    size: int
+    done: int = 0
+    state: FileState = FileState.Waiting
+    reason: str = ""  # why it failed, or was not copied
+    #: The transfer id of what stays staged on the host for a retry (a copy into a guest), else "".
+    staged: str = ""
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.size == 0 else min(100, self.done * 100 // self.size)
+
+
 @dataclass(frozen=True)
 class OperationProgress:
-    """What the host last said about a running job (its progress record)."""
+    """What the host last said about a running job (its progress record); for a copy, also every file."""
 
     percent: int | None = None  # 0-100; None while the host said nothing
     text: str = ""  # e.g. "Shut down a virtual machine"
+    files: tuple[FileProgress, ...] = ()
 
 
 _ids = itertools.count(1)
@@ -533,3 +582,27 @@ class OperationRecord:
 def records_script(records: Sequence[OperationRecord]) -> str:
     """`powershell_script` for records (the Activity panel's Copy as PowerShell)."""
     return powershell_script(r.operation for r in records)
+
+
+def staged_transfers(record: OperationRecord) -> tuple[str, ...]:
+    """The transfer ids of what a copy left staged on the host for a retry (after a dropped connection)."""
+    return tuple(f.staged for f in record.progress.files if f.staged)
+
+
+def can_retry(record: OperationRecord) -> bool:
+    """Whether Retry is offered: a copy that failed or was cancelled."""
+    return record.state in (OperationState.Failed, OperationState.Cancelled) and isinstance(
+        record.operation, (CopyToGuestOperation, CopyFromGuestOperation)
+    )
+
+
+def retry_of(record: OperationRecord) -> Operation | None:
+    """The operation a retry runs: the same copy (same `transfer_key`, so it finds what stays staged), without
+    the files the failed attempt copied already. None when `record` cannot be retried."""
+    if not can_retry(record):
+        return None
+    operation = record.operation
+    assert isinstance(operation, (CopyToGuestOperation, CopyFromGuestOperation))
+    copied = [f.name for f in record.progress.files if f.state is FileState.Copied]
+    done = tuple(dict.fromkeys([*operation.already_copied, *copied]))
+    return replace(operation, already_copied=done, attempt=operation.attempt + 1)

@@ -27,11 +27,13 @@ from typing import Protocol
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
 from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, OperationTimedOut, ProtocolError
+from hvgui.domain.guest_files import GuestFolder
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
 from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
 from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.guest_browse import list_guest_folder
 from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi
 from hvgui.remoting.inventory_deadline import InventoryDeadline
@@ -210,6 +212,14 @@ class HostSession:
                 guest_credentials=self.guest_credentials,
             )
         return self._operations
+
+    async def list_guest_folder(self, vm_id: str, vm_name: str, path: str = "") -> GuestFolder:
+        """A Windows guest's drives (`path` "") or one of its folders, through PowerShell Direct with the guest
+        account this session holds for the VM, on the work lane (see `guest_browse.list_guest_folder`)."""
+        credential = self.guest_credentials.get(vm_id)
+        return await self.operations.read(
+            lambda connection: list_guest_folder(connection, vm_id, vm_name, credential, path)
+        )
 
     def next_inventory(self, *, request: bool = True) -> asyncio.Future[Inventory]:
         """The first inventory that starts after this call. With `request`, ask for it now (requests that

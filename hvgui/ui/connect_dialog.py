@@ -10,7 +10,7 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri
+from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri, split_uri_password
+from hvgui.domain.host_profiles import HostProfile, parse_groups
+from hvgui.ui.text import one_line
 
 HTTPS_PORT = 5986
 HTTP_PORT = 5985
@@ -43,6 +45,8 @@ AUTH_LABELS: dict[AuthMethod, str] = {
 #: Methods that can log on with the current Kerberos ticket, so a user name is optional.
 _TICKET_METHODS = {AuthMethod.Negotiate, AuthMethod.Kerberos}
 _BAD_HOST_CHARS = set(" \t\r\n/\\@?#%\"'<>|*,;=")
+
+TESTING_TEXT = "Testing the connection\u2026"
 
 # Field names, shared by the rule function and the dialog's message labels.
 HOST, PORT, USERNAME, PASSWORD, CA_FILE = "host", "port", "username", "password", "ca_file"
@@ -87,7 +91,17 @@ def _buddy_label(text: str, buddy: QWidget) -> QLabel:
     return label
 
 
-def validate_form(form: ConnectionForm, existing_keys: Collection[str] = ()) -> dict[str, str]:
+#: What the host field says when its connection is in `existing_keys` (`{key}` is the connection key).
+ALREADY_CONNECTED_TEXT = "This window is already connected to {key}."
+
+
+def validate_form(
+    form: ConnectionForm,
+    existing_keys: Collection[str] = (),
+    existing_text: str = ALREADY_CONNECTED_TEXT,
+    *,
+    password_required: bool = True,
+) -> dict[str, str]:
     """Problems that stop the connection from being tried, by field name; empty when the form is usable."""
     problems: dict[str, str] = {}
     host = form.host.strip()
@@ -98,13 +112,13 @@ def validate_form(form: ConnectionForm, existing_keys: Collection[str] = ()) -> 
     elif any(c in _BAD_HOST_CHARS for c in host):
         problems[HOST] = "A host name cannot contain spaces or any of / \\ @ ? # and similar characters."
     elif form.to_settings().key in existing_keys:
-        problems[HOST] = f"This window is already connected to {form.to_settings().key}."
+        problems[HOST] = existing_text.format(key=form.to_settings().key)
     if not 1 <= form.port <= 65535:
         problems[PORT] = "The port must be between 1 and 65535."
     username = form.username.strip()
     if not username and form.auth not in _TICKET_METHODS:
         problems[USERNAME] = f"{AUTH_LABELS[form.auth]} authentication needs a user name."
-    if username and not form.password:
+    if username and not form.password and password_required:
         problems[PASSWORD] = "Enter the password for this user."
     ca_file = form.ca_file.strip()
     if form.use_https and form.verify_certificate and ca_file and not os.path.isfile(ca_file):
@@ -123,7 +137,17 @@ def warnings_for(form: ConnectionForm) -> list[str]:
 
 
 class ConnectDialog(QDialog):
-    """Asks for one host's connection settings and password."""
+    """Asks for one host's connection settings and password, and how to keep them.
+
+    Besides the connection, the dialog asks whether to save the host (with its groups and whether it opens at
+    start) and whether to remember the password in the keyring. "Test connection" asks the window to reach
+    the host once (`testRequested`); the window answers with `show_test_report` or `show_test_error`, and the
+    fields keep what was typed either way. With `editing=True` the dialog edits a saved host: its button
+    says Save and nothing is connected.
+    """
+
+    #: The person pressed Test connection; the window probes the host and answers.
+    testRequested = Signal()
 
     def __init__(
         self,
@@ -131,12 +155,18 @@ class ConnectDialog(QDialog):
         *,
         settings: ConnectionSettings | None = None,
         existing_keys: Collection[str] = (),
+        profile: HostProfile | None = None,
+        editing: bool = False,
+        existing_text: str = ALREADY_CONNECTED_TEXT,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to host")
+        self.editing = editing
+        self._existing_text = existing_text
+        self.setWindowTitle("Edit saved host" if editing else "Connect to host")
         self.setMinimumWidth(480)
         self._existing_keys = set(existing_keys)
         self._touched: set[str] = set()
+        self._pinned: str | None = None
 
         self.host_edit = QLineEdit()
         self.host_edit.setPlaceholderText("hv01.example.com")
@@ -159,6 +189,28 @@ class ConnectDialog(QDialog):
         self.browse_button = QPushButton("Browse\u2026")
         self.display_edit = QLineEdit()
         self.display_edit.setPlaceholderText("Same as the host name")
+        self.groups_edit = QLineEdit()
+        self.groups_edit.setObjectName("hostGroups")
+        self.groups_edit.setPlaceholderText("Prod, Lab")
+        self.save_check = QCheckBox("&Save this host")
+        self.save_check.setObjectName("saveHost")
+        self.save_check.setChecked(True)
+        self.start_check = QCheckBox("Open it when hvgui &starts")
+        self.start_check.setObjectName("connectAtStart")
+        self.start_check.setChecked(True)
+        self.remember_check = QCheckBox("&Remember the password in the keyring")
+        self.remember_check.setObjectName("rememberPassword")
+        self.remember_check.setChecked(True)
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.setObjectName("testConnection")
+        self.test_button.setAutoDefault(False)
+        self.test_button.clicked.connect(self._test_clicked)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("testResult")
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_result.hide()
 
         self._messages: dict[str, QLabel] = {
             name: self._message_label() for name in (HOST, PORT, USERNAME, PASSWORD, CA_FILE)
@@ -191,22 +243,39 @@ class ConnectDialog(QDialog):
         self._form.addRow(_buddy_label("&CA file:", self.ca_edit), ca_row)
         self._add_message_row(CA_FILE)
         self._form.addRow("&Display name:", self.display_edit)
+        self._form.addRow("&Groups:", self.groups_edit)
+        keep_row = QHBoxLayout()
+        keep_row.addWidget(self.save_check)
+        keep_row.addWidget(self.start_check)
+        keep_row.addStretch(1)
+        self._form.addRow("", keep_row)
+        self._form.addRow("", self.remember_check)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Connect")
+        self.ok_button.setText("Save" if editing else "Connect")
+        self.buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
+        if editing:
+            self.save_check.hide()
+            self.password_edit.setPlaceholderText("Unchanged (as kept in the keyring)")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(self._form)
         layout.addWidget(self.warning_label)
+        layout.addWidget(self.test_result)
         layout.addWidget(self.buttons)
 
-        if settings is not None:
+        if profile is not None:
+            self.set_profile(profile)
+        elif settings is not None:
             self.set_settings(settings)
+        self._host_text = self.host_edit.text()
 
         self.host_edit.textEdited.connect(lambda _: self._touch(HOST))
+        self.host_edit.textChanged.connect(self._host_changed)
+        self.save_check.toggled.connect(self._update)
         self.host_edit.editingFinished.connect(self._split_pasted_uri)
         self.username_edit.textEdited.connect(lambda _: self._touch(USERNAME))
         self.password_edit.textEdited.connect(lambda _: self._touch(PASSWORD))
@@ -240,8 +309,58 @@ class ConnectDialog(QDialog):
     def password(self) -> str:
         return self.password_edit.text()
 
+    def profile(self) -> HostProfile:
+        """The host as it would be saved (never with its password)."""
+        return HostProfile(
+            self.settings(),
+            groups=parse_groups(self.groups_edit.text()),
+            connect_at_start=self.start_check.isChecked(),
+            pinned_sha256=self._pinned,
+        )
+
+    def save_requested(self) -> bool:
+        return self.editing or self.save_check.isChecked()
+
+    def remember_password(self) -> bool:
+        return self.remember_check.isEnabled() and self.remember_check.isChecked() and bool(self.password())
+
+    def set_profile(self, profile: HostProfile) -> None:
+        self._pinned = profile.pinned_sha256
+        self.groups_edit.setText(", ".join(profile.groups))
+        self.start_check.setChecked(profile.connect_at_start)
+        self.set_settings(profile.settings)
+
+    # ---- Test connection -----------------------------------------------------------------------
+
+    def set_testing(self, testing: bool) -> None:
+        self.test_button.setEnabled(not testing)
+        if testing:
+            self._show_result(TESTING_TEXT, error=False)
+
+    def show_test_report(self, lines: list[tuple[str, str]], saved: bool) -> None:
+        """What the host said about itself, one "Name: value" per line (host text shown as plain text)."""
+        self.set_testing(False)
+        text = "\n".join(f"{name}: {one_line(value)}" for name, value in lines)
+        self._show_result("Connection works.\n" + text + ("\nSaved." if saved else ""), error=False)
+
+    def show_test_error(self, message: str) -> None:
+        self.set_testing(False)
+        self._show_result("The connection failed: " + message, error=True)
+
+    def test_message(self) -> str:
+        return self.test_result.text() if self.test_result.isVisible() else ""
+
+    def _show_result(self, text: str, *, error: bool) -> None:
+        self.test_result.setStyleSheet("color: #c42b1c;" if error else "")
+        self.test_result.setText(text)
+        self.test_result.show()
+
+    def _test_clicked(self) -> None:
+        if not validate_form(self.form(), password_required=not self.editing):  # Connect's rules, bar "already …"
+            self.testRequested.emit()
+
     def problems(self) -> dict[str, str]:
-        return validate_form(self.form(), self._existing_keys)
+        return validate_form(self.form(), self._existing_keys, self._existing_text, password_required=not self.editing)
 
     def message(self, field: str) -> str:
         """The message shown under a field ("" when hidden)."""
@@ -290,20 +409,35 @@ class ConnectDialog(QDialog):
             self.port_spin.setValue(HTTP_PORT)
         self._update()
 
+    def _host_changed(self, text: str) -> None:
+        """A paste (the text grew by more than one character at once) holding a URI is spread at once."""
+        pasted = len(text) - len(self._host_text) > 1
+        self._host_text = text
+        if pasted and ("://" in text or "@" in text):
+            self._split_pasted_uri()
+
     def _split_pasted_uri(self) -> None:
-        """Accept a pasted `https://user@host:port` in the host field by spreading it over the fields."""
+        """Accept a pasted `https://user[:password]@host:port/wsman` in the host field by spreading it over the
+        fields: scheme to HTTPS, host, port, user (and a password, which goes to the password field only)."""
         text = self.host_edit.text().strip()
         if "://" not in text and "@" not in text:
             return
+        without_password, password = split_uri_password(text)
         try:
-            parsed = parse_host_uri(text, auth=self.auth_combo.currentData())
+            parsed = parse_host_uri(without_password, auth=self.auth_combo.currentData())
         except ValueError:
+            if password is not None:  # never leave a password in plain sight
+                self.host_edit.setText(without_password)
+                self.password_edit.setText(password)
             return  # leave it; the message under the field says what is wrong
         self.host_edit.setText(parsed.host)
         self.https_check.setChecked(parsed.use_https)
         self.port_spin.setValue(parsed.port)
         if parsed.username:
             self.username_edit.setText(parsed.username)
+            self._touched.add(USERNAME)
+        if password is not None:
+            self.password_edit.setText(password)
         self._update()
 
     def _browse_ca_file(self) -> None:
@@ -320,7 +454,7 @@ class ConnectDialog(QDialog):
         self.verify_check.setEnabled(https)
         self.ca_edit.setEnabled(https and form.verify_certificate)
         self.browse_button.setEnabled(https and form.verify_certificate)
-        problems = validate_form(form, self._existing_keys)
+        problems = self.problems()
         for field, label in self._messages.items():
             text = problems.get(field, "")
             # A missing value is pointed out once the user has been in the field; a wrong one at once.
@@ -333,6 +467,10 @@ class ConnectDialog(QDialog):
         self.warning_label.setText("\n".join(notes))
         self.warning_label.setVisible(bool(notes))
         self.ok_button.setEnabled(not problems)
+        testable = not validate_form(form, password_required=not self.editing)
+        self.test_button.setEnabled(testable and self.test_result.text() != TESTING_TEXT)
+        self.start_check.setEnabled(self.save_requested())
+        self.remember_check.setEnabled(self.save_requested() or self.editing)
 
     def _has_value(self, field: str) -> bool:
         widget = {

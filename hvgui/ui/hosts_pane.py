@@ -156,6 +156,8 @@ class HostsPane(QWidget):
     hostActivated = Signal(str)
     #: The person wants to give a host a new user name and password.
     editCredentialsRequested = Signal(str)
+    #: The person wants to save a connected host (or edit its saved entry).
+    saveRequested = Signal(str)
 
     def __init__(self, model: HostListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,6 +209,21 @@ class HostsPane(QWidget):
         self._age_timer.setInterval(1000)
         self._age_timer.timeout.connect(model.refresh_ages)
         self._age_timer.start()
+
+    def add_section(self, title: str, widget: QWidget) -> QLabel:
+        """Another part of the pane under the host list, with a heading (e.g. the saved hosts); returns the
+        heading, so that the section can be hidden with it."""
+        heading = QLabel(title)
+        bold = QFont(heading.font())
+        bold.setBold(True)
+        heading.setFont(bold)
+        heading.setContentsMargins(4, 6, 0, 0)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        at = layout.indexOf(self.empty_hint) + 1
+        layout.insertWidget(at, heading)
+        layout.insertWidget(at + 1, widget, 1)
+        return heading
 
     def banner(self, key: str) -> HostErrorBanner | None:
         return self._banners.get(key)
@@ -262,6 +279,9 @@ class HostsPane(QWidget):
         credentials = menu.addAction("Edit credentials\u2026")
         credentials.setEnabled(index.data(StateRole) is not HostState.Closed)
         credentials.triggered.connect(lambda: self.editCredentialsRequested.emit(key))
+        save = menu.addAction("Save host\u2026")
+        save.setObjectName("saveHostAction")
+        save.triggered.connect(lambda: self.saveRequested.emit(key))
         disconnect = menu.addAction("Disconnect")
         disconnect.triggered.connect(lambda: self.removeRequested.emit(key))
         menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
+from hvgui.domain.host_profiles import HostProfile
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
+from hvgui.remoting.secret_store import SecretStore
 from hvgui.ui.about_dialog import AboutDialog
 from hvgui.ui.activity import ACTIVITY_SHORTCUT, ActivityDock
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
@@ -40,6 +42,7 @@ from hvgui.ui.copy import install_copy_actions
 from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.delegates import HeartbeatDelegate
 from hvgui.ui.fleet import install_fleet_actions
+from hvgui.ui.host_book import HostBook
 from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
 from hvgui.ui.models.host_list import HostListModel, is_failing, is_loading, rows_stale, vm_count_text
@@ -49,8 +52,10 @@ from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.row_table import style_row_table
+from hvgui.ui.saved_hosts import SavedHosts
 from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
+from hvgui.ui.window_state import WindowState, install_column_chooser
 
 _COLUMN_WIDTHS = {
     Column.Host: 130,
@@ -80,6 +85,8 @@ class MainWindow(QMainWindow):
         *,
         confirmer: Confirmer | None = None,
         preferences: Preferences | None = None,
+        host_book: HostBook | None = None,
+        secrets: SecretStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -120,6 +127,12 @@ class MainWindow(QMainWindow):
         self.vm_actions.operation_changed.connect(self._reveal_activity)
         self._build_actions()
         self._build_status_bar()
+        #: Saved hosts (`hosts.json`, or in memory for the demo and tests) and their passwords in the keyring.
+        self.saved_hosts = SavedHosts(self, host_book or HostBook(None), secrets or SecretStore())
+        self.saved_hosts.populate_file_menu(self._file_menu, self.quit_action)
+        #: Geometry, splitters and the VM table's columns, restored by `restore_window_state` (None: not kept).
+        self.window_state: WindowState | None = None
+        install_column_chooser(self.table)
 
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -163,6 +176,7 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.table, 1)
 
         right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("vmSplitter")
         right.setChildrenCollapsible(False)
         right.addWidget(centre)
         right.addWidget(self.vm_panel)
@@ -171,6 +185,7 @@ class MainWindow(QMainWindow):
         right.setSizes([440, 360])
 
         main = QSplitter(Qt.Orientation.Horizontal)
+        main.setObjectName("mainSplitter")
         main.setChildrenCollapsible(False)
         main.addWidget(self.hosts_pane)
         main.addWidget(right)
@@ -211,6 +226,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.show_about)
 
         file_menu = self.menuBar().addMenu("&File")
+        self._file_menu = file_menu
         file_menu.addAction(self.connect_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -312,10 +328,13 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def show_connect_dialog(self, settings: ConnectionSettings | None = None) -> ConnectDialog:
+    def show_connect_dialog(
+        self, settings: ConnectionSettings | None = None, *, profile: HostProfile | None = None
+    ) -> ConnectDialog:
         """Open the connect dialog (window-modal, non-blocking); on OK the controller starts connecting."""
-        dialog = ConnectDialog(self, settings=settings, existing_keys=self.controller.host_keys())
+        dialog = ConnectDialog(self, settings=settings, profile=profile, existing_keys=self.controller.host_keys())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.saved_hosts.attach(dialog)
         dialog.accepted.connect(lambda: self._connect_from(dialog))
         dialog.finished.connect(self._dialog_finished)
         self._dialog = dialog
@@ -327,9 +346,13 @@ class MainWindow(QMainWindow):
         if not self.controller.has_host(key):
             return None
         settings = self.controller.settings(key)
-        dialog = CredentialsDialog(settings.label, settings.username, self)
+        refused = self.controller.status(key).needs_credentials
+        dialog = CredentialsDialog(settings.label, settings.username, self, refused=refused)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.controller.update_credentials(key, dialog.username(), dialog.password()))
+        dialog.accepted.connect(
+            lambda: self.saved_hosts.credentials_changed(key, dialog.username(), dialog.password(), dialog.remember())
+        )
         dialog.open()
         return dialog
 
@@ -348,7 +371,8 @@ class MainWindow(QMainWindow):
             return None
 
     def _connect_from(self, dialog: ConnectDialog) -> None:
-        self.connect_host(dialog.settings(), dialog.password())
+        key = self.connect_host(dialog.settings(), dialog.password())
+        self.saved_hosts.connected_from_dialog(dialog, key)
 
     def _dialog_finished(self, _result: int) -> None:
         self._dialog = None
@@ -566,9 +590,16 @@ class MainWindow(QMainWindow):
 
     # ---- closing -------------------------------------------------------------------------------
 
+    def restore_window_state(self, state: WindowState) -> None:
+        """Put the window as the admin left it, and keep it that way at close (see `hvgui.ui.window_state`)."""
+        self.window_state = state
+        state.restore(self)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
         if event.isAccepted():
+            if self.window_state is not None:
+                self.window_state.save(self)
             self.closed.emit()
 
     def row_count_for_host(self, host_key: str) -> int:

@@ -26,3 +26,14 @@ def one_line(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+#: Unicode's bidirectional formatting characters: they reorder what follows them ("evil\u202etxt.exe" shows as
+#: "evilexe.txt"), so a name a guest or host chose shows each one as its code point instead.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def untrusted_name(text: str) -> str:
+    """A file or folder name from a guest for one line: `one_line`, and each bidirectional formatting character
+    as a visible `⟨U+202E⟩`, so the name reads in the order it is stored."""
+    return "".join(f"\u27e8U+{ord(c):04X}\u27e9" if c in BIDI_CONTROLS else c for c in one_line(text))

@@ -256,6 +256,45 @@ def test_remove_staged_file_removes_a_staged_folder_and_nothing_else(host) -> No
     assert list(left) == [STAGING_FOLDER + "\\" + str(other) + "\\keep.txt"]
 
 
+def test_remove_stale_staged_file_removes_old_staged_files_and_folders_and_keeps_fresh_ones(host) -> None:
+    from hvgui.emulator.hyperv.staging import STAGING_FOLDER, staged_folder, staged_path
+
+    emulated, _runspace = host
+    assert text_calls("Remove-HvGuiStaleStagedFile") == []  # .NET file APIs only, in both versions
+    files = emulated.model.files
+    old_file, fresh_file, old_tree, busy_tree = (uuid.uuid4() for _ in range(4))
+    traced(host, "Write-HvGuiStagedChunk", TransferId=old_file, Offset=0, Data=b"old")
+    traced(host, "Write-HvGuiStagedChunk", TransferId=fresh_file, Offset=0, Data=b"fresh")
+    _stage_tree(host, old_tree, {"a\\b.txt": b"b"})
+    _stage_tree(host, busy_tree, {"old.txt": b"o", "new.txt": b"n"})  # Copy-Item is still filling it
+    day_ago = emulated.model.wall_clock() - 25 * 3600
+    with emulated.model.lock:
+        files.write(STAGING_FOLDER + "\\notes.part", b"not hvgui's")  # not a GUID: never touched
+        for path in (
+            staged_path(old_file),
+            STAGING_FOLDER + "\\notes.part",
+            staged_folder(old_tree),
+            staged_folder(old_tree) + "\\a",
+            staged_folder(old_tree) + "\\a\\b.txt",
+            staged_folder(busy_tree),
+            staged_folder(busy_tree) + "\\old.txt",
+        ):
+            files.set_last_write(path, day_ago)
+    made, sink = traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=24)
+    assert made == [] and sink.errors == []
+    assert sorted(json.loads(sink.output[0])["removed"]) == sorted([f"{old_file}.part", str(old_tree)])
+    with emulated.model.lock:
+        assert not files.exists(staged_path(old_file)) and not files.exists(staged_folder(old_tree))
+        assert files.read(staged_path(fresh_file)) == b"fresh"
+        assert files.exists(staged_folder(busy_tree) + "\\old.txt")
+        assert files.exists(STAGING_FOLDER + "\\notes.part")
+    _made, sink = traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=24)
+    assert json.loads(sink.output[0]) == {"removed": []}
+    with pytest.raises(TerminatingError) as young:
+        traced(host, "Remove-HvGuiStaleStagedFile", OlderThanHours=0)
+    assert "younger than an hour" in young.value.error.message
+
+
 def _guest_credential(password: str = "Guest-Demo-1!"):
     from psrpcore.types import PSCredential, PSSecureString
 
@@ -314,3 +353,44 @@ def test_copy_guest_item_to_staging_stops_where_the_text_stops(host) -> None:
     made = [(c.cmdlet, c.parameters, c.class_name) for c in trace]
     assert made == written  # the session is removed although Copy-Item failed
     assert open_sessions(emulated.model) == {}
+
+
+def test_guest_child_item_makes_exactly_the_calls_of_its_text_and_lists_the_folder(host) -> None:
+    from hvgui.emulator.hyperv.cmdlets.direct import open_sessions
+
+    emulated, _runspace = host
+    vm = _windows_vm(host)
+    vm.files.write("C:\\Browse\\b.txt", b"12345")
+    vm.files.make_dirs("C:\\Browse\\A folder")
+    written = text_calls("Get-HvGuiGuestChildItem")
+    assert [c[0] for c in written] == ["Invoke-Command"]
+    assert written[0][1] == ("VMId", "Credential", "ScriptBlock", "ArgumentList", "ErrorAction")
+    made, sink = traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential(), Path="C:\\Browse")
+    assert sink.errors == [] and made == written
+    report = json.loads(sink.output[0])
+    assert [(e["n"], e["p"], e["d"], e["l"]) for e in report["entries"]] == [
+        ("A folder", "C:\\Browse\\A folder", True, None),
+        ("b.txt", "C:\\Browse\\b.txt", False, 5),
+    ]
+    assert report["truncated"] is False and report["error"] is None
+    made, sink = traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential())
+    assert made == written
+    drives = json.loads(sink.output[0])["drives"]
+    assert [(d["n"], d["root"]) for d in drives] == [("C", "C:\\")] and drives[0]["free"] > 0
+    assert open_sessions(emulated.model) == {}
+
+
+def test_guest_child_item_fails_like_invoke_command_for_a_wrong_account(host) -> None:
+    vm = _windows_vm(host)
+    with calls.recording() as trace, pytest.raises(TerminatingError) as refused:
+        traced(host, "Get-HvGuiGuestChildItem", VMId=vm.id, Credential=_guest_credential("wrong"), Path="C:\\")
+    assert refused.value.error.message == "The credential is invalid."
+    assert refused.value.error.fully_qualified_error_id.startswith("InvalidCredential,")
+    assert [c.cmdlet for c in trace] == ["Invoke-Command"]
+
+
+def test_invoke_command_runs_only_the_modules_script_blocks(host) -> None:
+    vm = _windows_vm(host)
+    with pytest.raises(TerminatingError) as refused:
+        traced(host, "Invoke-Command", VMId=vm.id, Credential=_guest_credential(), ScriptBlock="Get-ChildItem C:\\")
+    assert "ScriptBlock" in refused.value.error.message

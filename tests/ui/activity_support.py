@@ -1,7 +1,8 @@
 """A stand-in for the window's `VmActionsController` as the Activity dock sees it, and records to feed it.
 
-The stand-in has the controller's three names (`operation_changed`, `records()`, `cancel_operation()`) and
-nothing else; the records are real `OperationRecord`s of real typed operations.
+The stand-in has the controller's names (`operation_changed`, `records()`, `cancel_operation()`,
+`retry_operation()`, `discard_staged()`) and nothing else; the records are real `OperationRecord`s of real
+typed operations.
 """
 
 from __future__ import annotations
@@ -19,12 +20,20 @@ class OperationFeed(QObject):
         super().__init__()
         self._records: dict[int, OperationRecord] = {r.op_id: r for r in records or []}
         self.cancelled: list[int] = []
+        self.retried: list[int] = []
+        self.discarded: list[int] = []
 
     def records(self) -> list[OperationRecord]:
         return list(self._records.values())
 
     def cancel_operation(self, op_id: int) -> None:
         self.cancelled.append(op_id)
+
+    def retry_operation(self, op_id: int) -> None:
+        self.retried.append(op_id)
+
+    def discard_staged(self, op_id: int) -> None:
+        self.discarded.append(op_id)
 
     def publish(self, record: OperationRecord) -> OperationRecord:
         self._records[record.op_id] = record

@@ -169,8 +169,10 @@ def test_context_menu_offers_every_action_and_clear_finished_keeps_running_ones(
     menu = dock.build_context_menu()
     assert [a.text() for a in menu.actions() if a.text()] == [
         "Cancel",
+        "Retry",
         "Copy as PowerShell",
         "Copy details",
+        "Dismiss",
         "Clear finished",
     ]
     menu.close()

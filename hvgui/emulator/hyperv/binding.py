@@ -27,7 +27,13 @@ from . import errors
 from .cim.instance import CimInstance
 from .errors import Invocation
 from .syntax import CommandSpec, ParameterSetSpec, ParameterSpec
-from .types import IntegrationComponentObject, PSSessionObject, VirtualMachineObject, VMSnapshotObject
+from .types import (
+    IntegrationComponentObject,
+    PSSessionObject,
+    ScriptBlockObject,
+    VirtualMachineObject,
+    VMSnapshotObject,
+)
 
 
 class ActionPreference(enum.Enum):
@@ -62,8 +68,10 @@ NET_TYPES = {
     "Boolean": "System.Boolean",
     "SwitchParameter": "System.Management.Automation.SwitchParameter",
     "PSObject": "System.Management.Automation.PSObject",
+    "Object": "System.Object",
     "PSCredential": "System.Management.Automation.PSCredential",
     "PSSession": "System.Management.Automation.Runspaces.PSSession",
+    "ScriptBlock": "System.Management.Automation.ScriptBlock",
     "CimSession": "Microsoft.Management.Infrastructure.CimSession",
     "CimInstance": "Microsoft.Management.Infrastructure.CimInstance",
     "CimClass": "Microsoft.Management.Infrastructure.CimClass",
@@ -120,6 +128,7 @@ _LIVE_TYPES: dict[str, tuple[type, ...]] = {
     "CimInstance": (CimInstance,),
     "IDictionary": (dict,),
     "PSSession": (PSSessionObject,),
+    "ScriptBlock": (ScriptBlockObject,),
 }
 #: Parameters of the engine's common set carry no ValidateNotNullOrEmpty; the Hyper-V module's all do.
 _NO_VALIDATION = {"ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "PipelineVariable"}
@@ -176,7 +185,7 @@ def _is_exact(value: Any, type_: str) -> bool:
     """Whether the value already has the parameter's type (binding without coercion)."""
     is_array = type_.endswith("[]")
     base = type_.removesuffix("[]")
-    if base == "PSObject":
+    if base in ("PSObject", "Object"):
         return True
     items = value if is_array and isinstance(value, list) else [value]
     return bool(items) and all(_is_exact_scalar(v, base) for v in items)
@@ -222,7 +231,7 @@ def convert(value: Any, spec: ParameterSpec) -> Any:
 
 def _convert_scalar(value: Any, base: str, spec: ParameterSpec) -> Any:
     name = spec.name
-    if base == "PSObject":
+    if base in ("PSObject", "Object"):  # anything binds (Invoke-Command -ArgumentList <Object[]>)
         return value
     if base == "String":
         return as_text(value)

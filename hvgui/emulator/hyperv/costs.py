@@ -93,6 +93,9 @@ def _cmdlets(table: dict[str, tuple[float, float]]) -> dict[str, CmdletCost]:
     return {name.casefold(): CmdletCost(base, per_object) for name, (base, per_object) in table.items()}
 
 
+#: Host seconds to open a PowerShell Direct session (New-PSSession -VMId, or the one Invoke-Command -VMId opens).
+POWERSHELL_DIRECT_SESSION = 0.8
+
 INSTANT = CostProfile(name="instant", progress_interval=1.0, wait_for_jobs=False)
 
 REALISTIC = CostProfile(
@@ -129,6 +132,12 @@ REALISTIC = CostProfile(
             "Write-HvGuiStagedChunk": (0.005, 0.002),
             "Get-HvGuiStagedFile": (0.005, 0.003),
             "Read-HvGuiStagedChunk": (0.005, 0.002),  # a sequential FileStream read, like the write
+            # PowerShell Direct, per session opened: signing in to the guest over VMBus and starting its runspace
+            # (plausible WS2022 behaviour: about a second). Invoke-Command -VMId opens such a session for each
+            # call (and pays it as New-PSSession's per-object part), then per object the guest sends back (a
+            # folder entry read, built and serialized: ~0.1 ms).
+            "New-PSSession": (0.02, POWERSHELL_DIRECT_SESSION),
+            "Invoke-Command": (0.02, 0.0001),
         }
     ),
     default=CmdletCost(0.02, 0.0),  # plausible WS2022 behaviour: a cmdlet that reads nothing from WMI

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from typing import Any
 
-from . import staging
+from . import guest_listing, staging
 from .calls import invoke
 from .context import Command, CommandContext
 from .wildcards import matches
@@ -291,9 +291,18 @@ FUNCTIONS: dict[str, HostFunction] = {
         ),
         HostFunction("Remove-HvGuiStagedFile", staging.remove_hvgui_staged_file, (("TransferId", "Guid"),)),
         HostFunction(
+            "Remove-HvGuiStaleStagedFile", staging.remove_hvgui_stale_staged_file, (("OlderThanHours", "Int32"),)
+        ),
+        HostFunction(
             "Copy-HvGuiGuestItemToStaging",
             staging.copy_hvgui_guest_item_to_staging,
             (("VMId", "Guid"), ("Credential", "PSCredential"), ("Path", "String"), ("TransferId", "Guid")),
+        ),
+        HostFunction(
+            "Get-HvGuiGuestChildItem",
+            guest_listing.get_hvgui_guest_child_item,
+            (("VMId", "Guid"), ("Credential", "PSCredential")),
+            (("Path", "String"), ("Limit", "Int32")),
         ),
         HostFunction(
             "Read-HvGuiStagedChunk",

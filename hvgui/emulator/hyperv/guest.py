@@ -10,7 +10,10 @@ is a function of the VM's uptime, so time can be injected and nothing runs in th
 
 from __future__ import annotations
 
+import ntpath
 import posixpath
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import components as ic
@@ -296,11 +299,20 @@ class FileSystem:
     Windows paths are case-insensitive and use backslashes; Linux paths are case-sensitive.
     """
 
-    def __init__(self, *, windows: bool, directories: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, windows: bool, directories: tuple[str, ...] = (), clock: Callable[[], float] = time.time
+    ) -> None:
         self.windows = windows
         #: key -> (path as written, content); a file written in pieces (`write_at`) grows as a bytearray.
         self._files: dict[str, tuple[str, bytes | bytearray]] = {}
         self._dirs: dict[str, str] = {}
+        #: key -> last write time (seconds since the epoch, UTC), `LastWriteTimeUtc`, stamped when written or made.
+        self._modified: dict[str, float] = {}
+        #: key -> the attributes a listing reports besides Directory: "hidden", "system".
+        self._attributes: dict[str, frozenset[str]] = {}
+        #: Keys of folders the guest's account may not list (`UnauthorizedAccessException`).
+        self._denied: set[str] = set()
+        self.clock = clock
         for d in directories:
             self.make_dirs(d)
 
@@ -322,6 +334,7 @@ class FileSystem:
     def make_dirs(self, path: str) -> None:
         while path and self._norm(path) not in self._dirs:
             self._dirs[self._norm(path)] = path
+            self._modified[self._norm(path)] = self.clock()
             parent = self._parent(path)
             if parent == path or self._norm(parent) == self._norm(path):
                 break
@@ -367,6 +380,7 @@ class FileSystem:
         del content[offset:]
         content += data
         self._files[key] = (written, content)
+        self._modified[key] = self.clock()
         return len(content)
 
     def write(self, path: str, data: bytes, *, overwrite: bool = True, create_parents: bool = True) -> None:
@@ -381,17 +395,94 @@ class FileSystem:
                 raise FileNotFoundError(parent)
             self.make_dirs(parent)
         self._files[key] = (path, bytes(data))
+        self._modified[key] = self.clock()
 
     def delete(self, path: str) -> None:
         self._files.pop(self._norm(path), None)
+        self._modified.pop(self._norm(path), None)
+
+    def last_write(self, path: str) -> float:
+        """`LastWriteTimeUtc` of a file or folder, as seconds since the epoch (FileNotFoundError when missing)."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        return self._modified.get(key, 0.0)
+
+    def set_last_write(self, path: str, when: float) -> None:
+        """Set a file's or folder's last write time (`File.SetLastWriteTimeUtc`), e.g. to age a staged file."""
+        key = self._norm(path)
+        if key not in self._files and key not in self._dirs:
+            raise FileNotFoundError(path)
+        self._modified[key] = when
+
+    def entries(self, folder: str) -> tuple[list[str], list[str]]:
+        """The files and the folders directly inside `folder`, as written (`GetFiles` / `GetDirectories`)."""
+        prefix = self._norm(folder) + ("\\" if self.windows else "/")
+        direct = [
+            (key, p)
+            for key, p in [*((k, v[0]) for k, v in self._files.items()), *self._dirs.items()]
+            if key.startswith(prefix) and (("\\" if self.windows else "/") not in key[len(prefix) :])
+        ]
+        files = [p for key, p in direct if key in self._files]
+        folders = [p for key, p in direct if key in self._dirs]
+        return files, folders
 
     def delete_tree(self, folder: str) -> None:
         """Remove a folder with everything in it (`Directory.Delete(path, true)`); nothing when it is missing."""
         key = self._norm(folder)
         prefix = key + ("\\" if self.windows else "/")
-        for files_or_dirs in (self._files, self._dirs):
+        for files_or_dirs in (self._files, self._dirs, self._modified):
             for inner in [k for k in files_or_dirs if k == key or k.startswith(prefix)]:
                 del files_or_dirs[inner]
+
+    def modified(self, path: str) -> float:
+        """When a file or folder was last written (seconds since the epoch, UTC)."""
+        return self._modified.get(self._norm(path), 0.0)
+
+    def touch(self, path: str, when: float) -> None:
+        """Set the last write time of an existing file or folder (scenarios and tests)."""
+        if self.exists(path):
+            self._modified[self._norm(path)] = when
+
+    def set_attributes(self, path: str, *names: str) -> None:
+        """Mark a file or folder "hidden" and/or "system" (what a listing reports)."""
+        self._attributes[self._norm(path)] = frozenset(names)
+
+    def attributes(self, path: str) -> frozenset[str]:
+        return self._attributes.get(self._norm(path), frozenset())
+
+    def deny_listing(self, folder: str) -> None:
+        """The guest's account may not list this folder (as an administrator may not list System Volume
+        Information)."""
+        self._denied.add(self._norm(folder))
+
+    def listing_denied(self, folder: str) -> bool:
+        return self._norm(folder) in self._denied
+
+    def roots(self) -> list[str]:
+        """The drive roots (Windows: `C:\\`) that hold anything, as written."""
+        return sorted(
+            {p for key, p in self._dirs.items() if self._parent(p) == p or self._norm(self._parent(p)) == key}
+        )
+
+    def children(self, folder: str) -> list[tuple[str, bool, int]]:
+        """The entries directly inside `folder` as (path as written, is a folder, length; 0 for a folder), in
+        NTFS order (by name, ignoring case)."""
+        key = self._norm(folder)
+        sep = "\\" if self.windows else "/"
+        prefix = key if key.endswith(sep) else key + sep
+        found = [
+            (p, True, 0)
+            for k, p in self._dirs.items()
+            if k != key and k.startswith(prefix) and sep not in k[len(prefix) :]
+        ]
+        found += [
+            (p, False, len(data))
+            for k, (p, data) in self._files.items()
+            if k.startswith(prefix) and sep not in k[len(prefix) :]
+        ]
+        name = ntpath.basename if self.windows else posixpath.basename
+        return sorted(found, key=lambda entry: name(entry[0].rstrip(sep)).casefold())
 
     def files(self) -> dict[str, bytes]:
         """Every file as {path: content}, paths as they were written."""
@@ -413,8 +504,16 @@ def guest_file_system(config: GuestConfig) -> FileSystem:
     if config.os.is_windows:
         fs = FileSystem(
             windows=True,
-            directories=("C:\\Windows\\System32\\drivers\\etc", "C:\\Users\\Public", "C:\\Temp"),
+            directories=(
+                "C:\\Windows\\System32\\drivers\\etc",
+                "C:\\Users\\Public",
+                "C:\\Temp",
+                "C:\\System Volume Information",
+            ),
         )
+        # Hidden, protected and closed even to administrators, as on every NTFS volume.
+        fs.set_attributes("C:\\System Volume Information", "hidden", "system")
+        fs.deny_listing("C:\\System Volume Information")
         fs.write(
             "C:\\Windows\\System32\\drivers\\etc\\hosts", b"127.0.0.1       localhost\r\n::1             localhost\r\n"
         )

@@ -224,3 +224,45 @@ def copy_hvgui_guest_item_to_staging(ctx: CommandContext) -> None:
         for path, data in sorted(staged.items())
     ]
     ctx.write_output(to_compressed_json({"files": files}))
+
+
+def remove_hvgui_stale_staged_file(ctx: CommandContext) -> None:
+    from .functions import to_compressed_json
+
+    hours = int(ctx.bound.get("OlderThanHours"))
+    if hours < 1:
+        raise TerminatingError(
+            errors.script_throw("hvgui: staged files younger than an hour may belong to a copy under way.")
+        )
+    model = ctx.model
+    removed: list[str] = []
+    with model.lock:
+        files = model.files
+        if files.is_dir(STAGING_FOLDER):
+            limit = model.wall_clock() - hours * 3600  # [DateTime]::UtcNow.AddHours(-$OlderThanHours)
+            staged, folders = files.entries(STAGING_FOLDER)
+            for path in staged:
+                name = ntpath.basename(path)
+                if not name.lower().endswith(".part") or not _is_guid(name[:-5]):
+                    continue
+                if files.last_write(path) < limit:
+                    files.delete(path)
+                    removed.append(name)
+            for path in folders:
+                name = ntpath.basename(path)
+                if not _is_guid(name):
+                    continue
+                newest = max([files.last_write(path), *(files.last_write(f) for f in files.files_under(path))])
+                if newest < limit:
+                    files.delete_tree(path)
+                    removed.append(name)
+    ctx.write_output(to_compressed_json({"removed": removed}))
+
+
+def _is_guid(text: str) -> bool:
+    """`[Guid]::TryParse`: the forms .NET accepts (with or without hyphens and braces)."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -110,6 +110,8 @@ _VALIDATION_OVERRIDES = {
             "Notes",
         )
     },
+    # InvokeCommandCommand declares -ArgumentList without validation: a script block's argument may be empty.
+    ("Invoke-Command", "ArgumentList"): "none",
 }
 
 
@@ -148,7 +150,7 @@ def _class_name(command: str) -> str:
 
 
 #: The engine's cmdlets PowerShell Direct uses (Microsoft.PowerShell.Core and .Management).
-_ENGINE_COMMANDS = frozenset({"New-PSSession", "Remove-PSSession", "Copy-Item"})
+_ENGINE_COMMANDS = frozenset({"New-PSSession", "Remove-PSSession", "Copy-Item", "Invoke-Command"})
 
 
 @functools.cache

@@ -339,3 +339,18 @@ _SESSION_PROPERTIES = (
 )
 class PSSessionObject(PSObject):
     """A PowerShell Direct session (`New-PSSession -VMId`), as the engine's PSSession shows it."""
+
+
+class ScriptBlockObject:
+    """A constant script block of hvgui's host module, as a function body hands it to `Invoke-Command`.
+
+    The emulator runs no PowerShell: each script block the module passes is known by `key` and has a Python
+    body (`guest_scripts.GUEST_SCRIPTS`). A client that sends a script block as text gets what a host gives
+    for a string where a ScriptBlock is wanted: a binding error.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"ScriptBlockObject({self.key!r})"

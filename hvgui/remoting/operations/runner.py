@@ -25,6 +25,10 @@ waiting. The record becomes StillRunning and the runner watches the VM in the ho
 operation's `settled` says it took effect (Succeeded), or until the watch limit passes (Failed, saying that
 hvgui stopped watching). A host that reports success while the VM is still in a transitional state (a
 pipeline that returns before the job ends) is watched the same way.
+
+Copies. Before the session's first copy the runner sweeps the host's stale staged files (on the work lane).
+A copy that failed because the connection dropped keeps what it staged: `retry` runs it again from there
+(`retry_of`), and `discard_staged` (the admin dismissed it) or closing the runner removes it.
 """
 
 from __future__ import annotations
@@ -35,11 +39,20 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
-from hvgui.domain.operations import Operation, OperationProgress, OperationRecord, OperationState
+from hvgui.domain.operations import (
+    CopyFromGuestOperation,
+    CopyToGuestOperation,
+    Operation,
+    OperationProgress,
+    OperationRecord,
+    OperationState,
+    retry_of,
+    staged_transfers,
+)
 from hvgui.domain.vm import Inventory, Vm
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.guest_credentials import GuestCredentials
@@ -47,8 +60,10 @@ from hvgui.remoting.hostapi import HostApi
 from hvgui.remoting.operations.config import OperationsConfig
 from hvgui.remoting.operations.lane import WorkLane
 from hvgui.remoting.operations.perform import Outcome, perform
+from hvgui.remoting.transfers.housekeeping import HOUSEKEEPING_TIMEOUT, discard, sweep_stale
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The loop is looked up with `asyncio.get_event_loop()`, not `get_running_loop()`: several of the methods below
 # run as callbacks (a pipeline's done callback frees its slot), which qasync may call while it processes the
@@ -142,6 +157,14 @@ class OperationRunner:
         self._request_timer: asyncio.TimerHandle | None = None
         self.merge_window = self.config.merge_window if self.config.merge_window is not None else merge_window
         self._closed = False
+        self._read_lock = asyncio.Lock()
+        #: Whether the stale staged files were swept (once per session, before its first copy).
+        self._swept = False
+        #: Failed copies' staged files kept for a retry, by op_id (transfer ids).
+        self._kept: dict[int, set[str]] = {}
+        #: A retry's op_id -> the staged files it took over from the attempt it retries.
+        self._inherited: dict[int, set[str]] = {}
+        self._housekeeping: set[asyncio.Task[Any]] = set()
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -163,6 +186,19 @@ class OperationRunner:
         self._start_next()
         self._forget_old()
         return OperationHandle(job)
+
+    async def read(self, call: Callable[[HostConnection], Awaitable[T]]) -> T:
+        """Run a short read that changes nothing (so it is no operation, e.g. listing a guest folder) on a work
+        connection, away from the refresh lane. Reads run one at a time, on an idle connection of the lane or
+        one more, so the lane holds at most its limit plus one."""
+        if self._closed:
+            raise ConnectionFailed("The host's session is closing.")
+        async with self._read_lock:
+            connection = self.lane.take()
+            try:
+                return await call(connection)
+            finally:
+                self.lane.give_back(connection)
 
     def records(self) -> list[OperationRecord]:
         """Every operation this runner knows, oldest first."""
@@ -196,8 +232,44 @@ class OperationRunner:
             job.task.cancel()
         return True
 
+    def retry(self, op_id: int) -> OperationHandle | None:
+        """Run a failed or cancelled copy again (`retry_of`): it takes over what the attempt left staged and
+        goes on from it. None when the operation cannot be retried (unknown, not final, not a copy)."""
+        job = self._jobs.get(op_id)
+        operation = retry_of(job.record) if job is not None else None
+        if operation is None:
+            return None
+        handle = self.submit(operation)
+        inherited = self._kept.pop(op_id, set()) | self._inherited.pop(op_id, set())
+        if inherited:
+            self._inherited[handle.op_id] = inherited
+        return handle
+
+    def kept_staged(self, op_id: int) -> tuple[str, ...]:
+        """The transfer ids a failed copy left staged on the host for a retry."""
+        return tuple(sorted(self._kept.get(op_id, ())))
+
+    def discard_staged(self, op_id: int) -> asyncio.Task[int] | None:
+        """Remove what a failed copy left staged for a retry (the admin dismissed it); best effort, on the work
+        lane. Returns the task doing it, or None when nothing is kept."""
+        transfer_ids = self._kept.pop(op_id, set())
+        if not transfer_ids or self._closed:
+            return None
+        task = asyncio.get_event_loop().create_task(self._discard(transfer_ids), name=f"discard staged {op_id}")
+        self._housekeeping.add(task)
+        task.add_done_callback(self._housekeeping.discard)
+        return task
+
+    async def _discard(self, transfer_ids: set[str]) -> int:
+        connection = self.lane.take()
+        try:
+            return await discard(connection, sorted(transfer_ids))
+        finally:
+            self.lane.give_back(connection)
+
     async def aclose(self) -> None:
-        """Cancel what is queued, stop waiting for what runs, and close the work lane."""
+        """Cancel what is queued, stop waiting for what runs, remove what failed copies kept staged, and close
+        the work lane."""
         if self._closed:
             return
         self._closed = True
@@ -209,6 +281,14 @@ class OperationRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._request_timer is not None:
             self._request_timer.cancel()
+        kept = set().union(*self._kept.values(), *self._inherited.values())
+        self._kept.clear()
+        self._inherited.clear()
+        if self._housekeeping:
+            await asyncio.gather(*self._housekeeping, return_exceptions=True)
+        if kept:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._discard(kept), HOUSEKEEPING_TIMEOUT)
         await self.lane.close()
 
     # --- running ----------------------------------------------------------------------------------------
@@ -234,7 +314,7 @@ class OperationRunner:
         try:
             api = HostApi(connection, clock=self._clock)
             job.pipeline = asyncio.ensure_future(
-                perform(
+                self._perform(
                     api,
                     operation,
                     timeout=max(1.0, self.config.watch_limit),
@@ -251,6 +331,13 @@ class OperationRunner:
         finally:
             self._release(job, connection)
         await self._conclude(job, outcome, error, watch_until)
+
+    async def _perform(self, api: HostApi, operation: Operation, **options: Any) -> Outcome:
+        """`perform`, after sweeping the host's stale staged files when this is the session's first copy."""
+        if isinstance(operation, (CopyToGuestOperation, CopyFromGuestOperation)) and not self._swept:
+            self._swept = True
+            await sweep_stale(api.connection)
+        return await perform(api, operation, **options)
 
     async def _pipeline_or_settled(self, job: _Job, watch_until: float) -> Outcome | None:
         """The pipeline's outcome; or None when an inventory showed the change done while it still ran."""
@@ -439,8 +526,22 @@ class OperationRunner:
         if job.deadline_timer is not None:
             job.deadline_timer.cancel()
         self._update(job, state=state, message=message, ended_at=self._clock(), cancellable=False, **changes)
+        self._keep_staged(job)
         _resolve(job.answered)
         _resolve(job.finished)
+
+    def _keep_staged(self, job: _Job) -> None:
+        """Note what a failed copy keeps staged for a retry. A retry's failure keeps what it took over too (it
+        may not have reached those files); a retry that was cancelled removes it."""
+        op_id = job.record.op_id
+        kept = set(staged_transfers(job.record)) | self._inherited.pop(op_id, set())
+        if not kept:
+            return
+        if job.record.state is OperationState.Failed:
+            self._kept[op_id] = kept
+        elif job.record.state is OperationState.Cancelled:
+            self._kept[op_id] = kept
+            self.discard_staged(op_id)
 
     def _update(self, job: _Job, **changes: Any) -> None:
         job.record = job.record.advanced(**changes)

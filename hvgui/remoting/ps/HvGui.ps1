@@ -498,6 +498,76 @@ function Remove-HvGuiStagedFile {
     }
 }
 
+function Remove-HvGuiStaleStagedFile {
+    <#
+    .SYNOPSIS
+    Removes what copies left staged and nobody has written for OlderThanHours hours, and reports what it
+    removed as one compact JSON string: {"removed":[<names>]}.
+
+    .DESCRIPTION
+    A client that crashed or lost its host for good leaves its staged files behind. Only what hvgui stages is
+    considered: a file <GUID>.part (a copy into a guest) and a folder <GUID> (a copy out of a guest). Age is
+    the last write time: of the file, or of the newest file in the folder (the folder's own when it is
+    empty). A copy under way writes its staged file at least once per chunk, so a file written within the
+    hour is never one another copy is writing; a day is the default. A file that cannot be removed (in use)
+    is left for the next sweep.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [int]
+        $OlderThanHours
+    )
+
+    $ErrorActionPreference = 'Stop'
+    if ($OlderThanHours -lt 1) {
+        throw "hvgui: staged files younger than an hour may belong to a copy under way."
+    }
+    $folder = [System.IO.Path]::Combine([System.Environment]::GetFolderPath('CommonApplicationData'), 'hvgui', 'staging')
+    $removed = [System.Collections.Generic.List[string]]::new()
+    if ([System.IO.Directory]::Exists($folder)) {
+        $limit = [System.DateTime]::UtcNow.AddHours(-$OlderThanHours)
+        $parsed = [Guid]::Empty
+        foreach ($path in [System.IO.Directory]::GetFiles($folder, '*.part')) {
+            $name = [System.IO.Path]::GetFileName($path)
+            if (-not [Guid]::TryParse($name.Substring(0, $name.Length - 5), [ref]$parsed)) {
+                continue
+            }
+            if ([System.IO.File]::GetLastWriteTimeUtc($path) -lt $limit) {
+                try {
+                    [System.IO.File]::Delete($path)
+                    $removed.Add($name)
+                }
+                catch [System.IO.IOException] {
+                }
+            }
+        }
+        foreach ($path in [System.IO.Directory]::GetDirectories($folder)) {
+            $name = [System.IO.Path]::GetFileName($path)
+            if (-not [Guid]::TryParse($name, [ref]$parsed)) {
+                continue
+            }
+            $newest = [System.IO.Directory]::GetLastWriteTimeUtc($path)
+            foreach ($file in [System.IO.Directory]::GetFiles($path, '*', [System.IO.SearchOption]::AllDirectories)) {
+                $written = [System.IO.File]::GetLastWriteTimeUtc($file)
+                if ($written -gt $newest) {
+                    $newest = $written
+                }
+            }
+            if ($newest -lt $limit) {
+                try {
+                    [System.IO.Directory]::Delete($path, $true)
+                    $removed.Add($name)
+                }
+                catch [System.IO.IOException] {
+                }
+            }
+        }
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ removed = $removed.ToArray() }) -Compress
+}
+
 function Read-HvGuiStagedChunk {
     <#
     .SYNOPSIS
@@ -664,4 +734,113 @@ function Copy-HvGuiGuestItemToStaging {
         $files.Add([ordered]@{ path = $file.Substring($root.Length + 1); length = $length; sha256 = $sha256 })
     }
     ConvertTo-Json -InputObject ([ordered]@{ files = $files.ToArray() }) -Depth 4 -Compress
+}
+
+function Get-HvGuiGuestChildItem {
+    <#
+    .SYNOPSIS
+    Lists one folder of a running Windows guest, or its drives, through PowerShell Direct, as one compact JSON
+    string.
+
+    .DESCRIPTION
+    Invoke-Command -VMId signs in to the guest with Credential and runs a constant script block there; Path
+    and Limit travel as its arguments, never as script text. The guest reads the folder with .NET
+    (DirectoryInfo.EnumerateFileSystemInfos, in the file system's own order) and stops after Limit entries.
+
+    Without Path: {"drives":[{"n","root","free","used"}]}, the guest's ready file-system drives (n: the letter,
+    root: its root folder, free and used: bytes).
+    With Path: {"path","entries":[{"n","p","d","l","m","h","s"}],"truncated","error","message"}. n: the name,
+    p: the full path, d: a folder, l: the length in bytes (null for a folder), m: LastWriteTimeUtc in
+    round-trip format, h and s: the Hidden and System attributes. truncated: more than Limit entries were
+    there. error: null, or "missing" (no such folder), "notFolder" (a file), "denied" (the account may not
+    list it) or "failed" (another I/O error, e.g. a drive that is not ready), with the guest's .NET message in
+    message; entries is then empty.
+
+    The errors of Invoke-Command (a wrong account, a guest that cannot host PowerShell Direct, a VM that is
+    off) end the function and reach the client as they are.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCredential]
+        $Credential,
+
+        [string]
+        $Path = '',
+
+        [int]
+        $Limit = 5000
+    )
+
+    $ErrorActionPreference = 'Stop'
+    $answer = @(Invoke-Command -VMId $VMId -Credential $Credential -ScriptBlock {
+            param([string]$Folder, [int]$Limit)
+            $ErrorActionPreference = 'Stop'
+            if ([string]::IsNullOrEmpty($Folder)) {
+                $drives = [System.Collections.Generic.List[object]]::new()
+                foreach ($drive in [System.IO.DriveInfo]::GetDrives()) {
+                    if (-not $drive.IsReady) {
+                        continue
+                    }
+                    $drives.Add([ordered]@{
+                            n    = $drive.Name.Substring(0, 1)
+                            root = $drive.RootDirectory.FullName
+                            free = [long]$drive.AvailableFreeSpace
+                            used = [long]($drive.TotalSize - $drive.TotalFreeSpace)
+                        })
+                }
+                return ConvertTo-Json -InputObject ([ordered]@{ drives = $drives.ToArray() }) -Depth 4 -Compress
+            }
+            $report = [ordered]@{ path = $Folder; entries = @(); truncated = $false; error = $null; message = '' }
+            $entries = [System.Collections.Generic.List[object]]::new()
+            $directory = [System.IO.DirectoryInfo]::new($Folder)
+            if (-not $directory.Exists) {
+                $report.error = 'missing'
+                if ([System.IO.File]::Exists($Folder)) {
+                    $report.error = 'notFolder'
+                }
+                return ConvertTo-Json -InputObject $report -Depth 4 -Compress
+            }
+            try {
+                foreach ($item in $directory.EnumerateFileSystemInfos()) {
+                    if ($entries.Count -ge $Limit) {
+                        $report.truncated = $true
+                        break
+                    }
+                    $attributes = $item.Attributes
+                    $isFolder = ($attributes -band [System.IO.FileAttributes]::Directory) -ne 0
+                    $entries.Add([ordered]@{
+                            n = $item.Name
+                            p = $item.FullName
+                            d = $isFolder
+                            l = if ($isFolder) { $null } else { [long]$item.Length }
+                            m = $item.LastWriteTimeUtc.ToString('o')
+                            h = ($attributes -band [System.IO.FileAttributes]::Hidden) -ne 0
+                            s = ($attributes -band [System.IO.FileAttributes]::System) -ne 0
+                        })
+                }
+            }
+            catch {
+                # .NET's exception may arrive wrapped (MethodInvocationException): look along the chain.
+                $report.error = 'failed'
+                $cause = $_.Exception
+                while ($null -ne $cause) {
+                    if ($cause -is [System.UnauthorizedAccessException]) {
+                        $report.error = 'denied'
+                    }
+                    $report.message = $cause.Message
+                    $cause = $cause.InnerException
+                }
+                $entries.Clear()
+            }
+            $report.entries = $entries.ToArray()
+            ConvertTo-Json -InputObject $report -Depth 4 -Compress
+        } -ArgumentList $Path, $Limit -ErrorAction Stop)
+    # The answer arrives deserialized, with the guest's name attached: a plain string goes on.
+    [string]$answer[0]
 }

@@ -31,10 +31,10 @@ from pathlib import Path, PureWindowsPath
 from typing import BinaryIO
 
 from hvgui.domain.errors import HostCommandError, ProtocolError
-from hvgui.domain.operations import ExistingFile
+from hvgui.domain.operations import ExistingFile, FileProgress, FileState
 from hvgui.remoting.transfers.host_calls import StagingCalls
-from hvgui.remoting.transfers.meter import TransferMeter
 from hvgui.remoting.transfers.report import ON_THIS_COMPUTER, CopyReport, FileOutcome, FileResult
+from hvgui.remoting.transfers.tracker import FileTracker, failure_reason
 from hvgui.remoting.transfers.upload import _DROPPED, CHUNK_BYTES, RESUME_ATTEMPTS, RESUME_PAUSE, Progress, _remove
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,14 @@ async def download_staged(
     *,
     on_progress: Progress = None,
     chunk_bytes: int = CHUNK_BYTES,
+    tracker: FileTracker | None = None,
+    first: int = 0,
 ) -> CopyReport:
     """Bring every staged item of the transfer to `local_folder` (see the module docstring); the staged folder
     is removed on the host at the end, also after a failure or a cancel.
+
+    `tracker` counts the bytes and each file: a copy of several guest paths passes one for all of them (its
+    files from index `first` are these items, in order); without one, the items get their own.
 
     Raises HostCommandError when a file does not arrive intact or the host refuses a read (the message names
     the file), OSError when this computer cannot write it, and the connection's errors when the host cannot
@@ -80,7 +85,10 @@ async def download_staged(
     """
     try:
         targets = [(item, local_destination(local_folder, item.relative_path)) for item in items]
-        meter = TransferMeter(sum(item.length for item in items))
+        if tracker is None:
+            tracker = FileTracker([FileProgress(str(d), item.length) for item, d in targets])
+            first = 0
+        meter = tracker
 
         def report(note: str = "") -> None:
             if on_progress is not None:
@@ -88,20 +96,35 @@ async def download_staged(
 
         report()
         results = []
-        for index, (item, destination) in enumerate(targets, start=1):
-            note = f"file {index} of {len(targets)}" if len(targets) > 1 else ""
+        count = len(meter.files)
+        for index, (item, destination) in enumerate(targets, start=first + 1):
+            note = f"file {index} of {count}" if count > 1 else ""
             start = meter.done
+            meter.begin(index - 1)
             try:
                 outcome = await _receive_file(
                     calls, transfer_id, item, destination, existing, meter, lambda n=note: report(n), chunk_bytes
                 )
+            except BaseException as error:
+                cancelled = isinstance(error, asyncio.CancelledError)
+                meter.end(FileState.Failed, "Cancelled." if cancelled else failure_reason(error))
+                report()
+                raise
             finally:
                 meter.add(start + item.length - meter.done)  # a skipped or failed file counts as done
+            meter.end(_FILE_STATES.get(outcome, FileState.Copied))
             results.append(FileResult(str(destination), outcome, item.length))
         report()
         return CopyReport(tuple(results), where=ON_THIS_COMPUTER)
     finally:
         await _remove(calls, transfer_id)
+
+
+_FILE_STATES = {
+    FileOutcome.Copied: FileState.Copied,
+    FileOutcome.Skipped: FileState.Skipped,
+    FileOutcome.Exists: FileState.Exists,
+}
 
 
 async def _receive_file(
@@ -110,7 +133,7 @@ async def _receive_file(
     item: StagedItem,
     destination: Path,
     existing: ExistingFile,
-    meter: TransferMeter,
+    meter: FileTracker,
     report: Callable[[], None],
     chunk_bytes: int,
 ) -> FileOutcome:
@@ -160,7 +183,7 @@ async def _stream(
     transfer_id: uuid.UUID,
     item: StagedItem,
     stream: BinaryIO,
-    meter: TransferMeter,
+    meter: FileTracker,
     report: Callable[[], None],
     chunk_bytes: int,
 ) -> str:

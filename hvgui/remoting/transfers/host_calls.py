@@ -148,6 +148,16 @@ class StagingCalls:
         spec = PipelineSpec.cmdlet("Remove-HvGuiStagedFile").param("TransferId", transfer_id)
         _raise_errors(await self.connection.run(spec, timeout=CALL_TIMEOUT))
 
+    async def remove_stale(self, older_than_hours: int) -> list[str]:
+        """Remove what copies left staged and nobody wrote for `older_than_hours` (`Remove-HvGuiStaleStagedFile`);
+        returns the names removed."""
+        spec = PipelineSpec.cmdlet("Remove-HvGuiStaleStagedFile").param("OlderThanHours", older_than_hours)
+        document = _json(await self.connection.run(spec, timeout=CALL_TIMEOUT), "Remove-HvGuiStaleStagedFile")
+        removed = document.get("removed")
+        if not isinstance(removed, list):
+            raise ProtocolError("Remove-HvGuiStaleStagedFile answered no list of names.")
+        return [str(name) for name in removed]
+
     async def copy_to_guest(
         self, vm_id: str, transfer_id: uuid.UUID, destination: str, *, create_full_path: bool, force: bool
     ) -> None:

@@ -56,7 +56,8 @@ class TransferMeter:
         rate = self.rate()
         if rate is not None:
             parts.append(f"{megabytes(int(rate))} MB/s")
-            parts.append(f"{duration((self.total - self.done) / rate)} left")
+            if self.done < self.total:
+                parts.append(f"{duration((self.total - self.done) / rate)} left")
         if file_note:
             parts.append(file_note)
         return OperationProgress(percent, " · ".join(parts))

@@ -15,6 +15,16 @@ guest that needs the file-copy daemon) and the staging folder's volume must have
 
 A dropped connection mid-file does not start the file again: the engine asks the host how much is staged and
 goes on from there (`RESUME_ATTEMPTS` times per file); the SHA-256 check still covers the whole file.
+
+Across attempts. Each file's transfer id is derived from the operation's `transfer_key`, the VM, both paths,
+the size and the modification time (`staged_id`), so a retry of the operation names the same staged file, and
+a file changed since names another. When the connection is still gone after resuming, the copy fails with
+what reached the host left staged (the file is `Interrupted`, its record names the transfer id); a retry
+(`attempt` > 1) asks the host for the staged length and the SHA-256 of what it holds, compares it with the
+same prefix of the local file, and appends from there, or sends the file from the start when they differ.
+Files the failed attempt copied are not sent again (`already_copied`). Whatever else ends a file (the host
+refused it, a cancel) removes its staged file as before; a kept one is removed when the admin dismisses the
+failed copy or the window closes (the runner's `discard_staged`), or by the stale-staging sweep.
 """
 
 from __future__ import annotations
@@ -23,17 +33,19 @@ import asyncio
 import enum
 import hashlib
 import logging
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
-from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, OperationProgress
+from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, FileProgress, FileState, OperationProgress
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
 from hvgui.remoting.transfers.meter import TransferMeter, megabytes
 from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
 from hvgui.remoting.transfers.report import CopyReport, FileOutcome, FileResult
+from hvgui.remoting.transfers.tracker import FileTracker, failure_reason
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +77,7 @@ class RefusalReason(enum.Enum):
     GuestAccountRejected = "guest-account-rejected"
     PowerShellDirectUnavailable = "powershell-direct-unavailable"  # a Linux guest, or one not started
     GuestPathMissing = "guest-path-missing"
+    GuestAccessDenied = "guest-access-denied"  # the guest account may not read that folder (browsing)
     GuestPathInvalid = "guest-path-invalid"  # a path Windows rejects: refused before anything is sent
 
 
@@ -96,21 +109,70 @@ async def copy_to_guest(
         ) from None
     calls = StagingCalls(connection)
     target = await calls.copy_target(operation.target.vm_id)
-    check_preconditions(target, operation, files)
-    meter = TransferMeter(sum(f.size for f in files))
+    earlier = set(operation.already_copied)
+    to_send = [f for f in files if f.guest_path not in earlier]
+    check_preconditions(target, operation, to_send)
+    meter = FileTracker(
+        [FileProgress(f.guest_path, f.size) for f in to_send],
+        TransferMeter(sum(f.size for f in to_send)),
+    )
 
     def report(note: str = "") -> None:
         if on_progress is not None:
             on_progress(meter.progress(note))
 
     report()
-    results = []
-    for index, item in enumerate(files, start=1):
-        note = f"file {index} of {len(files)}" if len(files) > 1 else ""
-        outcome = await _send_file(calls, operation, item, meter, lambda note=note: report(note), chunk_bytes)
+    results = [FileResult(f.guest_path, FileOutcome.Copied, f.size) for f in files if f.guest_path in earlier]
+    for index, item in enumerate(to_send, start=1):
+        note = f"file {index} of {len(to_send)}" if len(to_send) > 1 else ""
+        meter.begin(index - 1)
+        try:
+            outcome = await _send_file(calls, operation, item, meter, lambda note=note: report(note), chunk_bytes)
+        except _DROPPED as error:
+            meter.end(FileState.Interrupted, failure_reason(error), staged=str(staged_id(operation, item)))
+            report()
+            raise
+        except BaseException as error:
+            meter.end(
+                FileState.Failed, "Cancelled." if isinstance(error, asyncio.CancelledError) else failure_reason(error)
+            )
+            report()
+            raise
+        meter.end(_FILE_STATES.get(outcome, FileState.Copied))
         results.append(FileResult(item.guest_path, outcome, item.size))
     report()
     return CopyReport(tuple(results))
+
+
+_FILE_STATES = {
+    FileOutcome.Copied: FileState.Copied,
+    FileOutcome.Skipped: FileState.Skipped,
+    FileOutcome.Exists: FileState.Exists,
+}
+
+
+def staged_id(operation: CopyToGuestOperation, item: FileToCopy) -> uuid.UUID:
+    """The transfer id of one file of the copy: the same in every attempt of the operation while the local
+    file keeps its size and modification time (a retry finds what an earlier attempt staged)."""
+    try:
+        modified = item.local.stat().st_mtime_ns
+    except OSError:
+        modified = 0
+    name = "|".join(
+        (
+            operation.transfer_key,
+            operation.target.vm_id,
+            item.guest_path,
+            str(item.local),
+            str(item.size),
+            str(modified),
+        )
+    )
+    return uuid.uuid5(_TRANSFER_NAMESPACE, name)
+
+
+#: The namespace of the transfer ids of copies into a guest (any fixed UUID would do).
+_TRANSFER_NAMESPACE = uuid.UUID("3f5c1e52-8a4b-4d0e-9a57-6b7e2f1c9d10")
 
 
 def check_preconditions(target: CopyTarget, operation: CopyToGuestOperation, files: list[FileToCopy]) -> None:
@@ -157,11 +219,11 @@ async def _send_file(
     report: Callable[[], None],
     chunk_bytes: int,
 ) -> FileOutcome:
-    transfer_id = uuid.uuid4()
+    transfer_id = staged_id(operation, item)
     start = meter.done
     try:
         try:
-            digest = await _stage(calls, transfer_id, item, meter, report, chunk_bytes)
+            digest = await _stage(calls, transfer_id, item, meter, report, chunk_bytes, resume=operation.attempt > 1)
         except HostCommandError as error:  # e.g. the staging volume filled up meanwhile
             raise _naming(error, f"Sending '{item.local.name}' to the host failed") from error
         staged = await calls.staged(transfer_id, sha256=True)
@@ -187,7 +249,10 @@ async def _send_file(
         return FileOutcome.Copied
     finally:
         meter.add(start + item.size - meter.done)  # a skipped or failed file counts as done for the total
-        await _remove(calls, transfer_id)
+        # The connection is gone (even after resuming): what reached the host stays for a retry. Anything
+        # else (a success, the host's refusal, a cancel) removes it.
+        if not isinstance(sys.exception(), _DROPPED):
+            await _remove(calls, transfer_id)
 
 
 def _naming(error: HostCommandError, what: str) -> HostCommandError:
@@ -208,13 +273,21 @@ async def _stage(
     meter: TransferMeter,
     report: Callable[[], None],
     chunk_bytes: int,
+    *,
+    resume: bool = False,
 ) -> str:
-    """Stream the file to the host and return its SHA-256 (upper-case hex), resuming after drops."""
+    """Stream the file to the host and return its SHA-256 (upper-case hex), resuming after drops; with
+    `resume` (a retry), first go on from what an earlier attempt staged when its SHA-256 matches."""
     hasher = hashlib.sha256()
     hashed = 0  # bytes of the file the hasher has seen, in order
     offset = 0  # bytes the host holds
     drops = 0
     with item.local.open("rb") as stream:
+        if resume:
+            hasher, offset = await _verified_prefix(calls, transfer_id, item, stream)
+            hashed = offset
+            meter.add(offset)
+            report()
         if item.size == 0:
             await calls.write_chunk(transfer_id, 0, b"")  # an empty file must exist for Copy-VMFile
         while offset < item.size:
@@ -239,6 +312,24 @@ async def _stage(
             offset = length
             report()
     return hasher.hexdigest().upper()
+
+
+async def _verified_prefix(
+    calls: StagingCalls, transfer_id: uuid.UUID, item: FileToCopy, stream: BinaryIO
+) -> tuple[Any, int]:
+    """What an earlier attempt staged, when it is a prefix of the local file: the SHA-256 state of that prefix
+    and its length. (a new hasher, 0) when nothing is staged, or what is staged is not the file's beginning
+    (then the first chunk, written at offset 0, replaces it)."""
+    staged = await calls.staged(transfer_id)
+    if not staged.exists or staged.length == 0 or staged.length > item.size:
+        return hashlib.sha256(), 0
+    staged = await calls.staged(transfer_id, sha256=True)
+    hasher, length = _hash_prefix(stream, staged.length)
+    if length == staged.length and hasher.copy().hexdigest().upper() == staged.sha256:
+        log.info("copy of %s: %d bytes staged by an earlier attempt verified; going on from there", item.local, length)
+        return hasher, length
+    log.info("copy of %s: what is staged is not the file's beginning; sending it from the start", item.local)
+    return hashlib.sha256(), 0
 
 
 async def _staged_length(calls: StagingCalls, transfer_id: uuid.UUID, drops: int) -> int:

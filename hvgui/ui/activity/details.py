@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from hvgui.domain.errors import HostCommandError
-from hvgui.domain.operations import OperationRecord, OperationState
+from hvgui.domain.operations import FileState, OperationRecord, OperationState
 from hvgui.ui.text import one_line
 
 #: What "still running on the host" means, for the State cell's tooltip and the details.
@@ -101,6 +101,19 @@ def error_lines(record: OperationRecord) -> list[str]:
     return lines
 
 
+def files_summary(record: OperationRecord) -> str:
+    """`3 copied, 1 interrupted (kept on the host for Retry), 2 waiting` for a copy; empty otherwise."""
+    counts: dict[FileState, int] = {}
+    for file in record.progress.files:
+        counts[file.state] = counts.get(file.state, 0) + 1
+    parts = []
+    for state in FileState:
+        if state in counts:
+            kept = " (kept on the host for Retry)" if state is FileState.Interrupted else ""
+            parts.append(f"{counts[state]} {state.value}{kept}")
+    return ", ".join(parts)
+
+
 def _clock(at: float | None) -> str:
     return "" if at is None else time.strftime("%H:%M:%S", time.localtime(at))
 
@@ -127,6 +140,9 @@ def record_details(record: OperationRecord, host_label: str, now: float) -> str:
     progress = progress_text(record)
     if progress:
         lines.append(f"Progress: {progress}")
+    files = files_summary(record)
+    if files:
+        lines.append(f"Files: {files}")
     if record.message:
         lines.append(f"Result: {multi_line(record.message)}")
     lines.extend(f"Warning: {multi_line(w)}" for w in record.warnings)

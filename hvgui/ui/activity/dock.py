@@ -6,6 +6,11 @@ each new snapshot of every operation, `records()` what happened before the dock 
 can still cancel; a greyed Cancel says why (the host's job runs and would finish anyway). "Copy as PowerShell"
 copies the selected operations' commands, grouped per host; "Copy details" copies the full text of each,
 failed ones with their whole error. Every action has a button, a context-menu entry and a key.
+
+Copies. Under the details, the selected copy's files are listed, each with its progress and outcome
+(`FileListModel`, updated in place). "Retry" runs a failed or cancelled copy again (`retry_operation`): after
+a dropped connection it goes on from what stayed staged on the host. "Dismiss" and "Clear finished" take
+finished entries off the list; for a failed copy that also removes what it kept staged (`discard_staged`).
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvgui.domain.operations import OperationRecord, OperationState, records_script
+from hvgui.domain.operations import OperationRecord, OperationState, can_retry, records_script, staged_transfers
 from hvgui.ui.activity.delegate import BAR_WIDTH, ProgressDelegate
 from hvgui.ui.activity.details import NOT_CANCELLABLE_NOTE, record_details
+from hvgui.ui.activity.files import FileColumn, FileListModel
 from hvgui.ui.activity.model import ActivityColumn, ActivityModel, RecordRole
 from hvgui.ui.row_table import style_row_table
 
@@ -44,6 +50,8 @@ CANCEL_SHORTCUT = "Del"
 COPY_SHORTCUT = "Ctrl+C"
 COPY_DETAILS_SHORTCUT = "Ctrl+Shift+C"
 CLEAR_SHORTCUT = "Ctrl+Shift+Del"
+RETRY_SHORTCUT = "Ctrl+Shift+R"  # Ctrl+R restarts the selected VM
+DISMISS_SHORTCUT = "Ctrl+Backspace"  # Ctrl+D shuts the selected VM down
 
 #: Starting widths, as the text each column should show in full in the table's font (Result takes the rest):
 #: a typical title, a host name, the longest state, a bar with a short progress text, a long duration.
@@ -67,6 +75,12 @@ class OperationSource(Protocol):
 
     def cancel_operation(self, op_id: int) -> object:
         """Ask the runner to stop an operation that has not reached the host's job yet."""
+
+    def retry_operation(self, op_id: int) -> object:
+        """Run a failed or cancelled copy again, going on from what it kept staged."""
+
+    def discard_staged(self, op_id: int) -> object:
+        """Remove what a failed copy kept staged on the host for a retry (best effort)."""
 
 
 class ActivityDock(QDockWidget):
@@ -94,6 +108,8 @@ class ActivityDock(QDockWidget):
         )
         self.details.setPlaceholderText("Select an operation to see everything about it, its full error included.")
         self.details.setAccessibleName("Operation details")
+        self.files_model = FileListModel(self)
+        self.files_view = self._make_files_view()
         self.note = QLabel()
         self.note.setObjectName("activityNote")
         self.note.setTextFormat(Qt.TextFormat.PlainText)
@@ -131,6 +147,22 @@ class ActivityDock(QDockWidget):
         view.setAccessibleName("Operations")
         return view
 
+    def _make_files_view(self) -> QTableView:
+        view = QTableView()
+        view.setObjectName("activityFiles")
+        view.setModel(self.files_model)
+        style_row_table(view, row_height=22, selection=QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setItemDelegateForColumn(FileColumn.Progress, ProgressDelegate(view))
+        header = view.horizontalHeader()
+        metrics = view.fontMetrics()
+        header.resizeSection(FileColumn.File, metrics.horizontalAdvance("C:\\Temp\\release\\setup.exe") + 16)
+        header.resizeSection(FileColumn.Size, metrics.horizontalAdvance("256 MB") + 16)
+        header.resizeSection(FileColumn.Progress, BAR_WIDTH + 8 + metrics.horizontalAdvance("100%") + 16)
+        header.setStretchLastSection(True)
+        view.setAccessibleName("Files of the selected copy")
+        view.setToolTip("Each file of the selected copy: its progress and its outcome")
+        return view
+
     def _action(self, text: str, shortcut: str, name: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
@@ -155,12 +187,29 @@ class ActivityDock(QDockWidget):
         )
         self.clear_action = self._action("Clear finished", CLEAR_SHORTCUT, "activityClear", self.clear_finished)
         self.clear_action.setToolTip(f"Forget the finished operations ({CLEAR_SHORTCUT})")
+        self.retry_action = self._action("Retry", RETRY_SHORTCUT, "activityRetry", self.retry_selected)
+        self.retry_action.setToolTip(
+            f"Run the selected failed or cancelled copies again; after a dropped connection each goes on from what "
+            f"stayed on the host ({RETRY_SHORTCUT})"
+        )
+        self.dismiss_action = self._action("Dismiss", DISMISS_SHORTCUT, "activityDismiss", self.dismiss_selected)
+        self.dismiss_action.setToolTip(
+            f"Take the selected finished operations off the list; a failed copy's files kept on the host for a "
+            f"retry are removed ({DISMISS_SHORTCUT})"
+        )
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         self.buttons: dict[str, QToolButton] = {}
-        for action in (self.cancel_action, self.copy_action, self.details_action, self.clear_action):
+        for action in (
+            self.cancel_action,
+            self.retry_action,
+            self.copy_action,
+            self.details_action,
+            self.dismiss_action,
+            self.clear_action,
+        ):
             button = QToolButton()
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -171,8 +220,15 @@ class ActivityDock(QDockWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
+        beside = QSplitter(Qt.Orientation.Vertical)  # the details above the files of the selected copy
+        beside.setChildrenCollapsible(False)
+        beside.addWidget(self.details)
+        beside.addWidget(self.files_view)
+        for pane in (self.details, self.files_view):
+            pane.setMinimumHeight(48)  # the dock stays low under the VM table; the splitter gives room to either
+        beside.setSizes([200, 200])
         split.addWidget(self.view)
-        split.addWidget(self.details)
+        split.addWidget(beside)
         split.setStretchFactor(0, 4)  # the table gets the room; the details are read one operation at a time
         split.setStretchFactor(1, 1)
         split.setSizes([1000, 250])
@@ -192,6 +248,7 @@ class ActivityDock(QDockWidget):
         self._source = source
         self.model.extend(source.records())
         source.operation_changed.connect(self.show_record)
+        self._update_actions()
 
     def show_record(self, record: OperationRecord) -> None:
         """Take one snapshot of an operation (the slot of `operation_changed`)."""
@@ -241,6 +298,7 @@ class ActivityDock(QDockWidget):
         text = "" if record is None else record_details(record, self.model.host_label(record), self._now())
         if self.details.toPlainText() != text:
             self.details.setPlainText(text)
+        self.files_model.show(record)
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -262,6 +320,8 @@ class ActivityDock(QDockWidget):
         self.copy_action.setEnabled(bool(chosen))
         self.details_action.setEnabled(bool(chosen))
         self.clear_action.setEnabled(any(r.state.is_final for r in self.model.records()))
+        self.retry_action.setEnabled(self._source is not None and any(can_retry(r) for r in chosen))
+        self.dismiss_action.setEnabled(any(r.state.is_final for r in chosen))
 
     # ---- intents -------------------------------------------------------------------------------
 
@@ -295,15 +355,40 @@ class ActivityDock(QDockWidget):
         return text
 
     def clear_finished(self) -> int:
+        """Forget every finished operation (removing what failed copies kept staged); returns how many."""
+        self._discard_staged([r for r in self.model.records() if r.state.is_final])
         return self.model.clear_finished()
+
+    def retry_selected(self) -> list[int]:
+        """Run every selected failed or cancelled copy again; returns the ids of the operations retried."""
+        ids = [r.op_id for r in self.selected_records() if can_retry(r)]
+        if self._source is None:
+            return []
+        for op_id in ids:
+            self._source.retry_operation(op_id)
+        return ids
+
+    def dismiss_selected(self) -> int:
+        """Take the selected finished operations off the list (removing what failed copies kept staged)."""
+        chosen = [r for r in self.selected_records() if r.state.is_final]
+        self._discard_staged(chosen)
+        return self.model.remove([r.op_id for r in chosen])
+
+    def _discard_staged(self, records: list[OperationRecord]) -> None:
+        if self._source is None:
+            return
+        for record in records:
+            if staged_transfers(record):
+                self._source.discard_staged(record.op_id)
 
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
         menu.setObjectName("activityContextMenu")
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        for action in (self.cancel_action, self.copy_action, self.details_action):
+        for action in (self.cancel_action, self.retry_action, self.copy_action, self.details_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(self.dismiss_action)
         menu.addAction(self.clear_action)
         return menu
 

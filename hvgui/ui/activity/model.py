@@ -201,6 +201,10 @@ class ActivityModel(ColumnTableModel[OperationRecord]):
         """Forget every finished operation; returns how many rows went."""
         return self._remove_rows([row for row, r in enumerate(self._rows) if r.state.is_final])
 
+    def remove(self, op_ids: Iterable[int]) -> int:
+        """Forget these operations (the admin dismissed them); returns how many rows went."""
+        return self._remove_rows(sorted(row for op_id in op_ids if (row := self._row_of.get(op_id)) is not None))
+
     def _enforce_cap(self) -> None:
         finished = [row for row, r in enumerate(self._rows) if r.state.is_final]
         excess = len(finished) - self._cap

@@ -15,7 +15,8 @@ person is told before it waits: `notice(str)` carries the host's staleness warni
 status bar), and the operation's record says it until the host's answer replaces it.
 
 The Activity panel listens to `operation_changed(OperationRecord)`, which carries every snapshot of every
-operation on every host (bulk changes included), and calls `records()` and `cancel_operation(op_id)`.
+operation on every host (bulk changes included), and calls `records()`, `cancel_operation(op_id)`,
+`retry_operation(op_id)` and `discard_staged(op_id)`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from hvgui.domain.operations import (
 )
 from hvgui.domain.power import PowerAction, done_text, shutdown_blocker
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
+from hvgui.ui.controllers.guest_browse import GuestBrowseController
 
 if TYPE_CHECKING:
     from hvgui.ui.controllers.hosts_controller import HostsController
@@ -253,6 +255,10 @@ class VmActionsController(QObject):
             session.guest_credentials.set(vm.vm_id, user, password)
         return self._submit(ActionKind.CopyFromGuest, vm, operation.title, operation)
 
+    def guest_browser(self, vm: Vm, parent: QObject | None = None) -> GuestBrowseController:
+        """A controller that lists the files of `vm`'s guest (for "Browse…" in the copy dialogs)."""
+        return GuestBrowseController(self._hosts, vm, parent)
+
     def cancel_operation(self, op_id: int) -> bool:
         """Cancel a queued operation, or stop waiting for a running one (its host job goes on). False if final."""
         record = self._records.get(op_id)
@@ -263,6 +269,33 @@ class VmActionsController(QObject):
         except KeyError:
             return False
         return session.operations.cancel(op_id)
+
+    def retry_operation(self, op_id: int) -> bool:
+        """Run a failed or cancelled copy again on its host; after a dropped connection it goes on from what
+        stayed staged. False when it cannot be retried (not a copy, not final, or its host is gone)."""
+        record = self._records.get(op_id)
+        if record is None:
+            return False
+        try:
+            session = self._hosts.session(record.operation.target.host)
+        except KeyError:
+            return False
+        try:
+            return session.operations.retry(op_id) is not None
+        except HvGuiError:  # the session is closing
+            return False
+
+    def discard_staged(self, op_id: int) -> bool:
+        """Remove what a failed copy kept staged on its host for a retry (the admin dismissed it; best effort).
+        Closing the session removes whatever is still kept."""
+        record = self._records.get(op_id)
+        if record is None:
+            return False
+        try:
+            session = self._hosts.session(record.operation.target.host)
+        except KeyError:
+            return False
+        return session.operations.discard_staged(op_id) is not None
 
     # ---- queries -------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from hvgui.ui.controllers.vm_actions import ActionKind, VmAction
 from hvgui.ui.copy.dialog import CopyToVmDialog
 from hvgui.ui.copy.drop import VmDropTarget
 from hvgui.ui.copy.from_vm_dialog import CopyFromVmDialog
+from hvgui.ui.guest_keyring import remember_guest_accounts
 from hvgui.ui.models.vm_table import VmRole
 from hvgui.ui.text import one_line
 
@@ -130,6 +131,7 @@ class CopyActions(QObject):
             host_label=window.vm_model.host_label(vm.host),
             parent=window,
         )
+        remember_guest_accounts(dialog, current, window.saved_hosts)  # "Remember in the keyring"
         self.from_dialog = dialog
         self._show(dialog, "from_dialog")
         return dialog

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvgui.domain.guest_paths import check_destinations, check_folder, default_folder
+from hvgui.domain.guest_files import is_rooted
+from hvgui.domain.guest_paths import GuestOs, check_destinations, check_folder, default_folder
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE
 from hvgui.domain.operations import ExistingFile
 from hvgui.domain.vm import Vm
@@ -45,7 +46,7 @@ from hvgui.ui.controllers.vm_actions import ActionFailure, ActionResult, VmActio
 from hvgui.ui.copy.drop import local_paths
 from hvgui.ui.copy.follows_vm import FollowsVm
 from hvgui.ui.copy.items import LocalItem, describe, format_size
-from hvgui.ui.copy.preconditions import guest_os, readiness
+from hvgui.ui.copy.preconditions import guest_os, powershell_direct_blocker, readiness
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.text import one_line
 
@@ -145,7 +146,19 @@ class CopyToVmDialog(FollowsVm, QDialog):
         form = QFormLayout()
         destination_label = QLabel("&Destination in the guest:")
         destination_label.setBuddy(self.destination)
-        form.addRow(destination_label, self.destination)
+        self.browse_destination_button = QPushButton("Bro&wse\u2026")
+        self.browse_destination_button.setObjectName("copyBrowseDestination")
+        self.browse_destination_button.setAutoDefault(False)  # Enter means Copy
+        self.browse_destination_button.setToolTip(
+            "Choose the folder in the guest (a running Windows guest, through PowerShell Direct)"
+        )
+        self.browse_destination_button.clicked.connect(lambda _checked=False: self.browse_destination())
+        #: The guest browser while it is open.
+        self.guest_browser: QDialog | None = None
+        destination_row = QHBoxLayout()
+        destination_row.addWidget(self.destination, 1)
+        destination_row.addWidget(self.browse_destination_button)
+        form.addRow(destination_label, destination_row)
         form.addRow("", self.destination_error)
         form.addRow("", self.create_folders)
         existing_label = QLabel("If a file &exists:")
@@ -294,6 +307,13 @@ class CopyToVmDialog(FollowsVm, QDialog):
         self.destination_error.setVisible(problem is not None)
         self.summary.setText(self._summary_text())
         self.remove_button.setEnabled(bool(self._items))
+        vm = self._vm
+        self.browse_destination_button.setEnabled(
+            vm is not None
+            and self._actions is not None
+            and guest_os(vm, self.destination.text().strip()) is GuestOs.Windows
+            and powershell_direct_blocker(vm) is None
+        )
         self.copy_button.setEnabled(
             ready.ready
             and problem is None
@@ -364,6 +384,46 @@ class CopyToVmDialog(FollowsVm, QDialog):
             return
         self._enable_action = self._actions.set_service(vm, GUEST_SERVICE_INTERFACE.ic_guid, True)
         self._update()
+
+    def browse_destination(self) -> QDialog | None:
+        """ "Browse…": choose the destination folder in a Windows guest with the guest browser (folders only),
+        signing in with the session's guest account for the VM, asked for first when there is none."""
+        from hvgui.ui.copy.guest_browser import GuestBrowserDialog, ask_guest_account  # it builds on this module
+
+        vm = self._vm
+        if vm is None or self._actions is None or powershell_direct_blocker(vm) is not None:
+            return None
+        controller = self._actions.guest_browser(vm, self)
+        user = self._preferences.guest_user(vm.key) or ""
+
+        def open_browser() -> QDialog:
+            if self.guest_browser is not None:
+                self.guest_browser.close()
+            typed = self.destination.text().strip()
+            dialog = GuestBrowserDialog(
+                controller, start=typed if is_rooted(typed) else "", folders_only=True, user=user, parent=self
+            )
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: self._destination_chosen(dialog.chosen_paths()))
+            dialog.finished.connect(lambda _result: setattr(self, "guest_browser", None))
+            self.guest_browser = dialog
+            dialog.open()
+            return dialog
+
+        if controller.has_account():
+            return open_browser()
+
+        def entered(new_user: str, password: str) -> None:
+            controller.set_account(new_user, password)
+            self._preferences.set_guest_user(vm.key, new_user)
+            open_browser()
+
+        ask_guest_account(self, vm.name, user, entered)
+        return None
+
+    def _destination_chosen(self, paths: list[str]) -> None:
+        if paths:
+            self.destination.setText(paths[0])
 
     def _on_finished(self, result: ActionResult) -> None:
         if self._enable_action is not None and result.action is self._enable_action:

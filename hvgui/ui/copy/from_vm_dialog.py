@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,14 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hvgui.domain.guest_files import is_rooted, parent_folder
 from hvgui.domain.guest_paths import GuestOs, check_folder
 from hvgui.domain.operations import ExistingFile
-from hvgui.domain.power import describe_state
-from hvgui.domain.vm import Vm, VmState
-from hvgui.domain.why import GuestFamily, guest_family
+from hvgui.domain.vm import Vm
+from hvgui.ui.controllers.guest_browse import GuestBrowseController
 from hvgui.ui.controllers.vm_actions import VmAction, VmActionsController
 from hvgui.ui.copy.dialog import _EXISTING_LABELS, _plain_label
 from hvgui.ui.copy.follows_vm import FollowsVm
+from hvgui.ui.copy.guest_browser import GuestBrowserDialog, ask_guest_account
+from hvgui.ui.copy.preconditions import powershell_direct_blocker as precondition
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.text import one_line
 
@@ -43,26 +46,6 @@ REQUIREMENTS_NOTE = (
     "Copying out of a guest uses PowerShell Direct: the host must run Windows Server 2016 or later (or Windows 10), "
     "and the guest Windows 10 or Windows Server 2016 or later."
 )
-_PAUSED = frozenset({VmState.Paused, VmState.Pausing, VmState.PausedCritical})
-
-
-def precondition(vm: Vm | None) -> str | None:
-    """Why the inventory says nothing can be copied out of `vm` now, or None."""
-    if vm is None:
-        return "The VM is no longer listed: its host was removed or no longer reports it."
-    if guest_family(vm) is GuestFamily.Linux:
-        return (
-            f"'{one_line(vm.name)}' runs a Linux guest. PowerShell Direct does not support Linux guests, "
-            "so hvgui cannot copy files out of it."
-        )
-    if not vm.state.is_running:
-        return (
-            f"'{one_line(vm.name)}' is {describe_state(vm.state)}. Files can be copied only out of a running guest: "
-            "start the VM, then copy."
-        )
-    if vm.state in _PAUSED:
-        return f"'{one_line(vm.name)}' is paused, so its guest cannot answer. Resume it (Start)."
-    return None
 
 
 class CopyFromVmDialog(FollowsVm, QDialog):
@@ -99,6 +82,16 @@ class CopyFromVmDialog(FollowsVm, QDialog):
         self.guest_paths.setFixedHeight(96)
         paths_label = QLabel("&Guest files or folders (one per line):")
         paths_label.setBuddy(self.guest_paths)
+        self.browse_guest_button = QPushButton("Bro&wse the guest\u2026")
+        self.browse_guest_button.setObjectName("copyFromBrowseGuest")
+        self.browse_guest_button.setAutoDefault(False)
+        self.browse_guest_button.setToolTip("Pick files and folders of the guest from its folders (PowerShell Direct)")
+        self.browse_guest_button.clicked.connect(lambda _checked=False: self.browse_guest())
+        paths_row = QHBoxLayout()
+        paths_row.addWidget(paths_label, 1)
+        paths_row.addWidget(self.browse_guest_button)
+        #: The guest browser while it is open.
+        self.guest_browser: GuestBrowserDialog | None = None
 
         self.local_folder = QLineEdit()
         self.local_folder.setObjectName("copyFromLocalFolder")
@@ -153,7 +146,7 @@ class CopyFromVmDialog(FollowsVm, QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(paths_label)
+        layout.addLayout(paths_row)
         layout.addWidget(self.guest_paths)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -205,6 +198,7 @@ class CopyFromVmDialog(FollowsVm, QDialog):
         self.copy_button.setEnabled(
             blocked is None and problem is None and self._actions is not None and self.action is None
         )
+        self.browse_guest_button.setEnabled(blocked is None and self._actions is not None and self.action is None)
 
     # ---- intents -------------------------------------------------------------------------------
 
@@ -216,6 +210,64 @@ class CopyFromVmDialog(FollowsVm, QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Copy into this folder", self.local_folder.text())
         if folder:
             self.local_folder.setText(folder)
+
+    def browse_guest(self) -> GuestBrowserDialog | None:
+        """ "Browse the guest…": open the guest browser; without a guest account for the VM, first use the one
+        typed here, or ask for one. Chosen items are added to the list of guest paths."""
+        vm = self._vm
+        if vm is None or self._actions is None or precondition(vm) is not None:
+            return None
+        controller = self._actions.guest_browser(vm, self)
+        user, password = self.user.text().strip(), self.password.text()
+        if user and password:
+            controller.set_account(user, password)  # what the copy will sign in with, too
+        elif not controller.has_account():
+
+            def entered(new_user: str, new_password: str) -> None:
+                self._account_entered(new_user, new_password)
+                controller.set_account(new_user, new_password)
+                self._open_browser(controller)
+
+            ask_guest_account(self, vm.name, user, entered)
+            return None
+        return self._open_browser(controller)
+
+    def _account_entered(self, user: str, password: str) -> None:
+        """An account entered for browsing is the one the copy signs in with."""
+        self.user.setText(user)
+        self.password.setText(password)
+
+    def _open_browser(self, controller: GuestBrowseController) -> GuestBrowserDialog:
+        if self.guest_browser is not None:
+            self.guest_browser.close()
+        typed = self.paths()
+        start = parent_folder(typed[-1]) if typed and is_rooted(typed[-1]) else ""
+        dialog = GuestBrowserDialog(
+            controller, start=start, user=self.user.text().strip(), on_account=self._account_entered, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.add_guest_paths(dialog.chosen_paths()))
+
+        def forget(_result: int) -> None:
+            if self.guest_browser is dialog:
+                self.guest_browser = None
+
+        dialog.finished.connect(forget)
+        self.guest_browser = dialog
+        dialog.open()
+        return dialog
+
+    def add_guest_paths(self, paths: list[str]) -> None:
+        """Add guest paths to the list (each once, whatever its case), keeping what is there."""
+        current = self.paths()
+        known = {p.casefold() for p in current}
+        added = []
+        for path in paths:
+            if path.casefold() not in known:
+                known.add(path.casefold())
+                added.append(path)
+        if added:
+            self.guest_paths.setPlainText("\n".join(current + added))
 
     def submit(self) -> VmAction | None:
         """Copy: remember the folder and the user (never the password), hand the copy over, close."""

@@ -16,6 +16,7 @@ from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, ComponentStatus
 from hvgui.domain.power import describe_state
 from hvgui.domain.vm import Vm, VmState
 from hvgui.domain.why import GuestFamily, explain, guest_family
+from hvgui.ui.text import one_line
 
 #: Statuses of Guest Service Interface under which no file gets into the guest.
 _NOT_ANSWERING = frozenset(
@@ -78,3 +79,26 @@ def guest_os(vm: Vm, folder: str = "") -> GuestOs:
     if family is GuestFamily.Linux:
         return GuestOs.Linux
     return guess_os(folder)
+
+
+_PAUSED = frozenset({VmState.Paused, VmState.Pausing, VmState.PausedCritical})
+
+
+def powershell_direct_blocker(vm: Vm | None) -> str | None:
+    """Why the inventory says PowerShell Direct cannot reach the guest of `vm` now (so nothing can be copied out
+    of it, nor its folders browsed), or None."""
+    if vm is None:
+        return "The VM is no longer listed: its host was removed or no longer reports it."
+    if guest_family(vm) is GuestFamily.Linux:
+        return (
+            f"'{one_line(vm.name)}' runs a Linux guest. PowerShell Direct does not support Linux guests, "
+            "so hvgui cannot copy files out of it."
+        )
+    if not vm.state.is_running:
+        return (
+            f"'{one_line(vm.name)}' is {describe_state(vm.state)}. Files can be copied only out of a running guest: "
+            "start the VM, then copy."
+        )
+    if vm.state in _PAUSED:
+        return f"'{one_line(vm.name)}' is paused, so its guest cannot answer. Resume it (Start)."
+    return None

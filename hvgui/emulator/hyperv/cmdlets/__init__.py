@@ -6,7 +6,7 @@ from ..cim.cmdlets import get_cim_associated_instance, get_cim_instance, invoke_
 from ..context import Command
 from .checkpoint import checkpoint_vm, get_vm_snapshot
 from .checkpoint_changes import remove_vm_snapshot, rename_vm_snapshot, restore_vm_snapshot
-from .direct import copy_item, new_ps_session, remove_ps_session
+from .direct import copy_item, invoke_command, new_ps_session, remove_ps_session
 from .files import copy_vm_file
 from .host import get_vm_host
 from .integration import disable_vm_integration_service, enable_vm_integration_service, get_vm_integration_service
@@ -35,6 +35,7 @@ CMDLETS: dict[str, Command] = {
     "new-pssession": new_ps_session,
     "copy-item": copy_item,
     "remove-pssession": remove_ps_session,
+    "invoke-command": invoke_command,
     "get-ciminstance": get_cim_instance,
     "get-cimassociatedinstance": get_cim_associated_instance,
     "invoke-cimmethod": invoke_cim_method,

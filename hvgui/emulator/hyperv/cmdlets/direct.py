@@ -21,6 +21,7 @@ import itertools
 import ntpath
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from psrpcore.types import ErrorCategory, PSCredential
@@ -29,7 +30,7 @@ from hvgui.emulator.runtime import TerminatingError
 
 from .. import errors
 from ..context import CommandContext
-from ..types import PSSessionObject
+from ..types import PSSessionObject, ScriptBlockObject
 from ..vm import EmulatedVm
 
 CANNOT_HANDLE = "An error has occurred which Windows PowerShell cannot handle. A remote session might have ended."
@@ -83,8 +84,14 @@ def _fail(
 
 
 def new_ps_session(ctx: CommandContext) -> None:
+    credential = ctx.bound.get("Credential")
+    for session in _sessions(ctx, credential):
+        ctx.write_output(session)
+
+
+def _sessions(ctx: CommandContext, credential: PSCredential) -> Iterator[PSSessionObject]:
+    """A session to each VM the call names (-VMId or -VMName); the errors of those that cannot have one."""
     bound = ctx.bound
-    credential = bound.get("Credential")
     if "VMId" in bound:
         wanted = [uuid.UUID(str(v)) for v in bound.get("VMId")]
         with ctx.model.lock:
@@ -110,10 +117,13 @@ def new_ps_session(ctx: CommandContext) -> None:
             continue
         session = _open(ctx, vm, credential)
         if session is not None:
-            ctx.write_output(session)
+            yield session
 
 
 def _open(ctx: CommandContext, vm: EmulatedVm, credential: PSCredential) -> PSSessionObject | None:
+    # Signing in and starting the guest's runspace (or failing to) takes the session's set-up time.
+    if not ctx.model.costs.charge_objects("New-PSSession", ctx.stop_requested):
+        return None
     now = ctx.now()
     with ctx.model.lock:
         booted = vm.has_runtime_components(now) and not vm.guest_hung(now) and vm.guest.os.is_windows
@@ -219,3 +229,33 @@ def _copy_one(ctx: CommandContext, vm: EmulatedVm, path: str, destination: str, 
             host.make_dirs(folder)
         for target_path, data in pending:
             host.write(target_path, data, overwrite=True, create_parents=True)
+
+
+def invoke_command(ctx: CommandContext) -> None:
+    """`Invoke-Command -VMId/-VMName -Credential -ScriptBlock [-ArgumentList]`: a session per VM, the script
+    block run in its guest, its output returned, the session closed. Only hvgui's own script blocks run
+    (`ScriptBlockObject`); the guest's file system is the VM's."""
+    from ..guest_scripts import GUEST_SCRIPTS  # its bodies use this module's errors; bind late
+
+    bound = ctx.bound
+    unsupported = [p for p in ("AsJob", "InputObject", "ConfigurationName", "ThrottleLimit") if p in bound]
+    script = bound.get("ScriptBlock")
+    body = GUEST_SCRIPTS.get(script.key) if isinstance(script, ScriptBlockObject) else None
+    if unsupported or body is None:
+        raise TerminatingError(
+            errors.invalid_argument(
+                ctx.invocation,
+                "hvgui emulator: only Invoke-Command -VMId/-VMName -Credential with one of hvgui's script blocks "
+                "and -ArgumentList is emulated.",
+            )
+        )
+    arguments = list(bound.get("ArgumentList") or [])
+    for session in _sessions(ctx, bound.get("Credential")):
+        vm = _session_vm(ctx, session)
+        try:
+            if vm is not None:
+                for value in body(ctx, vm, arguments):
+                    ctx.write_output(value)
+        finally:
+            with ctx.model.lock:
+                open_sessions(ctx.model).pop(_property(session, "InstanceId"), None)
