@@ -339,6 +339,7 @@ class CheckpointRenameOperation(_CheckpointChange):
     def powershell(self) -> str:
         return f"{self._checkpoint()} | Rename-VMSnapshot -NewName {psdisplay.quote(self.new_name)}"
 
+
 def _new_transfer_key() -> str:
     return uuid.uuid4().hex
 
