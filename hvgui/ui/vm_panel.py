@@ -207,7 +207,7 @@ class SummaryTab(QWidget):
         up = vm.state.is_running
         indicator = heartbeat_indicator(vm.state, vm.heartbeat)
         self.title.setText(one_line(vm.name))
-        self.name.setText(one_line(vm.name))
+        self.name.setText(visible(vm.name))
         self.host.setText(one_line(host_label or vm.host))
         self.vm_id.setText(vm.vm_id)
         self.state.setText(vm.state.label)
