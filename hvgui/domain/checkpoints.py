@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hvgui.domain.integration import VSS, ComponentStatus
@@ -148,3 +149,66 @@ def checkpoint_warning(vm: Vm) -> str | None:
     else:
         advice = "Start or resume the VM first, or change the checkpoint type."
     return f"Creating a checkpoint of {name} will fail: its checkpoint type is Production only and {reason}. {advice}"
+
+
+#: The most descendant names the delete question lists before it says "and N more".
+DESCENDANTS_SHOWN = 10
+#: Rename-VMSnapshot takes any non-empty name; Hyper-V Manager limits names to 100 characters.
+MAX_NAME_LENGTH = 100
+
+
+def apply_question(vm_name: str, checkpoint_name: str) -> str:
+    """What applying a checkpoint loses, asked first (Hyper-V Manager asks too)."""
+    return (
+        f"Apply checkpoint '{checkpoint_name}' to '{vm_name}'?\n\n"
+        f"'{vm_name}' goes back to the moment of the checkpoint. Its current state is lost: if it is running it "
+        "is turned off first (like pulling the power cord), and every change since the checkpoint (files, "
+        "installed updates, settings) is discarded, unless you create a checkpoint of the current state first. "
+        "The other checkpoints stay."
+    )
+
+
+def delete_question(vm_name: str, checkpoint_name: str, descendant_names: Sequence[str] = ()) -> str:
+    """What deleting a checkpoint (and, with `descendant_names`, the checkpoints below it) loses, asked first."""
+    if not descendant_names:
+        return (
+            f"Delete checkpoint '{checkpoint_name}' of '{vm_name}'?\n\n"
+            "The VM can no longer go back to this point. Its current state does not change, and the checkpoints "
+            "below this one stay (they move up). Its differencing disk is merged into its parent, which can take "
+            "a while for a large disk."
+        )
+    shown = [f"\u2022 '{name}'" for name in descendant_names[:DESCENDANTS_SHOWN]]
+    more = len(descendant_names) - DESCENDANTS_SHOWN
+    if more > 0:
+        shown.append(f"\u2022 and {more} more")
+    below = len(descendant_names)
+    return (
+        f"Delete checkpoint '{checkpoint_name}' of '{vm_name}' and the {below} checkpoint{'s' if below > 1 else ''} "
+        "below it?\n\n" + "\n".join(shown) + f"\n\nThe VM can no longer go back to any of these {below + 1} "
+        "points. Its current state does not change. Their differencing disks are merged into their parents, "
+        "which can take a while for large disks."
+    )
+
+
+def rename_problem(new_name: str, old_name: str) -> str | None:
+    """Why a new checkpoint name cannot be used, or None."""
+    if not new_name.strip():
+        return "A checkpoint needs a name."
+    if len(new_name) > MAX_NAME_LENGTH:
+        return f"A checkpoint name has at most {MAX_NAME_LENGTH} characters; this one has {len(new_name)}."
+    if new_name == old_name:
+        return "That is its name already."
+    return None
+
+
+def descendants(checkpoints: Sequence[Checkpoint], checkpoint_id: str) -> list[Checkpoint]:
+    """The checkpoints below one (children, their children, ...), each after its parent."""
+    found: list[Checkpoint] = []
+    frontier = [checkpoint_id]
+    while frontier:
+        parent = frontier.pop(0)
+        for checkpoint in checkpoints:
+            if checkpoint.parent_id == parent:
+                found.append(checkpoint)
+                frontier.append(checkpoint.checkpoint_id)
+    return found

@@ -22,7 +22,7 @@ from pathlib import PurePath, PureWindowsPath
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from hvgui.domain import bulk, psdisplay
+from hvgui.domain import bulk, checkpoints, psdisplay
 from hvgui.domain.errors import HvGuiError
 from hvgui.domain.integration import service_for_guid
 from hvgui.domain.power import PowerAction, confirm_text
@@ -75,7 +75,12 @@ DEFAULT_DEADLINES: Mapping[str, float] = {
     "power:TurnOff": 60.0,
     "power:Save": 300.0,
     "power:Restart": 300.0,
+    "power:Pause": 60.0,
+    "power:Resume": 60.0,
     "checkpoint": 600.0,
+    "checkpoint-apply": 600.0,
+    "checkpoint-delete": 1800.0,  # a merge of large differencing disks takes long
+    "checkpoint-rename": 60.0,
     "copy-to-guest": 3600.0,
     "copy-from-guest": 3600.0,
 }
@@ -128,6 +133,8 @@ _POWER_TITLES = {
     PowerAction.TurnOff: "Turn off",
     PowerAction.Save: "Save",
     PowerAction.Restart: "Restart",
+    PowerAction.Pause: "Pause",
+    PowerAction.Resume: "Resume",
 }
 
 _POWER_SETTLED = {
@@ -136,12 +143,16 @@ _POWER_SETTLED = {
     PowerAction.TurnOff: VmState.Off,
     PowerAction.Save: VmState.Saved,
     PowerAction.Restart: VmState.Running,
+    PowerAction.Pause: VmState.Paused,
+    PowerAction.Resume: VmState.Running,
 }
 
 
 @dataclass(frozen=True)
 class PowerOperation(Operation):
     action: PowerAction = PowerAction.Start
+    #: The VM's state when the admin asked: Start on a paused VM resumes it, on a saved one restores it.
+    from_state: VmState | None = None
     kind: ClassVar[str] = "power"
 
     @property
@@ -165,6 +176,10 @@ class PowerOperation(Operation):
             return f"{vm} | Stop-VM -TurnOff"
         if self.action is PowerAction.Save:
             return f"{vm} | Save-VM"
+        if self.action is PowerAction.Pause:
+            return f"{vm} | Suspend-VM"
+        if self.action is PowerAction.Resume:
+            return f"{vm} | Resume-VM"
         return f"{vm} | Restart-VM -Force"  # hvgui has asked already; -Force answers Restart-VM's own prompt
 
     def settled(self, vm: Vm | None) -> bool | None:
@@ -255,6 +270,74 @@ class CheckpointCreateOperation(Operation):
         if self.name:
             command += f" -SnapshotName {psdisplay.quote(self.name)}"
         return command
+
+
+@dataclass(frozen=True)
+class _CheckpointChange(Operation):
+    """A change to one existing checkpoint, addressed by its id (names need not be unique)."""
+
+    checkpoint_id: str = ""
+    checkpoint_name: str = ""  # as the host listed it, for messages
+
+    def _checkpoint(self) -> str:
+        return psdisplay.get_checkpoint(self.target.computer_name, self.checkpoint_id)
+
+
+@dataclass(frozen=True)
+class CheckpointApplyOperation(_CheckpointChange):
+    """`Restore-VMSnapshot`: the VM goes back to the checkpoint; its current state is lost."""
+
+    kind: ClassVar[str] = "checkpoint-apply"
+
+    @property
+    def title(self) -> str:
+        return f"Apply checkpoint '{self.checkpoint_name}' to '{self.target.vm_name}'"
+
+    def confirmation(self) -> str | None:
+        return checkpoints.apply_question(self.target.vm_name, self.checkpoint_name)
+
+    def powershell(self) -> str:
+        return f"{self._checkpoint()} | Restore-VMSnapshot -Confirm:$false"
+
+
+@dataclass(frozen=True)
+class CheckpointDeleteOperation(_CheckpointChange):
+    """`Remove-VMSnapshot [-IncludeAllChildSnapshots]`: the checkpoint (and its subtree) can no longer be
+    applied; its differencing disks are merged into their parents."""
+
+    subtree: bool = False
+    #: The names of the checkpoints deleted with it (its descendants), for the question.
+    descendant_names: tuple[str, ...] = ()
+    kind: ClassVar[str] = "checkpoint-delete"
+
+    @property
+    def title(self) -> str:
+        what = "checkpoint subtree" if self.subtree else "checkpoint"
+        return f"Delete {what} '{self.checkpoint_name}' of '{self.target.vm_name}'"
+
+    def confirmation(self) -> str | None:
+        return checkpoints.delete_question(
+            self.target.vm_name, self.checkpoint_name, self.descendant_names if self.subtree else ()
+        )
+
+    def powershell(self) -> str:
+        subtree = " -IncludeAllChildSnapshots" if self.subtree else ""
+        return f"{self._checkpoint()} | Remove-VMSnapshot{subtree} -Confirm:$false"
+
+
+@dataclass(frozen=True)
+class CheckpointRenameOperation(_CheckpointChange):
+    """`Rename-VMSnapshot -NewName`."""
+
+    new_name: str = ""
+    kind: ClassVar[str] = "checkpoint-rename"
+
+    @property
+    def title(self) -> str:
+        return f"Rename checkpoint '{self.checkpoint_name}' of '{self.target.vm_name}' to '{self.new_name}'"
+
+    def powershell(self) -> str:
+        return f"{self._checkpoint()} | Rename-VMSnapshot -NewName {psdisplay.quote(self.new_name)}"
 
 
 def _new_transfer_key() -> str:

@@ -24,6 +24,8 @@ class PowerAction(enum.Enum):
     TurnOff = "TurnOff"  # hard power-off (Stop-VM -TurnOff)
     Save = "Save"  # save the memory state and stop (Save-VM)
     Restart = "Restart"  # hard reset (Restart-VM -Force); the guest does not shut down first
+    Pause = "Pause"  # freeze the VM in memory (Suspend-VM); the guest does not notice until resumed
+    Resume = "Resume"  # continue a paused VM (Resume-VM)
 
     @property
     def label(self) -> str:
@@ -80,6 +82,19 @@ _INFO: dict[PowerAction, _ActionInfo] = {
         frozenset({VmState.Running}),
         None,
     ),
+    PowerAction.Pause: _ActionInfo(
+        "Pause",
+        "Freezes the VM where it is, keeping its memory on the host; Resume continues it. Its guest and "
+        "network connections stop answering meanwhile.",
+        frozenset({VmState.Running}),
+        VmState.Paused,
+    ),
+    PowerAction.Resume: _ActionInfo(
+        "Resume",
+        "Continues a paused VM where it stopped.",
+        frozenset({VmState.Paused}),
+        VmState.Running,
+    ),
 }
 
 
@@ -114,8 +129,10 @@ def unavailable_reason(vm: Vm, action: PowerAction) -> str | None:
         return f"{name} is already {describe_state(state)}."
     if action is PowerAction.Save and not state.is_running:
         return f"{name} is {describe_state(state)}; only a running or paused VM can be saved."
-    if action in (PowerAction.ShutDown, PowerAction.Restart):
+    if action in (PowerAction.ShutDown, PowerAction.Restart, PowerAction.Pause):
         return f"{name} is {describe_state(state)}; only a running VM can be {_past(action)}."
+    if action is PowerAction.Resume:
+        return f"{name} is {describe_state(state)}; only a paused VM can be resumed."
     return f"{action.label} is not possible while {name} is {describe_state(state)}."
 
 
@@ -236,4 +253,33 @@ def describe_state(state: VmState) -> str:
 
 
 def _past(action: PowerAction) -> str:
-    return {PowerAction.ShutDown: "shut down", PowerAction.Restart: "restarted"}.get(action, action.label.lower())
+    return {
+        PowerAction.ShutDown: "shut down",
+        PowerAction.Restart: "restarted",
+        PowerAction.Pause: "paused",
+        PowerAction.Resume: "resumed",
+    }.get(action, action.label.lower())
+
+
+_DONE = {
+    PowerAction.Start: "Started",
+    PowerAction.ShutDown: "Shut down",
+    PowerAction.TurnOff: "Turned off",
+    PowerAction.Save: "Saved",
+    PowerAction.Restart: "Restarted",
+    PowerAction.Pause: "Paused",
+    PowerAction.Resume: "Resumed",
+}
+#: States from which Start-VM restores the VM's memory instead of booting it.
+_RESTORED_FROM = frozenset({VmState.Saved, VmState.FastSaved, VmState.Hibernated})
+
+
+def done_text(action: PowerAction, vm_name: str, from_state: VmState | None = None) -> str:
+    """What a finished power action did, in a sentence: Start on a paused VM resumed it, and on a saved VM
+    restored it from its saved state; saying "Started" there would hide that the guest did not boot."""
+    name = _quoted(vm_name)
+    if action is PowerAction.Start and from_state is VmState.Paused:
+        return f"Resumed {name}."
+    if action is PowerAction.Start and from_state in _RESTORED_FROM:
+        return f"Restored {name} from its saved state."
+    return f"{_DONE[action]} {name}."

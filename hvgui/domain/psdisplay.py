@@ -57,3 +57,8 @@ def get_vm(computer_name: str, vm_id: str) -> str:
 def list_checkpoints_of(computer_name: str, vm_id: str) -> str:
     """The checkpoints of one VM of one host (what the Checkpoints tab lists)."""
     return f"{get_vm(computer_name, vm_id)} | Get-VMSnapshot"
+
+
+def get_checkpoint(computer_name: str, checkpoint_id: str) -> str:
+    """`Get-VMSnapshot -ComputerName 'hv01' -Id '…'`: one checkpoint, by Id, to pipe into the next cmdlet."""
+    return f"Get-VMSnapshot -ComputerName {quote(computer_name)} -Id {quote(checkpoint_id)}"

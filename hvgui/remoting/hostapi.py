@@ -60,6 +60,10 @@ def power_spec(vm_id: str, action: PowerAction) -> PipelineSpec:
         return vm.pipe("Stop-VM").switch("TurnOff").param("Confirm", False)
     if action is PowerAction.Save:
         return vm.pipe("Save-VM").param("Confirm", False)
+    if action is PowerAction.Pause:
+        return vm.pipe("Suspend-VM").param("Confirm", False)
+    if action is PowerAction.Resume:
+        return vm.pipe("Resume-VM").param("Confirm", False)
     # Restart-VM asks "Are you sure?" (ShouldContinue) unless -Force, and a remote session cannot answer.
     return vm.pipe("Restart-VM").switch("Force").param("Confirm", False)
 
@@ -69,6 +73,26 @@ def checkpoint_spec(vm_id: str, name: str | None = None) -> PipelineSpec:
     if name:
         spec = spec.param("SnapshotName", name)
     return spec.switch("Passthru").param("Confirm", False)
+
+
+def checkpoint_by_id(checkpoint_id: str) -> PipelineSpec:
+    """`Get-VMSnapshot -Id <guid>`: checkpoints are addressed by id, never by name (names need not be unique)."""
+    return PipelineSpec.cmdlet("Get-VMSnapshot").param("Id", _guid(checkpoint_id, "a checkpoint id"))
+
+
+def apply_checkpoint_spec(checkpoint_id: str) -> PipelineSpec:
+    return checkpoint_by_id(checkpoint_id).pipe("Restore-VMSnapshot").param("Confirm", False)
+
+
+def delete_checkpoint_spec(checkpoint_id: str, *, subtree: bool = False) -> PipelineSpec:
+    spec = checkpoint_by_id(checkpoint_id).pipe("Remove-VMSnapshot")
+    if subtree:
+        spec = spec.switch("IncludeAllChildSnapshots")
+    return spec.param("Confirm", False)
+
+
+def rename_checkpoint_spec(checkpoint_id: str, new_name: str) -> PipelineSpec:
+    return checkpoint_by_id(checkpoint_id).pipe("Rename-VMSnapshot").param("NewName", new_name).param("Confirm", False)
 
 
 def set_integration_service_spec(vm_id: str, ic_guid: str, enabled: bool) -> PipelineSpec:
@@ -178,6 +202,21 @@ class HostApi:
             checkpoint=checkpoints[-1] if checkpoints else None,
             warnings=result.warnings,
         )
+
+    async def change_checkpoint(
+        self,
+        spec: PipelineSpec,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback = None,
+    ) -> list[str]:
+        """Apply, delete or rename a checkpoint (`apply_checkpoint_spec` and its siblings); returns the warnings.
+
+        Raises HostCommandError when the host refuses: the checkpoint is gone (ObjectNotFound), or the VM is in
+        a transition (InvalidState).
+        """
+        result = await self._run(spec, timeout=timeout, on_progress=on_progress)
+        return list(result.warnings)
 
     async def list_checkpoints(self, vm_id: str) -> Listing[Checkpoint]:
         """The VM's checkpoints in the host's order (`Get-VMSnapshot`); `unreadable` counts any left out."""

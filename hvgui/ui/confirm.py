@@ -16,6 +16,8 @@ from typing import Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QPushButton, QWidget
 
+from hvgui.ui.text import visible
+
 #: Object names of the buttons of every confirmation box.
 ACCEPT_BUTTON = "acceptButton"
 REJECT_BUTTON = "rejectButton"
@@ -67,9 +69,9 @@ class MessageBoxConfirmer:
         box.setIcon(QMessageBox.Icon.Warning if question.destructive else QMessageBox.Icon.Question)
         box.setWindowTitle(question.title)
         box.setTextFormat(Qt.TextFormat.PlainText)  # VM names are host data, never markup
-        box.setText(question.text)
+        box.setText(visible(question.text))
         if question.details:
-            box.setInformativeText(question.details)
+            box.setInformativeText(visible(question.details))
         accept = box.addButton(question.accept_label, QMessageBox.ButtonRole.AcceptRole)
         reject = box.addButton(question.reject_label, QMessageBox.ButtonRole.RejectRole)
         accept.setObjectName(ACCEPT_BUTTON)

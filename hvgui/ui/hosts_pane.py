@@ -41,6 +41,7 @@ from hvgui.ui.models.host_list import (
     is_failing,
 )
 from hvgui.ui.resources import icon
+from hvgui.ui.text import one_line, visible
 
 
 def retry_text(next_retry_at: float | None, now: float | None = None) -> str:
@@ -120,15 +121,15 @@ class HostErrorBanner(QFrame):
     def set_status(self, status: HostStatus) -> None:
         self._needs_credentials = status.needs_credentials
         if self._needs_credentials:
-            self.title.setText(f"{status.label}: {credentials_problem_text(status).lower()}")
+            self.title.setText(one_line(f"{status.label}: {credentials_problem_text(status).lower()}"))
         else:
-            self.title.setText(f"{status.label} is not connected")
+            self.title.setText(one_line(f"{status.label} is not connected"))
         self.credentials_button.setVisible(self._needs_credentials)
         error = status.error
         if isinstance(error, HvGuiError):
-            self.message.setText(error.message + (f"\n{error.hint}" if error.hint else ""))
+            self.message.setText(visible(error.message + (f"\n{error.hint}" if error.hint else "")))
         else:
-            self.message.setText(error_text(status))
+            self.message.setText(visible(error_text(status)))
         self._next_retry_at = status.next_retry_at
         self._retrying = status.state == HostState.Connecting
         self.retry_button.setEnabled(not self._retrying)

@@ -12,6 +12,8 @@ import enum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from hvgui.ui.text import visible
+
 
 class MessageKind(enum.Enum):
     Info = "info"
@@ -63,7 +65,7 @@ class InlineMessage(QFrame):
             f"#inlineMessage {{ background: {background}; border: 1px solid {border}; border-radius: 5px; }}"
             f"#inlineMessage QLabel {{ background: transparent; color: {colour}; }}"
         )
-        self.label.setText(text)
+        self.label.setText(visible(text))
         self.show()
 
     def clear(self) -> None:

@@ -52,6 +52,7 @@ from hvgui.ui.power_actions import PowerActions
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.row_table import style_row_table
+from hvgui.ui.safe_display import SafeStatusBar, install_tooltip_shaping
 from hvgui.ui.saved_hosts import SavedHosts
 from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
@@ -278,7 +279,9 @@ class MainWindow(QMainWindow):
         self.hosts_label = QLabel()
         self.vms_label = QLabel()
         self.refresh_label = QLabel()
-        bar = self.statusBar()
+        bar = SafeStatusBar(self)
+        self.setStatusBar(bar)
+        install_tooltip_shaping()
         for label in (self.hosts_label, self.vms_label, self.refresh_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)

@@ -13,7 +13,8 @@ the host's non-interactive prompt; hvgui explains why and offers Turn Off instea
 the commands grouped per host.
 
 Shortcuts follow Hyper-V's Virtual Machine Connection (Ctrl+S start, Ctrl+D shut down, Ctrl+T turn off,
-Ctrl+R reset), except Save: Ctrl+A there, Ctrl+Shift+S here, because Ctrl+A selects every VM in the table.
+Ctrl+R reset, Ctrl+P pause), except Save: Ctrl+A there, Ctrl+Shift+S here, because Ctrl+A selects every VM in
+the table. Resume is Ctrl+Shift+P (Start resumes a paused VM too, and says so).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SHORTCUTS: dict[PowerAction, str] = {
     PowerAction.TurnOff: "Ctrl+T",
     PowerAction.Save: "Ctrl+Shift+S",
     PowerAction.Restart: "Ctrl+R",
+    PowerAction.Pause: "Ctrl+P",
+    PowerAction.Resume: "Ctrl+Shift+P",
 }
 
 _MENU_TEXT: dict[PowerAction, str] = {
@@ -58,6 +61,8 @@ _MENU_TEXT: dict[PowerAction, str] = {
     PowerAction.TurnOff: "&Turn Off\u2026",
     PowerAction.Save: "Sa&ve",
     PowerAction.Restart: "&Restart\u2026",
+    PowerAction.Pause: "&Pause",
+    PowerAction.Resume: "Res&ume",
 }
 
 _ICONS: dict[PowerAction, str] = {
@@ -66,6 +71,8 @@ _ICONS: dict[PowerAction, str] = {
     PowerAction.TurnOff: "turnoff",
     PowerAction.Save: "save",
     PowerAction.Restart: "restart",
+    PowerAction.Pause: "pause",
+    PowerAction.Resume: "resume",
 }
 
 _PROGRESS: dict[PowerAction, str] = {
@@ -74,6 +81,8 @@ _PROGRESS: dict[PowerAction, str] = {
     PowerAction.TurnOff: "Turning off",
     PowerAction.Save: "Saving",
     PowerAction.Restart: "Restarting",
+    PowerAction.Pause: "Pausing",
+    PowerAction.Resume: "Resuming",
 }
 
 

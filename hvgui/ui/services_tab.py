@@ -46,6 +46,7 @@ from hvgui.ui.models.service_rows import (
     ServiceRowsModel,
 )
 from hvgui.ui.row_table import style_row_table
+from hvgui.ui.text import one_line, visible
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the confirmation asked before disabling a High-impact service.
@@ -277,16 +278,16 @@ class ServicesTab(QWidget):
         detail.setEnabled(True)
         info = row.info
         title = row.name if info is None or info.name == row.name else f"{row.name} ({info.name})"
-        detail.title.setText(title)
+        detail.title.setText(one_line(title))
         status_colour = tone_colour(row.tone).name()
         detail.status.setStyleSheet(f"color: {status_colour};")
         disabled = " \u00b7 disabled on the host" if row.toggleable and not row.enabled else ""
-        detail.status.setText(f"\u25cf {row.status_text}{disabled}")
+        detail.status.setText(one_line(f"\u25cf {row.status_text}{disabled}"))
         detail.status.setToolTip(row.status_tooltip)
-        detail.why.setText(row.why or "")
+        detail.why.setText(visible(row.why or ""))
         detail.why_box.setVisible(bool(row.why))
         error = self.model.error(row.key)
-        detail.error.setText(f"The host rejected the last change: {error}" if error else "")
+        detail.error.setText(visible(f"The host rejected the last change: {error}") if error else "")
         detail.error.setVisible(bool(error))
         detail.purpose.setText(info.purpose if info is not None else "")
         if info is not None:

@@ -36,6 +36,7 @@ from hvgui.ui.delegates import tone_colour
 from hvgui.ui.host_names import ComputerName
 from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
 from hvgui.ui.services_tab import ServicesTab
+from hvgui.ui.text import one_line, visible
 from hvgui.ui.vm_tab_frame import placeholder_label
 
 NO_VALUE = "\u2014"
@@ -205,14 +206,14 @@ class SummaryTab(QWidget):
         self._stack.setCurrentIndex(1)
         up = vm.state.is_running
         indicator = heartbeat_indicator(vm.state, vm.heartbeat)
-        self.title.setText(vm.name)
-        self.name.setText(vm.name)
-        self.host.setText(host_label or vm.host)
+        self.title.setText(one_line(vm.name))
+        self.name.setText(visible(vm.name))
+        self.host.setText(one_line(host_label or vm.host))
         self.vm_id.setText(vm.vm_id)
         self.state.setText(vm.state.label)
         self.heartbeat.setText(indicator.text)
         self.heartbeat_dot.set_colour(None if indicator.text == NO_HEARTBEAT_TEXT else tone_colour(indicator.tone))
-        self.status.setText(vm.status or NO_VALUE)
+        self.status.setText(visible(vm.status) if vm.status else NO_VALUE)
         self.uptime.setText(format_uptime(vm.uptime_seconds) if up else NO_VALUE)
         self.cpu.setText(f"{vm.cpu_usage} %" if up else NO_VALUE)
         self.memory.setText(format_memory(vm.memory_assigned) or NO_VALUE)

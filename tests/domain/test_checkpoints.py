@@ -143,3 +143,25 @@ def test_outcome_defaults() -> None:
     checkpoint = Checkpoint("a", "sql01 - before patch", "b", "sql01", SnapshotType.Standard)
     outcome = CheckpointOutcome(checkpoint)
     assert outcome.warnings == ()
+
+
+def test_questions_and_names_for_checkpoint_changes() -> None:
+    from hvgui.domain.checkpoints import (
+        DESCENDANTS_SHOWN,
+        MAX_NAME_LENGTH,
+        apply_question,
+        delete_question,
+        rename_problem,
+    )
+
+    assert "current state is lost" in apply_question("dc01", "before")
+    single = delete_question("dc01", "before")
+    assert single.startswith("Delete checkpoint 'before' of 'dc01'?") and "move up" in single
+    many = [f"c{i}" for i in range(DESCENDANTS_SHOWN + 3)]
+    subtree = delete_question("dc01", "before", many)
+    assert f"the {len(many)} checkpoints below it" in subtree
+    assert "'c0'" in subtree and f"'c{DESCENDANTS_SHOWN}'" not in subtree and "and 3 more" in subtree
+    assert rename_problem("  ", "a") == "A checkpoint needs a name."
+    assert rename_problem("a", "a") == "That is its name already."
+    assert rename_problem("x" * MAX_NAME_LENGTH, "a") is None
+    assert "at most" in (rename_problem("x" * (MAX_NAME_LENGTH + 1), "a") or "")

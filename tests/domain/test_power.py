@@ -14,6 +14,7 @@ from hvgui.domain.power import (
     available_actions,
     confirm_text,
     describe_state,
+    done_text,
     shutdown_blocker,
     unavailable_reason,
 )
@@ -51,6 +52,9 @@ TABLE = {
     PowerAction.ShutDown: {VmState.Running},
     PowerAction.Save: {VmState.Running, VmState.Paused},
     PowerAction.Restart: {VmState.Running},
+    # Suspend-VM and Resume-VM (Msvm_ComputerSystem.RequestStateChange Quiesce / Enabled from Quiesce).
+    PowerAction.Pause: {VmState.Running},
+    PowerAction.Resume: {VmState.Paused},
 }
 
 
@@ -71,9 +75,15 @@ def test_available_actions_of_typical_states() -> None:
         PowerAction.TurnOff,
         PowerAction.Save,
         PowerAction.Restart,
+        PowerAction.Pause,
     ]
     assert available_actions(_vm(VmState.Saved)) == [PowerAction.Start, PowerAction.TurnOff]
-    assert available_actions(_vm(VmState.Paused)) == [PowerAction.Start, PowerAction.TurnOff, PowerAction.Save]
+    assert available_actions(_vm(VmState.Paused)) == [
+        PowerAction.Start,
+        PowerAction.TurnOff,
+        PowerAction.Save,
+        PowerAction.Resume,
+    ]
     assert available_actions(_vm(VmState.Starting)) == []
 
 
@@ -97,10 +107,44 @@ def test_unavailable_reasons_read_well(state: VmState, action: PowerAction, expe
 
 
 def test_labels_and_descriptions_exist_for_every_action() -> None:
-    assert [a.label for a in PowerAction] == ["Start", "Shut Down", "Turn Off", "Save", "Restart"]
+    assert [a.label for a in PowerAction] == [
+        "Start",
+        "Shut Down",
+        "Turn Off",
+        "Save",
+        "Restart",
+        "Pause",
+        "Resume",
+    ]
     for action in PowerAction:
         assert action.description.endswith(".")
     assert {a for a in PowerAction if a.is_hard} == {PowerAction.TurnOff, PowerAction.Restart}
+
+
+@pytest.mark.parametrize(
+    ("action", "from_state", "expected"),
+    [
+        (PowerAction.Start, VmState.Off, "Started 'dc01'."),
+        (PowerAction.Start, VmState.Paused, "Resumed 'dc01'."),
+        (PowerAction.Start, VmState.Saved, "Restored 'dc01' from its saved state."),
+        (PowerAction.Start, VmState.FastSaved, "Restored 'dc01' from its saved state."),
+        (PowerAction.Start, None, "Started 'dc01'."),
+        (PowerAction.Pause, VmState.Running, "Paused 'dc01'."),
+        (PowerAction.Resume, VmState.Paused, "Resumed 'dc01'."),
+        (PowerAction.TurnOff, VmState.Paused, "Turned off 'dc01'."),
+    ],
+)
+def test_done_text_says_what_happened(action: PowerAction, from_state: VmState | None, expected: str) -> None:
+    assert done_text(action, "dc01", from_state) == expected
+
+
+def test_pause_and_resume_say_why_they_are_not_offered() -> None:
+    assert unavailable_reason(_vm(VmState.Off), PowerAction.Pause) == "'dc01' is off; only a running VM can be paused."
+    assert unavailable_reason(_vm(VmState.Running), PowerAction.Resume) == "'dc01' is already running."
+    assert unavailable_reason(_vm(VmState.Saved), PowerAction.Resume) == (
+        "'dc01' is saved; only a paused VM can be resumed."
+    )
+    assert unavailable_reason(_vm(VmState.Paused), PowerAction.Pause) == "'dc01' is already paused."
 
 
 def test_describe_state() -> None:

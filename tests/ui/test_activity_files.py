@@ -96,7 +96,7 @@ def test_each_file_says_its_outcome_and_untrusted_names_are_shown_safely(qtbot) 
     assert outcomes[4].startswith("Not copied: it exists")
     assert outcomes[5] == "Waiting"
     name = model.index(1, FileColumn.File).data()
-    assert name == "C:\\Temp\\b<U+202E>txt.exe"
+    assert name == "C:\\Temp\\b\u27e8U+202E\u27e9txt.exe"
     assert model.index(1, FileColumn.Size).data() == "20.0 MB"
     assert model.index(1, FileColumn.Progress).data() == "15%"
 

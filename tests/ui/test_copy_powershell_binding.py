@@ -179,7 +179,7 @@ def window(qtbot, tmp_path) -> MainWindow:
     return w
 
 
-_START_STATE = {PowerAction.Start: ("Off", VmState.Off)}
+_START_STATE = {PowerAction.Start: ("Off", VmState.Off), PowerAction.Resume: ("Paused", VmState.Paused)}
 
 
 @pytest.mark.parametrize("action", list(PowerAction))

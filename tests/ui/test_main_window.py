@@ -64,11 +64,18 @@ def test_title_icon_menus_and_shortcuts(window) -> None:
         PowerAction.TurnOff: "Ctrl+T",
         PowerAction.Save: "Ctrl+Shift+S",
         PowerAction.Restart: "Ctrl+R",
+        PowerAction.Pause: "Ctrl+P",
+        PowerAction.Resume: "Ctrl+Shift+P",
     }
-    assert [a.iconText() for a in window.vm_menu.actions()][:5] == [a.label for a in PowerAction]
-    # No two actions of the window share a shortcut (Ctrl+A stays "select all VMs" in the table).
-    shortcuts = [a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
+    assert [a.iconText() for a in window.vm_menu.actions()][:7] == [a.label for a in PowerAction]
+    # No two window-wide actions share a shortcut, and no key of one view (Del in the Activity table and in the
+    # checkpoint tree) is also window-wide (Ctrl+A stays "select all VMs" in the table).
+    actions = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
+    widget_scoped = {Qt.ShortcutContext.WidgetShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut}
+    shortcuts = [a.shortcut().toString() for a in actions if a.shortcutContext() not in widget_scoped]
+    local = {a.shortcut().toString() for a in actions if a.shortcutContext() in widget_scoped}
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
+    assert not local & set(shortcuts), local & set(shortcuts)
     assert "Ctrl+A" not in shortcuts
     assert window.status_bar_texts() == ("No hosts", "0 VMs", "Last refresh: never")
 
@@ -145,7 +152,7 @@ def test_the_panel_follows_the_selected_vm_live(window, vm_factory) -> None:
     assert summary.shown_vm() is None
     assert window.select_vm(vm.key)
     assert summary.shown_vm() == vm
-    assert summary.name.text() == vm.name  # verbatim, newline included
+    assert summary.name.text() == vm.name  # the newline kept (nothing here needs shaping)
     assert summary.name.textFormat() == Qt.TextFormat.PlainText
     assert summary.host.text() == "HV-ONE"
     assert summary.vm_id.text() == vm.vm_id
@@ -272,9 +279,11 @@ def test_power_commands_follow_the_selected_vms_states(window, vm_factory) -> No
         PowerAction.TurnOff,
         PowerAction.Save,
         PowerAction.Restart,
+        PowerAction.Pause,
     }
     assert window.select_vms([off.key, saved.key, running.key]) == 3
-    assert all(a.isEnabled() for a in actions.values())  # each applies to at least one of them
+    # Each applies to at least one of them, except Resume (none is paused).
+    assert {p for p, a in actions.items() if not a.isEnabled()} == {PowerAction.Resume}
     assert window.selected_vm() is not None
 
     # A refresh that changes a selected VM's state changes what is offered.

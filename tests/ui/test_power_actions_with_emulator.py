@@ -219,7 +219,7 @@ def test_copy_power_commands_for_the_selection(loop, window, emulator, qapp) -> 
     menu = window.findChild(type(window.vm_menu), "vmContextMenu")
     assert menu is not None
     texts = [a.text() for a in menu.actions() if a.text()]
-    assert texts[:5] == [q.text() for q in window.power.qactions.values()]
+    assert texts[: len(window.power.qactions)] == [q.text() for q in window.power.qactions.values()]
     assert texts[-4:] == [
         "Copy as PowerShell",
         window.copy_actions.copy_action.text(),
@@ -255,3 +255,32 @@ def test_a_host_that_does_not_answer_is_watched_then_given_up_on_and_the_window_
     finally:
         host.delay = 0.0
         loop.run_until_complete(controller.aclose())
+
+
+def test_pause_resume_and_start_say_what_happened(loop, window, emulator, command_log) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-02", "HV-DEMO-03"))
+    running = vm_key(emulator, "HV-DEMO-03", "backup01")
+    paused = vm_key(emulator, "HV-DEMO-02", "k8s-node-3")
+    saved = vm_key(emulator, "HV-DEMO-03", "wsus")
+
+    window.select_vm(running)
+    assert not window.power.qactions[PowerAction.Resume].isEnabled()
+    window.table.setFocus()
+    QTest.keySequence(window.table, QKeySequence("Ctrl+P"))  # Pause, as in Virtual Machine Connection
+    wait_for_outcome(loop, window)
+    assert state_of(emulator, "HV-DEMO-03", "backup01") in (VmState.Pausing, VmState.Paused)
+    assert [e["parameters"] for e in sent(command_log, "Suspend-VM")] == [{"Confirm": False}]
+    assert window.power.messages[-1] == "Paused 'backup01'."
+
+    window.select_vm(paused)
+    assert not window.power.qactions[PowerAction.Pause].isEnabled()
+    QTest.keySequence(window.table, QKeySequence("Ctrl+Shift+P"))
+    wait_for_outcome(loop, window, 2)
+    assert [e["parameters"] for e in sent(command_log, "Resume-VM")] == [{"Confirm": False}]
+    assert window.power.messages[-1] == "Resumed 'k8s-node-3'."
+
+    # Start on a saved VM restores it, and says so rather than "Started".
+    window.power.trigger(PowerAction.Start, [shown(window, saved)])
+    wait_for_outcome(loop, window, 3)
+    assert window.power.messages[-1] == "Restored 'wsus' from its saved state."
+    assert state_of(emulator, "HV-DEMO-03", "wsus") in (VmState.Starting, VmState.Running)

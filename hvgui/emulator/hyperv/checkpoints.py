@@ -154,3 +154,16 @@ def delete(vm: EmulatedVm, snapshot: Snapshot) -> None:
         child.parent_id = snapshot.parent_id
     if vm.parent_snapshot_id == snapshot.id:
         vm.parent_snapshot_id = snapshot.parent_id
+
+
+def subtree(vm: EmulatedVm, snapshot: Snapshot) -> list[Snapshot]:
+    """The checkpoint and all its descendants, children after their parent."""
+    found = [snapshot]
+    for item in found:
+        found.extend(children(vm, item))
+    return found
+
+
+def delete_job_seconds(vm: EmulatedVm, count: int) -> float:
+    """How long deleting `count` checkpoints takes (each merges its differencing disk)."""
+    return vm.durations.delete_checkpoint * max(1, count)

@@ -122,6 +122,9 @@ REALISTIC = CostProfile(
             "Suspend-VM": (0.05, 0.1),
             "Resume-VM": (0.05, 0.1),
             "Checkpoint-VM": (0.05, 0.15),
+            "Restore-VMSnapshot": (0.05, 0.15),
+            "Remove-VMSnapshot": (0.05, 0.15),
+            "Rename-VMSnapshot": (0.05, 0.1),  # ModifySystemSettings on the checkpoint's settings
             "Copy-VMFile": (0.05, 0.3),
             # hvgui's staging functions (HvGui.ps1), per MiB written or hashed. plausible WS2022 behaviour: a
             # buffered sequential FileStream write to a server volume runs at about 500 MB/s (2 ms per MiB);

@@ -115,6 +115,12 @@ _VALIDATION_OVERRIDES = {
 }
 
 
+#: Positions where a page's PARAMETERS contradict its SYNTAX block ('warnings' of the syntax file). Restore-
+#: VMSnapshot's VM set lists -VM and -Name both at Position 0; its syntax block orders `[-VM] <VirtualMachine>
+#: [-Name] <String>`, so -Name is taken as the second positional parameter. plausible WS2022 behaviour.
+_POSITION_OVERRIDES: dict[tuple[str, str, str], int] = {("Restore-VMSnapshot", "VM", "Name"): 1}
+
+
 def _pipeline_flags(text: str) -> tuple[bool, bool]:
     return "ByValue" in text, "ByPropertyName" in text
 
@@ -126,7 +132,7 @@ def _parameter(command: str, set_name: str, raw: dict) -> ParameterSpec:
         name=raw["name"],
         type=raw["type"],
         mandatory=mandatory,
-        position=raw["position"],
+        position=_POSITION_OVERRIDES.get((command, set_name, raw["name"]), raw["position"]),
         aliases=tuple(raw.get("aliases", ())),
         by_value=by_value,
         by_property_name=by_name,

@@ -19,7 +19,7 @@ import enum
 import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import components as ic
@@ -44,6 +44,13 @@ RESET_SECONDS = 1.0
 CHECKPOINT_SECONDS = 2.0
 CHECKPOINT_SECONDS_PER_GIB = 0.1
 CHECKPOINT_VSS_SECONDS = 6.0
+#: plausible WS2022 behaviour: applying a checkpoint turns the VM off, points its disks at new differencing
+#: disks and copies the configuration back (a few seconds), plus reading back a saved memory state.
+APPLY_CHECKPOINT_SECONDS = 3.0
+APPLY_CHECKPOINT_SECONDS_PER_GIB = 0.5
+#: plausible WS2022 behaviour: deleting a checkpoint merges its differencing disk into its parent; the job
+#: the cmdlet waits for ends when the merge is under way (the merge itself runs on in the background).
+DELETE_CHECKPOINT_SECONDS = 2.0
 #: plausible WS2022 behaviour: after a component is enabled, the guest service needs a moment to connect
 #: over VMBus; until then the host reports No Contact for it.
 HANDSHAKE_SECONDS = 1.0
@@ -53,6 +60,10 @@ MEMORY_SAMPLE_SECONDS = 10.0
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+
+
+#: States from which a checkpoint can be applied (not during a transition). plausible WS2022 behaviour.
+_APPLICABLE_FROM = frozenset({VmState.Off, VmState.Running, VmState.Paused, VmState.Saved})
 
 
 class Action(enum.Enum):
@@ -103,6 +114,9 @@ class JobDurations:
     checkpoint: float = CHECKPOINT_SECONDS
     checkpoint_per_gib: float = CHECKPOINT_SECONDS_PER_GIB  # a running VM's standard checkpoint, per GiB
     checkpoint_vss: float = CHECKPOINT_VSS_SECONDS  # a production checkpoint's in-guest VSS freeze and thaw
+    apply_checkpoint: float = APPLY_CHECKPOINT_SECONDS
+    apply_checkpoint_per_gib: float = APPLY_CHECKPOINT_SECONDS_PER_GIB  # a checkpoint's saved memory, per GiB
+    delete_checkpoint: float = DELETE_CHECKPOINT_SECONDS
     boot: float | None = None  # power-on until the heartbeat answers; None: the guest OS's
     shutdown: float | None = None  # a clean guest shutdown; None: the guest OS's
 
@@ -387,6 +401,29 @@ class EmulatedVm:
     def _do_resume(self, current: VmState, now: float) -> None:
         self._end_pause(now)
         self._begin(VmState.Resuming, VmState.Running, self.durations.resume, now)
+
+    def apply_snapshot(self, snapshot: Snapshot, now: float) -> Job:
+        """`Restore-VMSnapshot`: the VM goes back to the checkpoint. A running or paused VM is turned off
+        first (what it had not saved is lost); the VM ends Saved when the checkpoint holds a memory state
+        (a standard checkpoint of a running VM), else Off. Raises InvalidState during a transition.
+
+        plausible WS2022 behaviour: the VM reports Off while the apply job runs, then Saved if it has one.
+        """
+        current = self.state(now)
+        if current not in _APPLICABLE_FROM:
+            raise InvalidState(None)
+        self._do_stop(current, now)
+        self.hardware = replace(snapshot.hardware)
+        for guid, enabled in snapshot.components_enabled.items():
+            if guid in self.components:
+                self.components[guid].enabled = enabled
+        self.parent_snapshot_id = snapshot.id
+        memory = self.hardware.memory_startup if snapshot.saved_state else 0
+        seconds = self.durations.apply_checkpoint + self.durations.apply_checkpoint_per_gib * memory / GIB
+        if snapshot.saved_state:
+            self._begin(VmState.Off, VmState.Saved, seconds, now)
+            return self._transition.job if self._transition is not None else Job(None, now, now)
+        return Job(None, now, now + seconds)
 
     def _end_pause(self, now: float) -> None:
         run = self._run

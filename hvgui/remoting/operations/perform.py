@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hvgui.domain.operations import (
+    CheckpointApplyOperation,
     CheckpointCreateOperation,
+    CheckpointDeleteOperation,
+    CheckpointRenameOperation,
     CheckpointTypeOperation,
     CopyFromGuestOperation,
     CopyToGuestOperation,
@@ -15,7 +18,13 @@ from hvgui.domain.operations import (
     ServiceToggleOperation,
 )
 from hvgui.remoting.guest_credentials import GuestCredentials
-from hvgui.remoting.hostapi import HostApi, ProgressCallback
+from hvgui.remoting.hostapi import (
+    HostApi,
+    ProgressCallback,
+    apply_checkpoint_spec,
+    delete_checkpoint_spec,
+    rename_checkpoint_spec,
+)
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
 
@@ -52,6 +61,14 @@ async def perform(
     if isinstance(operation, CheckpointCreateOperation):
         outcome = await api.checkpoint(vm_id, operation.name, **options)
         return Outcome(tuple(outcome.warnings), outcome)
+    if isinstance(operation, CheckpointApplyOperation):
+        return Outcome(tuple(await api.change_checkpoint(apply_checkpoint_spec(operation.checkpoint_id), **options)))
+    if isinstance(operation, CheckpointDeleteOperation):
+        spec = delete_checkpoint_spec(operation.checkpoint_id, subtree=operation.subtree)
+        return Outcome(tuple(await api.change_checkpoint(spec, **options)))
+    if isinstance(operation, CheckpointRenameOperation):
+        spec = rename_checkpoint_spec(operation.checkpoint_id, operation.new_name)
+        return Outcome(tuple(await api.change_checkpoint(spec, **options)))
     if isinstance(operation, CopyToGuestOperation):
         # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
         report = await copy_to_guest(api.connection, operation, on_progress=on_progress)

@@ -31,14 +31,9 @@ class FileColumn(enum.IntEnum):
 _COLOURS = {FileState.Failed: "#b3261e", FileState.Interrupted: "#8a5a00"}
 
 
-#: Bidirectional formatting characters: in a file name they can make `b<RLO>txt.exe` read as `bexe.txt`.
-_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
 def file_name(name: str) -> str:
-    """A file name for a one-line cell: control characters as symbols (`one_line`), and bidirectional
-    formatting characters as their code (`<U+202E>`), so the name reads in the order it is written."""
-    return "".join(f"<U+{ord(c):04X}>" if ord(c) in _BIDI else c for c in one_line(name))
+    """A file name for a one-line cell, shaped like every other host text (`one_line`)."""
+    return one_line(name)
 
 
 def size_text(size: int) -> str:

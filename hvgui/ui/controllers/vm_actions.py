@@ -35,7 +35,10 @@ from hvgui.domain.bulk import planned_change
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HvGuiError
 from hvgui.domain.operations import (
+    CheckpointApplyOperation,
     CheckpointCreateOperation,
+    CheckpointDeleteOperation,
+    CheckpointRenameOperation,
     CheckpointTypeOperation,
     CopyFromGuestOperation,
     CopyToGuestOperation,
@@ -47,7 +50,7 @@ from hvgui.domain.operations import (
     ServiceToggleOperation,
     VmTarget,
 )
-from hvgui.domain.power import PowerAction, shutdown_blocker
+from hvgui.domain.power import PowerAction, done_text, shutdown_blocker
 from hvgui.domain.vm import CheckpointType, Vm, VmKey
 from hvgui.ui.controllers.guest_browse import GuestBrowseController
 
@@ -66,6 +69,9 @@ class ActionKind(enum.Enum):
     CreateCheckpoint = "create-checkpoint"
     ListCheckpoints = "list-checkpoints"
     SetCheckpointType = "set-checkpoint-type"
+    ApplyCheckpoint = "apply-checkpoint"
+    DeleteCheckpoint = "delete-checkpoint"
+    RenameCheckpoint = "rename-checkpoint"
     CopyToGuest = "copy-to-guest"
     CopyFromGuest = "copy-from-guest"
 
@@ -109,15 +115,6 @@ class ActionFailure:
     @property
     def message(self) -> str:
         return f"{self.action.description} failed: {self.reason}"
-
-
-_POWER_PAST = {
-    PowerAction.Start: "Started",
-    PowerAction.ShutDown: "Shut down",
-    PowerAction.TurnOff: "Turned off",
-    PowerAction.Save: "Saved",
-    PowerAction.Restart: "Restarted",
-}
 
 
 class VmActionsController(QObject):
@@ -180,6 +177,30 @@ class VmActionsController(QObject):
         self._warn(vm.host)
         self._start(action, self._list(action, vm))
         return action
+
+    def apply_checkpoint(self, vm: Vm, checkpoint: Checkpoint) -> VmAction:
+        """Apply (restore) a checkpoint; the window has asked first (`CheckpointApplyOperation.confirmation`)."""
+        operation = CheckpointApplyOperation(
+            self._target(vm), checkpoint_id=checkpoint.checkpoint_id, checkpoint_name=checkpoint.name
+        )
+        return self._submit(ActionKind.ApplyCheckpoint, vm, operation.title, operation)
+
+    def delete_checkpoint(self, vm: Vm, checkpoint: Checkpoint, *, descendants: Sequence[Checkpoint] = ()) -> VmAction:
+        """Delete a checkpoint, or with `descendants` (all of them) its whole subtree; asked first."""
+        operation = CheckpointDeleteOperation(
+            self._target(vm),
+            checkpoint_id=checkpoint.checkpoint_id,
+            checkpoint_name=checkpoint.name,
+            subtree=bool(descendants),
+            descendant_names=tuple(c.name for c in descendants),
+        )
+        return self._submit(ActionKind.DeleteCheckpoint, vm, operation.title, operation)
+
+    def rename_checkpoint(self, vm: Vm, checkpoint: Checkpoint, new_name: str) -> VmAction:
+        operation = CheckpointRenameOperation(
+            self._target(vm), checkpoint_id=checkpoint.checkpoint_id, checkpoint_name=checkpoint.name, new_name=new_name
+        )
+        return self._submit(ActionKind.RenameCheckpoint, vm, operation.title, operation)
 
     def set_checkpoint_type(self, vm: Vm, checkpoint_type: CheckpointType) -> VmAction:
         operation = CheckpointTypeOperation(self._target(vm), checkpoint_type=checkpoint_type)
@@ -307,7 +328,7 @@ class VmActionsController(QObject):
         return warning
 
     def _power_one(self, vm: Vm, power_action: PowerAction, warning: str | None) -> VmAction:
-        operation = PowerOperation(self._target(vm), action=power_action)
+        operation = PowerOperation(self._target(vm), action=power_action, from_state=vm.state)
         description = f"{power_action.label} '{vm.name}'"
         refused = shutdown_blocker(vm) if power_action is PowerAction.ShutDown else None
         # Stop-VM would fail on the host's non-interactive prompt: never send it.
@@ -458,9 +479,17 @@ def _result(action: VmAction, value: Any) -> ActionResult:
     if isinstance(operation, ServiceToggleOperation):
         done = f"{'Enabled' if operation.enable else 'Disabled'} {operation.service_name} on '{action.vm_name}'."
     elif isinstance(operation, PowerOperation):
-        done = f"{_POWER_PAST[operation.action]} '{action.vm_name}'."
+        done = done_text(operation.action, action.vm_name, operation.from_state)
     elif isinstance(operation, CheckpointTypeOperation):
         done = f"The checkpoint type of '{action.vm_name}' is now {operation.checkpoint_type.name}."
+    elif isinstance(operation, CheckpointApplyOperation):
+        done = f"Applied checkpoint '{operation.checkpoint_name}' to '{action.vm_name}'."
+    elif isinstance(operation, CheckpointDeleteOperation):
+        below = len(operation.descendant_names)
+        extra = f" and the {below} below it" if operation.subtree and below else ""
+        done = f"Deleted checkpoint '{operation.checkpoint_name}'{extra} of '{action.vm_name}'."
+    elif isinstance(operation, CheckpointRenameOperation):
+        done = f"Renamed checkpoint '{operation.checkpoint_name}' of '{action.vm_name}' to '{operation.new_name}'."
     else:
         done = f"{action.description}: done."
     if warnings:

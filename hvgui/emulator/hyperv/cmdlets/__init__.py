@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..cim.cmdlets import get_cim_associated_instance, get_cim_instance, invoke_cim_method
 from ..context import Command
 from .checkpoint import checkpoint_vm, get_vm_snapshot
+from .checkpoint_changes import remove_vm_snapshot, rename_vm_snapshot, restore_vm_snapshot
 from .direct import copy_item, invoke_command, new_ps_session, remove_ps_session
 from .files import copy_vm_file
 from .host import get_vm_host
@@ -26,6 +27,9 @@ CMDLETS: dict[str, Command] = {
     "get-vmhost": get_vm_host,
     "checkpoint-vm": checkpoint_vm,
     "get-vmsnapshot": get_vm_snapshot,
+    "restore-vmsnapshot": restore_vm_snapshot,
+    "remove-vmsnapshot": remove_vm_snapshot,
+    "rename-vmsnapshot": rename_vm_snapshot,
     "set-vm": set_vm,
     "copy-vmfile": copy_vm_file,
     "new-pssession": new_ps_session,

@@ -75,7 +75,7 @@ def change_state(ctx: CommandContext, vm: EmulatedVm, action: Action) -> Job | N
         raise OperandFailed(errors.invalid_state(ctx.invocation, views.vm_object(ctx.model, vm, now))) from None
 
 
-def watch(ctx: CommandContext, job: Job | None) -> bool:
+def watch(ctx: CommandContext, job: Job | None, *, activity: str | None = None) -> bool:
     """`IOperationWatcher.Watch` (hyperv-cim-winrm.md §7): block until the job ends, writing its progress.
 
     `do { WriteProgress(progress) } while (!job.WaitForCompletion(1 s))`, then one Completed record: a record
@@ -89,7 +89,7 @@ def watch(ctx: CommandContext, job: Job | None) -> bool:
     costs, stop = ctx.model.costs, ctx.stop_requested
     if job is None or not costs.waits_for_jobs or ctx.bound.switch("AsJob"):
         return not stop.is_set()
-    activity = ACTIVITIES[job.action]
+    activity = activity or ACTIVITIES[job.action]
     interval = costs.profile.progress_interval
     first = True
     while True:
