@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
@@ -37,9 +38,11 @@ async def perform(
     timeout: float,
     on_progress: ProgressCallback = None,
     guest_credentials: GuestCredentials | None = None,
+    ask_existing: AskExisting | None = None,
 ) -> Outcome:
     """Run one typed operation through the HostApi call that carries it out. A copy out of a guest signs in
-    with the account `guest_credentials` holds for its VM (the UI puts it there before it submits)."""
+    with the account `guest_credentials` holds for its VM (the UI puts it there before it submits); a copy
+    into a guest asks `ask_existing` about files that exist there when its policy is Ask."""
     vm_id = operation.target.vm_id
     options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
     if isinstance(operation, PowerOperation):
@@ -54,7 +57,7 @@ async def perform(
         return Outcome(tuple(outcome.warnings), outcome)
     if isinstance(operation, CopyToGuestOperation):
         # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
-        report = await copy_to_guest(api.connection, operation, on_progress=on_progress)
+        report = await copy_to_guest(api.connection, operation, on_progress=on_progress, ask_existing=ask_existing)
         return Outcome(report.notes(), report)
     if isinstance(operation, CopyFromGuestOperation):
         credential = guest_credentials.get(vm_id) if guest_credentials is not None else None

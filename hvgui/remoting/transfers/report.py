@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 class FileOutcome(enum.Enum):
     Copied = "copied"
+    Overwritten = "overwritten"  # it existed at the destination and the admin chose to replace it
     Skipped = "skipped"  # it existed at the destination and the admin chose Skip
-    Exists = "exists"  # it existed at the destination and the admin chose Ask: not copied yet
+    Exists = "exists"  # it existed at the destination, the policy was Ask and nobody could be asked: not copied
+    Cancelled = "cancelled"  # the admin cancelled the copy at this file or before it: not copied
 
 
 IN_THE_GUEST = "in the guest"
@@ -35,21 +37,36 @@ class CopyReport:
 
     @property
     def copied_bytes(self) -> int:
-        return sum(f.size for f in self.of(FileOutcome.Copied))
+        return sum(f.size for f in self.files if f.outcome in (FileOutcome.Copied, FileOutcome.Overwritten))
 
     def notes(self) -> tuple[str, ...]:
-        """One sentence per file that was not copied, for the record's warnings."""
+        """One sentence per file that was not copied, for the record's warnings (one for all the files a
+        cancel left out, which may be many)."""
         notes = [
             f"{f.guest_path}: exists {self.where}; choose Overwrite to replace it." for f in self.of(FileOutcome.Exists)
         ]
         notes += [f"{f.guest_path}: exists {self.where}; skipped." for f in self.of(FileOutcome.Skipped)]
+        cancelled = len(self.of(FileOutcome.Cancelled))
+        if cancelled:
+            notes.append(f"{_files(cancelled)} not copied: the copy was cancelled.")
         return tuple(notes)
 
     def summary(self) -> str:
-        copied, skipped, exists = (len(self.of(o)) for o in FileOutcome)
-        text = f"{copied} file{'s' if copied != 1 else ''} copied"
+        text = f"{_files(len(self.of(FileOutcome.Copied)))} copied"
+        overwritten = len(self.of(FileOutcome.Overwritten))
+        if overwritten:
+            text += f", {overwritten} overwritten (they existed {self.where})"
+        skipped = len(self.of(FileOutcome.Skipped))
         if skipped:
             text += f", {skipped} skipped (they exist {self.where})"
+        exists = len(self.of(FileOutcome.Exists))
         if exists:
             text += f", {exists} not copied because they exist {self.where} (choose Overwrite to replace them)"
+        cancelled = len(self.of(FileOutcome.Cancelled))
+        if cancelled:
+            text += f", {cancelled} not copied (cancelled)"
         return text + "."
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"

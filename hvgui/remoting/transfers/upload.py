@@ -7,6 +7,8 @@ Copy-VMFile copies only from the host, so each file goes in three steps:
    file's size, and the file's SHA-256 is computed while it is read.
 2. The host reports the staged length and SHA-256 (`Get-HvGuiStagedFile -Sha256`); they must match.
 3. `Copy-HvGuiStagedFileToGuest` runs Copy-VMFile by VM id, with -CreateFullPath and -Force as the admin chose.
+   When the file exists in the guest and the admin chose Ask, the copy asks and waits (`existing.py`); an
+   Overwrite runs Copy-VMFile again with -Force from the same staged file.
 
 The staged file is removed afterwards, whether the file was copied, skipped, failed or cancelled.
 
@@ -27,9 +29,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
-from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, OperationProgress
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationCancelled, OperationTimedOut
+from hvgui.domain.existing_files import AskExisting
+from hvgui.domain.operations import CopyToGuestOperation, OperationProgress
 from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.transfers.existing import CopyCancelledByAnswer, ExistingFiles
 from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
 from hvgui.remoting.transfers.meter import TransferMeter, megabytes
 from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
@@ -83,11 +87,14 @@ async def copy_to_guest(
     *,
     on_progress: Progress = None,
     chunk_bytes: int = CHUNK_BYTES,
+    ask_existing: AskExisting | None = None,
 ) -> CopyReport:
     """Copy the operation's files into its VM and report what happened to each (see the module docstring).
 
-    Raises CopyRefused when a precondition fails, HostCommandError when the host refuses a file (the message
-    names it), and the connection's errors when the host cannot be reached even after resuming.
+    `ask_existing` answers for a file that exists in the guest when the operation says Ask (without it such a
+    file is reported `Exists`). Raises CopyRefused when a precondition fails, HostCommandError when the host
+    refuses a file (the message names it), OperationCancelled when the admin answers "Cancel copy" (with the
+    report so far), and the connection's errors when the host cannot be reached even after resuming.
     """
     try:
         files = plan_copy(operation.sources, operation.guest_folder)
@@ -105,10 +112,21 @@ async def copy_to_guest(
             on_progress(meter.progress(note))
 
     report()
+    existing = ExistingFiles(operation, files, ask_existing, meter, on_progress)
     results = []
     for index, item in enumerate(files, start=1):
         note = f"file {index} of {len(files)}" if len(files) > 1 else ""
-        outcome = await _send_file(calls, operation, item, meter, lambda note=note: report(note), chunk_bytes)
+        try:
+            outcome = await _send_file(
+                calls, operation, item, meter, lambda note=note: report(note), chunk_bytes, existing
+            )
+        except CopyCancelledByAnswer:
+            results += [FileResult(f.guest_path, FileOutcome.Cancelled, f.size) for f in files[index - 1 :]]
+            copy = CopyReport(tuple(results))
+            raise OperationCancelled(
+                f"Cancelled: {item.guest_path} exists in the guest and you chose Cancel copy. {copy.summary()}",
+                result=copy,
+            ) from None
         results.append(FileResult(item.guest_path, outcome, item.size))
     report()
     return CopyReport(tuple(results))
@@ -157,6 +175,7 @@ async def _send_file(
     meter: TransferMeter,
     report: Callable[[], None],
     chunk_bytes: int,
+    existing: ExistingFiles,
 ) -> FileOutcome:
     transfer_id = uuid.uuid4()
     start = meter.done
@@ -172,23 +191,34 @@ async def _send_file(
                 "bytes, or a different SHA-256); nothing was copied into the guest. Copy again.",
                 fully_qualified_error_id="StagedFileMismatch,hvgui",
             )
-        force = operation.existing is ExistingFile.Overwrite
-        try:
-            await calls.copy_to_guest(
-                operation.target.vm_id,
-                transfer_id,
-                item.guest_path,
-                create_full_path=operation.create_folders,
-                force=force,
-            )
-        except HostCommandError as error:
-            if not force and is_file_exists(error):
-                return FileOutcome.Skipped if operation.existing is ExistingFile.Skip else FileOutcome.Exists
-            raise _naming(error, f"Copying '{item.local.name}' to {item.guest_path} failed") from error
-        return FileOutcome.Copied
+        if await _copy_staged(calls, operation, transfer_id, item, force=existing.force):
+            return FileOutcome.Copied
+        outcome = await existing.decide(item)  # it exists in the guest: Skip, or Ask (the admin may be asked)
+        if outcome is FileOutcome.Overwritten:
+            await _copy_staged(calls, operation, transfer_id, item, force=True)  # the same staged file
+        return outcome
     finally:
         meter.add(start + item.size - meter.done)  # a skipped or failed file counts as done for the total
         await _remove(calls, transfer_id)
+
+
+async def _copy_staged(
+    calls: StagingCalls, operation: CopyToGuestOperation, transfer_id: uuid.UUID, item: FileToCopy, *, force: bool
+) -> bool:
+    """Copy-VMFile of the staged file; False when the file exists in the guest (only without -Force)."""
+    try:
+        await calls.copy_to_guest(
+            operation.target.vm_id,
+            transfer_id,
+            item.guest_path,
+            create_full_path=operation.create_folders,
+            force=force,
+        )
+    except HostCommandError as error:
+        if not force and is_file_exists(error):
+            return False
+        raise _naming(error, f"Copying '{item.local.name}' to {item.guest_path} failed") from error
+    return True
 
 
 def _naming(error: HostCommandError, what: str) -> HostCommandError:
