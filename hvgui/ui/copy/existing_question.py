@@ -3,7 +3,7 @@
 `ExistingFileAsker.ask` is the copy's `AskExisting` callback. It opens a window-modal message box with
 `open()` (never a nested `exec()`), so the window keeps refreshing every host while the question waits, and
 returns the answer once it is given. The box names the file in the guest and the file of this computer
-(paths are shown through `safe_line`: a name cannot reorder or break the text) with the local file's size
+(paths are shown through `untrusted_name`: a name cannot reorder or break the text) with the local file's size
 and date; Copy-VMFile does not say what the guest holds, so the box does not pretend to know.
 
 Keyboard: the safe answer is the default, so **Enter skips**, and **Esc skips** too; closing the box skips.
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
 
 from hvgui.domain.existing_files import ExistingFileAnswer, ExistingFileQuestion
 from hvgui.ui.copy.items import format_size
-from hvgui.ui.text import safe_line
+from hvgui.ui.text import untrusted_name
 
 #: Object name of the question box (tests and accessibility tools find it by this name).
 EXISTING_FILE_QUESTION = "existingFileQuestion"
@@ -42,15 +42,15 @@ ANSWER_BUTTONS: dict[ExistingFileAnswer, tuple[str, str]] = {
 
 def question_text(question: ExistingFileQuestion) -> tuple[str, str]:
     """The box's text and its details, as plain text."""
-    text = f"{safe_line(question.destination)} already exists in '{safe_line(question.vm_name)}'."
+    text = f"{untrusted_name(question.destination)} already exists in '{untrusted_name(question.vm_name)}'."
     when = (
         datetime.datetime.fromtimestamp(question.modified).strftime("%Y-%m-%d %H:%M")
         if question.modified is not None
         else "unknown"
     )
     details = [
-        f"Replace it with this computer's {safe_line(question.source)}",
-        f"({format_size(question.size)}, {question.size:,} bytes, modified {when})?",
+        f"This computer's file: {untrusted_name(question.source)}",
+        f"{format_size(question.size)} ({question.size:,} bytes), modified {when}",
         "",
         "Overwrite replaces the guest's file with this one, which is already on the host (it is not sent again). "
         "Skip leaves the guest's file as it is. The host does not say the size or date of the guest's file.",
