@@ -101,13 +101,13 @@ async def _copy(
     sources: list[Path],
     admin: ScriptedAdmin,
     *,
-    deadlines: dict[str, float] | None = None,
     while_asked: Any = None,
+    **config: Any,
 ) -> tuple[OperationRecord, list[OperationRecord]]:
-    """Submit the copy with the policy Ask; `while_asked(handle)` runs once the first question waits."""
-    options = {"deadlines": deadlines} if deadlines else {}
+    """Submit the copy with the policy Ask; `while_asked(handle)` runs once the first question waits; `config`
+    goes to the host's OperationsConfig."""
     manager = SessionManager(
-        refresh_interval=3600.0, connect_timeout=5, operations=OperationsConfig(merge_window=0.2, **options)
+        refresh_interval=3600.0, connect_timeout=5, operations=OperationsConfig(merge_window=0.2, **config)
     )
     recorder = Recorder()
     manager.subscribe(recorder)
@@ -247,6 +247,27 @@ def test_a_waiting_question_outlasts_the_deadline_and_cancel_withdraws_it(
     assert _guest(emulator).read(f"{FOLDER}\\a.txt") == b"old a"
     assert _staged(emulator) == {}
     assert "Remove-HvGuiStagedFile" in [e.get("command") for e in read_command_log(command_log)]
+
+
+def test_a_host_lost_after_a_long_wait_is_reported_as_such_not_as_a_watch_given_up(
+    emulator: RunningEmulator, files: list[Path]
+) -> None:
+    """The watch limit is for host jobs hvgui stopped waiting for; a copy that waited long for the admin and
+    then lost its host failed because of the host."""
+
+    class LateAdmin(ScriptedAdmin):
+        async def ask(self, question: ExistingFileQuestion) -> ExistingFileAnswer:
+            self.questions.append(question)
+            await asyncio.sleep(0.5)  # past the watch limit below
+            await asyncio.to_thread(emulator.server(HOST).stop)
+            return Answer.Overwrite
+
+    limits: dict[str, Any] = {"watch_limit": 0.2, "deadlines": {"copy-to-guest": 0.2}, "confirm_wait": 0.5}
+    record, _seen = run(lambda: _copy(emulator, files[:1], LateAdmin(), **limits))
+
+    assert record.state is OperationState.Failed
+    assert "stopped watching" not in record.message and "Nothing is listening" in record.message, record.message
+    assert _guest(emulator).read(f"{FOLDER}\\a.txt") == b"old a"
 
 
 def test_the_report_words_every_outcome() -> None:
