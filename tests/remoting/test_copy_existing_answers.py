@@ -153,7 +153,7 @@ def test_overwrite_replaces_the_guest_file_from_the_staged_copy_without_sending_
     assert record.state is OperationState.Succeeded, record.message
     assert _guest(emulator).read(f"{FOLDER}\\a.txt") == source.read_bytes()
     assert [f.outcome for f in record.result.files] == [FileOutcome.Overwritten]
-    assert "1 overwritten" in record.result.summary() and record.warnings == ()
+    assert record.result.summary() == "1 file overwritten (they existed in the guest)." and record.warnings == ()
     (question,) = admin.questions
     assert question.destination == f"{FOLDER}\\a.txt" and question.source == str(source)
     assert question.size == source.stat().st_size and question.modified == source.stat().st_mtime

@@ -247,7 +247,7 @@ def test_two_existing_files_answered_from_the_keyboard(loop, window, emulator, t
     assert [f.outcome.name for f in done.result.files] == ["Overwritten", "Skipped"]
     assert _staged(emulator) == {}
     loop.run_until_complete(
-        wait_until(lambda: "1 overwritten" in window.statusBar().currentMessage(), what="the outcome")
+        wait_until(lambda: "1 file overwritten" in window.statusBar().currentMessage(), what="the outcome")
     )
     assert message_box(EXISTING_FILE_QUESTION) is None
 

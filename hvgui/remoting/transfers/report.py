@@ -52,20 +52,20 @@ class CopyReport:
         return tuple(notes)
 
     def summary(self) -> str:
-        text = f"{_files(len(self.of(FileOutcome.Copied)))} copied"
-        overwritten = len(self.of(FileOutcome.Overwritten))
-        if overwritten:
-            text += f", {overwritten} overwritten (they existed {self.where})"
-        skipped = len(self.of(FileOutcome.Skipped))
-        if skipped:
-            text += f", {skipped} skipped (they exist {self.where})"
-        exists = len(self.of(FileOutcome.Exists))
-        if exists:
-            text += f", {exists} not copied because they exist {self.where} (choose Overwrite to replace them)"
-        cancelled = len(self.of(FileOutcome.Cancelled))
-        if cancelled:
-            text += f", {cancelled} not copied (cancelled)"
-        return text + "."
+        """ "3 files copied, 1 overwritten (they existed in the guest), 2 skipped (they exist in the guest)."
+        The first count names the files; a count of zero is left out, unless nothing happened at all."""
+        wording = [
+            (FileOutcome.Copied, "copied"),
+            (FileOutcome.Overwritten, f"overwritten (they existed {self.where})"),
+            (FileOutcome.Skipped, f"skipped (they exist {self.where})"),
+            (FileOutcome.Exists, f"not copied because they exist {self.where} (choose Overwrite to replace them)"),
+            (FileOutcome.Cancelled, "not copied (cancelled)"),
+        ]
+        parts = [(count, words) for outcome, words in wording if (count := len(self.of(outcome)))]
+        if not parts:
+            return "0 files copied."
+        (count, words), *rest = parts
+        return f"{_files(count)} {words}" + "".join(f", {n} {w}" for n, w in rest) + "."
 
 
 def _files(count: int) -> str:

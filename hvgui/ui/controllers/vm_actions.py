@@ -332,7 +332,8 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, "the host is no longer connected.", sent=False))
             return
         try:
-            handle = session.operations.submit(operation, notice=warning, ask_existing=ask_existing)
+            options = {} if ask_existing is None else {"ask_existing": ask_existing}
+            handle = session.operations.submit(operation, notice=warning, **options)
         except HvGuiError as exc:  # the session is closing
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return
