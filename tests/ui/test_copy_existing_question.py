@@ -104,6 +104,7 @@ def test_the_box_shows_paths_as_text_and_offers_all_only_when_files_follow(loop,
 
     def check(box: QMessageBox) -> None:
         assert box.textFormat() is Qt.TextFormat.PlainText
+        assert box.windowTitle() == "File exists in the guest (file 1 of 3)"
         assert (
             box.text()
             == "C:\\Temp\\<b>bold</b>\u27e8U+202E\u27e9txt.exe already exists in 'web\u27e8U+202E\u27e910bew'."

@@ -147,6 +147,10 @@ class CopyToVmDialog(FollowsVm, QDialog):
         self.existing.setObjectName("copyExisting")
         for choice, label in _EXISTING_LABELS.items():
             self.existing.addItem(label, choice)
+        self.existing.setToolTip(
+            "Ask: the copy stops at each file that exists in the guest and asks whether to overwrite it, skip it "
+            "(also for the rest of the copy) or cancel the copy. Overwrite and Skip decide without asking."
+        )
         form = QFormLayout()
         destination_label = QLabel("&Destination in the guest:")
         destination_label.setBuddy(self.destination)

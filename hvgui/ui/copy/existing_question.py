@@ -68,7 +68,8 @@ def question_box(question: ExistingFileQuestion, parent: QWidget | None) -> QMes
     box = QMessageBox(parent)
     box.setObjectName(EXISTING_FILE_QUESTION)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("File exists in the guest")
+    of = f" (file {question.position} of {question.count})" if question.count > 1 else ""
+    box.setWindowTitle(f"File exists in the guest{of}")
     box.setTextFormat(Qt.TextFormat.PlainText)  # paths and VM names are never markup
     text, details = question_text(question)
     box.setText(text)
