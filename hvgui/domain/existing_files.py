@@ -32,8 +32,9 @@ class ExistingFileAnswer(enum.Enum):
 
 @dataclass(frozen=True)
 class ExistingFileQuestion:
-    """A file of this computer whose destination exists. What exists there is not described: Copy-VMFile only
-    says that it exists, not its size or date."""
+    """A file of this computer whose destination exists. What the guest holds there is described only when
+    hvgui could look (PowerShell Direct with the session's guest account): Copy-VMFile says only that it exists.
+    """
 
     vm_name: str  # host data: shown through the UI's text helpers
     destination: str  # the full path in the guest
@@ -42,6 +43,8 @@ class ExistingFileQuestion:
     modified: float | None  # its modification time (POSIX seconds); None when it could not be read
     position: int  # 1-based: the file's place among the files of the copy
     count: int  # files in the copy
+    guest_size: int | None = None  # bytes of the guest's file, when hvgui looked
+    guest_modified: float | None = None  # its modification time (POSIX seconds), when hvgui looked
 
     @property
     def remaining(self) -> int:

@@ -20,6 +20,7 @@ from remoting_support import PATIENCE, Recorder, is_inventory, read_command_log,
 from hvgui.domain.existing_files import ExistingFileAnswer, ExistingFileQuestion
 from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, OperationRecord, OperationState, VmTarget
 from hvgui.emulator import RunningEmulator, start_emulator
+from hvgui.emulator.hyperv.guest import DEFAULT_GUEST_PASSWORD, DEFAULT_GUEST_USER
 from hvgui.emulator.hyperv.staging import STAGING_FOLDER
 from hvgui.remoting import OperationsConfig, SessionManager
 from hvgui.remoting.transfers import CopyReport, FileOutcome
@@ -102,10 +103,12 @@ async def _copy(
     admin: ScriptedAdmin,
     *,
     while_asked: Any = None,
+    existing: ExistingFile = ExistingFile.Ask,
+    account: tuple[str, str] | None = None,
     **config: Any,
 ) -> tuple[OperationRecord, list[OperationRecord]]:
-    """Submit the copy with the policy Ask; `while_asked(handle)` runs once the first question waits; `config`
-    goes to the host's OperationsConfig."""
+    """Submit the copy (the policy Ask unless told); `while_asked(handle)` runs once the first question waits;
+    `account` is put in the session's guest credentials first; `config` goes to the host's OperationsConfig."""
     manager = SessionManager(
         refresh_interval=3600.0, connect_timeout=5, operations=OperationsConfig(merge_window=0.2, **config)
     )
@@ -120,7 +123,9 @@ async def _copy(
         assert session.inventory is not None
         vm = next(v for v in session.inventory.vms if v.name == "win")
         target = VmTarget.of(vm, session.settings.host)
-        operation = CopyToGuestOperation(target, tuple(map(str, sources)), FOLDER, existing=ExistingFile.Ask)
+        if account is not None:
+            session.guest_credentials.set(vm.vm_id, *account)
+        operation = CopyToGuestOperation(target, tuple(map(str, sources)), FOLDER, existing=existing)
         handle = session.operations.submit(operation, ask_existing=admin.ask)
         if while_asked is not None:
             while not admin.questions:
@@ -268,6 +273,58 @@ def test_a_host_lost_after_a_long_wait_is_reported_as_such_not_as_a_watch_given_
     assert record.state is OperationState.Failed
     assert "stopped watching" not in record.message and "Nothing is listening" in record.message, record.message
     assert _guest(emulator).read(f"{FOLDER}\\a.txt") == b"old a"
+
+
+ACCOUNT = (DEFAULT_GUEST_USER, DEFAULT_GUEST_PASSWORD)
+LISTING = "Get-HvGuiGuestChildItem"
+
+
+def test_with_the_guest_account_at_hand_skip_sends_nothing_of_the_files_that_exist(
+    emulator: RunningEmulator, files: list[Path], command_log: Path
+) -> None:
+    record, _seen = run(lambda: _copy(emulator, files, ScriptedAdmin(), existing=ExistingFile.Skip, account=ACCOUNT))
+
+    assert record.state is OperationState.Succeeded, record.message
+    assert [f.outcome.name for f in record.result.files] == ["Skipped", "Skipped", "Copied", "Skipped"]
+    (listing,) = _sent(command_log, LISTING)  # one look at the one destination folder
+    assert listing["parameters"]["Path"] == FOLDER
+    assert len(_sent(command_log, "Write-HvGuiStagedChunk")) == 1  # c only
+    assert _forced(command_log) == [(f"{FOLDER}\\c.txt", False)]
+    guest = _guest(emulator)
+    assert guest.read(f"{FOLDER}\\a.txt") == b"old a" and guest.read(f"{FOLDER}\\c.txt") == files[2].read_bytes()
+    assert _staged(emulator) == {}
+
+
+def test_with_the_guest_account_the_question_comes_before_sending_and_says_what_the_guest_holds(
+    emulator: RunningEmulator, files: list[Path], command_log: Path
+) -> None:
+    admin = ScriptedAdmin([Answer.Overwrite, Answer.SkipAll])
+    record, _seen = run(lambda: _copy(emulator, files, admin, account=ACCOUNT))
+
+    assert record.state is OperationState.Succeeded, record.message
+    assert [f.outcome.name for f in record.result.files] == ["Overwritten", "Skipped", "Copied", "Skipped"]
+    first = admin.questions[0]
+    assert first.guest_size == len(b"old a") and first.guest_modified is not None
+    assert [q.destination for q in admin.questions] == [f"{FOLDER}\\a.txt", f"{FOLDER}\\b.txt"]
+    assert len(_sent(command_log, "Write-HvGuiStagedChunk")) == 2  # a (overwritten) and c; b and d never sent
+    assert _forced(command_log) == [(f"{FOLDER}\\a.txt", True), (f"{FOLDER}\\c.txt", False)]
+    guest = _guest(emulator)
+    assert guest.read(f"{FOLDER}\\a.txt") == files[0].read_bytes() and guest.read(f"{FOLDER}\\b.txt") == b"old b"
+    assert _staged(emulator) == {}
+
+
+def test_a_refused_guest_account_only_means_the_copy_learns_from_copy_vmfile(
+    emulator: RunningEmulator, files: list[Path], command_log: Path
+) -> None:
+    admin = ScriptedAdmin([Answer.SkipAll])
+    record, _seen = run(lambda: _copy(emulator, files, admin, account=(DEFAULT_GUEST_USER, "wrong")))
+
+    assert record.state is OperationState.Succeeded, record.message
+    assert [f.outcome.name for f in record.result.files] == ["Skipped", "Skipped", "Copied", "Skipped"]
+    assert len(_sent(command_log, LISTING)) == 1  # refused once, then not asked again
+    assert admin.questions[0].guest_size is None  # nothing known of the guest's file
+    assert len(_sent(command_log, "Write-HvGuiStagedChunk")) == 4  # every file went to the host first
+    assert _staged(emulator) == {}
 
 
 def test_the_report_words_every_outcome() -> None:

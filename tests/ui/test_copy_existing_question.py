@@ -26,6 +26,7 @@ from hvgui.remoting import SessionManager
 from hvgui.remoting.transfers.existing import WAITING
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.copy import EXISTING_FILE_QUESTION, ExistingFileAsker
+from hvgui.ui.copy.existing_question import question_text
 from hvgui.ui.main_window import MainWindow
 from hvgui.ui.models.vm_table import Column
 
@@ -129,6 +130,15 @@ def test_the_box_shows_paths_as_text_and_offers_all_only_when_files_follow(loop,
         QTest.keyClick(box.focusWidget(), Qt.Key.Key_Space)
 
     assert _answer_with(loop, asker, _question(position=3), last_file) is ExistingFileAnswer.Overwrite
+
+
+def test_what_the_guest_holds_is_told_when_it_was_looked_at() -> None:
+    _text, unknown = question_text(_question(size=5))
+    assert unknown.splitlines()[1].startswith("5 bytes, modified ")
+    assert "The host does not say the size or date of the guest's file." in unknown and "guest's file:" not in unknown
+    _text, known = question_text(_question(guest_size=3 * 1024 * 1024, guest_modified=1_600_000_000.0))
+    assert known.splitlines()[2].startswith("The guest's file: 3.0 MB (3,145,728 bytes), modified 2020-09-1")
+    assert "Skip leaves the guest's file as it is and sends nothing." in known
 
 
 def test_a_cancelled_question_closes_and_questions_come_one_at_a_time(loop, parent) -> None:

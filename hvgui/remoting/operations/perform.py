@@ -11,6 +11,7 @@ from hvgui.domain.operations import (
     CheckpointTypeOperation,
     CopyFromGuestOperation,
     CopyToGuestOperation,
+    ExistingFile,
     Operation,
     PowerOperation,
     ServiceToggleOperation,
@@ -19,6 +20,7 @@ from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi, ProgressCallback
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
+from hvgui.remoting.transfers.guest_lookup import GuestLookup
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ async def perform(
 ) -> Outcome:
     """Run one typed operation through the HostApi call that carries it out. A copy out of a guest signs in
     with the account `guest_credentials` holds for its VM (the UI puts it there before it submits); a copy
-    into a guest asks `ask_existing` about files that exist there when its policy is Ask."""
+    into a guest asks `ask_existing` about files that exist there when its policy is Ask, and with the account
+    of the guest at hand looks at the guest's files before sending them."""
     vm_id = operation.target.vm_id
     options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
     if isinstance(operation, PowerOperation):
@@ -56,8 +59,15 @@ async def perform(
         outcome = await api.checkpoint(vm_id, operation.name, **options)
         return Outcome(tuple(outcome.warnings), outcome)
     if isinstance(operation, CopyToGuestOperation):
-        # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
-        report = await copy_to_guest(api.connection, operation, on_progress=on_progress, ask_existing=ask_existing)
+        # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`. With the
+        # guest's account at hand, a file that exists in the guest is found (and skipped) before it is sent.
+        credential = guest_credentials.get(vm_id) if guest_credentials is not None else None
+        guest_files = None
+        if credential is not None and operation.existing is not ExistingFile.Overwrite:
+            guest_files = GuestLookup(api.connection, vm_id, operation.target.vm_name, credential)
+        report = await copy_to_guest(
+            api.connection, operation, on_progress=on_progress, ask_existing=ask_existing, guest_files=guest_files
+        )
         return Outcome(report.notes(), report)
     if isinstance(operation, CopyFromGuestOperation):
         credential = guest_credentials.get(vm_id) if guest_credentials is not None else None

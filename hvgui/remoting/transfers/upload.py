@@ -8,7 +8,8 @@ Copy-VMFile copies only from the host, so each file goes in three steps:
 2. The host reports the staged length and SHA-256 (`Get-HvGuiStagedFile -Sha256`); they must match.
 3. `Copy-HvGuiStagedFileToGuest` runs Copy-VMFile by VM id, with -CreateFullPath and -Force as the admin chose.
    When the file exists in the guest and the admin chose Ask, the copy asks and waits (`existing.py`); an
-   Overwrite runs Copy-VMFile again with -Force from the same staged file.
+   Overwrite runs Copy-VMFile again with -Force from the same staged file. When the guest's files can be
+   looked at first (`guest_files`), a file that exists there is decided about before step 1.
 
 The staged file is removed afterwards, whether the file was copied, skipped, failed or cancelled.
 
@@ -33,7 +34,7 @@ from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, 
 from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.operations import CopyToGuestOperation, OperationProgress
 from hvgui.remoting.connection import HostConnection
-from hvgui.remoting.transfers.existing import CopyCancelledByAnswer, ExistingFiles
+from hvgui.remoting.transfers.existing import CopyCancelledByAnswer, ExistingFiles, GuestFiles
 from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
 from hvgui.remoting.transfers.meter import TransferMeter, megabytes
 from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
@@ -88,13 +89,15 @@ async def copy_to_guest(
     on_progress: Progress = None,
     chunk_bytes: int = CHUNK_BYTES,
     ask_existing: AskExisting | None = None,
+    guest_files: GuestFiles | None = None,
 ) -> CopyReport:
     """Copy the operation's files into its VM and report what happened to each (see the module docstring).
 
     `ask_existing` answers for a file that exists in the guest when the operation says Ask (without it such a
-    file is reported `Exists`). Raises CopyRefused when a precondition fails, HostCommandError when the host
-    refuses a file (the message names it), OperationCancelled when the admin answers "Cancel copy" (with the
-    report so far), and the connection's errors when the host cannot be reached even after resuming.
+    file is reported `Exists`); `guest_files` shows what the guest holds before a file is sent. Raises
+    CopyRefused when a precondition fails, HostCommandError when the host refuses a file (the message names
+    it), OperationCancelled when the admin answers "Cancel copy" (with the report so far), and the
+    connection's errors when the host cannot be reached even after resuming.
     """
     try:
         files = plan_copy(operation.sources, operation.guest_folder)
@@ -112,14 +115,18 @@ async def copy_to_guest(
             on_progress(meter.progress(note))
 
     report()
-    existing = ExistingFiles(operation, files, ask_existing, meter, on_progress)
+    existing = ExistingFiles(operation, files, ask_existing, meter, on_progress, guest_files)
     results = []
     for index, item in enumerate(files, start=1):
         note = f"file {index} of {len(files)}" if len(files) > 1 else ""
         try:
-            outcome = await _send_file(
-                calls, operation, item, meter, lambda note=note: report(note), chunk_bytes, existing
-            )
+            outcome = await existing.before_sending(item)
+            if outcome is None:
+                outcome = await _send_file(
+                    calls, operation, item, meter, lambda note=note: report(note), chunk_bytes, existing
+                )
+            else:
+                report(note)  # decided without sending it
         except CopyCancelledByAnswer:
             results += [FileResult(f.guest_path, FileOutcome.Cancelled, f.size) for f in files[index - 1 :]]
             copy = CopyReport(tuple(results))
@@ -191,8 +198,8 @@ async def _send_file(
                 "bytes, or a different SHA-256); nothing was copied into the guest. Copy again.",
                 fully_qualified_error_id="StagedFileMismatch,hvgui",
             )
-        if await _copy_staged(calls, operation, transfer_id, item, force=existing.force):
-            return FileOutcome.Copied
+        if await _copy_staged(calls, operation, transfer_id, item, force=existing.force(item)):
+            return existing.copied(item)
         outcome = await existing.decide(item)  # it exists in the guest: Skip, or Ask (the admin may be asked)
         if outcome is FileOutcome.Overwritten:
             await _copy_staged(calls, operation, transfer_id, item, force=True)  # the same staged file

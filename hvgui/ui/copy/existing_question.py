@@ -40,21 +40,38 @@ ANSWER_BUTTONS: dict[ExistingFileAnswer, tuple[str, str]] = {
 }
 
 
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "unknown"
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")  # this computer's local time
+
+
+def _size(count: int) -> str:
+    """`12.3 KB (12,595 bytes)`: the rounded size to read, the exact one to compare."""
+    return format_size(count) if count < 1024 else f"{format_size(count)} ({count:,} bytes)"
+
+
 def question_text(question: ExistingFileQuestion) -> tuple[str, str]:
     """The box's text and its details, as plain text."""
     text = f"{untrusted_name(question.destination)} already exists in '{untrusted_name(question.vm_name)}'."
-    when = (
-        datetime.datetime.fromtimestamp(question.modified).strftime("%Y-%m-%d %H:%M")
-        if question.modified is not None
-        else "unknown"
-    )
     details = [
         f"This computer's file: {untrusted_name(question.source)}",
-        f"{format_size(question.size)} ({question.size:,} bytes), modified {when}",
-        "",
-        "Overwrite replaces the guest's file with this one, which is already on the host (it is not sent again). "
-        "Skip leaves the guest's file as it is. The host does not say the size or date of the guest's file.",
+        f"{_size(question.size)}, modified {_when(question.modified)}",
     ]
+    if question.guest_size is not None or question.guest_modified is not None:
+        guest_size = _size(question.guest_size) if question.guest_size is not None else "size unknown"
+        details.append(f"The guest's file: {guest_size}, modified {_when(question.guest_modified)}")
+        choices = (
+            "Overwrite sends this file and replaces the guest's. Skip leaves the guest's file as it is and sends "
+            "nothing."
+        )
+    else:
+        choices = (
+            "Overwrite replaces the guest's file with this one, which is already on the host (it is not sent "
+            "again). Skip leaves the guest's file as it is. The host does not say the size or date of the guest's "
+            "file."
+        )
+    details += ["", choices]
     if question.remaining:
         more = f"{question.remaining} more file{'s' if question.remaining != 1 else ''}"
         details.append(
