@@ -132,6 +132,15 @@ def test_the_box_shows_paths_as_text_and_offers_all_only_when_files_follow(loop,
     assert _answer_with(loop, asker, _question(position=3), last_file) is ExistingFileAnswer.Overwrite
 
 
+def test_a_window_that_goes_away_under_the_question_cancels_the_copy(loop, parent) -> None:
+    window = QMainWindow()  # not held by qtbot: it is deleted here (`parent` stays, as the app's last window)
+    window.show()
+    task = loop.create_task(ExistingFileAsker(window).ask(_question()))
+    loop.run_until_complete(wait_until(lambda: message_box(EXISTING_FILE_QUESTION), what="the question"))
+    window.deleteLater()
+    assert loop.run_until_complete(asyncio.wait_for(task, 10)) is ExistingFileAnswer.Cancel
+
+
 def test_what_the_guest_holds_is_told_when_it_was_looked_at() -> None:
     _text, unknown = question_text(_question(size=5))
     assert unknown.splitlines()[1].startswith("5 bytes, modified ")

@@ -1,17 +1,19 @@
-""" "File exists in the guest": the question a copy puts to the admin while it waits, one file at a time.
+"""The question "File exists in the guest", which a copy puts to the admin while it waits, one file at a time.
 
 `ExistingFileAsker.ask` is the copy's `AskExisting` callback. It opens a window-modal message box with
 `open()` (never a nested `exec()`), so the window keeps refreshing every host while the question waits, and
 returns the answer once it is given. The box names the file in the guest and the file of this computer
 (paths are shown through `untrusted_name`: a name cannot reorder or break the text) with the local file's size
-and date; Copy-VMFile does not say what the guest holds, so the box does not pretend to know.
+and date, and the guest file's when hvgui could look at it; Copy-VMFile alone does not say what the guest
+holds, and the box then says so rather than pretend to know.
 
 Keyboard: the safe answer is the default, so **Enter skips**, and **Esc skips** too; closing the box skips.
 Replacing a file takes a deliberate key: Alt+O (Overwrite), Alt+A (Overwrite all), or Tab to the button and
 Space. Alt+K is Skip all, Alt+C Cancel copy. Nothing but a click or key on an overwrite button overwrites.
+If the window goes away under the box, the copy is cancelled, never overwritten.
 
-When the copy is cancelled meanwhile (the Activity panel's Cancel, the window closing), the awaiting call is
-cancelled and the box closes. Questions of several copies are put one after another, never stacked.
+When the copy is cancelled meanwhile (the operation's Cancel, the host's session or the window closing), the
+awaiting call is cancelled and the box closes. Questions of several copies are put one after another.
 """
 
 from __future__ import annotations
