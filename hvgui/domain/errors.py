@@ -79,3 +79,12 @@ class HostCommandError(HvGuiError):
     def error_id(self) -> str:
         """The part of the FullyQualifiedErrorId before the cmdlet class, e.g. `InvalidParameter`."""
         return self.fully_qualified_error_id.split(",", 1)[0]
+
+
+class OperationCancelled(HvGuiError):
+    """The admin stopped an operation in answer to one of its questions (e.g. "Cancel copy" when a file exists).
+    It is not a failure: the record says Cancelled, and `result` holds what was done before (a copy's report)."""
+
+    def __init__(self, message: str, *, result: object | None = None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -26,7 +26,7 @@ class RecordingActions(QObject):
         super().__init__()
         self.copies: list[tuple] = []
 
-    def copy_to_vm(self, *args) -> str:
+    def copy_to_vm(self, *args, **_options) -> str:
         self.copies.append(args)
         return "action"
 

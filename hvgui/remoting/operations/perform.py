@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.operations import (
     CheckpointApplyOperation,
     CheckpointCreateOperation,
@@ -13,6 +14,7 @@ from hvgui.domain.operations import (
     CheckpointTypeOperation,
     CopyFromGuestOperation,
     CopyToGuestOperation,
+    ExistingFile,
     Operation,
     PowerOperation,
     ServiceToggleOperation,
@@ -27,6 +29,7 @@ from hvgui.remoting.hostapi import (
 )
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
+from hvgui.remoting.transfers.guest_lookup import GuestLookup
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,12 @@ async def perform(
     timeout: float,
     on_progress: ProgressCallback = None,
     guest_credentials: GuestCredentials | None = None,
+    ask_existing: AskExisting | None = None,
 ) -> Outcome:
     """Run one typed operation through the HostApi call that carries it out. A copy out of a guest signs in
-    with the account `guest_credentials` holds for its VM (the UI puts it there before it submits)."""
+    with the account `guest_credentials` holds for its VM (the UI puts it there before it submits); a copy
+    into a guest asks `ask_existing` about files that exist there when its policy is Ask, and with the account
+    of the guest at hand looks at the guest's files before sending them."""
     vm_id = operation.target.vm_id
     options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
     if isinstance(operation, PowerOperation):
@@ -70,8 +76,15 @@ async def perform(
         spec = rename_checkpoint_spec(operation.checkpoint_id, operation.new_name)
         return Outcome(tuple(await api.change_checkpoint(spec, **options)))
     if isinstance(operation, CopyToGuestOperation):
-        # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`.
-        report = await copy_to_guest(api.connection, operation, on_progress=on_progress)
+        # A transfer is many short calls (chunks), each bounded by its own time-out, not by `timeout`. With the
+        # guest's account at hand, a file that exists in the guest is found (and skipped) before it is sent.
+        credential = guest_credentials.get(vm_id) if guest_credentials is not None else None
+        guest_files = None
+        if credential is not None and operation.existing is not ExistingFile.Overwrite:
+            guest_files = GuestLookup(api.connection, vm_id, operation.target.vm_name, credential)
+        report = await copy_to_guest(
+            api.connection, operation, on_progress=on_progress, ask_existing=ask_existing, guest_files=guest_files
+        )
         return Outcome(report.notes(), report)
     if isinstance(operation, CopyFromGuestOperation):
         credential = guest_credentials.get(vm_id) if guest_credentials is not None else None

@@ -42,7 +42,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationCancelled
+from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.operations import (
     CopyFromGuestOperation,
     CopyToGuestOperation,
@@ -118,10 +119,11 @@ class OperationHandle:
 
 
 class _Job:
-    def __init__(self, runner: OperationRunner, record: OperationRecord) -> None:
+    def __init__(self, runner: OperationRunner, record: OperationRecord, ask_existing: AskExisting | None) -> None:
         loop = asyncio.get_event_loop()
         self.runner = runner
         self.record = record
+        self.ask_existing = ask_existing
         self.answered: asyncio.Future[None] = loop.create_future()
         self.finished: asyncio.Future[None] = loop.create_future()
         self.task: asyncio.Task[None] | None = None
@@ -172,14 +174,17 @@ class OperationRunner:
     def limit(self) -> int:
         return max(1, self.config.limit)
 
-    def submit(self, operation: Operation, *, notice: str = "") -> OperationHandle:
+    def submit(
+        self, operation: Operation, *, notice: str = "", ask_existing: AskExisting | None = None
+    ) -> OperationHandle:
         """Queue `operation`; it starts as soon as a slot of the work lane is free (needs the running loop).
 
         `notice` is the record's message until the host's answer replaces it, e.g. that the host is not answering.
+        `ask_existing` answers a copy's questions about files that exist where they go (the policy Ask).
         """
         if self._closed:
             raise ConnectionFailed("The session is closed; hvgui cannot run more operations on it.")
-        job = _Job(self, OperationRecord(operation, queued_at=self._clock(), message=notice))
+        job = _Job(self, OperationRecord(operation, queued_at=self._clock(), message=notice), ask_existing)
         self._jobs[job.record.op_id] = job
         self._queue.append(job)
         self._publish(job)
@@ -320,6 +325,7 @@ class OperationRunner:
                     timeout=max(1.0, self.config.watch_limit),
                     on_progress=self._progress(job),
                     guest_credentials=self.guest_credentials,
+                    ask_existing=job.ask_existing,
                 )
             )
             outcome: Outcome | None = None
@@ -378,6 +384,9 @@ class OperationRunner:
 
     async def _conclude(self, job: _Job, outcome: Outcome | None, error: HvGuiError | None, watch_until: float) -> None:
         operation = job.record.operation
+        if isinstance(error, OperationCancelled):  # the admin's answer to one of its questions
+            self._finish(job, OperationState.Cancelled, str(error), result=error.result)
+            return
         if isinstance(error, HostCommandError):
             await self._fresh_inventory(job)
             self._finish(job, OperationState.Failed, str(error), error=error)
@@ -396,7 +405,7 @@ class OperationRunner:
         # The connection failed or timed out: the host may have carried the change out anyway.
         if settled:
             self._finish(job, OperationState.Succeeded, _done_text(job, ()))
-        elif time.monotonic() >= watch_until:  # the pipeline ran out of the watch limit
+        elif not operation.stops_when_cancelled and time.monotonic() >= watch_until:  # out of the watch limit
             self._gave_up(job)
         elif settled is False and vm is not None and vm.state.is_transitional:
             if await self._watch(job, watch_until):

@@ -7,6 +7,9 @@ Copy-VMFile copies only from the host, so each file goes in three steps:
    file's size, and the file's SHA-256 is computed while it is read.
 2. The host reports the staged length and SHA-256 (`Get-HvGuiStagedFile -Sha256`); they must match.
 3. `Copy-HvGuiStagedFileToGuest` runs Copy-VMFile by VM id, with -CreateFullPath and -Force as the admin chose.
+   When the file exists in the guest and the admin chose Ask, the copy asks and waits (`existing.py`); an
+   Overwrite runs Copy-VMFile again with -Force from the same staged file. When the guest's files can be
+   looked at first (`guest_files`), a file that exists there is decided about before step 1.
 
 The staged file is removed afterwards, whether the file was copied, skipped, failed or cancelled.
 
@@ -38,9 +41,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationTimedOut
-from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, FileProgress, FileState, OperationProgress
+from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationCancelled, OperationTimedOut
+from hvgui.domain.existing_files import AskExisting
+from hvgui.domain.operations import CopyToGuestOperation, FileProgress, FileState, OperationProgress
 from hvgui.remoting.connection import HostConnection
+from hvgui.remoting.transfers.existing import CopyCancelledByAnswer, ExistingFiles, GuestFiles
 from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
 from hvgui.remoting.transfers.meter import TransferMeter, megabytes
 from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
@@ -95,11 +100,16 @@ async def copy_to_guest(
     *,
     on_progress: Progress = None,
     chunk_bytes: int = CHUNK_BYTES,
+    ask_existing: AskExisting | None = None,
+    guest_files: GuestFiles | None = None,
 ) -> CopyReport:
     """Copy the operation's files into its VM and report what happened to each (see the module docstring).
 
-    Raises CopyRefused when a precondition fails, HostCommandError when the host refuses a file (the message
-    names it), and the connection's errors when the host cannot be reached even after resuming.
+    `ask_existing` answers for a file that exists in the guest when the operation says Ask (without it such a
+    file is reported `Exists`); `guest_files` shows what the guest holds before a file is sent. Raises
+    CopyRefused when a precondition fails, HostCommandError when the host refuses a file (the message names
+    it), OperationCancelled when the admin answers "Cancel copy" (with the report so far), and the
+    connection's errors when the host cannot be reached even after resuming.
     """
     try:
         files = plan_copy(operation.sources, operation.guest_folder)
@@ -122,12 +132,28 @@ async def copy_to_guest(
             on_progress(meter.progress(note))
 
     report()
+    existing = ExistingFiles(operation, to_send, ask_existing, meter, on_progress, guest_files)
     results = [FileResult(f.guest_path, FileOutcome.Copied, f.size) for f in files if f.guest_path in earlier]
     for index, item in enumerate(to_send, start=1):
         note = f"file {index} of {len(to_send)}" if len(to_send) > 1 else ""
         meter.begin(index - 1)
         try:
-            outcome = await _send_file(calls, operation, item, meter, lambda note=note: report(note), chunk_bytes)
+            outcome = await existing.before_sending(item)
+            if outcome is None:
+                outcome = await _send_file(
+                    calls, operation, item, meter, lambda note=note: report(note), chunk_bytes, existing
+                )
+            else:
+                report(note)  # decided without sending it
+        except CopyCancelledByAnswer:
+            meter.end(FileState.Failed, "Cancelled: you chose Cancel copy.")
+            report()
+            results += [FileResult(f.guest_path, FileOutcome.Cancelled, f.size) for f in to_send[index - 1 :]]
+            copy = CopyReport(tuple(results))
+            raise OperationCancelled(
+                f"Cancelled: {item.guest_path} exists in the guest and you chose Cancel copy. {copy.summary()}",
+                result=copy,
+            ) from None
         except _DROPPED as error:
             meter.end(FileState.Interrupted, failure_reason(error), staged=str(staged_id(operation, item)))
             report()
@@ -146,6 +172,7 @@ async def copy_to_guest(
 
 _FILE_STATES = {
     FileOutcome.Copied: FileState.Copied,
+    FileOutcome.Overwritten: FileState.Copied,
     FileOutcome.Skipped: FileState.Skipped,
     FileOutcome.Exists: FileState.Exists,
 }
@@ -218,6 +245,7 @@ async def _send_file(
     meter: TransferMeter,
     report: Callable[[], None],
     chunk_bytes: int,
+    existing: ExistingFiles,
 ) -> FileOutcome:
     transfer_id = staged_id(operation, item)
     start = meter.done
@@ -233,26 +261,37 @@ async def _send_file(
                 "bytes, or a different SHA-256); nothing was copied into the guest. Copy again.",
                 fully_qualified_error_id="StagedFileMismatch,hvgui",
             )
-        force = operation.existing is ExistingFile.Overwrite
-        try:
-            await calls.copy_to_guest(
-                operation.target.vm_id,
-                transfer_id,
-                item.guest_path,
-                create_full_path=operation.create_folders,
-                force=force,
-            )
-        except HostCommandError as error:
-            if not force and is_file_exists(error):
-                return FileOutcome.Skipped if operation.existing is ExistingFile.Skip else FileOutcome.Exists
-            raise _naming(error, f"Copying '{item.local.name}' to {item.guest_path} failed") from error
-        return FileOutcome.Copied
+        if await _copy_staged(calls, operation, transfer_id, item, force=existing.force(item)):
+            return existing.copied(item)
+        outcome = await existing.decide(item)  # it exists in the guest: Skip, or Ask (the admin may be asked)
+        if outcome is FileOutcome.Overwritten:
+            await _copy_staged(calls, operation, transfer_id, item, force=True)  # the same staged file
+        return outcome
     finally:
         meter.add(start + item.size - meter.done)  # a skipped or failed file counts as done for the total
         # The connection is gone (even after resuming): what reached the host stays for a retry. Anything
         # else (a success, the host's refusal, a cancel) removes it.
         if not isinstance(sys.exception(), _DROPPED):
             await _remove(calls, transfer_id)
+
+
+async def _copy_staged(
+    calls: StagingCalls, operation: CopyToGuestOperation, transfer_id: uuid.UUID, item: FileToCopy, *, force: bool
+) -> bool:
+    """Copy-VMFile of the staged file; False when the file exists in the guest (only without -Force)."""
+    try:
+        await calls.copy_to_guest(
+            operation.target.vm_id,
+            transfer_id,
+            item.guest_path,
+            create_full_path=operation.create_folders,
+            force=force,
+        )
+    except HostCommandError as error:
+        if not force and is_file_exists(error):
+            return False
+        raise _naming(error, f"Copying '{item.local.name}' to {item.guest_path} failed") from error
+    return True
 
 
 def _naming(error: HostCommandError, what: str) -> HostCommandError:

@@ -34,6 +34,7 @@ from hvgui.domain import psdisplay
 from hvgui.domain.bulk import planned_change
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HvGuiError
+from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.operations import (
     CheckpointApplyOperation,
     CheckpointCreateOperation,
@@ -214,8 +215,12 @@ class VmActionsController(QObject):
         guest_folder: str,
         create_folders: bool = True,
         existing: ExistingFile = ExistingFile.Ask,
+        *,
+        ask_existing: AskExisting | None = None,
     ) -> VmAction:
-        """Copy files and folders of this computer into the guest of `vm` (the host's runner streams them)."""
+        """Copy files and folders of this computer into the guest of `vm` (the host's runner streams them).
+        With `existing` Ask, `ask_existing` is asked about each file that exists in the guest (without it,
+        such files are left and reported)."""
         operation = CopyToGuestOperation(
             self._target(vm),
             sources=tuple(sources),
@@ -223,7 +228,7 @@ class VmActionsController(QObject):
             create_folders=create_folders,
             existing=existing,
         )
-        return self._submit(ActionKind.CopyToGuest, vm, operation.title, operation)
+        return self._submit(ActionKind.CopyToGuest, vm, operation.title, operation, ask_existing=ask_existing)
 
     def copy_from_vm(
         self,
@@ -343,12 +348,13 @@ class VmActionsController(QObject):
         *,
         refused: str | None = None,
         warning: str | None = None,
+        ask_existing: AskExisting | None = None,
     ) -> VmAction:
         """Start one operation. `warning`: the host's staleness warning, already told (None: look it up now)."""
         action = VmAction(kind, vm.key, vm.name, description, operation.powershell(), operation)
         if warning is None and refused is None:
             warning = self._warn(vm.host)
-        self._start(action, self._run(action, operation, refused, warning or ""))
+        self._start(action, self._run(action, operation, refused, warning or "", ask_existing))
         return action
 
     def _start(self, action: VmAction, coro: Coroutine[Any, Any, None]) -> None:
@@ -358,7 +364,14 @@ class VmActionsController(QObject):
         self._spawn(coro, action)
         self._emit(self.pending, action)  # at once (the task runs later), so "pending" shows before the next paint
 
-    async def _run(self, action: VmAction, operation: Operation, refused: str | None, warning: str) -> None:
+    async def _run(
+        self,
+        action: VmAction,
+        operation: Operation,
+        refused: str | None,
+        warning: str,
+        ask_existing: AskExisting | None = None,
+    ) -> None:
         if refused is not None:
             self._conclude(self.failed, ActionFailure(action, refused, sent=False))
             return
@@ -368,7 +381,8 @@ class VmActionsController(QObject):
             self._conclude(self.failed, ActionFailure(action, "the host is no longer connected.", sent=False))
             return
         try:
-            handle = session.operations.submit(operation, notice=warning)
+            options = {} if ask_existing is None else {"ask_existing": ask_existing}
+            handle = session.operations.submit(operation, notice=warning, **options)
         except HvGuiError as exc:  # the session is closing
             self._conclude(self.failed, ActionFailure(action, str(exc), exc, sent=False))
             return

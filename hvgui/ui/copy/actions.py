@@ -1,7 +1,8 @@
 """The main window's ways into a copy, installed by one call: "VM > Copy to VM..." (Ctrl+Shift+U, also in the
 VM table's context menu and on the VM panel), and drops of local files on a VM row or on the VM panel.
 
-Each opens `CopyToVmDialog` for one VM, kept up to date with the host's refreshes while it is open.
+Each opens `CopyToVmDialog` for one VM, kept up to date with the host's refreshes while it is open. A copy
+whose "If a file exists" is Ask puts its questions through the window's one `ExistingFileAsker`.
 "VM > Copy from VM..." (Ctrl+Shift+D, also in the context menu and on the VM panel) opens `CopyFromVmDialog`
 the same way, to bring files of a Windows guest to this computer.
 """
@@ -19,6 +20,7 @@ from hvgui.domain.vm import Vm
 from hvgui.ui.controllers.vm_actions import ActionKind, VmAction
 from hvgui.ui.copy.dialog import CopyToVmDialog
 from hvgui.ui.copy.drop import VmDropTarget
+from hvgui.ui.copy.existing_question import ExistingFileAsker
 from hvgui.ui.copy.from_vm_dialog import CopyFromVmDialog
 from hvgui.ui.guest_keyring import remember_guest_accounts
 from hvgui.ui.models.vm_table import VmRole
@@ -40,6 +42,8 @@ class CopyActions(QObject):
         super().__init__(window)
         self.window = window
         self.dialog: CopyToVmDialog | None = None
+        #: Asks about files that exist in a guest, for every copy of the window (one question at a time).
+        self.asker = ExistingFileAsker(window)
         self.copy_action = QAction("Cop&y to VM\u2026", window)
         self.copy_action.setObjectName("copyToVmAction")
         self.copy_action.setShortcut(QKeySequence(COPY_SHORTCUT))
@@ -104,6 +108,7 @@ class CopyActions(QObject):
             preferences=window.preferences,
             confirmer=window.confirmer,
             host_label=window.vm_model.host_label(vm.host),
+            ask_existing=self.asker.ask,
             parent=window,
         )
         self.dialog = dialog

@@ -7,7 +7,8 @@ anything is sent; and shows what the last refresh says about the VM (off, Guest 
 silent). A disabled Guest Service Interface can be enabled from here, after a confirmation, through the same
 `set_service` path as the Integration services tab; the dialog follows the VM through later refreshes, so
 Copy becomes available once the host reports the service on. Copy hands a `CopyToGuestOperation` to
-`VmActionsController.copy_to_vm`; its progress is the Activity panel's business.
+`VmActionsController.copy_to_vm`, with the callback that asks the admin about files that exist in the guest
+(when "If a file exists" is Ask); its progress is the Activity panel's business.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hvgui.domain.existing_files import AskExisting
 from hvgui.domain.guest_files import is_rooted
 from hvgui.domain.guest_paths import GuestOs, check_destinations, check_folder, default_folder
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE
@@ -85,10 +87,12 @@ class CopyToVmDialog(FollowsVm, QDialog):
         preferences: Preferences,
         confirmer: Confirmer | None = None,
         host_label: str = "",
+        ask_existing: AskExisting | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("copyToVmDialog")
+        self._ask_existing = ask_existing
         self.setWindowTitle("Copy to VM")
         self.setAcceptDrops(True)
         self.resize(640, 520)
@@ -143,6 +147,10 @@ class CopyToVmDialog(FollowsVm, QDialog):
         self.existing.setObjectName("copyExisting")
         for choice, label in _EXISTING_LABELS.items():
             self.existing.addItem(label, choice)
+        self.existing.setToolTip(
+            "Ask: the copy stops at each file that exists in the guest and asks whether to overwrite it, skip it "
+            "(also for the rest of the copy) or cancel the copy. Overwrite and Skip decide without asking."
+        )
         form = QFormLayout()
         destination_label = QLabel("&Destination in the guest:")
         destination_label.setBuddy(self.destination)
@@ -352,7 +360,12 @@ class CopyToVmDialog(FollowsVm, QDialog):
         folder = self.destination.text()
         self._preferences.set_copy_destination(vm.key, folder)
         self.action = self._actions.copy_to_vm(
-            vm, self.sources(), folder, self.create_folders.isChecked(), self.existing_choice()
+            vm,
+            self.sources(),
+            folder,
+            self.create_folders.isChecked(),
+            self.existing_choice(),
+            ask_existing=self._ask_existing,
         )
         self.accept()
         return self.action
