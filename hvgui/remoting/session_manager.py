@@ -414,7 +414,9 @@ class HostSession:
         rests at least as long as its inventory took, so hvgui never keeps a slow host busy more than half of
         the time."""
         spent = self._last_refresh_duration
-        interval = self._refresh_config.safety_interval if self._live else self._refresh_interval
+        # A watcher that is starting counts as live: if it fails, or stays silent, it asks for a refresh itself.
+        watching = self._live or self._watcher_task is not None
+        interval = self._refresh_config.safety_interval if watching else self._refresh_interval
         return max(interval - spent, spent)
 
     async def _watched_refresh(self) -> None:
