@@ -49,7 +49,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from hvgui.remoting import OperationsConfig, SessionManager
+    from hvgui.remoting import OperationsConfig, RefreshConfig, SessionManager
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.main_window import MainWindow
     from hvgui.ui.preferences import Preferences
@@ -67,7 +67,13 @@ def run(options: Options, *, password: str | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     preferences = Preferences()
-    controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
+    refresh = RefreshConfig(
+        push=preferences.live_updates,
+        poll_interval=preferences.poll_interval,
+        safety_interval=preferences.safety_interval,
+    )
+    manager = SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines), refresh=refresh)
+    controller = HostsController(manager)
     window = MainWindow(controller, preferences=preferences)
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)

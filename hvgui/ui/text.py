@@ -26,3 +26,12 @@ def one_line(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+#: Unicode's explicit directional formatting characters: in host text they could reorder what follows them.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def without_bidi_controls(text: str) -> str:
+    """`text` without directional formatting characters, for host text shown inside a sentence of hvgui's."""
+    return "".join(char for char in text if char not in BIDI_CONTROLS)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from hvgui.domain.connection import HostState, HostStatus, data_age_text
 from hvgui.domain.errors import AccessDenied
-from hvgui.ui.text import one_line
+from hvgui.ui.text import one_line, without_bidi_controls
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -149,7 +149,7 @@ def unreadable_text(status: HostStatus) -> str:
 
 def updates_line(status: HostStatus) -> str:
     """ "Updates: live" or "Updates: polling every 2 s (the host's change watcher stopped: ...)"."""
-    note = f" ({status.update_note})" if status.update_note else ""
+    note = f" ({without_bidi_controls(status.update_note)})" if status.update_note else ""
     return f"Updates: {status.updates_text}{note}"
 
 
