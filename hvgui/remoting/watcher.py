@@ -55,7 +55,7 @@ class RefreshConfig:
     push: bool = False
     poll_interval: float = 2.0
     safety_interval: float = 60.0
-    watch_interval: float = 0.25
+    watch_interval: float = 0.2
     tick: float = 2.0
     watch_duration: float = 3600.0
     silence: float = 15.0

@@ -4,11 +4,12 @@ reconnect. Inventories are counted in the emulator's command log, which sees eve
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from remoting_support import Recorder, is_inventory, read_command_log, run
+from remoting_support import FreezableProxy, Recorder, is_inventory, read_command_log, run
 
 from hvgui.domain.connection import HostState, UpdateMode
 from hvgui.domain.vm import HeartbeatStatus
@@ -172,3 +173,48 @@ def test_a_clock_jump_reads_the_inventory_again_and_says_so(demo: RunningEmulato
         await manager.aclose()
 
     run(body)
+
+
+def test_a_watcher_that_ends_after_its_duration_starts_again_after_a_full_inventory(
+    demo: RunningEmulator, command_log: Path
+) -> None:
+    model = demo.scenario.hosts[0].model
+
+    async def body() -> None:
+        manager = SessionManager(refresh=dataclasses.replace(LIVE, watch_duration=1))
+        recorder = Recorder()
+        manager.subscribe(recorder)
+        endpoint = demo.endpoint(model.name)
+        session = manager.add_host(endpoint.connection_settings(), endpoint.password)
+
+        def watches() -> int:
+            return sum(1 for e in read_command_log(command_log) if e["command"] == "Watch-HvGuiChange")
+
+        await _wait_until(lambda: watches() >= 2)  # the second run follows a gap: its hello asks for an inventory
+        await _wait_until(lambda: _inventories(command_log, model.name) >= 2)
+        assert session.status.update_mode is UpdateMode.Live and session.status.state is HostState.Connected
+        await manager.aclose()
+
+    run(body)
+
+
+def test_a_silent_change_stream_is_given_up_and_the_host_polled(demo: RunningEmulator) -> None:
+    model = demo.scenario.hosts[0].model
+    proxy = FreezableProxy(demo.endpoint(model.name).port)
+
+    async def body() -> None:
+        manager = SessionManager(refresh=dataclasses.replace(LIVE, silence=1.5))
+        endpoint = demo.endpoint(model.name)
+        settings = dataclasses.replace(endpoint.connection_settings(), port=proxy.port)
+        session = manager.add_host(settings, endpoint.password)
+        await _wait_until(lambda: session.status.update_mode is UpdateMode.Live)
+        proxy.frozen.set()  # the host hangs: connections stay open, nothing arrives
+        await _wait_until(lambda: session.status.update_mode is UpdateMode.Polling)
+        assert "silent for 1.5 s" in session.status.update_note
+        proxy.frozen.clear()
+        await manager.aclose()
+
+    try:
+        run(body)
+    finally:
+        proxy.close()

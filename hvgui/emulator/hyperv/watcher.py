@@ -36,7 +36,7 @@ PROPERTIES = [
     "MemoryUsage", "UpTime", "StatusDescriptions",
 ]  # fmt: skip
 #: The parameters' defaults in the PowerShell text.
-DEFAULTS = {"IntervalMs": 250, "TickSec": 2, "DurationSec": 3600, "CpuStep": 10, "MemoryStepMB": 256}
+DEFAULTS = {"IntervalMs": 200, "TickSec": 2, "DurationSec": 3600, "CpuStep": 10, "MemoryStepMB": 256}
 #: A running VM's boot time may move this much (rounding) before it counts as a restart.
 BOOT_TOLERANCE = 2
 #: The host's wall clock moving this much more or less than its monotonic clock is a jump.
@@ -162,5 +162,5 @@ def watch_hvgui_change(ctx: CommandContext) -> None:
         previous = (wall, now)
         spent = elapsed() - tick_started
         interval = options["IntervalMs"] / 1000
-        if not costs.wait(max(interval - spent, spent), stop):  # Thread.Sleep: time passes, nothing is charged
+        if not costs.wait(max(interval - spent, spent / 2), stop):  # Thread.Sleep: time passes, nothing is charged
             return

@@ -352,8 +352,9 @@ function Watch-HvGuiChange {
     enumeration of Msvm_SummaryInformation with a property list per tick (the way the Hyper-V module reads
     it, hyperv-cim-winrm.md 1.3): one WMI operation per tick whatever the number of VMs, its per-instance
     part the provider filling ten properties, and never a cmdlet or a WMI read per VM. After each tick it
-    sleeps IntervalMs less what the tick took, but at least as long as the tick took, so a large or slow
-    host is never kept busy more than half of the time.
+    sleeps IntervalMs less what the tick took, but at least half as long as the tick took, so a large or
+    slow host is never kept busy more than two thirds of the time (on 1,000 VMs the enumeration takes about
+    0.13 s: a tick every 0.2 s, and a change shows in the client within about half a second).
 
     Records (schema 1), each with a sequence number the client checks for gaps and t, the host's UTC time in
     seconds since 1970:
@@ -374,7 +375,7 @@ function Watch-HvGuiChange {
     param(
         [ValidateRange(50, 60000)]
         [int]
-        $IntervalMs = 250,
+        $IntervalMs = 200,
 
         [ValidateRange(1, 3600)]
         [int]
@@ -530,10 +531,10 @@ function Watch-HvGuiChange {
         }
         $previousWall = $wall
         $previousMs = $nowMs
-        # Start to start every IntervalMs, but resting at least as long as the tick took. Thread.Sleep, not
-        # a cmdlet: a stop takes effect when it returns, at most one interval later.
+        # Start to start every IntervalMs, but resting at least half as long as the tick took. Thread.Sleep,
+        # not a cmdlet: a stop takes effect when it returns, at most one interval later.
         $spentMs = $clock.ElapsedMilliseconds - $startedMs
-        [System.Threading.Thread]::Sleep([int][System.Math]::Max($IntervalMs - $spentMs, $spentMs))
+        [System.Threading.Thread]::Sleep([int][System.Math]::Max($IntervalMs - $spentMs, $spentMs / 2))
     }
 }
 
