@@ -144,6 +144,7 @@ class HostSession:
         self._replay: list[VmRow] | None = None  # rows that arrived while a full inventory was on its way
         self._silence_timer: asyncio.TimerHandle | None = None
         self._silenced = False
+        self._heard_from_watcher = False
         self._inventory: Inventory | None = None
         self._published_inventory = False
         self._fetch_lock = asyncio.Lock()
@@ -494,7 +495,11 @@ class HostSession:
                 self._resync_on_hello = not self._inventory_since_watch
                 self._inventory_since_watch = False
                 self._arm_silence()
+                self._heard_from_watcher = False
                 await watcher.run()
+                if not self._heard_from_watcher:  # never loop over a watcher that ends at once
+                    self._watch_stopped("the host's change watcher ended without a record", retry=True)
+                    return
                 log.info("the change watcher of %s ended after its duration; starting it again", self.key)
         except asyncio.CancelledError:
             if not self._silenced:
@@ -524,6 +529,7 @@ class HostSession:
         log.info("%s: %s; polling every %g s", self.key, note, self._refresh_interval)
         self._live = False
         self._silenced = False
+        self._heard_from_watcher = False
         if retry:
             self._watch_retry_at = time.monotonic() + self._refresh_config.retry_after
         else:
@@ -561,6 +567,7 @@ class HostSession:
         if self._closed or self._watcher_task is None:
             return
         self._arm_silence()
+        self._heard_from_watcher = True
         rows: list[VmRow] = []
         resync: str | None = None
         note: str | None = None

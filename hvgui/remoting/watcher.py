@@ -87,7 +87,13 @@ class VmRow:
     status: str
     cpu_usage: int
     memory_assigned: int
-    uptime_seconds: int
+    uptime_seconds: int  # when the row was read
+    boot_time: int | None = None  # the host's UTC time of the VM's start (seconds since 1970); None when not running
+
+
+#: A row's uptime this much below the inventory's means the VM started again (rows are read at most a few
+#: seconds apart from the inventory they are laid over).
+RESTART_TOLERANCE = 5
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ def _row(entry: Any) -> VmRow | None:
         cpu_usage=_int(entry.get("cpu")),
         memory_assigned=max(0, _int(entry.get("mem"))),
         uptime_seconds=max(0, _int(entry.get("up"))),
+        boot_time=entry["boot"] if isinstance(entry.get("boot"), int) and not isinstance(entry["boot"], bool) else None,
     )
 
 
@@ -161,7 +168,10 @@ def apply_rows(
     inventory: Inventory, rows: Iterable[VmRow], *, fetched_at: float
 ) -> tuple[Inventory, InventoryDiff, bool]:
     """The inventory with the rows' fields replaced, the diff to publish, and whether a row named a VM the
-    inventory does not have (then a full inventory is due). Only VMs whose fields really differ are changed."""
+    inventory does not have (then a full inventory is due). Only VMs whose fields really differ are changed.
+
+    Uptime ticks, so it alone never makes a change: a row's uptime is taken with its other fields, or when it
+    is well below the inventory's (the VM started again); otherwise the inventory's stays."""
     latest = {row.vm_id: row for row in rows}  # a later row of the same VM wins
     if not latest:
         return inventory, InventoryDiff(inventory.host), False
@@ -173,6 +183,17 @@ def apply_rows(
         if row is None:
             continue
         seen += 1
+        same = (
+            vm.name == row.name
+            and vm.state is row.state
+            and vm.heartbeat is row.heartbeat
+            and vm.status == row.status
+            and vm.cpu_usage == row.cpu_usage
+            and vm.memory_assigned == row.memory_assigned
+        )
+        restarted = row.uptime_seconds + RESTART_TOLERANCE < vm.uptime_seconds
+        if same and not restarted:
+            continue
         updated = dataclasses.replace(
             vm,
             name=row.name,
@@ -183,9 +204,8 @@ def apply_rows(
             memory_assigned=row.memory_assigned,
             uptime_seconds=row.uptime_seconds,
         )
-        if updated != vm:
-            vms[index] = updated
-            changed.append(updated)
+        vms[index] = updated
+        changed.append(updated)
     unknown = seen < len(latest)
     if not changed:
         return inventory, InventoryDiff(inventory.host), unknown

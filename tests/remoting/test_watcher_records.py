@@ -73,3 +73,12 @@ def test_the_watch_spec_carries_its_values_as_parameters() -> None:
     parameters = {p.name: p.value for p in spec.commands[0].parameters}
     assert spec.first_command == "Watch-HvGuiChange"
     assert parameters == {"IntervalMs": 50, "TickSec": 5, "DurationSec": 0, "CpuStep": 10, "MemoryStepMB": 256}
+
+
+def test_a_ticking_uptime_alone_changes_nothing_but_a_restart_does() -> None:
+    inventory = Inventory(HOST, (_vm("a", uptime_seconds=100), _vm("b", uptime_seconds=100)), fetched_at=1.0)
+    record = parse_record(json.dumps({"k": "change", "seq": 1, "vms": [_row("a", up=103), _row("b", up=2)]}))
+    assert record.rows[0].boot_time == 1700000000
+    updated, diff, _ = apply_rows(inventory, record.rows, fetched_at=2.0)
+    assert [vm.vm_id for vm in diff.changed] == ["b"] and diff.changed[0].uptime_seconds == 2
+    assert updated.vms[0].uptime_seconds == 100
