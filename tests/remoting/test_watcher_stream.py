@@ -8,6 +8,7 @@ host's work free; the waits are only a safety net against a hang.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -47,14 +48,14 @@ class Stream:
         return await asyncio.wait_for(found(), PATIENCE)
 
 
-def _watch(demo: RunningEmulator, host_index: int, body: Callable[..., object]) -> None:
+def _watch(demo: RunningEmulator, host_index: int, body: Callable[..., object], config: RefreshConfig = FAST) -> None:
     endpoint = demo.endpoints[host_index]
     model = demo.scenario.hosts[host_index].model
 
     async def main() -> None:
         connection = HostConnection(endpoint.connection_settings(), endpoint.password)
         stream = Stream()
-        task = asyncio.create_task(ChangeWatcher(connection, FAST, stream).run())
+        task = asyncio.create_task(ChangeWatcher(connection, config, stream).run())
         try:
             await stream.wait_for(lambda r: r.kind == "hello")
             await body(model, stream, task)
@@ -96,13 +97,13 @@ def test_heartbeat_changes_arrive_as_records_soon_after_they_happen(demo: Runnin
 
 def test_a_quiet_host_sends_ticks_across_receive_timeouts(demo: RunningEmulator) -> None:
     # Each Receive waits one second on the host (the connection's poll interval) and times out when nothing
-    # is written; the stream goes on regardless.
+    # is written; with a tick every 2 s (CPU moves ignored) some Receives time out, and the stream goes on.
     async def body(model, stream: Stream, task) -> None:
         first = await stream.wait_for(lambda r: r.kind == "tick")
         second = await stream.wait_for(lambda r: r.kind == "tick" and r.seq > first.seq)
         assert not task.done() and second.seq > first.seq
 
-    _watch(demo, 2, body)
+    _watch(demo, 0, body, dataclasses.replace(FAST, tick=2, cpu_step=100, memory_step_mb=1048576))
 
 
 def test_a_clock_jump_and_a_new_vm_ask_for_a_full_inventory(demo: RunningEmulator) -> None:
