@@ -566,6 +566,13 @@ class HostSession:
         """Records of the watcher, parsed on its worker thread; here on the loop thread, in order."""
         if self._closed or self._watcher_task is None:
             return
+        try:
+            self._take_records(records)
+        except Exception:  # a defect in hvgui: a full inventory puts the view right
+            log.exception("applying the change records of %s failed; reading a full inventory", self.key)
+            self.refresh_now()
+
+    def _take_records(self, records: list[WatchRecord]) -> None:
         self._arm_silence()
         self._heard_from_watcher = True
         rows: list[VmRow] = []
