@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hvgui.domain.integration import HEARTBEAT, ComponentStatus, IntegrationServiceState
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import HeartbeatStatus, Inventory, Vm, VmState
 from hvgui.remoting.connection import HostConnection
@@ -164,6 +165,35 @@ def _enum(cls: Any, value: Any, unknown: Any) -> Any:
         return unknown
 
 
+#: The Heartbeat component's OperationalStatus [0] and [1] behind a heartbeat the row reports (the inverse of the
+#: module's derivation, hyperv-api.md section 5), for the heartbeats that say it unambiguously.
+_HEARTBEAT_COMPONENT: dict[HeartbeatStatus, tuple[ComponentStatus, ComponentStatus | None]] = {
+    HeartbeatStatus.NoContact: (ComponentStatus.NoContact, None),
+    HeartbeatStatus.LostCommunication: (ComponentStatus.LostCommunication, None),
+    HeartbeatStatus.OkApplicationsUnknown: (ComponentStatus.Ok, None),
+    HeartbeatStatus.OkApplicationsHealthy: (ComponentStatus.Ok, ComponentStatus.Ok),
+    HeartbeatStatus.OkApplicationsCritical: (ComponentStatus.Ok, ComponentStatus.ApplicationCritical),
+}
+
+
+def _heartbeat_service(
+    services: tuple[IntegrationServiceState, ...], heartbeat: HeartbeatStatus | None
+) -> tuple[IntegrationServiceState, ...]:
+    """The VM's services with the Heartbeat component's status following a new heartbeat, when the heartbeat
+    says it; the host's status texts are unknown until the next inventory, so they are left empty (the window
+    then names the status itself)."""
+    statuses = _HEARTBEAT_COMPONENT.get(heartbeat) if heartbeat is not None else None
+    if statuses is None:
+        return services
+    guid = HEARTBEAT.ic_guid.upper() if HEARTBEAT.ic_guid else ""
+    return tuple(
+        dataclasses.replace(s, primary=statuses[0], secondary=statuses[1], primary_text="", secondary_text="")
+        if s.ic_guid == guid and (s.primary, s.secondary) != statuses
+        else s
+        for s in services
+    )
+
+
 def apply_rows(
     inventory: Inventory, rows: Iterable[VmRow], *, fetched_at: float
 ) -> tuple[Inventory, InventoryDiff, bool]:
@@ -194,6 +224,9 @@ def apply_rows(
         restarted = row.uptime_seconds + RESTART_TOLERANCE < vm.uptime_seconds
         if same and not restarted:
             continue
+        services = vm.integration_services
+        if row.heartbeat is not vm.heartbeat:
+            services = _heartbeat_service(services, row.heartbeat)
         updated = dataclasses.replace(
             vm,
             name=row.name,
@@ -203,6 +236,7 @@ def apply_rows(
             cpu_usage=row.cpu_usage,
             memory_assigned=row.memory_assigned,
             uptime_seconds=row.uptime_seconds,
+            integration_services=services,
         )
         vms[index] = updated
         changed.append(updated)

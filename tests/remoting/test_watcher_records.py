@@ -82,3 +82,28 @@ def test_a_ticking_uptime_alone_changes_nothing_but_a_restart_does() -> None:
     updated, diff, _ = apply_rows(inventory, record.rows, fetched_at=2.0)
     assert [vm.vm_id for vm in diff.changed] == ["b"] and diff.changed[0].uptime_seconds == 2
     assert updated.vms[0].uptime_seconds == 100
+
+
+def test_the_heartbeat_component_follows_a_new_heartbeat_and_the_others_stay() -> None:
+    from hvgui.domain.integration import HEARTBEAT, SHUTDOWN, ComponentStatus, IntegrationServiceState
+
+    def service(info, primary, secondary, text: str) -> IntegrationServiceState:
+        return IntegrationServiceState(info.ic_guid, info.name, True, primary, secondary, text, text)
+
+    services = (
+        service(HEARTBEAT, ComponentStatus.Ok, ComponentStatus.Ok, "OK"),
+        service(SHUTDOWN, ComponentStatus.Ok, None, "OK"),
+    )
+    inventory = Inventory(HOST, (_vm("a", integration_services=services),), fetched_at=1.0)
+    lost = parse_record(json.dumps({"k": "change", "seq": 1, "vms": [_row("a", hb=4)]}))
+    updated, _, _ = apply_rows(inventory, lost.rows, fetched_at=2.0)
+    heartbeat, shutdown = updated.vms[0].integration_services
+    assert (heartbeat.primary, heartbeat.secondary, heartbeat.primary_text) == (
+        ComponentStatus.LostCommunication,
+        None,
+        "",
+    )
+    assert shutdown == services[1]
+    paused = parse_record(json.dumps({"k": "change", "seq": 2, "vms": [_row("a", hb=8)]}))
+    again, _, _ = apply_rows(updated, paused.rows, fetched_at=3.0)
+    assert again.vms[0].integration_services == updated.vms[0].integration_services  # not said unambiguously
