@@ -75,7 +75,10 @@ class HostSession:
     """One host: its connection, its refresh loop, its status and its last good inventory.
 
     Two lanes: the refresh loop has the session's own connection; changes go through `operations`, whose
-    work lane opens its own connections on first use, so a long shutdown never delays the refresh. A change
+    work lane opens its own connections on first use, so a long shutdown never delays the refresh. With live
+    updates the refresh lane has a second connection for the change watcher: a connection is one worker
+    thread and one runspace, which a pipeline that never ends would hold against the inventories the lane
+    still reads (on connect, after gaps, every `safety_interval`, and all of them while it polls). A change
     asks for a refresh with `next_inventory()`; requests that arrive together share one inventory.
 
     Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
