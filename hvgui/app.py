@@ -49,7 +49,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from hvgui.remoting import OperationsConfig, SessionManager
+    from hvgui.remoting import OperationsConfig, RefreshConfig, SessionManager
     from hvgui.remoting.secret_store import SecretStore
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.history import install_history, open_history_store
@@ -71,7 +71,13 @@ def run(options: Options, *, password: str | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     preferences = Preferences()
-    controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
+    refresh = RefreshConfig(
+        push=preferences.live_updates,
+        poll_interval=preferences.poll_interval,
+        safety_interval=preferences.safety_interval,
+    )
+    manager = SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines), refresh=refresh)
+    controller = HostsController(manager)
     # The demo's emulated hosts never mix with the admin's saved hosts and keyring: the demo keeps its list
     # and its passwords in memory, and neither reads nor writes the admin's.
     book = HostBook(None) if options.demo else HostBook.default()

@@ -18,6 +18,13 @@ class HostState(enum.Enum):
     Closed = "Closed"
 
 
+class UpdateMode(enum.Enum):
+    """How a connected host's changes reach the window."""
+
+    Live = "live"  # the host streams its changes (a change watcher runs on it)
+    Polling = "polling"  # the client reads the host's whole inventory on a schedule
+
+
 class AuthMethod(enum.Enum):
     """The authentication protocols pypsrp offers."""
 
@@ -147,6 +154,11 @@ class HostStatus:
     #: (or while the host is failing). A host of a thousand VMs may take a while: the window says "Loading…".
     loading_since: float | None = None
     first_load_seconds: float | None = None  # how long the host's first inventory took, once it arrived
+    #: How changes arrive (None: the session does not watch for them, it only polls), the polling interval, and
+    #: what the window should know about it: why it polls, or what happened to the host's change stream.
+    update_mode: UpdateMode | None = None
+    poll_interval: float | None = None
+    update_note: str = ""
 
     @property
     def needs_credentials(self) -> bool:
@@ -160,6 +172,16 @@ class HostStatus:
     def data_age(self, now: float) -> float | None:
         """Seconds since the last refresh arrived (`now` from time.time()), None before the first one."""
         return None if self.last_refresh_at is None else max(0.0, now - self.last_refresh_at)
+
+    @property
+    def updates_text(self) -> str:
+        """ "live" or "polling every 2 s"; "" when the session does not say (it only polls)."""
+        if self.update_mode is UpdateMode.Live:
+            return "live"
+        if self.update_mode is UpdateMode.Polling:
+            interval = self.poll_interval
+            return "polling" if interval is None else f"polling every {interval:g} s"
+        return ""
 
 
 def data_age_text(age: float | None) -> str:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hvgui.emulator.endpoints import READY_LINE, format_listening_line
+from hvgui.emulator.endpoints import CONTROL_PREFIX, READY_LINE, format_listening_line
 from hvgui.emulator.server import RunningEmulator, check_loopback, parse_listen, start_hosts
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ cost profiles (--cost-profile):
   realistic   cmdlets, WMI reads and CIM calls cost what a Windows Server 2022 host charges, and Stop-VM,
               Save-VM, Checkpoint-VM & co. block until their job ends, writing progress records
   FILE        a JSON profile (CostProfile.to_json, or the cost_profile member of an hvgui --diagnose report)
+
+control commands (--control), one JSON object per line on stdin:
+  {"op": "hang", "host": "HV-LARGE-01", "vms": ["<VM id or name>", ...]}   also recover, critical, healthy
+  {"op": "clock-jump", "seconds": 3600}       {"op": "kill-watchers"}     ("host" only when there are several)
 
 environment:
   HVGUI_EMULATOR_COMMAND_LOG=FILE   also append the command log to FILE
@@ -96,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--command-log",
         metavar="FILE",
         help="write one JSON line per pipeline command received to FILE (truncated first)",
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="read control commands from stdin, one JSON object per line (hang or recover guests, make their "
+        "applications critical or healthy, jump a host's clock, kill its change watchers), and answer each with "
+        "a line 'hvgui-emulator: control {...}'",
     )
     parser.add_argument(
         "--allow-remote",
@@ -169,7 +180,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"hvgui-emulator: error: cannot listen on {args.listen}: {exc}", file=sys.stderr)
         return 1
+    if args.control:
+        _read_control(scenario.hosts)
     return _serve(emulator)
+
+
+def _read_control(hosts: list) -> threading.Thread:
+    """Apply the control commands that arrive on stdin, answering each on stdout (see EPILOG)."""
+    import json
+
+    from hvgui.emulator.hyperv.heartbeats import control
+
+    models = [host.model for host in hosts]
+
+    def pump() -> None:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                command = json.loads(line)
+            except ValueError as exc:
+                answer = {"ok": False, "error": f"not JSON: {exc}"}
+            else:
+                answer = control(models, command) if isinstance(command, dict) else {"ok": False, "error": "not a dict"}
+            print(CONTROL_PREFIX + json.dumps(answer), flush=True)
+
+    thread = threading.Thread(target=pump, name="emulator-control", daemon=True)
+    thread.start()
+    return thread
 
 
 def _serve(emulator: RunningEmulator) -> int:

@@ -14,6 +14,8 @@ from hvgui.domain.connection import AuthMethod, ConnectionSettings
 
 LINE_PREFIX = "hvgui-emulator: "
 READY_LINE = LINE_PREFIX + "ready"
+#: How the CLI answers a control command (`--control`): this prefix, then the answer as JSON.
+CONTROL_PREFIX = LINE_PREFIX + "control "
 _LISTENING = re.compile(r"^hvgui-emulator: (?P<host>\S+) listening on (?P<url>\S+)(?P<rest>.*)$")
 _URL = re.compile(r"^(?P<scheme>https?)://(?P<address>\[[^\]]+\]|[^:/]+):(?P<port>\d+)/wsman$")
 

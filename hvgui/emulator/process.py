@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import collections
+import json
 import queue
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import IO
+from typing import IO, Any
 
-from hvgui.emulator.endpoints import READY_LINE, Endpoint, parse_listening_line
+from hvgui.emulator.endpoints import CONTROL_PREFIX, READY_LINE, Endpoint, parse_listening_line
 
 STDERR_KEEP_LINES = 200
 
@@ -23,10 +24,18 @@ class EmulatorStartError(RuntimeError):
 class EmulatorProcess:
     """`python -m hvgui.emulator` as a child process. A context manager; `stop()` ends it."""
 
-    def __init__(self, process: subprocess.Popen[str], endpoints: list[Endpoint], stderr_tail: collections.deque[str]):
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        endpoints: list[Endpoint],
+        stderr_tail: collections.deque[str],
+        stdout_lines: queue.Queue[str | None] | None = None,
+    ):
         self.process = process
         self.endpoints = endpoints
         self._stderr_tail = stderr_tail
+        self._stdout_lines = stdout_lines
+        self._control_lock = threading.Lock()
 
     @classmethod
     def start(
@@ -39,11 +48,13 @@ class EmulatorProcess:
         time_scale: float | None = None,
         extra_args: Sequence[str] = (),
         timeout: float = 30.0,
+        control: bool = False,
     ) -> EmulatorProcess:
         """Start the child and wait (up to `timeout` seconds) for its ready line.
 
         `cost_profile` (`instant`, `realistic` or a JSON file) and `time_scale` become `--cost-profile` and
-        `--time-scale`; None leaves the scenario's own (else instant, 1).
+        `--time-scale`; None leaves the scenario's own (else instant, 1). With `control`, the child reads control
+        commands (`control()`) on its stdin.
         """
         command = [sys.executable, "-m", "hvgui.emulator", "--listen", "127.0.0.1:0", "--scenario", scenario]
         if tls:
@@ -54,10 +65,12 @@ class EmulatorProcess:
             command += ["--cost-profile", str(cost_profile)]
         if time_scale is not None:
             command += ["--time-scale", repr(float(time_scale))]
+        if control:
+            command.append("--control")
         command += list(extra_args)
         process = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if control else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -86,10 +99,26 @@ class EmulatorProcess:
                     f"its stderr:\n{''.join(stderr_tail).rstrip() or '(empty)'}"
                 )
             if line.rstrip("\r\n") == READY_LINE:
-                return cls(process, endpoints, stderr_tail)
+                return cls(process, endpoints, stderr_tail, stdout_lines if control else None)
             endpoint = parse_listening_line(line)
             if endpoint is not None:
                 endpoints.append(endpoint)
+
+    def control(self, command: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
+        """Send one control command (see `hvgui.emulator.hyperv.heartbeats.control`) and return the child's
+        answer; the child must have been started with `control=True`."""
+        if self._stdout_lines is None or self.process.stdin is None:
+            raise RuntimeError("the emulator was started without control=True")
+        with self._control_lock:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+            deadline = time.monotonic() + timeout
+            while True:
+                line = self._stdout_lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                if line is None:
+                    raise EmulatorStartError(f"the emulator ended; its stderr:\n{self.stderr_text}")
+                if line.startswith(CONTROL_PREFIX):
+                    return json.loads(line[len(CONTROL_PREFIX) :])
 
     @property
     def pid(self) -> int:

@@ -5,6 +5,7 @@
 - `HostApi`: typed calls on one host; `HostConnection`: its worker thread and runspace pool.
 - `OperationRunner` (`HostSession.operations`): the one path for changes: `submit(operation)` runs a typed
   operation on the host's work lane (queue, concurrency limit, deadlines, progress), then a merged refresh.
+- `RefreshConfig`: live updates (the host's change watcher, `watcher`) or polling, and their intervals.
 - `PipelineSpec`: the only way to build a pipeline (values travel as parameters, never as script text).
 """
 
@@ -18,6 +19,7 @@ from hvgui.remoting.operations import OperationHandle, OperationRunner, Operatio
 from hvgui.remoting.parse import InventoryReport, VmHostInfo
 from hvgui.remoting.pipeline import PipelineSpec
 from hvgui.remoting.session_manager import HostSession, SessionListener, SessionManager
+from hvgui.remoting.watcher import RefreshConfig
 
 __all__ = [
     "Backoff",
@@ -31,6 +33,7 @@ __all__ = [
     "OperationsConfig",
     "PipelineResult",
     "PipelineSpec",
+    "RefreshConfig",
     "SessionListener",
     "SessionManager",
     "VmHostInfo",

@@ -117,6 +117,9 @@ class _Call:
     #: Called on the loop thread with each progress record the host writes (None: progress is ignored).
     on_progress: Callable[[OperationProgress], None] | None = None
     loop: asyncio.AbstractEventLoop | None = None
+    #: Called on the worker thread with the output objects of each Receive as they arrive; they are then not
+    #: kept (a pipeline that streams for hours does not grow). None: the output is returned at the end.
+    on_output: Callable[[list[Any]], None] | None = None
 
     def report_progress(self, records: list[Any], seen: int) -> int:
         """Hand the progress records after the first `seen` to the loop thread; returns how many were seen."""
@@ -253,6 +256,10 @@ class _Worker:
                 # re-send the Receive of a host that merely paused.
                 ps.poll_invoke()
             progress_seen = call.report_progress(ps.streams.progress, progress_seen)
+            if call.on_output is not None and ps.output:
+                arrived = list(ps.output)
+                ps.output.clear()
+                call.on_output(arrived)
         errors = tuple(host_command_error(record, spec.first_command) for record in ps.streams.error)
         warnings = tuple(str(getattr(w, "message", w)) for w in ps.streams.warning)
         output, unreadable = split_unreadable(
@@ -412,6 +419,7 @@ class HostConnection:
         *,
         timeout: float | None = None,
         on_progress: Callable[[OperationProgress], None] | None = None,
+        on_output: Callable[[list[Any]], None] | None = None,
     ) -> PipelineResult:
         """Run one pipeline on the host and return its output.
 
@@ -419,11 +427,20 @@ class HostConnection:
         kinds when the host could not be reached or did not answer in `timeout` seconds (default: the
         connection's operation timeout). Cancelling the awaiting task stops the pipeline on the host.
         `on_progress` is called on the loop thread with each progress record the host writes while it runs.
+        `on_output`, for a pipeline that streams (a watcher), is called on the worker thread with the objects of
+        each Receive as they arrive (unread: the caller parses them there, off the loop thread); the result then
+        holds only what came with the pipeline's end.
         """
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
-        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_event_loop())
+        call = _Call(
+            spec,
+            deadline=time.monotonic() + limit,
+            on_progress=on_progress,
+            loop=asyncio.get_event_loop(),
+            on_output=on_output,
+        )
         while True:
             worker = self._worker
             try:

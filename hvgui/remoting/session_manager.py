@@ -13,6 +13,14 @@ is overdue marks the host stale within seconds (`is_stale`, `data_age`), long be
 The inventory has its own deadline (`InventoryDeadline`), learnt per host: a host that has shown itself slow
 gets more time, and a time-out is never retried at the same deadline. While the first inventory of a host
 loads, its status says since when (`loading_since`); once it arrives, how long it took (`first_load_seconds`).
+
+Live updates (`RefreshConfig.push`): after its first inventory a session runs the host's change watcher
+(`hvgui.remoting.watcher`) on a connection of its own and folds the records into the last inventory as they
+arrive, publishing them as the usual diffs; a full inventory is read only after a gap (the watcher started
+again, records missing, VMs added or removed, the host's clock jumped, a reconnect) and every
+`safety_interval` seconds. When the watcher cannot run or dies, the session polls every `poll_interval`
+seconds and its status says why (`update_mode`, `update_note`); the watcher is tried again after
+`retry_after` seconds, and at once after a reconnect.
 """
 
 from __future__ import annotations
@@ -25,8 +33,15 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
-from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, OperationTimedOut, ProtocolError
+from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, UpdateMode, data_age_text
+from hvgui.domain.errors import (
+    AuthenticationFailed,
+    ConnectionFailed,
+    HostCommandError,
+    HvGuiError,
+    OperationTimedOut,
+    ProtocolError,
+)
 from hvgui.domain.guest_files import GuestFolder
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
 from hvgui.domain.operations import OperationRecord
@@ -38,6 +53,7 @@ from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi
 from hvgui.remoting.inventory_deadline import InventoryDeadline
 from hvgui.remoting.operations import OperationRunner, OperationsConfig
+from hvgui.remoting.watcher import ChangeWatcher, RefreshConfig, VmRow, WatchRecord, apply_rows
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +77,10 @@ class HostSession:
     """One host: its connection, its refresh loop, its status and its last good inventory.
 
     Two lanes: the refresh loop has the session's own connection; changes go through `operations`, whose
-    work lane opens its own connections on first use, so a long shutdown never delays the refresh. A change
+    work lane opens its own connections on first use, so a long shutdown never delays the refresh. With live
+    updates the refresh lane has a second connection for the change watcher: a connection is one worker
+    thread and one runspace, which a pipeline that never ends would hold against the inventories the lane
+    still reads (on connect, after gaps, every `safety_interval`, and all of them while it polls). A change
     asks for a refresh with `next_inventory()`; requests that arrive together share one inventory.
 
     Status goes Connecting -> Connected, and on a failure Failed (with `error` and `next_retry_at`) ->
@@ -83,6 +102,7 @@ class HostSession:
         backoff: Backoff,
         operations: OperationsConfig | None = None,
         inventory_deadline: InventoryDeadline | None = None,
+        refresh: RefreshConfig | None = None,
     ) -> None:
         self.key = settings.key
         self.settings = settings
@@ -105,11 +125,31 @@ class HostSession:
         self._api = HostApi(self._connection)
         self._publisher = publisher
         self._refresh_interval = refresh_interval
+        self._refresh_config = refresh or RefreshConfig(poll_interval=refresh_interval)
         self._backoff = backoff
         # The first inventory starts loading with the session.
         self._status = HostStatus(
-            key=self.key, label=settings.label, state=HostState.Connecting, loading_since=time.time()
+            key=self.key,
+            label=settings.label,
+            state=HostState.Connecting,
+            loading_since=time.time(),
+            update_mode=UpdateMode.Polling if self._refresh_config.push else None,
+            poll_interval=refresh_interval if self._refresh_config.push else None,
         )
+        # Live updates: the watcher's connection and task, and what the session knows about its stream.
+        self._watch_connection: HostConnection | None = None
+        self._watcher_task: asyncio.Task[None] | None = None
+        self._live = False
+        self._watch_retry_at: float | None = None  # time.monotonic() before which a failed watcher is not retried
+        self._watch_unsupported = False  # the host cannot run it: only a reconnect tries again
+        self._reconnected = False  # the host failed since the last good inventory
+        self._expected_seq = 0
+        self._resync_on_hello = False
+        self._inventory_since_watch = False  # a full inventory arrived since the watcher last started
+        self._replay: list[VmRow] | None = None  # rows that arrived while a full inventory was on its way
+        self._silence_timer: asyncio.TimerHandle | None = None
+        self._silenced = False
+        self._heard_from_watcher = False
         self._inventory: Inventory | None = None
         self._published_inventory = False
         self._fetch_lock = asyncio.Lock()
@@ -253,6 +293,7 @@ class HostSession:
             raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
         async with self._fetch_lock:
             self._refresh_requested.clear()
+            self._replay = []  # the watcher's rows that arrive meanwhile are newer than parts of this inventory
             self._fetches_started += 1
             number = self._fetches_started
             first = self._inventory is None
@@ -278,7 +319,7 @@ class HostSession:
             if first:
                 log.info("the first inventory of %s took %.1f s", self.key, duration)
                 self._status = dataclasses.replace(self._status, loading_since=None, first_load_seconds=duration)
-            inventory = report.inventory
+            inventory = self._replayed(report.inventory)
             diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
             self._inventory_arrived(number, inventory)
@@ -301,6 +342,7 @@ class HostSession:
 
     def _failed_fetch(self, number: int, outcome: BaseException) -> None:
         """An inventory did not arrive: tell who waits for it, and stop saying the host is loading."""
+        self._replay = None
         self._inventory_arrived(number, outcome)
         # Not news on its own: the failure status that follows carries it.
         self._status = dataclasses.replace(self._status, loading_since=None)
@@ -313,6 +355,7 @@ class HostSession:
         self._closed = True
         self.guest_credentials.clear()
         task = self._task
+        await self._stop_watcher()
         try:
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
@@ -331,7 +374,8 @@ class HostSession:
     def _all_connections(self) -> list[HostConnection]:
         """Every connection this session holds to its host (credentials and close apply to each)."""
         work = self._operations.lane.connections if self._operations is not None else []
-        return [self._connection, *work]
+        watch = [self._watch_connection] if self._watch_connection is not None else []
+        return [self._connection, *watch, *work]
 
     # --- the refresh loop -------------------------------------------------------------------------------
 
@@ -374,15 +418,20 @@ class HostSession:
                 await self._after_failure(ProtocolError(f"Unexpected error while refreshing: {exc!r}"))
                 continue
             self._backoff.reset()
+            self._after_refresh()
             await self._wait(self._next_refresh_delay(), self._refresh_requested, self._retry_requested)
 
     def _next_refresh_delay(self) -> float:
-        """Seconds until the next scheduled refresh: refreshes start every `refresh_interval` seconds, counted
-        from start to start, so a host whose inventory takes 0.8 s is still seen every 2 s, not every 2.8 s.
-        A host slower than half the interval rests at least as long as its inventory took, so hvgui never
-        keeps a slow host busy more than half of the time."""
+        """Seconds until the next scheduled refresh: refreshes start every `refresh_interval` seconds (every
+        `safety_interval` while the host's changes arrive live), counted from start to start, so a host whose
+        inventory takes 0.8 s is still seen every 2 s, not every 2.8 s. A host slower than half the interval
+        rests at least as long as its inventory took, so hvgui never keeps a slow host busy more than half of
+        the time."""
         spent = self._last_refresh_duration
-        return max(self._refresh_interval - spent, spent)
+        # A watcher that is starting counts as live: if it fails, or stays silent, it asks for a refresh itself.
+        watching = self._live or self._watcher_task is not None
+        interval = self._refresh_config.safety_interval if watching else self._refresh_interval
+        return max(interval - spent, spent)
 
     async def _watched_refresh(self) -> None:
         """One refresh, with a watch that marks the host stale as soon as the refresh is overdue."""
@@ -403,12 +452,14 @@ class HostSession:
     async def _wait_for_credentials(self, error: AuthenticationFailed) -> None:
         """A refused password is not tried again on a schedule: wait for new credentials or a retry."""
         log.info("%s refused the credentials; waiting for new ones", self.key)
+        self._reconnected = True
         self._set_status(state=HostState.Failed, error=error, next_retry_at=None, stale=True)
         await self._retry_requested.wait()
         self._retry_requested.clear()
         self._set_status(state=HostState.Connecting, next_retry_at=None, loading_since=self._loading_since())
 
     async def _after_failure(self, error: HvGuiError) -> None:
+        self._reconnected = True
         delay = self._backoff.next_delay()
         log.info("%s failed (%s); retrying in %.1f s", self.key, error, delay)
         self._set_status(state=HostState.Failed, error=error, next_retry_at=time.monotonic() + delay, stale=True)
@@ -430,6 +481,166 @@ class HostSession:
                 waiter.cancel()
             for event in wake_events:
                 event.clear()
+
+    # --- live updates -------------------------------------------------------------------------------------
+
+    def _after_refresh(self) -> None:
+        """After a good inventory: start the change watcher if the session wants one and may try it now."""
+        reconnected, self._reconnected = self._reconnected, False
+        if not self._refresh_config.push or self._closed or self._watcher_task is not None:
+            return
+        if reconnected:
+            self._watch_unsupported = False
+        elif self._watch_unsupported or (self._watch_retry_at is not None and time.monotonic() < self._watch_retry_at):
+            return
+        if self._watch_connection is None:
+            self._watch_connection = self._connect_work()
+        self._watcher_task = asyncio.get_running_loop().create_task(self._watch(), name=f"hvgui-watch {self.key}")
+
+    async def _watch(self) -> None:
+        """Run the watcher again and again (it ends after its duration); on failure fall back to polling."""
+        assert self._watch_connection is not None
+        watcher = ChangeWatcher(self._watch_connection, self._refresh_config, self._records_arrived)
+        try:
+            while not self._closed:
+                self._expected_seq = 0
+                # The first run after an inventory starts where it stands; a later run follows a gap.
+                self._resync_on_hello = not self._inventory_since_watch
+                self._inventory_since_watch = False
+                self._arm_silence()
+                self._heard_from_watcher = False
+                await watcher.run()
+                if not self._heard_from_watcher:  # never loop over a watcher that ends at once
+                    self._watch_stopped("the host's change watcher ended without a record", retry=True)
+                    return
+                log.info("the change watcher of %s ended after its duration; starting it again", self.key)
+        except asyncio.CancelledError:
+            if not self._silenced:
+                raise
+            silence = self._refresh_config.silence
+            self._watch_stopped(f"the host's change stream was silent for {silence:g} s", retry=True)
+        except AuthenticationFailed as exc:
+            self._watch_stopped(f"the host refused the credentials: {exc}", retry=True)
+        except HostCommandError as exc:
+            unsupported = exc.fully_qualified_error_id.startswith("CommandNotFoundException")
+            if unsupported:
+                self._watch_stopped(f"the host cannot run hvgui's change watcher ({exc.message})", retry=False)
+            else:
+                self._watch_stopped(f"the host's change watcher stopped: {exc.message.strip()}", retry=True)
+        except HvGuiError as exc:
+            self._watch_stopped(f"lost the host's change stream: {getattr(exc, 'message', exc)}", retry=True)
+        except Exception as exc:  # a defect in hvgui: polling still keeps the view current
+            log.exception("the change watcher of %s failed unexpectedly", self.key)
+            self._watch_stopped(f"hvgui's change reader failed ({type(exc).__name__})", retry=True)
+        finally:
+            self._disarm_silence()
+            if self._watcher_task is asyncio.current_task():
+                self._watcher_task = None
+
+    def _watch_stopped(self, note: str, *, retry: bool) -> None:
+        """The watcher is gone: poll from now on (at once: changes may have been missed), and say why."""
+        log.info("%s: %s; polling every %g s", self.key, note, self._refresh_interval)
+        self._live = False
+        self._silenced = False
+        self._heard_from_watcher = False
+        if retry:
+            self._watch_retry_at = time.monotonic() + self._refresh_config.retry_after
+        else:
+            self._watch_unsupported = True
+        if not self._closed:
+            self._set_status(update_mode=UpdateMode.Polling, poll_interval=self._refresh_interval, update_note=note)
+            self.refresh_now()
+
+    async def _stop_watcher(self) -> None:
+        task, self._watcher_task = self._watcher_task, None
+        self._disarm_silence()
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+
+    def _arm_silence(self) -> None:
+        """(Re)start the watch on the stream: no record for `silence` seconds stops the watcher as dead."""
+        self._disarm_silence()
+        self._silence_timer = asyncio.get_running_loop().call_later(self._refresh_config.silence, self._silent)
+
+    def _disarm_silence(self) -> None:
+        if self._silence_timer is not None:
+            self._silence_timer.cancel()
+            self._silence_timer = None
+
+    def _silent(self) -> None:
+        task = self._watcher_task
+        if task is not None and not task.done():
+            log.info("%s: no record from the change watcher for %g s", self.key, self._refresh_config.silence)
+            self._silenced = True
+            task.cancel()
+
+    def _records_arrived(self, records: list[WatchRecord]) -> None:
+        """Records of the watcher, parsed on its worker thread; here on the loop thread, in order."""
+        if self._closed or self._watcher_task is None:
+            return
+        try:
+            self._take_records(records)
+        except Exception:  # a defect in hvgui: a full inventory puts the view right
+            log.exception("applying the change records of %s failed; reading a full inventory", self.key)
+            self.refresh_now()
+
+    def _take_records(self, records: list[WatchRecord]) -> None:
+        self._arm_silence()
+        self._heard_from_watcher = True
+        rows: list[VmRow] = []
+        resync: str | None = None
+        note: str | None = None
+        for record in records:
+            if record.seq is not None:
+                if record.seq != self._expected_seq:
+                    resync = f"records {self._expected_seq} to {record.seq - 1} of the change watcher went missing"
+                self._expected_seq = record.seq + 1
+            if record.kind == "unreadable":
+                log.warning("%s: unreadable record from the change watcher: %s", self.key, record.why)
+                resync = "a record of the change watcher could not be read"
+            elif record.kind == "hello":
+                if self._resync_on_hello:
+                    resync = "the change watcher started again"
+                self._live = True
+                self._watch_retry_at = None
+                note = ""
+                rows.extend(record.rows)
+            elif record.kind == "change":
+                rows.extend(record.rows)
+            elif record.kind == "resync" and record.why == "clock":
+                resync = note = f"the host's clock jumped {record.jump:+g} s; its inventory was read again"
+            elif record.kind == "resync":
+                resync = "VMs were added to or removed from the host"
+        # The data is current as of now (not news on its own: the next status that is carries it).
+        self._status = dataclasses.replace(self._status, last_refresh_at=time.time())
+        if note is not None:
+            self._set_status(update_mode=UpdateMode.Live, update_note=note)
+        if rows:
+            self._apply_rows(rows)
+        if resync is not None:
+            log.info("%s: %s; reading a full inventory", self.key, resync)
+            self.refresh_now()
+
+    def _apply_rows(self, rows: list[VmRow]) -> None:
+        if self._replay is not None:
+            self._replay.extend(rows)
+        if self._inventory is None:
+            return
+        inventory, diff, unknown = apply_rows(self._inventory, rows, fetched_at=time.time())
+        if unknown:
+            self.refresh_now()
+        if not diff.is_empty:
+            self._inventory = inventory
+            self._publisher.inventory_changed(inventory, diff)
+
+    def _replayed(self, inventory: Inventory) -> Inventory:
+        """A full inventory with the watcher's rows that arrived while it was on its way laid over it."""
+        replay, self._replay = self._replay, None
+        self._inventory_since_watch = True
+        if not replay:
+            return inventory
+        return apply_rows(inventory, replay, fetched_at=inventory.fetched_at)[0]
 
     def _set_status(self, **changes: object) -> None:
         updated = dataclasses.replace(self._status, **changes)
@@ -482,9 +693,14 @@ class SessionManager:
         backoff: Callable[[], Backoff] = Backoff,
         operations: OperationsConfig | None = None,
         inventory_deadline: Callable[[], InventoryDeadline] = InventoryDeadline,
+        refresh: RefreshConfig | None = None,
     ) -> None:
         """`operation_timeout` bounds the other calls of a session; the inventory has its own deadline, one
-        `inventory_deadline()` per host, which learns from that host's inventories."""
+        `inventory_deadline()` per host, which learns from that host's inventories. `refresh` turns live
+        updates on (`RefreshConfig.push`); its `poll_interval` then replaces `refresh_interval`."""
+        if refresh is not None:
+            refresh_interval = refresh.poll_interval
+        self.refresh = refresh or RefreshConfig(poll_interval=refresh_interval)
         self.refresh_interval = refresh_interval
         self.operations_config = operations or OperationsConfig()
         self.operation_timeout = operation_timeout
@@ -524,6 +740,7 @@ class SessionManager:
             backoff=self._backoff(),
             operations=self.operations_config,
             inventory_deadline=self._inventory_deadline(),
+            refresh=self.refresh,
         )
         self._sessions[session.key] = session
         session._start()

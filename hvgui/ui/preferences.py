@@ -1,5 +1,6 @@
 """The admin's preferences that outlive the window: whether Shut Down asks first, how long operations may
-take before hvgui says "still running on the host", where files were last copied into each VM, where files
+take before hvgui says "still running on the host", whether hosts stream their changes and how often they are
+read otherwise, where files were last copied into each VM, where files
 copied out of guests go, and the guest account used per VM (never its password).
 
 They live in `QSettings` under the application's organisation and name (set in `hvgui.app`), in INI format so
@@ -21,6 +22,12 @@ from hvgui.domain.vm import VmKey
 CONFIRM_SHUTDOWN_KEY = "confirm/shutDown"
 #: Group of per-kind deadlines in seconds, e.g. `[deadlines]` `power.ShutDown=900` for slow guests.
 DEADLINES_GROUP = "deadlines"
+#: Group of how a host's changes reach the window: `[updates]` `live=true` (the host's change watcher, else
+#: polling), `pollInterval=2` (seconds between inventories while polling), `safetyInterval=60` (seconds between
+#: the full inventories that back live updates).
+UPDATES_GROUP = "updates"
+DEFAULT_POLL_INTERVAL = 2.0
+DEFAULT_SAFETY_INTERVAL = 60.0
 #: Group of the guest folder each VM last received files in, keyed by host and VM id.
 COPY_DESTINATIONS_GROUP = "copyDestinations"
 #: The folder of this computer that files copied out of a guest last went to.
@@ -77,6 +84,30 @@ class Preferences:
     def set_deadlines(self, deadlines: Mapping[str, float]) -> None:
         for kind, seconds in deadlines.items():
             self.settings.setValue(f"{DEADLINES_GROUP}/{_setting_name(kind)}", float(seconds))
+        self.settings.sync()
+
+    @property
+    def live_updates(self) -> bool:
+        """Whether hosts stream their changes (polling stays the fallback); `[updates]` `live`, on by default."""
+        return _as_bool(self.settings.value(f"{UPDATES_GROUP}/live", True), True)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between two inventories of a host that is polled (`[updates]` `pollInterval`)."""
+        seconds = _as_seconds(self.settings.value(f"{UPDATES_GROUP}/pollInterval"))
+        return DEFAULT_POLL_INTERVAL if seconds is None else seconds
+
+    @property
+    def safety_interval(self) -> float:
+        """Seconds between the full inventories of a host whose changes arrive live (`[updates]`
+        `safetyInterval`)."""
+        seconds = _as_seconds(self.settings.value(f"{UPDATES_GROUP}/safetyInterval"))
+        return DEFAULT_SAFETY_INTERVAL if seconds is None else seconds
+
+    def set_updates(self, *, live: bool, poll_interval: float, safety_interval: float) -> None:
+        self.settings.setValue(f"{UPDATES_GROUP}/live", bool(live))
+        self.settings.setValue(f"{UPDATES_GROUP}/pollInterval", float(poll_interval))
+        self.settings.setValue(f"{UPDATES_GROUP}/safetyInterval", float(safety_interval))
         self.settings.sync()
 
     def copy_destination(self, vm_key: VmKey) -> str | None:

@@ -394,3 +394,24 @@ def test_invoke_command_runs_only_the_modules_script_blocks(host) -> None:
     with pytest.raises(TerminatingError) as refused:
         traced(host, "Invoke-Command", VMId=vm.id, Credential=_guest_credential(), ScriptBlock="Get-ChildItem C:\\")
     assert "ScriptBlock" in refused.value.error.message
+
+
+def test_the_change_watcher_repeats_exactly_the_one_call_of_its_text_each_tick(host) -> None:
+    written = text_calls("Watch-HvGuiChange")
+    assert written == [
+        (
+            "Get-CimInstance",
+            ("Namespace", "ClassName", "Property", "OperationTimeoutSec", "ErrorAction"),
+            "Msvm_SummaryInformation",
+        )
+    ]
+    emulated, _runspace = host
+    made, sink = traced(host, "Watch-HvGuiChange", IntervalMs=100, TickSec=1, DurationSec=2)
+    assert sink.errors == []
+    assert len(made) >= 3 and set(made) == set(written)  # one bulk query per tick, whatever the number of VMs
+    records = [json.loads(text) for text in sink.output]
+    assert records[0]["k"] == "hello" and records[0]["v"] == 1
+    assert {row["id"] for row in records[0]["vms"]} == {str(vm.id) for vm in emulated.model.vms}
+    # Then ticks, or changes when a busy guest's CPU figure moved by 10 points.
+    assert len(records) >= 2 and {r["k"] for r in records[1:]} <= {"tick", "change"}
+    assert [r["seq"] for r in records] == list(range(len(records)))

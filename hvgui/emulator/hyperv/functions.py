@@ -10,7 +10,8 @@ they return, never the model. `tests/emulator/test_functions_trace.py` compares 
 
 `Get-HvGuiInventory` writes one string of compact JSON (schema v2, documented in `HvGui.ps1`) built from
 fourteen bulk CIM queries. `Set-HvGuiIntegrationService -VMId <Guid> -ComponentId <String> -Enabled
-<Boolean>` toggles one integration service identified by its IC GUID.
+<Boolean>` toggles one integration service identified by its IC GUID. `Watch-HvGuiChange` (in `watcher`)
+streams what changes until it is stopped.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from typing import Any
 
-from . import guest_listing, staging
+from . import guest_listing, staging, watcher
 from .calls import invoke
 from .context import Command, CommandContext
 from .wildcards import matches
@@ -276,6 +277,12 @@ FUNCTIONS: dict[str, HostFunction] = {
             "Set-HvGuiIntegrationService",
             set_hvgui_integration_service,
             (("VMId", "Guid"), ("ComponentId", "String"), ("Enabled", "Boolean")),
+        ),
+        HostFunction(
+            "Watch-HvGuiChange",
+            watcher.watch_hvgui_change,
+            (),
+            tuple((name, "Int32") for name in watcher.DEFAULTS),
         ),
         HostFunction("Get-HvGuiCopyTarget", staging.get_hvgui_copy_target, (("VMId", "Guid"),)),
         HostFunction(

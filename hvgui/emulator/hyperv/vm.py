@@ -250,6 +250,8 @@ class EmulatedVm:
     snapshots: list[Snapshot] = field(default_factory=list)
     parent_snapshot_id: uuid.UUID | None = None
     snapshots_taken: int = 0  # how many were ever taken (names the next id)
+    #: The guest hangs now, whatever its schedule, until it recovers (`heartbeats.hang` / `recover`).
+    hung_now: bool = False
     _state: VmState = VmState.Off
     _transition: _Transition | None = None
     _run: _Run | None = None
@@ -449,9 +451,11 @@ class EmulatedVm:
     def guest_hung(self, now: float) -> bool:
         hang = self.guest.hang
         run = self._run
-        if hang is None or run is None or not self.guest_booted(now):
+        if run is None or not self.guest_booted(now):
             return False
-        return hang.is_hung(run.uptime(now) - run.boot_seconds)
+        if self.hung_now:
+            return True
+        return hang is not None and hang.is_hung(run.uptime(now) - run.boot_seconds)
 
     def _shutting_down_late(self, now: float) -> bool:
         """In the second half of a guest shutdown the guest's services have stopped answering."""

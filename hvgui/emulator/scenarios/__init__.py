@@ -71,6 +71,7 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -272,6 +273,7 @@ def _host(
     *,
     seed: int,
     clock: Callable[[], float],
+    wall_clock: Callable[[], float],
     clock_defaults: dict[str, Any],
     durations: dict[str, Any],
     profile: CostProfile,
@@ -288,6 +290,7 @@ def _host(
         texts=texts_for(data.get("locale", "en-US")),
         settings=settings,
         clock=clock,
+        wall_clock=wall_clock,
         costs=HostCosts(profile),
     )
     now = clock()
@@ -345,6 +348,8 @@ def build_scenario(
         time_scale = parse_time_scale(document["time_scale"])
     profile = resolve_profile(cost_profile if cost_profile is not None else document.get("cost_profile"),
                               time_scale=time_scale)  # fmt: skip
+    # The host's wall clock runs as fast as its monotonic one, so that uptimes and boot times agree.
+    wall_clock = time.time if clock is not None else host_clock(profile.time_scale, time.time)
     clock = clock or host_clock(profile.time_scale)
     chosen_seed = int(document.get("seed", 0)) if seed is None else seed
     try:
@@ -352,7 +357,8 @@ def build_scenario(
         durations = dict(document.get("durations", {}))
         hosts = [
             _host(
-                h, i, seed=chosen_seed, clock=clock, clock_defaults=clock_defaults, durations=durations,
+                h, i, seed=chosen_seed, clock=clock, wall_clock=wall_clock, clock_defaults=clock_defaults,
+                durations=durations,
                 profile=profile,
             )
             for i, h in enumerate(document["hosts"])

@@ -334,6 +334,211 @@ function Set-HvGuiIntegrationService {
     }
 }
 
+function Watch-HvGuiChange {
+    <#
+    .SYNOPSIS
+    Streams what changes on this host's VMs, one compact JSON string per record, until stopped.
+
+    .DESCRIPTION
+    A long-lived pipeline: the client reads its output as it is written and stops it when done.
+
+    Mechanism: a loop over one bulk CIM query that writes only differences, not CIM indications. Heartbeat
+    changes are what matter, and whether Msvm_HeartbeatComponent or Msvm_SummaryInformation raise intrinsic
+    events at all is unverified (hyperv-api.md 6.4); an __InstanceModificationEvent query with WITHIN makes WMI
+    itself poll every instance of the class at that interval, so the cost stays on the host and grows the same
+    way, hidden in WinMgmt, with one subscription per class, a whole TargetInstance and PreviousInstance per
+    event and an event queue in the remote session that nobody bounds. WITHIN also counts in whole seconds
+    in practice (public code uses 1 to 3), too coarse for a sub-second view. The loop instead makes one
+    enumeration of Msvm_SummaryInformation with a property list per tick (the way the Hyper-V module reads
+    it, hyperv-cim-winrm.md 1.3): one WMI operation per tick whatever the number of VMs, its per-instance
+    part the provider filling ten properties, and never a cmdlet or a WMI read per VM. After each tick it
+    sleeps IntervalMs less what the tick took, but at least half as long as the tick took, so a large or
+    slow host is never kept busy more than two thirds of the time (on 1,000 VMs the enumeration takes about
+    0.13 s: a tick every 0.2 s, and a change shows in the client within about half a second).
+
+    Records (schema 1), each with a sequence number the client checks for gaps and t, the host's UTC time in
+    seconds since 1970:
+      {"k":"hello","v":1,"seq":0,"t":..,"vms":[row,...]}  every VM, once, first
+      {"k":"change","seq":n,"t":..,"vms":[row,...]}       the VMs whose row changed since it was last written
+      {"k":"tick","seq":n,"t":..}                         nothing to say for TickSec seconds: still alive
+      {"k":"resync","seq":n,"t":..,"why":"vms"}           VMs were added or removed: read a full inventory
+      {"k":"resync","seq":n,"t":..,"why":"clock","jump":s}  the host's clock jumped s seconds
+    row: {"id","name","state","hb","status","cpu","mem","up","boot"}; id, name, state, hb, status, cpu and mem
+    as in Get-HvGuiInventory. boot: the host's UTC time of the VM's start in whole seconds (t less UpTime),
+    null while UpTime is 0; up: whole seconds of UpTime when the row was read. A row counts as changed when
+    name, state, hb, status or whether it has a boot time changed, when a running VM's boot time moved by
+    more than 2 s (a restart), when cpu moved by CpuStep points or mem by MemoryStepMB since the row was
+    last written; up ticks and is never compared. DurationSec 0 runs until stopped.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [ValidateRange(50, 60000)]
+        [int]
+        $IntervalMs = 200,
+
+        [ValidateRange(1, 3600)]
+        [int]
+        $TickSec = 2,
+
+        [ValidateRange(0, 604800)]
+        [int]
+        $DurationSec = 3600,
+
+        [ValidateRange(1, 100)]
+        [int]
+        $CpuStep = 10,
+
+        [ValidateRange(1, 1048576)]
+        [int]
+        $MemoryStepMB = 256
+    )
+
+    $ns = 'root/virtualization/v2'
+    $properties = @('Name', 'ElementName', 'EnabledState', 'HealthState', 'Heartbeat', 'ApplicationHealth', 'ProcessorLoad', 'MemoryUsage', 'UpTime', 'StatusDescriptions')
+    $criticalStates = @{ 2 = 32785; 3 = 32786; 4 = 32787; 6 = 32788; 9 = 32789; 10 = 32790; 11 = 32791; 32773 = 32792; 32776 = 32793; 32777 = 32794; 32779 = 32795; 32780 = 32796 }
+    $epoch = [DateTime]::new(1970, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)
+    $memoryStep = [int64]$MemoryStepMB * 1048576
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $sent = $null
+    $seq = 0
+    $lastWriteMs = [int64]0
+    $previousWall = $null
+    $previousMs = [int64]0
+    while ($DurationSec -eq 0 -or $clock.ElapsedMilliseconds -lt [int64]$DurationSec * 1000) {
+        $startedMs = $clock.ElapsedMilliseconds
+        $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $properties -OperationTimeoutSec 30 -ErrorAction Stop)
+        $nowMs = $clock.ElapsedMilliseconds
+        $wall = ([DateTime]::UtcNow - $epoch).TotalSeconds
+        $rows = @{}
+        $order = [System.Collections.Generic.List[string]]::new()
+        foreach ($summary in $summaries) {
+            $id = ([string]$summary.Name).ToLowerInvariant()
+            $state = [int]$summary.EnabledState
+            if ($null -ne $summary.HealthState -and [int]$summary.HealthState -ne 5 -and $criticalStates.ContainsKey($state)) {
+                $state = $criticalStates[$state]
+            }
+            $heartbeat = $null
+            if ($state -ne 3) {
+                switch ([int]$summary.Heartbeat) {
+                    2 {
+                        $heartbeat = 5
+                        if ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 2) {
+                            $heartbeat = 6
+                        }
+                        elseif ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 32782) {
+                            $heartbeat = 7
+                        }
+                    }
+                    6 { $heartbeat = 3 }
+                    12 { $heartbeat = 2 }
+                    13 { $heartbeat = 4 }
+                    15 { $heartbeat = 8 }
+                    32896 { $heartbeat = 1 }
+                    default { $heartbeat = 0 }
+                }
+            }
+            $status = ''
+            if ($null -ne $summary.StatusDescriptions) {
+                $descriptions = @($summary.StatusDescriptions)
+                if ($descriptions.Count -gt 1 -and -not [string]::IsNullOrEmpty($descriptions[1])) {
+                    $status = [string]$descriptions[1]
+                }
+                elseif ($descriptions.Count -gt 0) {
+                    $status = [string]$descriptions[0]
+                }
+            }
+            $upSeconds = [double]$summary.UpTime / 1000
+            $boot = $null
+            if ($upSeconds -gt 0) {
+                $boot = [int64][System.Math]::Floor($wall - $upSeconds)
+            }
+            $rows[$id] = [pscustomobject]@{
+                id     = $id
+                name   = [string]$summary.ElementName
+                state  = $state
+                hb     = $heartbeat
+                status = $status
+                cpu    = [int]$summary.ProcessorLoad
+                mem    = [int64]$summary.MemoryUsage * 1048576
+                up     = [int64][System.Math]::Floor($upSeconds)
+                boot   = $boot
+            }
+            $order.Add($id)
+        }
+
+        $record = $null
+        $all = [System.Collections.Generic.List[object]]::new()
+        foreach ($id in $order) {
+            $all.Add($rows[$id])
+        }
+        $sameVms = $null -ne $sent -and $sent.Count -eq $rows.Count
+        if ($sameVms) {
+            foreach ($id in $order) {
+                if (-not $sent.ContainsKey($id)) {
+                    $sameVms = $false
+                    break
+                }
+            }
+        }
+        $jump = 0
+        if ($null -ne $previousWall) {
+            $jump = ($wall - $previousWall) - ($nowMs - $previousMs) / 1000
+        }
+        if ($null -eq $sent) {
+            $record = [pscustomobject]@{ k = 'hello'; v = 1; seq = $seq; t = [System.Math]::Round($wall, 3); vms = $all }
+            $sent = $rows
+        }
+        elseif ([System.Math]::Abs($jump) -gt 2) {
+            $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'clock'; jump = [System.Math]::Round($jump, 1) }
+            $sent = $rows
+        }
+        elseif (-not $sameVms) {
+            $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'vms' }
+            $sent = $rows
+        }
+        else {
+            $changed = [System.Collections.Generic.List[object]]::new()
+            foreach ($id in $order) {
+                $row = $rows[$id]
+                $old = $sent[$id]
+                $differs = $old.name -cne $row.name -or $old.state -ne $row.state -or $old.hb -ne $row.hb -or $old.status -cne $row.status
+                if (-not $differs) {
+                    $differs = ($null -eq $old.boot) -ne ($null -eq $row.boot)
+                }
+                if (-not $differs -and $null -ne $row.boot -and $row.state -eq 2 -and $old.state -eq 2) {
+                    $differs = [System.Math]::Abs($row.boot - $old.boot) -gt 2
+                }
+                if (-not $differs) {
+                    $differs = [System.Math]::Abs($row.cpu - $old.cpu) -ge $CpuStep -or [System.Math]::Abs($row.mem - $old.mem) -ge $memoryStep
+                }
+                if ($differs) {
+                    $changed.Add($row)
+                    $sent[$id] = $row
+                }
+            }
+            if ($changed.Count -gt 0) {
+                $record = [pscustomobject]@{ k = 'change'; seq = $seq; t = [System.Math]::Round($wall, 3); vms = $changed }
+            }
+            elseif ($nowMs - $lastWriteMs -ge [int64]$TickSec * 1000) {
+                $record = [pscustomobject]@{ k = 'tick'; seq = $seq; t = [System.Math]::Round($wall, 3) }
+            }
+        }
+        if ($null -ne $record) {
+            ConvertTo-Json -InputObject $record -Depth 4 -Compress
+            $seq++
+            $lastWriteMs = $nowMs
+        }
+        $previousWall = $wall
+        $previousMs = $nowMs
+        # Start to start every IntervalMs, but resting at least half as long as the tick took. Thread.Sleep,
+        # not a cmdlet: a stop takes effect when it returns, at most one interval later.
+        $spentMs = $clock.ElapsedMilliseconds - $startedMs
+        [System.Threading.Thread]::Sleep([int][System.Math]::Max($IntervalMs - $spentMs, $spentMs / 2))
+    }
+}
+
+
 # --- copying files of the admin's computer into a guest -----------------------------------------------------
 #
 # Copy-VMFile copies only a file that is already on the host. hvgui streams each file into a staging folder

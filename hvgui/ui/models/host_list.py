@@ -90,7 +90,8 @@ def detail_text(status: HostStatus, now: float | None = None) -> str:
         case HostState.Connected:
             slow = status.first_load_seconds is not None and status.first_load_seconds >= SLOW_FIRST_LOAD
             loaded = f" \u00b7 loaded in {seconds_text(status.first_load_seconds)}" if slow else ""
-            return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status) + loaded
+            updates = f" \u00b7 {status.updates_text}" if status.updates_text else ""
+            return "Connected \u00b7 " + vm_count_text(status.vm_count) + unreadable_text(status) + loaded + updates
         case HostState.Failed if status.needs_credentials:
             return "Not connected \u00b7 " + credentials_problem_text(status)
         case HostState.Failed:
@@ -146,6 +147,12 @@ def unreadable_text(status: HostStatus) -> str:
     return f" \u00b7 {status.unreadable} unreadable (list incomplete)" if status.unreadable else ""
 
 
+def updates_line(status: HostStatus) -> str:
+    """ "Updates: live" or "Updates: polling every 2 s (the host's change watcher stopped: ...)"."""
+    note = f" ({one_line(status.update_note)})" if status.update_note else ""
+    return f"Updates: {status.updates_text}{note}"
+
+
 def vm_count_text(count: int) -> str:
     return "1 VM" if count == 1 else f"{count} VMs"
 
@@ -195,6 +202,8 @@ class HostListModel(QAbstractListModel):
                 lines.append(f"Last refresh: {age_text(status)}")
             if status.first_load_seconds is not None:
                 lines.append(first_load_text(status))
+            if status.updates_text:
+                lines.append(one_line(updates_line(status)))
             return "\n".join(lines)
         return None
 

@@ -20,6 +20,8 @@ INVALID_NAMESPACE = ("Invalid namespace ", "HRESULT 0x8004100e", ErrorCategory.O
 INVALID_QUERY = ("Invalid query ", "HRESULT 0x80041017", ErrorCategory.InvalidArgument)
 INVALID_METHOD = ("Invalid method ", "HRESULT 0x80041055", ErrorCategory.MetadataError)
 NOT_SUPPORTED = ("Not supported ", "HRESULT 0x8004100c", ErrorCategory.NotImplemented)
+#: WBEM_E_FAILED: what a provider that fails while it answers gives (a crashed or restarted provider host).
+GENERIC_FAILURE = ("Generic failure ", "HRESULT 0x80041001", ErrorCategory.NotSpecified)
 #: The WS-Management fault a CIM operation gets when -OperationTimeoutSec passes (ERROR_WSMAN_OPERATION_TIMEDOUT).
 TIMED_OUT = (
     "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
