@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hvgui.domain.kvp_operations import KvpBulkOperation, KvpEditOperation
 from hvgui.domain.operations import (
     CheckpointCreateOperation,
     CheckpointTypeOperation,
@@ -16,6 +17,7 @@ from hvgui.domain.operations import (
 )
 from hvgui.remoting.guest_credentials import GuestCredentials
 from hvgui.remoting.hostapi import HostApi, ProgressCallback
+from hvgui.remoting.operations.perform_kvp import perform_kvp
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
 
@@ -60,4 +62,6 @@ async def perform(
         credential = guest_credentials.get(vm_id) if guest_credentials is not None else None
         report = await copy_from_guest(api.connection, operation, credential, on_progress=on_progress)
         return Outcome(report.notes(), report)
+    if isinstance(operation, (KvpEditOperation, KvpBulkOperation)):
+        return await perform_kvp(api, operation, **options)
     raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")
