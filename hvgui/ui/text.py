@@ -26,3 +26,25 @@ def one_line(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def _format_mark(char: str) -> str | None:
+    """A visible stand-in for an invisible formatting character (bidi controls, zero-width characters), which
+    could otherwise reorder or hide the text around it; None for any other character."""
+    code = ord(char)
+    if 0x200B <= code <= 0x200F or 0x202A <= code <= 0x202E or 0x2060 <= code <= 0x2069 or code in (0x061C, 0xFEFF):
+        return f"\u27e8U+{code:04X}\u27e9"  # ⟨U+202E⟩
+    return None
+
+
+def untrusted_line(text: str) -> str:
+    """`one_line`, and bidi and zero-width characters shown as ⟨U+XXXX⟩: for a cell of guest-supplied text
+    (a key-value pair), where a right-to-left override could make a value read as something else."""
+    return "".join(_format_mark(c) or c for c in one_line(text))
+
+
+def untrusted_text(text: str) -> str:
+    """Guest-supplied text over several lines (a tooltip, a detail view): line breaks kept, other control
+    characters as control pictures, bidi and zero-width characters as ⟨U+XXXX⟩."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(untrusted_line(line) for line in lines)

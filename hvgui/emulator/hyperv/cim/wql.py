@@ -1,9 +1,10 @@
 """The WQL `WHERE` clause of `Get-CimInstance -Filter`, the subset scripts use against Hyper-V.
 
 `property = literal`, `<>` (and `!=`), `AND`, `OR`, `NOT` and parentheses; literals are strings in single or
-double quotes (a backslash escapes a backslash or a quote) and integers (`TRUE`/`FALSE` for booleans). String comparison ignores case, as WMI's does. A
-property compared with anything while it is null matches nothing. Anything else (an unknown property, a
-syntax error, `LIKE`) is `InvalidQuery`, which the cmdlet reports as a host does.
+double quotes (a backslash escapes a backslash or a quote) and integers (`TRUE`/`FALSE` for booleans).
+String comparison ignores case, as WMI's does. A property compared with anything while it is null matches
+nothing. Anything else (an unknown property, a syntax error, `LIKE`) is `InvalidQuery`, which the cmdlet
+reports as a host does.
 """
 
 from __future__ import annotations
