@@ -128,6 +128,24 @@ class SummaryTab(QWidget):
         self.title.setFont(title_font)
         self.title.setObjectName("vmTitle")
         layout.addWidget(self.title)
+        # What the guest reports about itself (KVP intrinsic items, read by the Key-Value Pairs tab), on one
+        # line under the title: its fully qualified name, OS and IP addresses.
+        guest_line = QHBoxLayout()
+        guest_line.setSpacing(14)
+        self.guest_fqdn = _value_label()
+        self.guest_fqdn.setObjectName("guestFqdn")
+        self.guest_os = _value_label()
+        self.guest_os.setObjectName("guestOs")
+        self.guest_addresses = _value_label()
+        self.guest_addresses.setObjectName("guestAddresses")
+        for label, name in ((self.guest_fqdn, "Guest name"), (self.guest_os, "Guest OS"),
+                            (self.guest_addresses, "IP addresses")):  # fmt: skip
+            label.setAccessibleName(name)
+            label.setToolTip(name)
+            label.setWordWrap(False)
+            guest_line.addWidget(label)
+        guest_line.addStretch(1)
+        layout.addLayout(guest_line)
 
         columns = QHBoxLayout()
         columns.setSpacing(24)
@@ -168,13 +186,6 @@ class SummaryTab(QWidget):
         middle.addRow("Configuration version:", self.version)
         middle.addRow("Checkpoint type:", self.checkpoint_type)
         middle.addRow("Clustered:", self.clustered)
-        # What the guest reports about itself (KVP intrinsic items, read by the Key-Value Pairs tab).
-        self.guest_fqdn = _value_label()
-        self.guest_os = _value_label()
-        self.guest_addresses = _value_label()
-        middle.addRow("Guest name:", self.guest_fqdn)
-        middle.addRow("Guest OS:", self.guest_os)
-        middle.addRow("IP addresses:", self.guest_addresses)
         columns.addLayout(middle, 4)
 
         services_box = QVBoxLayout()
@@ -212,11 +223,11 @@ class SummaryTab(QWidget):
         line breaks, control and bidi characters shown visibly)."""
         if kvp is None or self._vm is None or kvp.vm_id != self._vm.vm_id:
             for label in (self.guest_fqdn, self.guest_os, self.guest_addresses):
-                label.setText(NO_VALUE)
+                label.clear()
             return
-        self.guest_fqdn.setText(untrusted_line(kvp.fqdn) if kvp.fqdn else NO_VALUE)
-        self.guest_os.setText(untrusted_line(kvp.os_description) if kvp.os_description else NO_VALUE)
-        self.guest_addresses.setText(untrusted_line(", ".join(kvp.ip_addresses)) or NO_VALUE)
+        self.guest_fqdn.setText(untrusted_line(kvp.fqdn or ""))
+        self.guest_os.setText(untrusted_line(kvp.os_description or ""))
+        self.guest_addresses.setText(untrusted_line(", ".join(kvp.ip_addresses)))
 
     def show_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
         if vm is None or self._vm is None or vm.key != self._vm.key:

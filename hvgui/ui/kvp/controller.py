@@ -111,8 +111,8 @@ class KvpController(QObject):
             coro.close()
             return None
         try:
-            task = asyncio.get_event_loop().create_task(coro)
-        except RuntimeError:  # no loop any more (the window is closing)
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no running loop (the window is closing): nothing would ever run it
             coro.close()
             return None
         self._tasks.add(task)

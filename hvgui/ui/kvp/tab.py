@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -225,7 +227,14 @@ class KvpTab(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        layout.addWidget(splitter, 1)
+        # The sections scroll as a whole when the panel is short, so the tab never takes room from the VM table.
+        scroll = QScrollArea()
+        scroll.setObjectName("kvpSections")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
+        scroll.setMinimumSize(0, 0)
+        layout.addWidget(scroll, 1)
 
         self.refresh_button.clicked.connect(self.refresh)
         self.export_json_button.clicked.connect(lambda: self._export("json"))
