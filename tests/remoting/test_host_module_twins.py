@@ -458,3 +458,37 @@ def test_kvp_item_limits_are_the_hosts_invalid_parameter(host) -> None:
     assert too_long["code"] == 32773 and not too_long["ok"]
     [at_limit] = _set_kvp(host, [vm.id], [("k" * 255, "😀" * 511 + "v", "Add")])
     assert at_limit["ok"]
+
+
+def test_kvp_functions_declare_the_parameters_of_their_twins() -> None:
+    from test_host_module_static import read_parameters
+
+    from hvgui.emulator.hyperv.functions import FUNCTIONS
+
+    declared = read_parameters(module_text().encode("utf-8"))
+    for name in ("Get-HvGuiKvpPools", "Set-HvGuiKvpItems"):
+        twin = FUNCTIONS[name.casefold()]
+        text = declared[name]
+
+        def folded(type_name: str) -> str:  # the reader drops the brackets of `[Guid[]]`
+            return {"switchparameter": "switch"}.get(type_name.casefold(), type_name.removesuffix("[]").casefold())
+
+        mandatory = [(p.name, folded(p.type)) for p in text if p.mandatory]
+        assert mandatory == [(p[0], folded(p[1])) for p in twin.parameters], name
+        optional = [(p.name, folded(p.type)) for p in text if not p.mandatory]
+        assert [(n, folded(t)) for n, t in twin.optional] == optional, name
+
+
+def test_kvp_jobs_of_the_realistic_profile_are_polled_until_they_end() -> None:
+    emulated = load_scenario("demo", seed=3, cost_profile="realistic", time_scale=50.0).hosts[0]
+    runspace = emulated.open_runspace()
+    emulated.run(runspace, [PipelineCommand(name=module_text(), is_script=True)], [], _Sink())
+    vms = [v for v in emulated.model.vms if v.name in ("dc01", "dc02", "sql01")]
+    made, sink = traced(
+        (emulated, runspace), "Set-HvGuiKvpItems", VMId=[v.id for v in vms], Name=["k"], Value=["v"], Action=["Set"]
+    )
+    assert sink.errors == [] and all(r["ok"] for r in json.loads(sink.output[0])["results"])
+    assert all(v.kvp.host_items["k"] == "v" for v in vms)
+    polls = [c for c in made if c[2] == "Msvm_ConcreteJob"]
+    assert len(polls) >= 2  # the first poll finds the jobs running (0.25 s each on the host)
+    assert _repeats_polls(made)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from emulator_support import connect, emulated_host, emulated_vm, sent, vm_key
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 from qasync_loop import wait_until
 
 from hvgui.domain.kvp_operations import KvpEditOperation
@@ -199,3 +199,29 @@ def test_export_and_import(loop, window, emulator, tmp_path) -> None:
     assert tab.message.kind() is MessageKind.Error and not tab.edit_model.is_dirty()
     assert Qt  # keyboard: the tab's actions have accessible names
     assert tab.apply_button.accessibleName() == "Apply" and tab.host_view.accessibleName()
+
+
+def test_keyboard_adds_a_pair_and_the_value_editor_keeps_line_breaks(loop, qtbot, window, emulator) -> None:
+    loop.run_until_complete(connect(window, emulator, "HV-DEMO-01"))
+    tab = open_kvp(loop, window, emulator, "sql01")
+    tab.host_view.setFocus()
+    qtbot.keyClick(tab.host_view, Qt.Key.Key_Insert)  # a new row, its key being edited
+    assert tab.edit_model.rowCount() == 1 and tab.edit_model.row_change(0) == "Added"
+    editor_line = tab.host_view.indexWidget(tab.edit_model.index(0, EditColumn.Key)) or tab.host_view.findChild(
+        QLineEdit
+    )
+    assert isinstance(editor_line, QLineEdit)
+    qtbot.keyClicks(editor_line, "Notes")
+    qtbot.keyClick(editor_line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.edit_model.raw(0, EditColumn.Key) == "Notes")  # the view commits queued
+    tab.host_view.selectRow(0)
+    tab.edit_value_button.click()
+    editor = tab.value_editor
+    editor.editor.setPlainText("first\nsecond")
+    editor.accept()
+    assert tab.edit_model.raw(0, EditColumn.Value) == "first\nsecond"
+    cell = tab.edit_model.index(0, EditColumn.Value)
+    assert cell.data() == "first\u23cesecond"  # one line in the cell, the raw text kept for Apply
+    assert not (tab.edit_model.flags(cell) & Qt.ItemFlag.ItemIsEditable)  # edited in the value editor only
+    qtbot.keyClick(tab.host_view, Qt.Key.Key_Delete)
+    assert tab.edit_model.rowCount() == 0 and not tab.apply_button.isEnabled()
