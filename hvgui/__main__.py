@@ -1,7 +1,7 @@
 """`hvgui` / `python -m hvgui`: parse the command line and run the application.
 
     hvgui [--demo] [--host URI ...] [--password-stdin] [--screenshot FILE.png] [--screenshot-timeout SECONDS]
-          [--screenshot-tab summary|services|checkpoints] [--screenshot-vm NAME]
+          [--screenshot-tab summary|services|checkpoints|kvp] [--screenshot-vm NAME]
     hvgui --diagnose URI [--diagnose-output FILE.json] [--password-stdin]
 
 `--diagnose` measures a host read-only and writes a redacted report (`hvgui.remoting.diagnose`); it runs
@@ -27,7 +27,7 @@ from hvgui import __version__
 from hvgui.domain.connection import AuthMethod, ConnectionSettings, mask_uri_password, parse_host_uri
 
 #: The VM panel tabs `--screenshot-tab` can show (the names of `VmPanel.TAB_NAMES`; Qt is not imported here).
-SCREENSHOT_TABS = ("summary", "services", "checkpoints")
+SCREENSHOT_TABS = ("summary", "services", "checkpoints", "kvp")
 
 
 @dataclass(frozen=True)

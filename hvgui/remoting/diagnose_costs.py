@@ -24,6 +24,8 @@ MODULE_CACHE_SECONDS = 5.0  # the module's per-object cache (hyperv-cim-winrm.md
 PROGRESS_INTERVAL = 1.0  # the module's job watcher writes progress every second (TaskUpdateProgressThreshold)
 #: Copy-VMFile into a guest, per MiB: a read-only run cannot measure it (plausible WS2022 behaviour: 125 MB/s).
 GUEST_COPY_PER_MIB = 0.008
+#: A KVP method's job, not measurable read-only: the realistic profile's figure.
+KVP_JOB_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
     notes["cim_per_projected_instance"] = "null: the probes read whole instances, so -Property reads cost the same"
     notes["wait_for_jobs"] = "the module's job-based cmdlets watch their WMI job to the end"
     notes["guest_copy_per_mib"] = "not measurable read-only (it writes into a guest); the realistic profile's figure"
+    notes["kvp_job"] = "not measurable read-only (it changes a VM's pairs); the realistic profile's figure"
     profile: dict[str, object] = {
         "name": name,
         "time_scale": 1.0,
@@ -160,5 +163,6 @@ def fit_profile(inputs: CostInputs, *, name: str = "diagnose") -> tuple[dict[str
         "progress_interval": PROGRESS_INTERVAL,
         "wait_for_jobs": True,
         "guest_copy_per_mib": GUEST_COPY_PER_MIB,
+        "kvp_job": KVP_JOB_SECONDS,
     }
     return profile, notes

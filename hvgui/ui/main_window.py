@@ -45,6 +45,7 @@ from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.host_book import HostBook
 from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
+from hvgui.ui.kvp.actions import install_kvp_actions
 from hvgui.ui.models.host_list import HostListModel, is_failing, is_loading, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
 from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
@@ -257,6 +258,7 @@ class MainWindow(QMainWindow):
         self.vm_menu.addAction(self.power.ask_before_shutdown)
         #: VM > Integration services... (Ctrl+Shift+I) and View > Fleet compliance (Ctrl+Shift+F).
         self.fleet_actions = install_fleet_actions(self, vm_menu=self.vm_menu, view_menu=view_menu)
+        self.kvp_actions = install_kvp_actions(self, vm_menu=self.vm_menu)
         #: VM > Copy to VM... (Ctrl+Shift+U) and Copy from VM... (Ctrl+Shift+D), the VM panel's buttons, drops.
         self.copy_actions = install_copy_actions(self)
         self.vm_menu.addSeparator()
@@ -502,6 +504,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self.copy_actions.populate_menu(menu)
         menu.addAction(self.fleet_actions.bulk_action)
+        menu.addAction(self.kvp_actions.bulk_action)
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     # ---- signals from the controller -----------------------------------------------------------

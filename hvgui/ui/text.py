@@ -84,3 +84,13 @@ def one_line(text: str) -> str:
 def untrusted_name(text: str) -> str:
     """A file or folder name from a guest for one line (the same shaping as every other host text)."""
     return one_line(text)
+
+
+def untrusted_line(text: str) -> str:
+    """A key-value pair's key or value for a cell (the same shaping as every other host text)."""
+    return one_line(text)
+
+
+def untrusted_text(text: str) -> str:
+    """Guest-supplied text over several lines (the same shaping as every other host text)."""
+    return visible(text)

@@ -28,15 +28,18 @@ from PySide6.QtWidgets import (
 
 from hvgui.domain.display import format_memory, format_uptime
 from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
+from hvgui.domain.kvp import VmKvp
 from hvgui.domain.vm import CheckpointType, Vm
 from hvgui.ui.checkpoints_tab import CheckpointsTab
 from hvgui.ui.confirm import Confirmer
 from hvgui.ui.controllers.vm_actions import VmActionsController
 from hvgui.ui.delegates import tone_colour
 from hvgui.ui.host_names import ComputerName
+from hvgui.ui.kvp.controller import KvpController
+from hvgui.ui.kvp.tab import KvpTab
 from hvgui.ui.models.integration_services import IntegrationServicesModel, ServiceColumn
 from hvgui.ui.services_tab import ServicesTab
-from hvgui.ui.text import one_line, visible
+from hvgui.ui.text import one_line, untrusted_line, visible
 from hvgui.ui.vm_tab_frame import placeholder_label
 
 NO_VALUE = "\u2014"
@@ -125,6 +128,24 @@ class SummaryTab(QWidget):
         self.title.setFont(title_font)
         self.title.setObjectName("vmTitle")
         layout.addWidget(self.title)
+        # What the guest reports about itself (KVP intrinsic items, read by the Key-Value Pairs tab), on one
+        # line under the title: its fully qualified name, OS and IP addresses.
+        guest_line = QHBoxLayout()
+        guest_line.setSpacing(14)
+        self.guest_fqdn = _value_label()
+        self.guest_fqdn.setObjectName("guestFqdn")
+        self.guest_os = _value_label()
+        self.guest_os.setObjectName("guestOs")
+        self.guest_addresses = _value_label()
+        self.guest_addresses.setObjectName("guestAddresses")
+        for label, name in ((self.guest_fqdn, "Guest name"), (self.guest_os, "Guest OS"),
+                            (self.guest_addresses, "IP addresses")):  # fmt: skip
+            label.setAccessibleName(name)
+            label.setToolTip(name)
+            label.setWordWrap(False)
+            guest_line.addWidget(label)
+        guest_line.addStretch(1)
+        layout.addLayout(guest_line)
 
         columns = QHBoxLayout()
         columns.setSpacing(24)
@@ -197,7 +218,21 @@ class SummaryTab(QWidget):
     def shown_vm(self) -> Vm | None:
         return self._vm
 
+    def show_guest(self, kvp: VmKvp | None) -> None:
+        """The guest's fully qualified name, OS and IP addresses from its intrinsic KVP items (guest text:
+        line breaks, control and bidi characters shown visibly)."""
+        if kvp is None or self._vm is None or kvp.vm_id != self._vm.vm_id:
+            for label in (self.guest_fqdn, self.guest_os, self.guest_addresses):
+                label.clear()
+            return
+        self.guest_fqdn.setText(untrusted_line(kvp.fqdn or ""))
+        self.guest_os.setText(untrusted_line(kvp.os_description or ""))
+        self.guest_addresses.setText(untrusted_line(", ".join(kvp.ip_addresses)))
+
     def show_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
+        if vm is None or self._vm is None or vm.key != self._vm.key:
+            self._vm = vm
+            self.show_guest(None)
         self._vm = vm
         if vm is None:
             self._stack.setCurrentWidget(self.placeholder)
@@ -236,7 +271,7 @@ class VmPanel(QTabWidget):
     copyFromRequested = Signal(object)
 
     #: Tab names for `show_tab` (and the `--screenshot-tab` option).
-    TAB_NAMES = ("summary", "services", "checkpoints")
+    TAB_NAMES = ("summary", "services", "checkpoints", "kvp")
 
     def __init__(
         self,
@@ -255,6 +290,10 @@ class VmPanel(QTabWidget):
         self.addTab(self.summary, "Summary")
         self.addTab(self.services, "Integration services")
         self.addTab(self.checkpoints, "Checkpoints")
+        kvp_controller = KvpController(actions.hosts, self) if actions is not None else None
+        self.kvp = KvpTab(kvp_controller, computer_name=computer_name)
+        self.kvp.poolsLoaded.connect(self.summary.show_guest)
+        self.addTab(self.kvp, "Key-Value Pairs")
         self._vm: Vm | None = None
         self.copy_button = QToolButton()
         self.copy_button.setObjectName("panelCopyToVm")
@@ -280,7 +319,7 @@ class VmPanel(QTabWidget):
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front by its name in `TAB_NAMES`."""
-        tabs = dict(zip(self.TAB_NAMES, (self.summary, self.services, self.checkpoints), strict=True))
+        tabs = dict(zip(self.TAB_NAMES, (self.summary, self.services, self.checkpoints, self.kvp), strict=True))
         self.setCurrentWidget(tabs[name])
 
     def vm(self) -> Vm | None:

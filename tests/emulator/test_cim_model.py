@@ -180,7 +180,7 @@ def test_get_summary_information_for_all_or_the_given_settings(h: Harness) -> No
 
 def test_invoke_cim_method_rejects_what_it_does_not_implement(h: Harness) -> None:
     service = cmd("Get-CimInstance", Namespace=NS, ClassName="Msvm_VirtualSystemManagementService")
-    [err] = h.run(service, cmd("Invoke-CimMethod", MethodName="AddKvpItems")).errors
+    [err] = h.run(service, cmd("Invoke-CimMethod", MethodName="DefineSystem")).errors
     assert err.fully_qualified_error_id.startswith("HRESULT 0x8004100c,")
     [err] = h.run(service, cmd("Invoke-CimMethod", MethodName="GetSummaryInformation", Confirm=True)).errors
     assert err.message.startswith("Windows PowerShell is in NonInteractive mode.")

@@ -415,3 +415,181 @@ def test_the_change_watcher_repeats_exactly_the_one_call_of_its_text_each_tick(h
     # Then ticks, or changes when a busy guest's CPU figure moved by 10 points.
     assert len(records) >= 2 and {r["k"] for r in records[1:]} <= {"tick", "change"}
     assert [r["seq"] for r in records] == list(range(len(records)))
+
+
+# --- key-value pairs -------------------------------------------------------------------------------------------
+
+
+def _kvp_pools(host, *vm_ids: uuid.UUID) -> dict[str, dict[str, Any]]:
+    parameters = {"VMId": list(vm_ids)} if vm_ids else {}
+    made, sink = traced(host, "Get-HvGuiKvpPools", **parameters)
+    assert made == text_calls("Get-HvGuiKvpPools") and sink.errors == []
+    return {row["name"]: row for row in json.loads(sink.output[0])["vms"]}
+
+
+def _set_kvp(host, vm_ids: list[uuid.UUID], edits: list[tuple[str, str, str]], **switches: Any) -> list[dict]:
+    made, sink = traced(
+        host,
+        "Set-HvGuiKvpItems",
+        VMId=vm_ids,
+        Name=[e[0] for e in edits],
+        Value=[e[1] for e in edits],
+        Action=[e[2] for e in edits],
+        **switches,
+    )
+    assert is_selection(made, text_calls("Set-HvGuiKvpItems")) or _repeats_polls(made), made
+    assert sink.errors == []
+    return json.loads(sink.output[0])["results"]
+
+
+def _repeats_polls(made: list[Call]) -> bool:
+    """A run in which the job poll (and the per-VM method call) happened more than once: each distinct call
+    is still one of the text's, in the text's order of first appearance."""
+    written = text_calls("Set-HvGuiKvpItems")
+    return all(call in written for call in made)
+
+
+def test_kvp_pools_makes_exactly_the_calls_of_its_text_and_reads_each_pool(host) -> None:
+    written = text_calls("Get-HvGuiKvpPools")
+    assert [c[2] for c in written] == [
+        "Msvm_SummaryInformation",
+        "Msvm_KvpExchangeComponentSettingData",
+        "Msvm_KvpExchangeComponent",
+    ]
+    pools = _kvp_pools(host)
+    dc01 = pools["dc01"]
+    intrinsic = {i["n"]: i["d"] for i in dc01["intrinsic"]}
+    assert intrinsic["FullyQualifiedDomainName"] and intrinsic["OSName"].startswith("Windows Server")
+    assert {i["n"] for i in dc01["guest"]} == {"BackupAgent/LastRun", "BackupAgent/Result"}
+    assert {i["n"]: i["d"] for i in dc01["host"]} == {"Role": "Domain controller", "Owner": "Identity team"}
+    off = pools["legacy-app"]  # no runtime component: the guest's pools are absent, the host's are there
+    assert off["state"] == 3 and off["intrinsic"] is None and off["guest"] is None and off["host"] == []
+    no_daemon = pools["web02"]  # Ubuntu without hv_kvp_daemon
+    assert no_daemon["p"] == 12 and no_daemon["pt"] == "No Contact" and no_daemon["intrinsic"] == []
+    emulated, _runspace = host
+    one = next(v for v in emulated.model.vms if v.name == "web01")
+    assert list(_kvp_pools(host, one.id)) == ["web01"]
+
+
+def test_kvp_values_with_special_characters_arrive_byte_for_byte(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "dc01")
+    values = {
+        "xml": "<a href=\"x\">&amp;</a> 'q'",
+        "script": "$(Remove-Item C:\\ -Recurse) `whoami` ; & | @{}",
+        "lines": "first\r\nsecond\nthird\n",
+        "crlf-only": "\r\n",
+        "spaces": "  ",
+        "empty": "",
+        "text": "Grüße 😀 \u202eevil\u202c 中文",
+        "ключ ü": "key with non-ASCII",
+    }
+    results = _set_kvp(host, [vm.id], [(k, v, "Add") for k, v in values.items()])
+    assert results == [{"id": str(vm.id), "ok": True, "code": 0, "error": ""}]
+    host_items = {i["n"]: i["d"] for i in _kvp_pools(host, vm.id)["dc01"]["host"]}
+    assert {k: host_items[k] for k in values} == values
+    assert {k: vm.kvp.external[k] for k in values} == values  # the guest received them, unchanged
+
+
+def test_kvp_add_modify_remove_and_set_reach_every_call_of_the_text(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "sql01")
+    reached: set[Call] = set()
+    with calls.recording() as trace:
+        assert _set_kvp(host, [vm.id], [("a", "1", "Add"), ("b", "2", "Set")])[0]["ok"]
+        assert vm.kvp.host_items == {"a": "1", "b": "2"}
+        assert _set_kvp(host, [vm.id], [("a", "one", "Modify"), ("b", "", "Remove"), ("c", "3", "Set")])[0]["ok"]
+        assert vm.kvp.host_items == {"a": "one", "c": "3"} and vm.kvp.external == vm.kvp.host_items
+        assert _set_kvp(host, [vm.id], [("c", "three", "Set")])[0]["ok"]
+        assert vm.kvp.host_items["c"] == "three"
+    reached = {(c.cmdlet, c.parameters, c.class_name) for c in trace}
+    assert reached == set(text_calls("Set-HvGuiKvpItems"))
+    methods = [c for c in trace if c.cmdlet == "Invoke-CimMethod"]
+    assert len(methods) == 5  # Add; Modify+Remove+Add; Modify
+
+
+def test_kvp_failures_are_per_vm_and_change_nothing(host) -> None:
+    emulated, _runspace = host
+    good = next(v for v in emulated.model.vms if v.name == "dc02")
+    failing = next(v for v in emulated.model.vms if v.name == "ci-runner")
+    failing.kvp.fail_jobs = True
+    missing = uuid.uuid4()
+    results = _set_kvp(host, [failing.id, good.id, missing], [("Owner", "ops", "Set")])
+    by_id = {r["id"]: r for r in results}
+    assert [r["id"] for r in results] == [str(failing.id), str(good.id), str(missing)]
+    assert by_id[str(good.id)]["ok"] and good.kvp.host_items == {"Owner": "ops"}
+    assert not by_id[str(failing.id)]["ok"] and by_id[str(failing.id)]["code"] == 32768
+    assert "failed to update" in by_id[str(failing.id)]["error"] and failing.kvp.host_items == {}
+    assert by_id[str(missing)] == {"id": str(missing), "ok": False, "code": 32773,
+                                   "error": "The host has no virtual machine with this id."}  # fmt: skip
+    # Adding a key that exists fails the job (AddKvpItems), and modifying or removing a missing one too.
+    [exists] = _set_kvp(host, [good.id], [("Owner", "x", "Add")])
+    assert not exists["ok"] and "already exists" in exists["error"] and good.kvp.host_items == {"Owner": "ops"}
+    [absent] = _set_kvp(host, [good.id], [("Nope", "", "Remove")])
+    assert not absent["ok"] and "does not exist" in absent["error"]
+
+
+def test_kvp_writes_are_stored_while_the_guest_cannot_receive_them(host) -> None:
+    emulated, _runspace = host
+    off = next(v for v in emulated.model.vms if v.name == "legacy-app")
+    no_daemon = next(v for v in emulated.model.vms if v.name == "web02")
+    results = _set_kvp(host, [off.id, no_daemon.id], [("Ticket", "INC-1", "Set")])
+    assert all(r["ok"] for r in results)
+    pools = _kvp_pools(host, off.id, no_daemon.id)
+    assert {"n": "Ticket", "d": "INC-1"} in pools["legacy-app"]["host"]
+    assert "Ticket" not in off.kvp.external and "Ticket" not in no_daemon.kvp.external  # nothing delivered
+
+
+def test_kvp_host_only_items_and_batches_of_128(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "dc02")
+    edits = [(f"k{i:03d}", str(i), "Add") for i in range(130)]
+    with calls.recording() as trace:
+        [result] = _set_kvp(host, [vm.id], edits, HostOnly=True)
+    assert result["ok"] and len(vm.kvp.host_only) == 130 and vm.kvp.host_items == {}
+    assert [c.cmdlet for c in trace].count("Invoke-CimMethod") == 2  # 128 + 2
+    pools = _kvp_pools(host, vm.id)
+    assert len(pools["dc02"]["hostOnly"]) == 130 and "k000" not in vm.kvp.external
+
+
+def test_kvp_item_limits_are_the_hosts_invalid_parameter(host) -> None:
+    emulated, _runspace = host
+    vm = next(v for v in emulated.model.vms if v.name == "dc02")
+    [too_long] = _set_kvp(host, [vm.id], [("k" * 256, "v", "Add")])
+    assert too_long["code"] == 32773 and not too_long["ok"]
+    [at_limit] = _set_kvp(host, [vm.id], [("k" * 255, "😀" * 511 + "v", "Add")])
+    assert at_limit["ok"]
+
+
+def test_kvp_functions_declare_the_parameters_of_their_twins() -> None:
+    from test_host_module_static import read_parameters
+
+    from hvgui.emulator.hyperv.functions import FUNCTIONS
+
+    declared = read_parameters(module_text().encode("utf-8"))
+    for name in ("Get-HvGuiKvpPools", "Set-HvGuiKvpItems"):
+        twin = FUNCTIONS[name.casefold()]
+        text = declared[name]
+
+        def folded(type_name: str) -> str:  # the reader drops the brackets of `[Guid[]]`
+            return {"switchparameter": "switch"}.get(type_name.casefold(), type_name.removesuffix("[]").casefold())
+
+        mandatory = [(p.name, folded(p.type)) for p in text if p.mandatory]
+        assert mandatory == [(p[0], folded(p[1])) for p in twin.parameters], name
+        optional = [(p.name, folded(p.type)) for p in text if not p.mandatory]
+        assert [(n, folded(t)) for n, t in twin.optional] == optional, name
+
+
+def test_kvp_jobs_of_the_realistic_profile_are_polled_until_they_end() -> None:
+    emulated = load_scenario("demo", seed=3, cost_profile="realistic", time_scale=50.0).hosts[0]
+    runspace = emulated.open_runspace()
+    emulated.run(runspace, [PipelineCommand(name=module_text(), is_script=True)], [], _Sink())
+    vms = [v for v in emulated.model.vms if v.name in ("dc01", "dc02", "sql01")]
+    made, sink = traced(
+        (emulated, runspace), "Set-HvGuiKvpItems", VMId=[v.id for v in vms], Name=["k"], Value=["v"], Action=["Set"]
+    )
+    assert sink.errors == [] and all(r["ok"] for r in json.loads(sink.output[0])["results"])
+    assert all(v.kvp.host_items["k"] == "v" for v in vms)
+    polls = [c for c in made if c[2] == "Msvm_ConcreteJob"]
+    assert len(polls) >= 2  # the first poll finds the jobs running (0.25 s each on the host)
+    assert _repeats_polls(made)

@@ -64,7 +64,7 @@ def test_screenshot_tabs_are_the_panel_tabs(qapp) -> None:
         (["--host", "hv01", "--screenshot", "x.png"], "needs --password-stdin"),
         (["--demo", "--screenshot", "x.jpg"], "PNG"),
         (["--demo", "--screenshot", "x.png", "--screenshot-timeout", "0"], "positive"),
-        (["--demo", "--screenshot", "x.png", "--screenshot-tab", "kvp"], "invalid choice"),
+        (["--demo", "--screenshot", "x.png", "--screenshot-tab", "nope"], "invalid choice"),
         (["--demo", "--screenshot-tab", "services"], "need --screenshot"),
         (["--demo", "--screenshot-vm", "dc01"], "need --screenshot"),
         (["--no-such-option"], "unrecognized"),

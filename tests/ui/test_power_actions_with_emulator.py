@@ -220,11 +220,12 @@ def test_copy_power_commands_for_the_selection(loop, window, emulator, qapp) -> 
     assert menu is not None
     texts = [a.text() for a in menu.actions() if a.text()]
     assert texts[: len(window.power.qactions)] == [q.text() for q in window.power.qactions.values()]
-    assert texts[-4:] == [
+    assert texts[-5:] == [
         "Copy as PowerShell",
         window.copy_actions.copy_action.text(),
         window.copy_actions.copy_from_action.text(),
         window.fleet_actions.bulk_action.text(),
+        window.kvp_actions.bulk_action.text(),
     ]
     menu.close()
 

@@ -55,3 +55,11 @@ def test_visible_keeps_line_breaks_and_both_are_idempotent() -> None:
     assert visible(raw) == "first line\nsecond\u27e8U+202E\u27e9 line\u2409end"
     assert visible(visible(raw)) == visible(raw)
     assert one_line(one_line(raw)) == one_line(raw)
+
+
+def test_untrusted_text_shows_bidi_and_zero_width_characters() -> None:
+    from hvgui.ui.text import untrusted_line, untrusted_text
+
+    assert untrusted_line("a\u202eb\u200bc\nd") == "a\u27e8U+202E\u27e9b\u27e8U+200B\u27e9c\u23ced"
+    assert untrusted_text("one\r\ntwo\u2066") == "one\ntwo\u27e8U+2066\u27e9"
+    assert untrusted_line("Grüße 😀 שלום") == "Grüße 😀 שלום"

@@ -45,8 +45,8 @@ def recording() -> Iterator[list[Call]]:
     try:
         yield calls
     finally:
-        with _recorders_lock:
-            _recorders.remove(calls)
+        with _recorders_lock:  # by identity: two recordings that saw the same calls are equal lists
+            del _recorders[next(i for i, r in enumerate(_recorders) if r is calls)]
 
 
 def _record(call: Call) -> None:

@@ -64,6 +64,9 @@ class CostProfile:
     wait_for_jobs: bool = True
     #: Copy-VMFile's transfer through the Guest Service Interface (VMBus), per MiB copied into the guest.
     guest_copy_per_mib: float = 0.0
+    #: How long the job of AddKvpItems / ModifyKvpItems / RemoveKvpItems runs (VMMS writes the VM's
+    #: configuration and hands the items to the worker process).
+    kvp_job: float = 0.0
 
     def cmdlet(self, name: str) -> CmdletCost:
         return self.cmdlets.get(name.casefold(), self.default)
@@ -160,6 +163,9 @@ REALISTIC = CostProfile(
     wait_for_jobs=True,  # hyperv-cim-winrm.md §7: every WMI-job-based cmdlet watches its job to the end
     # plausible WS2022 behaviour: Copy-VMFile moves about 125 MB/s over VMBus into a guest's virtual disk.
     guest_copy_per_mib=0.008,
+    # plausible WS2022 behaviour: a KVP job stores a few items in the VM's configuration file and returns in
+    # about a quarter of a second.
+    kvp_job=0.25,
 )
 
 PROFILES: dict[str, CostProfile] = {p.name: p for p in (INSTANT, REALISTIC)}

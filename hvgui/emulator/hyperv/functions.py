@@ -258,6 +258,18 @@ def set_hvgui_integration_service(ctx: CommandContext) -> None:
     invoke(ctx, cmdlet, [("VMIntegrationService", components), ("Confirm", False)])
 
 
+def _kvp_pools(ctx: CommandContext) -> None:
+    from .kvp_functions import get_hvgui_kvp_pools  # it reuses this module's helpers
+
+    get_hvgui_kvp_pools(ctx)
+
+
+def _set_kvp_items(ctx: CommandContext) -> None:
+    from .kvp_functions import set_hvgui_kvp_items
+
+    set_hvgui_kvp_items(ctx)
+
+
 @dataclass(frozen=True)
 class HostFunction:
     """A function of hvgui's host module the emulator implements: its name, parameters and body."""
@@ -315,6 +327,18 @@ FUNCTIONS: dict[str, HostFunction] = {
             "Read-HvGuiStagedChunk",
             staging.read_hvgui_staged_chunk,
             (("TransferId", "Guid"), ("RelativePath", "String"), ("Offset", "Int64"), ("Length", "Int32")),
+        ),
+        HostFunction("Get-HvGuiKvpPools", _kvp_pools, (), (("VMId", "Guid[]"),)),
+        HostFunction(
+            "Set-HvGuiKvpItems",
+            _set_kvp_items,
+            (
+                ("VMId", "Guid[]"),
+                ("Name", "String[]", "not_null"),
+                ("Value", "String[]", "not_null"),
+                ("Action", "String[]", "not_null"),
+            ),
+            (("HostOnly", "SwitchParameter"),),
         ),
         HostFunction(
             "Copy-HvGuiStagedFileToGuest",

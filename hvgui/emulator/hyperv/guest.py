@@ -249,9 +249,18 @@ class KvpPools:
         #: The intrinsic items as the host last received them (`GuestIntrinsicExchangeItems`); stale while
         #: the guest does not answer, empty while the component is off, disabled or never reached.
         self.last_reported: dict[str, str] = {}
+        #: The same for pool 1 (`GuestExchangeItems`).
+        self.last_published: dict[str, str] = {}
+        #: Pool 0 as the guest holds it: the host's items as last delivered (`kvp.deliver`).
         self.external: dict[str, str] = {}
         self.guest: dict[str, str] = {}
+        #: `HostExchangeItems` (Source 0) and `HostOnlyItems` (Source 4) in the VM's configuration.
+        self.host_items: dict[str, str] = {}
         self.host_only: dict[str, str] = {}
+        #: Guest-to-host keys whose value guest software rewrites every `ticking[key]` seconds of uptime.
+        self.ticking: dict[str, float] = {}
+        #: Every KVP job of this VM fails (a scenario's fault).
+        self.fail_jobs = False
         # The host-intrinsic keys public scripts read from Guest\Parameters; the full list is not documented.
         self.auto_external: dict[str, str] = {
             "HostName": host_fqdn,
@@ -260,6 +269,13 @@ class KvpPools:
             "VirtualMachineId": vm_id.upper(),
             "VirtualMachineName": vm_name,
         }
+
+    def guest_items(self, uptime: float) -> dict[str, str]:
+        """Pool 1: what guest software published, with the ticking items' values at `uptime` seconds."""
+        items = dict(self.guest)
+        for key, every in self.ticking.items():
+            items[key] = str(int(uptime // every)) if every > 0 else "0"
+        return items
 
     def intrinsic(self) -> dict[str, str]:
         """Pool 2: what the guest's KVP service reports about itself (Linux serves only items 0-9)."""

@@ -14,6 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .costs import HostCosts
 from .guest import FileSystem
@@ -66,6 +67,8 @@ class HostModel:
     costs: HostCosts = field(default_factory=HostCosts, repr=False)
     #: Where a remote session starts (`$PWD` of a WinRM session of an administrator).
     home: str = "C:\\Users\\Administrator\\Documents"
+    #: The `Msvm_ConcreteJob`s of KVP methods by InstanceID (`kvp`), kept a while after they end.
+    cim_jobs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fqdn(self) -> str:

@@ -609,6 +609,20 @@ class EmulatedVm:
             kvp.last_reported = kvp.intrinsic()
         return dict(kvp.last_reported)
 
+    def kvp_answers(self, now: float) -> bool:
+        """Whether the guest's KVP service exchanges items right now (not while it hangs)."""
+        return self.guest_answers(ic.KVP.ic_guid, now) and not self.guest_hung(now)
+
+    def kvp_guest_items(self, now: float) -> dict[str, str]:
+        """`GuestExchangeItems` as the host holds them now: nothing while the KVP service never answered (as
+        for the intrinsic items); the last values received while the guest hangs."""
+        kvp = self.kvp
+        if not self.guest_answers(ic.KVP.ic_guid, now):
+            kvp.last_published = {}
+        elif not self.guest_hung(now):
+            kvp.last_published = kvp.guest_items(self.uptime(now))
+        return dict(kvp.last_published)
+
     def vss_available(self, now: float) -> bool:
         """Whether the guest can take part in a production checkpoint right now (VSS / hv_vss_daemon).
 

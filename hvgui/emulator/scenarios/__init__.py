@@ -50,6 +50,11 @@ JSON scenario format (every key but `name` and `hosts[].name`/`vms[].name` is op
           "clock": {"offset": 0.0, "drift_ppm": 0.0},
           "integration_services": {"Guest Service Interface": true, "Heartbeat": false},
           "durations": {"shutdown": 45, "checkpoint_vss": 20},  // this VM's (boot, shutdown: else its OS's)
+          "kvp": {"guest": {"App/Version": "2.1"},   // key-value pairs guest software published (pool 1)
+                  "host": {"Owner": "ops"},          // host-to-guest pairs in its configuration (Source 0)
+                  "host_only": {"Ticket": "42"},     // host-only pairs (Source 4)
+                  "ticking": {"App/Tick": 30},       // guest items whose value changes every N s of uptime
+                  "fail_jobs": false},               // every AddKvpItems/ModifyKvpItems/RemoveKvpItems job fails
           "guest_credentials": {"user": ".\\Administrator", "password": "..."}  // PowerShell Direct sign-in
         }]
       }]
@@ -303,25 +308,36 @@ def _host(
         running = state in (VmState.Running, VmState.Paused)
         uptime = float(vm_data.get("uptime", rng.uniform(3600, 40 * 86400))) if running else 0.0
         enabled = {_component_key(k): bool(v) for k, v in vm_data.get("integration_services", {}).items()}
-        model.add_vm(
-            EmulatedVm.create(
-                vm_id=vm_id,
-                name=vm_data["name"],
-                hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
-                guest=_guest(
-                    vm_data, host_index, index, model.domain, rng, host_clock_defaults, data.get("guest_credentials")
-                ),
-                host_name=name,
-                host_fqdn=model.fqdn,
-                now=now,
-                state=state,
-                uptime=uptime,
-                enabled=enabled,
-                seed=seed,
-                durations=_durations(vm_data, host_durations),
-            )
+        vm = EmulatedVm.create(
+            vm_id=vm_id,
+            name=vm_data["name"],
+            hardware=_hardware(vm_data, rng, settings.virtual_machine_path),
+            guest=_guest(
+                vm_data, host_index, index, model.domain, rng, host_clock_defaults, data.get("guest_credentials")
+            ),
+            host_name=name,
+            host_fqdn=model.fqdn,
+            now=now,
+            state=state,
+            uptime=uptime,
+            enabled=enabled,
+            seed=seed,
+            durations=_durations(vm_data, host_durations),
         )
+        _kvp(vm, vm_data.get("kvp", {}))
+        model.add_vm(vm)
     return EmulatedHost(model)
+
+
+def _kvp(vm: EmulatedVm, data: dict[str, Any]) -> None:
+    """A VM's `kvp` object: its key-value pairs in each pool, ticking guest items, failing jobs."""
+    pools = vm.kvp
+    pools.guest = {str(k): str(v) for k, v in data.get("guest", {}).items()}
+    pools.host_items = {str(k): str(v) for k, v in data.get("host", {}).items()}
+    pools.external = dict(pools.host_items)
+    pools.host_only = {str(k): str(v) for k, v in data.get("host_only", {}).items()}
+    pools.ticking = {str(k): float(v) for k, v in data.get("ticking", {}).items()}
+    pools.fail_jobs = bool(data.get("fail_jobs", False))
 
 
 def _durations(vm_data: dict[str, Any], inherited: dict[str, Any]) -> JobDurations:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hvgui.domain.existing_files import AskExisting
+from hvgui.domain.kvp_operations import KvpBulkOperation, KvpEditOperation
 from hvgui.domain.operations import (
     CheckpointApplyOperation,
     CheckpointCreateOperation,
@@ -27,6 +28,7 @@ from hvgui.remoting.hostapi import (
     delete_checkpoint_spec,
     rename_checkpoint_spec,
 )
+from hvgui.remoting.operations.perform_kvp import perform_kvp
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
 from hvgui.remoting.transfers.guest_lookup import GuestLookup
@@ -90,4 +92,6 @@ async def perform(
         credential = guest_credentials.get(vm_id) if guest_credentials is not None else None
         report = await copy_from_guest(api.connection, operation, credential, on_progress=on_progress)
         return Outcome(report.notes(), report)
+    if isinstance(operation, (KvpEditOperation, KvpBulkOperation)):
+        return await perform_kvp(api, operation, **options)
     raise TypeError(f"hvgui cannot run {type(operation).__name__} yet")

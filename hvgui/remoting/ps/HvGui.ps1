@@ -1049,3 +1049,352 @@ function Get-HvGuiGuestChildItem {
     # The answer arrives deserialized, with the guest's name attached: a plain string goes on.
     [string]$answer[0]
 }
+
+# --- key-value pair exchange (KVP) ------------------------------------------------------------------------
+#
+# Items are embedded Msvm_KvpExchangeDataItem instances (XML strings). They are read as XML documents with
+# constant XPath queries and whitespace kept, and written with every value XML-escaped (carriage returns as
+# character references, so no parser folds a CR LF into LF): nothing a guest or an admin writes is ever
+# interpreted as script or markup.
+
+function Get-HvGuiKvpPools {
+    <#
+    .SYNOPSIS
+    The key-value pairs of every pool of the given VMs (all VMs without VMId), as one compact JSON string.
+
+    .DESCRIPTION
+    Three bulk CIM queries whatever the number of VMs: the summary information (name and state), the KVP
+    setting data (host-to-guest and host-only items, always there) and the runtime KVP component (what the
+    guest reports about itself and what guest software published; only while the VM runs).
+    {"v":1,"vms":[{"id","name","state","on","p","pt","intrinsic","guest","host","hostOnly","bad"}]}.
+    id: VM GUID, lower case. state: EnabledState. on: the KVP component is enabled (null without setting
+    data). p, pt: OperationalStatus[0] and StatusDescriptions[0] of the runtime component (null and '' while
+    the VM does not run). intrinsic, guest: null while the VM does not run, else lists of {"n","d"} (Name
+    and Data); host, hostOnly: lists of {"n","d"}. Intrinsic values are trimmed (some guests end one with a
+    line feed); the other pools travel exactly as stored. bad: items that were not readable XML.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Guid[]]
+        $VMId
+    )
+
+    $ns = 'root/virtualization/v2'
+    $timeoutSec = 30
+    $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property 'Name', 'ElementName', 'EnabledState' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_KvpExchangeComponentSettingData' -Property 'InstanceID', 'EnabledState', 'HostExchangeItems', 'HostOnlyItems' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $devices = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_KvpExchangeComponent' -Property 'DeviceID', 'OperationalStatus', 'StatusDescriptions', 'GuestIntrinsicExchangeItems', 'GuestExchangeItems' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+
+    $wanted = @{}
+    foreach ($id in @($VMId)) {
+        if ($null -ne $id) {
+            $wanted[$id.ToString('D').ToUpperInvariant()] = $true
+        }
+    }
+    $separators = [char[]]@(':', '\')
+    $settingByVm = @{}
+    foreach ($setting in $settings) {
+        $parts = ([string]$setting.InstanceID).Split($separators)
+        if ($parts.Count -ge 3) {
+            $settingByVm[$parts[1].ToUpperInvariant()] = $setting
+        }
+    }
+    $deviceByVm = @{}
+    foreach ($device in $devices) {
+        $parts = ([string]$device.DeviceID).Split($separators)
+        if ($parts.Count -ge 3) {
+            $deviceByVm[$parts[1].ToUpperInvariant()] = $device
+        }
+    }
+    $lineEnds = [char[]]@([char]13, [char]10)
+
+    $rows = [System.Collections.Generic.List[object]]::new()
+    foreach ($summary in $summaries) {
+        $vmKey = ([string]$summary.Name).ToUpperInvariant()
+        if ($wanted.Count -gt 0 -and -not $wanted.ContainsKey($vmKey)) {
+            continue
+        }
+        $setting = $settingByVm[$vmKey]
+        $device = $deviceByVm[$vmKey]
+        $row = [ordered]@{
+            id        = $vmKey.ToLowerInvariant()
+            name      = [string]$summary.ElementName
+            state     = [int]$summary.EnabledState
+            on        = $null
+            p         = $null
+            pt        = ''
+            intrinsic = $null
+            guest     = $null
+            host      = [System.Collections.Generic.List[object]]::new()
+            hostOnly  = [System.Collections.Generic.List[object]]::new()
+            bad       = 0
+        }
+        $pools = [ordered]@{}
+        if ($null -ne $setting) {
+            $row.on = ($null -ne $setting.EnabledState -and [int]$setting.EnabledState -eq 2)
+            $pools['host'] = @($setting.HostExchangeItems)
+            $pools['hostOnly'] = @($setting.HostOnlyItems)
+        }
+        if ($null -ne $device) {
+            if ($null -ne $device.OperationalStatus -and @($device.OperationalStatus).Count -gt 0) {
+                $row.p = [int]@($device.OperationalStatus)[0]
+            }
+            if ($null -ne $device.StatusDescriptions -and @($device.StatusDescriptions).Count -gt 0) {
+                $row.pt = [string]@($device.StatusDescriptions)[0]
+            }
+            $row.intrinsic = [System.Collections.Generic.List[object]]::new()
+            $row.guest = [System.Collections.Generic.List[object]]::new()
+            $pools['intrinsic'] = @($device.GuestIntrinsicExchangeItems)
+            $pools['guest'] = @($device.GuestExchangeItems)
+        }
+        foreach ($pool in $pools.Keys) {
+            foreach ($item in $pools[$pool]) {
+                if ([string]::IsNullOrEmpty($item)) {
+                    continue
+                }
+                $document = [System.Xml.XmlDocument]::new()
+                $document.PreserveWhitespace = $true
+                try {
+                    $document.LoadXml($item)
+                }
+                catch {
+                    $row.bad += 1
+                    continue
+                }
+                $nameNode = $document.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Name']/VALUE")
+                $dataNode = $document.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Data']/VALUE")
+                $itemName = ''
+                $data = ''
+                if ($null -ne $nameNode) {
+                    $itemName = $nameNode.InnerText
+                }
+                if ($null -ne $dataNode) {
+                    $data = $dataNode.InnerText
+                }
+                if ($pool -eq 'intrinsic') {
+                    $itemName = $itemName.Trim()
+                    $data = $data.TrimEnd($lineEnds)
+                }
+                $row[$pool].Add([ordered]@{ n = $itemName; d = $data })
+            }
+        }
+        $rows.Add($row)
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ v = 1; vms = $rows }) -Depth 6 -Compress
+}
+
+function Set-HvGuiKvpItems {
+    <#
+    .SYNOPSIS
+    Adds, modifies and removes host-to-guest (or, with -HostOnly, host-only) key-value pairs on one or more
+    VMs, and reports per VM, as one compact JSON string.
+
+    .DESCRIPTION
+    Name, Value and Action are parallel lists: the pair Name[i] = Value[i] is to be added ('Add'), changed
+    ('Modify'), removed ('Remove', the value is ignored) or set ('Set': added when the VM has no such key,
+    changed when it has). The same edit applies to every VM of VMId. The work runs in phases for all VMs at
+    once: RemoveKvpItems, then ModifyKvpItems, then AddKvpItems of Msvm_VirtualSystemManagementService, each
+    call with at most 128 items (larger edits are batched); after each phase the jobs of every VM are polled
+    with one query of Msvm_ConcreteJob per round until none runs. A VM whose call or job fails is reported
+    and left out of the later phases; the other VMs go on.
+    {"v":1,"results":[{"id","ok","code","error"}]}, one per VM in VMId order. code: the method's return
+    value, or the failed job's ErrorCode. A VM whose jobs still run after two minutes is reported with
+    code 4096 ("still running on the host").
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [Guid[]]
+        $VMId,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]]
+        $Name,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]]
+        $Value,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [string[]]
+        $Action,
+
+        [switch]
+        $HostOnly
+    )
+
+    if ($Name.Count -ne $Value.Count -or $Name.Count -ne $Action.Count) {
+        throw 'hvgui: Name, Value and Action must have the same number of elements.'
+    }
+    $ns = 'root/virtualization/v2'
+    $timeoutSec = 30
+    $source = 0
+    $pool = 'HostExchangeItems'
+    if ($HostOnly) {
+        $source = 4
+        $pool = 'HostOnlyItems'
+    }
+    $service = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VirtualSystemManagementService' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)[0]
+    $systems = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_ComputerSystem' -KeyOnly -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $settings = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_KvpExchangeComponentSettingData' -Property 'InstanceID', 'HostExchangeItems', 'HostOnlyItems' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+
+    $systemById = @{}
+    foreach ($system in $systems) {
+        $systemById[([string]$system.Name).ToUpperInvariant()] = $system
+    }
+    # The keys each VM has now (to resolve 'Set'), read from its setting data with constant XPath.
+    $separators = [char[]]@(':', '\')
+    $keysByVm = @{}
+    foreach ($setting in $settings) {
+        $parts = ([string]$setting.InstanceID).Split($separators)
+        if ($parts.Count -lt 3) {
+            continue
+        }
+        $keys = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::Ordinal)
+        foreach ($item in @($setting.$pool)) {
+            if ([string]::IsNullOrEmpty($item)) {
+                continue
+            }
+            $document = [System.Xml.XmlDocument]::new()
+            $document.PreserveWhitespace = $true
+            try {
+                $document.LoadXml($item)
+            }
+            catch {
+                continue
+            }
+            $nameNode = $document.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Name']/VALUE")
+            if ($null -ne $nameNode) {
+                [void]$keys.Add($nameNode.InnerText)
+            }
+        }
+        $keysByVm[$parts[1].ToUpperInvariant()] = $keys
+    }
+
+    $cr = [string][char]13
+    $results = [ordered]@{}
+    $order = [System.Collections.Generic.List[string]]::new()
+    foreach ($id in $VMId) {
+        $vmKey = $id.ToString('D').ToUpperInvariant()
+        if ($results.Contains($vmKey)) {
+            continue
+        }
+        $order.Add($vmKey)
+        $results[$vmKey] = [ordered]@{ id = $vmKey.ToLowerInvariant(); ok = $true; code = 0; error = '' }
+        if (-not $systemById.ContainsKey($vmKey)) {
+            $results[$vmKey].ok = $false
+            $results[$vmKey].code = 32773
+            $results[$vmKey].error = 'The host has no virtual machine with this id.'
+        }
+    }
+    $deadline = [System.DateTime]::UtcNow.AddMinutes(2)
+    foreach ($method in @('RemoveKvpItems', 'ModifyKvpItems', 'AddKvpItems')) {
+        $pending = @{}
+        foreach ($vmKey in $order) {
+            $result = $results[$vmKey]
+            if (-not $result.ok) {
+                continue
+            }
+            $existing = $keysByVm[$vmKey]
+            $items = [System.Collections.Generic.List[string]]::new()
+            for ($i = 0; $i -lt $Name.Count; $i++) {
+                $verb = $Action[$i]
+                if ($verb -eq 'Set') {
+                    $verb = 'Add'
+                    if ($null -ne $existing -and $existing.Contains($Name[$i])) {
+                        $verb = 'Modify'
+                    }
+                }
+                if ($verb + 'KvpItems' -ne $method) {
+                    continue
+                }
+                $data = ''
+                if ($method -ne 'RemoveKvpItems') {
+                    $data = $Value[$i]
+                }
+                $escapedName = $Name[$i].Replace('&', '&amp;').Replace('<', '&lt;').Replace('>', '&gt;').Replace('"', '&quot;').Replace("'", '&apos;').Replace($cr, '&#13;')
+                $escapedData = $data.Replace('&', '&amp;').Replace('<', '&lt;').Replace('>', '&gt;').Replace('"', '&quot;').Replace("'", '&apos;').Replace($cr, '&#13;')
+                $items.Add('<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem"><PROPERTY NAME="Data" TYPE="string"><VALUE>' + $escapedData + '</VALUE></PROPERTY><PROPERTY NAME="Name" TYPE="string"><VALUE>' + $escapedName + '</VALUE></PROPERTY><PROPERTY NAME="Source" TYPE="uint16"><VALUE>' + $source + '</VALUE></PROPERTY></INSTANCE>')
+            }
+            for ($start = 0; $start -lt $items.Count -and $result.ok; $start += 128) {
+                $batch = [string[]]$items.GetRange($start, [System.Math]::Min(128, $items.Count - $start)).ToArray()
+                try {
+                    $answer = Invoke-CimMethod -InputObject $service -MethodName $method -Arguments @{ TargetSystem = $systemById[$vmKey]; DataItems = $batch } -OperationTimeoutSec $timeoutSec -ErrorAction Stop
+                }
+                catch {
+                    $result.ok = $false
+                    $result.code = 32768
+                    $result.error = $_.Exception.Message
+                    continue
+                }
+                $code = [int]$answer.ReturnValue
+                if ($code -eq 4096) {
+                    if (-not $pending.ContainsKey($vmKey)) {
+                        $pending[$vmKey] = [System.Collections.Generic.List[string]]::new()
+                    }
+                    $pending[$vmKey].Add([string]$answer.Job.InstanceID)
+                }
+                elseif ($code -ne 0) {
+                    $result.ok = $false
+                    $result.code = $code
+                    $result.error = "$method returned $code."
+                }
+            }
+        }
+        # Jobs of this phase: one enumeration of Msvm_ConcreteJob per round, whatever the number of VMs.
+        while ($pending.Count -gt 0) {
+            $jobs = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_ConcreteJob' -Property 'InstanceID', 'JobState', 'ErrorCode', 'ErrorDescription' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+            $jobById = @{}
+            foreach ($job in $jobs) {
+                $jobById[[string]$job.InstanceID] = $job
+            }
+            foreach ($vmKey in @($pending.Keys)) {
+                $running = [System.Collections.Generic.List[string]]::new()
+                foreach ($jobId in $pending[$vmKey]) {
+                    $job = $jobById[$jobId]
+                    if ($null -eq $job) {
+                        continue
+                    }
+                    $state = [int]$job.JobState
+                    if ($state -eq 2 -or $state -eq 3 -or $state -eq 4) {
+                        $running.Add($jobId)
+                    }
+                    elseif ($state -ne 7 -and $results[$vmKey].ok) {
+                        $results[$vmKey].ok = $false
+                        $results[$vmKey].code = [int]$job.ErrorCode
+                        $results[$vmKey].error = [string]$job.ErrorDescription
+                    }
+                }
+                if ($running.Count -eq 0) {
+                    $pending.Remove($vmKey)
+                }
+                else {
+                    $pending[$vmKey] = $running
+                }
+            }
+            if ($pending.Count -gt 0) {
+                if ([System.DateTime]::UtcNow -gt $deadline) {
+                    foreach ($vmKey in @($pending.Keys)) {
+                        $results[$vmKey].ok = $false
+                        $results[$vmKey].code = 4096
+                        $results[$vmKey].error = 'The job is still running on the host.'
+                    }
+                    break
+                }
+                [System.Threading.Thread]::Sleep(250)
+            }
+        }
+    }
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($vmKey in $order) {
+        $list.Add($results[$vmKey])
+    }
+    ConvertTo-Json -InputObject ([ordered]@{ v = 1; results = $list }) -Depth 4 -Compress
+}

@@ -141,6 +141,11 @@ class VmActionsController(QObject):
         hosts.manager.subscribe_operations(self._on_record)
         hosts.add_close_hook(self.aclose)
 
+    @property
+    def hosts(self) -> HostsController:
+        """The hosts this controller runs commands on (for tabs with a controller of their own, e.g. KVP)."""
+        return self._hosts
+
     # ---- intents -------------------------------------------------------------------------------
 
     def set_service(self, vm: Vm, ic_guid: str, enable: bool) -> VmAction:

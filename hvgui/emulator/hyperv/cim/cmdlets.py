@@ -15,6 +15,7 @@ from typing import Any
 
 from psrpcore.types import PSNoteProperty, PSObject, PSType, PSUInt
 
+from .. import kvp
 from ..context import CommandContext, PromptNotPossible
 from ..errors import non_interactive
 from . import provider, schema
@@ -256,6 +257,8 @@ class CimMethodResult:
         for name, value in self.outputs.items():
             if isinstance(value, list):
                 value = [v.to_psobject() if isinstance(v, CimInstance) else v for v in value]
+            elif isinstance(value, CimInstance):
+                value = value.to_psobject()
             obj.PSObject.extended_properties.append(PSNoteProperty(name, value))
         obj.PSObject.extended_properties.append(PSNoteProperty("PSComputerName", None))
         return obj
@@ -288,6 +291,21 @@ def _summary_information(ctx: CommandContext, arguments: dict | None) -> CimMeth
     return CimMethodResult(0, {"SummaryInformation": summaries})
 
 
+def _kvp_method(ctx: CommandContext, method: str, arguments: dict | None) -> CimMethodResult:
+    """AddKvpItems / ModifyKvpItems / RemoveKvpItems (`kvp`): 4096 and a reference to the job, or 32773."""
+    target = _argument(arguments, "TargetSystem")
+    items = _argument(arguments, "DataItems")
+    items = [] if items is None else items if isinstance(items, list) else [items]
+    with ctx.model.lock:
+        vm = None
+        if isinstance(target, CimInstance) and target.class_name == schema.COMPUTER_SYSTEM.name:
+            name = str(target.get("Name") or "").upper()
+            vm = next((v for v in ctx.model.vms if provider.vm_key(v) == name), None)
+        code, job = kvp.start(ctx.model, vm, method, items, ctx.now())
+    outputs = {"Job": CimInstance(schema.CONCRETE_JOB, {"InstanceID": job.instance_id})} if job is not None else {}
+    return CimMethodResult(code, outputs)
+
+
 def invoke_cim_method(ctx: CommandContext) -> None:
     bound = ctx.bound
 
@@ -301,8 +319,15 @@ def invoke_cim_method(ctx: CommandContext) -> None:
             raise _Failed(INVALID_METHOD)
         if target.class_name != schema.MANAGEMENT_SERVICE.name:
             raise _Failed(INVALID_METHOD)
+        if method.casefold() in kvp.METHODS:
+            if not ctx.should_process():
+                return
+            result = _kvp_method(ctx, method.casefold(), bound.get("Arguments"))
+            if _pay(ctx, 1):
+                ctx.write_output(result)
+            return
         if method.casefold() != "getsummaryinformation":
-            # plausible WS2022 behaviour: the emulator's provider implements only the read-only summary method.
+            # plausible WS2022 behaviour: the emulator's provider implements the summary and the KVP methods.
             raise _Failed(NOT_SUPPORTED if method else INVALID_METHOD)
         if not ctx.should_process():
             return

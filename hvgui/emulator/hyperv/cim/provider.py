@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
-from xml.sax.saxutils import escape
 
+from .. import kvp
 from ..host import HostModel
 from ..reference import HeartbeatStatus, VmState
 from ..vm import EmulatedVm
@@ -74,15 +74,8 @@ def vm_key(vm: EmulatedVm) -> str:
     return str(vm.id).upper()
 
 
-def kvp_item_xml(name: str, data: str, source: int) -> str:
-    """One `Msvm_KvpExchangeDataItem` as embedded-instance XML (hyperv-api.md §6.3)."""
-    return (
-        '<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem">'
-        f'<PROPERTY NAME="Data" TYPE="string"><VALUE>{escape(data)}</VALUE></PROPERTY>'
-        f'<PROPERTY NAME="Name" TYPE="string"><VALUE>{escape(name)}</VALUE></PROPERTY>'
-        f'<PROPERTY NAME="Source" TYPE="uint16"><VALUE>{source}</VALUE></PROPERTY>'
-        "</INSTANCE>"
-    )
+#: One `Msvm_KvpExchangeDataItem` as embedded-instance XML (hyperv-api.md §6.3).
+kvp_item_xml = kvp.item_xml
 
 
 def _state(vm: EmulatedVm, now: float) -> tuple[int, int]:
@@ -217,10 +210,12 @@ def _configurations(vm: EmulatedVm) -> Iterator[tuple]:
 
 def _devices(ic_guid: str) -> Callable[[HostModel, float], Iterator[dict[str, Any]]]:
     cim_class = schema.component_class(ic_guid)
-    kvp = schema.COMPONENT_STEMS[ic_guid] == "KvpExchange"
+    is_kvp = schema.COMPONENT_STEMS[ic_guid] == "KvpExchange"
 
     def rows(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
         name = model.texts.component_names[ic_guid]
+        if is_kvp:
+            kvp.settle(model, now)
         for vm in model.vms:
             if not vm.has_runtime_components(now):
                 continue
@@ -241,10 +236,11 @@ def _devices(ic_guid: str) -> Callable[[HostModel, float], Iterator[dict[str, An
                 "CreationClassName": cim_class.name,
                 "DeviceID": f"Microsoft:{vm_key(vm)}\\{ic_guid}",
             }
-            if kvp:
+            if is_kvp:
                 items = vm.kvp_intrinsic_items(now)
                 row["GuestIntrinsicExchangeItems"] = [kvp_item_xml(k, v, 2) for k, v in items.items()]
-                row["GuestExchangeItems"] = []
+                published = vm.kvp_guest_items(now)
+                row["GuestExchangeItems"] = [kvp_item_xml(k, v, 1) for k, v in published.items()]
             yield row
 
     return rows
@@ -255,10 +251,12 @@ def _settings(ic_guid: str) -> Callable[[HostModel, float], Iterator[dict[str, A
 
     def rows(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
         name = model.texts.component_names[ic_guid]
+        if stem == "KvpExchange":
+            kvp.settle(model, now)
         for vm in model.vms:
-            owners = [(vm_key(vm), vm.components[ic_guid].enabled, vm.hardware)]
-            owners += [(str(s.id).upper(), s.components_enabled[ic_guid], s.hardware) for s in vm.snapshots]
-            for owner_id, enabled, hw in owners:
+            owners = [(vm_key(vm), vm.components[ic_guid].enabled, vm.hardware, True)]
+            owners += [(str(s.id).upper(), s.components_enabled[ic_guid], s.hardware, False) for s in vm.snapshots]
+            for owner_id, enabled, hw, realized in owners:
                 row = {
                     "Caption": name,
                     "Description": f"Microsoft {name}",  # plausible WS2022 behaviour
@@ -272,7 +270,12 @@ def _settings(ic_guid: str) -> Callable[[HostModel, float], Iterator[dict[str, A
                     row.update(Interval=2000, Latency=1000, ErrorThreshold=2)
                 elif stem == "KvpExchange":
                     host_only = [kvp_item_xml("VirtualMachineIsClustered", "true", 4)] if hw.is_clustered else []
-                    row.update(HostExchangeItems=[], HostOnlyItems=host_only, DisableHostKVPItems=False)
+                    # plausible WS2022 behaviour: a checkpoint's setting data lists no items of its own.
+                    pools = vm.kvp if realized else None
+                    host_items = [kvp_item_xml(k, v, 0) for k, v in pools.host_items.items()] if pools else []
+                    if pools:
+                        host_only += [kvp_item_xml(k, v, 4) for k, v in pools.host_only.items()]
+                    row.update(HostExchangeItems=host_items, HostOnlyItems=host_only, DisableHostKVPItems=False)
                 yield row
 
     return rows
@@ -293,16 +296,17 @@ def _management_service(model: HostModel, now: float) -> Iterator[dict[str, Any]
     }
 
 
-def _no_jobs(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
-    # Jobs of the model's state changes complete within the cmdlet that starts them; none is left to list.
-    return iter(())
+def _jobs(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
+    # Jobs of the model's state changes complete within the cmdlet that starts them; the KVP methods' jobs are
+    # the ones left to list.
+    return iter(kvp.job_rows(model, now))
 
 
 ROWS: dict[str, Callable[[HostModel, float], Iterator[dict[str, Any]]]] = {
     schema.COMPUTER_SYSTEM.name: _computer_systems,
     schema.SUMMARY_INFORMATION.name: _summaries,
     schema.VIRTUAL_SYSTEM_SETTING_DATA.name: _setting_data,
-    schema.CONCRETE_JOB.name: _no_jobs,
+    schema.CONCRETE_JOB.name: _jobs,
     schema.MANAGEMENT_SERVICE.name: _management_service,
     **{schema.component_class(g).name: _devices(g) for g in schema.COMPONENT_STEMS},
     **{schema.setting_class(g).name: _settings(g) for g in schema.COMPONENT_STEMS},

@@ -1,9 +1,10 @@
 """The WQL `WHERE` clause of `Get-CimInstance -Filter`, the subset scripts use against Hyper-V.
 
 `property = literal`, `<>` (and `!=`), `AND`, `OR`, `NOT` and parentheses; literals are strings in single or
-double quotes and integers (`TRUE`/`FALSE` for booleans). String comparison ignores case, as WMI's does. A
-property compared with anything while it is null matches nothing. Anything else (an unknown property, a
-syntax error, `LIKE`) is `InvalidQuery`, which the cmdlet reports as a host does.
+double quotes (a backslash escapes a backslash or a quote) and integers (`TRUE`/`FALSE` for booleans).
+String comparison ignores case, as WMI's does. A property compared with anything while it is null matches
+nothing. Anything else (an unknown property, a syntax error, `LIKE`) is `InvalidQuery`, which the cmdlet
+reports as a host does.
 """
 
 from __future__ import annotations
@@ -17,8 +18,26 @@ from .schema import CimClass
 Predicate = Callable[[dict[str, Any]], bool]
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'[^']*'|\"[^\"]*\")|(?P<number>-?\d+)|(?P<op><>|!=|=)|(?P<paren>[()])|(?P<word>[A-Za-z_]\w*))"
+    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|(?P<number>-?\d+)|(?P<op><>|!=|=)|(?P<paren>[()])|(?P<word>[A-Za-z_]\w*))"
 )
+
+
+def _unescape(body: str) -> str:
+    """A string literal's text: WQL escapes a backslash or a quote with a backslash (`'Microsoft:X\\Y'`)."""
+    out: list[str] = []
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            following = body[index + 1 : index + 2]
+            if following not in ("\\", "'", '"'):
+                raise InvalidQuery(body)
+            out.append(following)
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 class InvalidQuery(ValueError):
@@ -115,7 +134,7 @@ class _Parser:
     def _literal(self) -> Any:
         kind, text = self._take()
         if kind == "string":
-            return text[1:-1]
+            return _unescape(text[1:-1])
         if kind == "number":
             return int(text)
         if kind == "word" and text.upper() in ("TRUE", "FALSE"):
