@@ -129,13 +129,16 @@ async def _main(options: Options, password: str | None, window: MainWindow, cont
 
 
 async def _start_demo(window: MainWindow) -> EmulatorProcess | None:
-    """Start the emulator (demo scenario, TLS, loopback, random port and credentials) and connect to its hosts."""
+    """Start the emulator (demo scenario, loopback, random port and credentials) and connect to its hosts.
+
+    The hosts are what a real host is out of the box: WinRM over HTTP with Negotiate (NTLM here), every
+    message sealed with the session key of the logon."""
     from hvgui.emulator.process import EmulatorProcess
 
     window.statusBar().showMessage("Starting the demo hosts\u2026")
     try:
         # The demo's hosts cost what real hosts cost: slow bulk reads, blocking shutdowns with progress.
-        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=True, cost_profile="realistic")
+        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=False, cost_profile="realistic")
     except Exception:
         log.exception("the demo emulator failed to start")
         window.statusBar().showMessage("The demo hosts could not be started; see the log.", 0)

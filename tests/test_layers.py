@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hvgui"
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"hvgui.domain"}, set()),
     "remoting": ({"hvgui.domain", "hvgui.remoting"}, {"pypsrp", "psrpcore", "requests", "urllib3", "spnego"}),
-    "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography"}),
+    "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography", "spnego"}),
     "ui": ({"hvgui.domain", "hvgui.remoting", "hvgui.ui", "hvgui.__version__"}, {"PySide6", "platformdirs"}),
 }
 

@@ -26,15 +26,17 @@ Every host of the scenario gets a port of its own: one port per host, like a fle
 so each host has its own URL and can drop on its own. With port 0 each host gets a free port; with
 port P the hosts get P, P+1, P+2, ...
 
-Authentication is Basic. Over plain HTTP a client must allow unencrypted Basic (pypsrp:
-encryption="never"). With --tls the listeners speak HTTPS with a certificate signed by a CA generated
-for this run (its file is printed as ca=...; check the server against it), or with --cert/--key.
+Authentication is what a real host's WinRM service accepts: Negotiate (NTLM here; Kerberos needs a
+domain), with every message sealed (MS-WSMV message encryption) over plain HTTP. --auth basic turns Basic
+on instead (over HTTP a client must then allow unencrypted Basic, pypsrp: encryption="never"); --auth
+negotiate,basic offers both. With --tls the listeners speak HTTPS with a certificate signed by a CA
+generated for this run (its file is printed as ca=...; check the server against it), or with --cert/--key.
 """
 
 EPILOG = """\
 output (stdout), one line per host and then a ready line:
-  hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P
-  hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P ca=/path/ca.pem
+  hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P auth=negotiate
+  hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P auth=basic ca=/path/ca.pem
   hvgui-emulator: ready
 
 cost profiles (--cost-profile):
@@ -77,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--key", metavar="FILE", help="PEM private key of --cert")
     parser.add_argument("--user", metavar="U", help="user name clients must send (default: random hvadmin-xxxx)")
     parser.add_argument("--password", metavar="P", help="password clients must send (default: random)")
+    parser.add_argument(
+        "--auth",
+        type=_auth_list,
+        default=("negotiate",),
+        metavar="LIST",
+        help="comma list of the authentication methods to accept: negotiate, ntlm, basic (default negotiate, "
+        "as on a real host: NTLM with message encryption over HTTP)",
+    )
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the scenario's random choices")
     parser.add_argument(
         "--cost-profile",
@@ -112,6 +122,15 @@ def _cost_profile(value: str) -> CostProfile:
 
     try:
         return load_profile(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _auth_list(value: str) -> tuple[str, ...]:
+    from hvgui.emulator.wsman.auth import parse_auth_list
+
+    try:
+        return parse_auth_list(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -162,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command_log=args.command_log,
             listen=args.listen,
             allow_remote=args.allow_remote,
+            auth=args.auth,
         )
     except ValueError as exc:
         print(f"hvgui-emulator: error: {exc}", file=sys.stderr)
