@@ -21,7 +21,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hvgui"
 #: For each layer, the hvgui packages and the third-party top-level modules it may import.
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"hvgui.domain"}, set()),
-    "remoting": ({"hvgui.domain", "hvgui.remoting"}, {"pypsrp", "psrpcore", "requests", "urllib3", "spnego"}),
+    "remoting": (
+        {"hvgui.domain", "hvgui.remoting"},
+        {"pypsrp", "psrpcore", "requests", "urllib3", "spnego", "cryptography", "platformdirs"},
+    ),
     "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography", "spnego"}),
     "ui": ({"hvgui.domain", "hvgui.remoting", "hvgui.ui", "hvgui.__version__"}, {"PySide6", "platformdirs"}),
 }

@@ -40,6 +40,18 @@ class ConnectionSettings:
     verify_certificate: bool = True
     ca_file: str | None = None  # trust this CA bundle instead of the system store
     display_name: str = ""  # what the window calls the host; the host name when empty
+    #: SHA-256 fingerprint (hex) of the certificate the admin trusted for this host: checked instead of a CA.
+    pinned_sha256: str | None = None
+
+    @property
+    def unencrypted(self) -> bool:
+        """Basic over plain HTTP: the password and every message cross the network in clear text."""
+        return self.auth is AuthMethod.Basic and not self.use_https
+
+    @property
+    def unverified(self) -> bool:
+        """HTTPS with the certificate checked by nothing: anyone on the path can pose as the host."""
+        return self.use_https and not self.verify_certificate and not self.pinned_sha256
 
     @property
     def key(self) -> str:
