@@ -70,6 +70,43 @@ class ConnectionSettings:
         return f"{scheme}://{user}{self.host}:{self.port}/wsman"
 
 
+def transport_badge(settings: ConnectionSettings) -> str:
+    """The word the hosts pane marks a host with when its connection is not safe ("" when it is)."""
+    if settings.unencrypted:
+        return "unencrypted"
+    if settings.unverified:
+        return "unverified"
+    return ""
+
+
+def transport_warning(settings: ConnectionSettings) -> str:
+    """The warning printed at start for a connection that is not safe ("" when it is)."""
+    where = f"{settings.host}:{settings.port}"
+    if settings.unencrypted:
+        return (
+            f"{where} uses Basic authentication over plain HTTP: the password and everything hvgui reads or "
+            "changes cross the network unencrypted. Use HTTPS, or Negotiate (which encrypts every message)."
+        )
+    if settings.unverified:
+        return (
+            f"{where}: certificate checking is off (--no-verify): anyone on the network path can pose as the "
+            "host and capture the password. Trust the host's certificate or give its CA file instead."
+        )
+    return ""
+
+
+def redact_uri(text: str) -> str:
+    """A host URI as it may be shown or logged: a password in it (`user:secret@`) becomes `***`."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return text
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
 def parse_host_uri(text: str, *, auth: AuthMethod | None = None) -> ConnectionSettings:
     """Parse `[http|https://][user@]host[:port][/wsman]` as given to `hvgui --host`.
 
@@ -122,6 +159,8 @@ class HostStatus:
     #: (or while the host is failing). A host of a thousand VMs may take a while: the window says "Loading…".
     loading_since: float | None = None
     first_load_seconds: float | None = None  # how long the host's first inventory took, once it arrived
+    #: "unencrypted" (Basic over HTTP) or "unverified" (certificate not checked): the hosts pane marks it.
+    security: str = ""
 
     @property
     def needs_credentials(self) -> bool:

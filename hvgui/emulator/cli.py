@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hvgui.emulator.endpoints import READY_LINE, format_listening_line
-from hvgui.emulator.server import RunningEmulator, check_loopback, parse_listen, start_hosts
+from hvgui.emulator.server import RunningEmulator, check_loopback, exposure_warning, parse_listen, start_hosts
 
 if TYPE_CHECKING:
     from hvgui.emulator.hyperv.costs import CostProfile
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback listen address (anyone who can reach the port and knows the password gets "
-        "in: use only on a trusted network)",
+        "in: use only on a trusted network); the exposed address and ports are printed to stderr",
     )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="log more to stderr (-vv for debug)")
     return parser
@@ -201,6 +201,10 @@ def _serve(emulator: RunningEmulator) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
+        for server in emulator.servers:
+            warning = exposure_warning(server.address, server.port, use_https=server.use_https)
+            if warning:
+                print(f"hvgui-emulator: WARNING: {server.host_name}: {warning}", file=sys.stderr, flush=True)
         for endpoint in emulator.endpoints:
             print(format_listening_line(endpoint), flush=True)
         print(READY_LINE, flush=True)

@@ -75,6 +75,40 @@ def check_loopback(host: str, *, allow_remote: bool) -> None:
         )
 
 
+def exposure_warning(host: str, port: int, *, use_https: bool) -> str | None:
+    """What a non-loopback listener exposes, said plainly (None for loopback): the address and port, and
+    for a wildcard address a URL another machine would use."""
+    try:
+        loopback = host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    if host in ("0.0.0.0", "::", ""):
+        scope = f"every network interface of this machine ({host or '0.0.0.0'})"
+        example = endpoint_url(_outward_address(host), port, use_https=use_https)
+    else:
+        scope = host
+        example = endpoint_url(host, port, use_https=use_https)
+    return (
+        f"port {port} is exposed on {scope}: other machines can reach it as {example}, and anyone who can "
+        "reach it and knows the password gets in. Use only on a trusted network."
+    )
+
+
+def _outward_address(host: str) -> str:
+    """This machine's address on its default route (no packet is sent); loopback if it has none."""
+    family, probe, fallback = (
+        (socket.AF_INET6, "2001:db8::1", "::1") if host == "::" else (socket.AF_INET, "192.0.2.1", "127.0.0.1")
+    )
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as udp:
+            udp.connect((probe, 9))
+            return str(udp.getsockname()[0])
+    except OSError:
+        return fallback
+
+
 def connectable_address(host: str) -> str:
     """The address a local client uses for a listener bound to `host` (wildcards map to loopback)."""
     if host in ("0.0.0.0", ""):

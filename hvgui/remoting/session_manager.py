@@ -25,7 +25,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
+from hvgui.domain.connection import (
+    ConnectionSettings,
+    HostState,
+    HostStatus,
+    data_age_text,
+    transport_badge,
+)
 from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, OperationTimedOut, ProtocolError
 from hvgui.domain.guest_files import GuestFolder
 from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
@@ -108,7 +114,11 @@ class HostSession:
         self._backoff = backoff
         # The first inventory starts loading with the session.
         self._status = HostStatus(
-            key=self.key, label=settings.label, state=HostState.Connecting, loading_since=time.time()
+            key=self.key,
+            label=settings.label,
+            state=HostState.Connecting,
+            loading_since=time.time(),
+            security=transport_badge(settings),
         )
         self._inventory: Inventory | None = None
         self._published_inventory = False

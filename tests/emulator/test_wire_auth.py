@@ -180,3 +180,15 @@ def test_auth_lists_and_the_process_wide_ntlm_user_store() -> None:
             NtlmUserStore.add("STORE-USER", "two")
     finally:
         NtlmUserStore.remove("store-user")
+
+
+def test_a_remote_listener_says_what_it_exposes() -> None:
+    from hvgui.emulator.server import exposure_warning
+
+    assert exposure_warning("127.0.0.1", 5985, use_https=False) is None
+    assert exposure_warning("::1", 5985, use_https=False) is None
+    wildcard = exposure_warning("0.0.0.0", 5985, use_https=False)
+    assert wildcard is not None and "every network interface of this machine (0.0.0.0)" in wildcard
+    assert "port 5985 is exposed" in wildcard and ":5985/wsman" in wildcard
+    named = exposure_warning("192.0.2.7", 5986, use_https=True)
+    assert named is not None and "https://192.0.2.7:5986/wsman" in named and "knows the password" in named
