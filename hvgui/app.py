@@ -50,6 +50,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from hvgui.remoting import OperationsConfig, SessionManager
+    from hvgui.remoting.cert_pins import PinStore
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.main_window import MainWindow
     from hvgui.ui.preferences import Preferences
@@ -67,7 +68,9 @@ def run(options: Options, *, password: str | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     preferences = Preferences()
-    controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
+    controller = HostsController(
+        SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)), pins=PinStore()
+    )
     window = MainWindow(controller, preferences=preferences)
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)

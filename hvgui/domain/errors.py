@@ -57,7 +57,7 @@ class CertificateNotTrusted(TlsFailure):
 
 class CertificateChanged(TlsFailure):
     """The host shows another certificate than the one the admin trusted for it (pinned): either the host
-    got a new certificate, or something between here and the host poses as it. Never retried silently."""
+    got a new certificate, or something between here and the host poses as it. Never accepted silently."""
 
     def __init__(self, message: str, *, hint: str = "", expected: str = "", presented: str = "") -> None:
         super().__init__(message, hint=hint)

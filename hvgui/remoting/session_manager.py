@@ -188,6 +188,19 @@ class HostSession:
             "this may wait until it answers, and the VM may have changed meanwhile."
         )
 
+    def update_settings(self, settings: ConnectionSettings) -> None:
+        """Use changed settings for the same listener (a pinned certificate, a CA file) and try again at once."""
+        if self._closed:
+            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+        if settings.key != self.settings.key:
+            raise ValueError(f"{settings.key} is another listener than {self.settings.key}")
+        self.settings = settings
+        for connection in self._all_connections():
+            connection.update_credentials(settings, self._password)
+        self._status = dataclasses.replace(self._status, security=transport_badge(settings))
+        self._backoff.reset()
+        self.retry_now()
+
     def update_credentials(self, username: str, password: str) -> None:
         """Use a new user name and password for this host, and try it again at once."""
         if self._closed:
