@@ -95,3 +95,17 @@ def test_a_changed_certificate_is_refused_with_a_warning(loop, window, emulators
     assert dialog.fingerprint_label.text() != trusted.fingerprint_text
     dialog.reject()
     assert pins.get(key) == trusted.sha256  # cancelling keeps the old pin: the new certificate stays refused
+
+
+def test_a_ca_file_chosen_in_the_dialog_replaces_the_pin(loop, window, emulators, pins) -> None:
+    endpoint = emulators[0].endpoints[0]
+    settings = dataclasses.replace(endpoint.connection_settings(), ca_file=None)
+    key = window.connect_host(settings, endpoint.password)
+    assert key is not None
+    loop.run_until_complete(wait_until(lambda: _failing_with(window, key, CertificateNotTrusted), what="untrusted"))
+    dialog = loop.run_until_complete(window.show_certificate_dialog(key))
+    assert dialog is not None
+    dialog.use_ca_file(endpoint.ca_file)  # what "Use a CA file…" does once a file is chosen
+    loop.run_until_complete(wait_until(lambda: window.controller.inventory(key) is not None, what="inventory"))
+    assert window.controller.settings(key).ca_file == endpoint.ca_file
+    assert window.controller.settings(key).pinned_sha256 is None and pins.get(key) is None
