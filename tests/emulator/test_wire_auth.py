@@ -192,3 +192,9 @@ def test_a_remote_listener_says_what_it_exposes() -> None:
     assert "port 5985 is exposed" in wildcard and ":5985/wsman" in wildcard
     named = exposure_warning("192.0.2.7", 5986, use_https=True)
     assert named is not None and "https://192.0.2.7:5986/wsman" in named and "knows the password" in named
+
+
+def test_a_client_may_seal_over_https_too(serve: Any) -> None:
+    """pypsrp's encryption="always" seals over TLS as well; a Windows host opens such bodies."""
+    endpoint = serve("negotiate", tls=True).endpoints[0]
+    assert echo(endpoint, auth="ntlm", encryption="always") == ["sealed hello"]

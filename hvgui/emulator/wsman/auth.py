@@ -126,7 +126,7 @@ class ConnectionAuth:
     context: Any = None  # a pyspnego acceptor, during and after a Negotiate/NTLM handshake
     scheme: str = ""  # the HTTP scheme the handshake used ("Negotiate", "NTLM", "Kerberos")
     username: str = ""  # who logged on; empty while not authenticated
-    sealed: bool = False  # the handshake negotiated message encryption (Negotiate/NTLM over HTTP)
+    sealed: bool = False  # the logon has a session key, so sealed (`multipart/encrypted`) bodies can be opened
 
     @property
     def authenticated(self) -> bool:
@@ -187,7 +187,7 @@ class Authenticator:
     def refuse(self, *, rejected: bool) -> AuthOutcome:
         return AuthOutcome(401, challenge=self.offers, rejected=rejected)
 
-    def check(self, header: str | None, state: ConnectionAuth, *, encrypted_transport: bool) -> AuthOutcome:
+    def check(self, header: str | None, state: ConnectionAuth) -> AuthOutcome:
         """Look at a request's `Authorization` header on a connection in `state` (updated in place)."""
         if not header:
             if state.authenticated:
@@ -204,7 +204,7 @@ class Authenticator:
         if method is None or method not in self.methods:
             state.reset()
             return self.refuse(rejected=True)
-        return self._step(scheme, credentials.strip(), state, encrypted_transport=encrypted_transport)
+        return self._step(scheme, credentials.strip(), state)
 
     def _basic_accepts(self, encoded: str) -> bool:
         try:
@@ -213,7 +213,7 @@ class Authenticator:
             return False
         return hmac.compare_digest(decoded, f"{self.username}:{self.password}".encode())
 
-    def _step(self, scheme: str, encoded: str, state: ConnectionAuth, *, encrypted_transport: bool) -> AuthOutcome:
+    def _step(self, scheme: str, encoded: str, state: ConnectionAuth) -> AuthOutcome:
         import spnego  # only listeners that speak NTLM need it
         from spnego.channel_bindings import GssChannelBindings
         from spnego.exceptions import SpnegoError
@@ -251,7 +251,8 @@ class Authenticator:
             state.reset()
             return self.refuse(rejected=True)
         state.username = self.username
-        state.sealed = not encrypted_transport
+        # The logon has a session key: sealed bodies can be opened (a client seals over HTTP, and may over HTTPS).
+        state.sealed = True
         return AuthOutcome(None, username=self.username, final_token=encoded_out)
 
 

@@ -87,7 +87,7 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
             return
         state = self._auth_state()
         tls = isinstance(self.connection, ssl.SSLSocket)
-        outcome = self.server.authenticator.check(self.headers.get("Authorization"), state, encrypted_transport=tls)
+        outcome = self.server.authenticator.check(self.headers.get("Authorization"), state)
         if outcome.status is not None:
             if outcome.rejected:
                 self.server.service.record_rejected_login()
