@@ -9,6 +9,11 @@ common and each has one fix:
 - the host's name is not the one the domain knows (an IP address, or a short or aliased name): Kerberos
   asks the KDC for `HTTP/<name>` (pypsrp asks for `host/<name>`) and the KDC has no such principal;
 - the clocks of this computer and the domain differ by more than five minutes.
+
+(A computer that cannot find the realm's KDC at all is said plainly too.) The texts were checked against
+pyspnego with MIT Kerberos: with no ticket cache it raises `NoCredentialError` "... No Kerberos credentials
+available (default cache: ...)", and with a password but no reachable KDC the `krb5` library raises
+`Krb5Error` "Cannot find KDC for realm ...".
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ _UNKNOWN_SPN = (
     "server not found in kerberos database",
     "not found in kerberos database",
     "kdc_err_s_principal_unknown",
-    "cannot find kdc for realm",
 )
+_NO_KDC = ("cannot find kdc for realm", "cannot contact any kdc")
 _CLOCK_SKEW = ("clock skew too great", "krb_ap_err_skew", "kdc_err_skew")
 
 
@@ -65,6 +70,12 @@ def kerberos_failure(exc: BaseException, context: ErrorContext) -> HvGuiError | 
             "domain's by more than five minutes.",
             hint="Set the clock right (or sync it with the domain's time, e.g. with chrony or ntpdate), then "
             "run `kinit` again.",
+        )
+    if any(marker in text for marker in _NO_KDC):
+        return KerberosFailure(
+            f"This computer cannot find a domain controller (KDC) for the Kerberos realm of {context.endpoint}.",
+            hint="Check the realm in /etc/krb5.conf (default_realm, and dns_lookup_kdc = true or a kdc line) and "
+            "that the domain's DNS is this computer's DNS; `kinit user@REALM` fails the same way until it works.",
         )
     if any(marker in text for marker in _UNKNOWN_SPN):
         if _is_ip_address(host):

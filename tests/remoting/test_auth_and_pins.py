@@ -177,9 +177,10 @@ def _kerberos_context(host: str = "hv01.corp.example") -> ErrorContext:
 
 
 def test_no_ticket_says_kinit() -> None:
+    # The text pyspnego raises with MIT Kerberos and no ticket cache (checked with gssapi installed).
     exc = NoCredentialError(
-        context_msg="Getting GSSAPI credential: No Kerberos credentials available "
-        "(default cache: FILE:/tmp/krb5cc_1000)"
+        context_msg="Major (458752): No credentials were supplied, or the credentials were unavailable or "
+        "inaccessible, Minor (2529639053): No Kerberos credentials available (default cache: FILE:/tmp/krb5cc_0)"
     )
     error = map_exception(exc, _kerberos_context())
     assert isinstance(error, KerberosFailure) and not isinstance(error, AuthenticationFailed)
@@ -196,6 +197,13 @@ def test_an_ip_address_has_no_spn() -> None:
     assert "SPN" in by_ip.message and "not its IP address 192.0.2.10" in by_ip.hint
     by_alias = kerberos_failure(exc, _kerberos_context("hv01"))
     assert by_alias is not None and "fully qualified name" in by_alias.hint
+
+
+def test_no_kdc_for_the_realm_says_check_krb5_conf() -> None:
+    # As pyspnego reports it with MIT Kerberos when given a password but no reachable KDC.
+    exc = SpnegoError(ErrorCode.failure, context_msg='Cannot find KDC for realm "CORP.EXAMPLE" -1765328230')
+    error = map_exception(exc, _kerberos_context())
+    assert isinstance(error, KerberosFailure) and "KDC" in error.message and "krb5.conf" in error.hint
 
 
 def test_clock_skew_says_set_the_clock() -> None:
