@@ -167,7 +167,7 @@ def main() -> None:
         big, small = work / "big.bin", work / "small.bin"
         write_random_file(big, args.mb * 1_000_000)
         write_random_file(small, args.small_mb * 1_000_000)
-        extra = ["--time-scale", str(args.time_scale)]
+        extra = ["--time-scale", str(args.time_scale), "--auth", "basic"]  # pypsrp baseline: Basic over HTTP
         with EmulatorProcess.start(
             str(scenario), tls=False, seed=1, timeout=120, cost_profile="realistic", extra_args=extra
         ) as emulator:

@@ -49,7 +49,9 @@ def measure(run: Callable[[], Any]) -> tuple[float, float, Any]:
 @contextmanager
 def emulator(vms: int, profile: str) -> Iterator[EmulatorProcess]:
     """The `large:vms` host as a child process, charging `profile`."""
-    with EmulatorProcess.start(f"large:{vms}", tls=False, seed=1, timeout=180, cost_profile=profile) as child:
+    with EmulatorProcess.start(
+        f"large:{vms}", tls=False, seed=1, timeout=180, cost_profile=profile, extra_args=("--auth", "basic")
+    ) as child:
         yield child
 
 

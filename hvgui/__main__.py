@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,15 @@ from pathlib import Path
 from typing import TextIO
 
 from hvgui import __version__
-from hvgui.domain.connection import AuthMethod, ConnectionSettings, mask_uri_password, parse_host_uri
+from hvgui.domain.connection import (
+    AuthMethod,
+    ConnectionSettings,
+    parse_host_uri,
+    redact_uri,
+    transport_warning,
+)
+
+log = logging.getLogger("hvgui")
 
 #: The VM panel tabs `--screenshot-tab` can show (the names of `VmPanel.TAB_NAMES`; Qt is not imported here).
 SCREENSHOT_TABS = ("summary", "services", "checkpoints", "kvp")
@@ -139,7 +148,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         try:
             settings = parse_host_uri(text, auth=auth)
         except ValueError as exc:
-            parser.error(f"--host {mask_uri_password(text)!r}: {exc}")
+            parser.error(f"--host {redact_uri(text)!r}: {exc}")
         if settings.use_https:
             settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
         hosts.append(settings)
@@ -182,7 +191,7 @@ def _diagnose_settings(parser: argparse.ArgumentParser, args: argparse.Namespace
     try:
         settings = parse_host_uri(args.diagnose, auth=AuthMethod(args.auth))
     except ValueError as exc:
-        parser.error(f"--diagnose {mask_uri_password(args.diagnose)!r}: {exc}")
+        parser.error(f"--diagnose {redact_uri(args.diagnose)!r}: {exc}")
     if settings.use_https:
         settings = replace(settings, ca_file=args.ca_file, verify_certificate=not args.no_verify)
     return settings
@@ -200,6 +209,11 @@ def read_password(stream: TextIO) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
+    for settings in (*options.hosts, *((options.diagnose,) if options.diagnose is not None else ())):
+        warning = transport_warning(settings)
+        if warning:
+            print(f"hvgui: warning: {warning}", file=sys.stderr)
+            log.warning("%s", warning)
     if options.diagnose is not None:
         return _diagnose(options)
     password = None

@@ -50,6 +50,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from hvgui.remoting import OperationsConfig, RefreshConfig, SessionManager
+    from hvgui.remoting.cert_pins import PinStore
     from hvgui.remoting.secret_store import SecretStore
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.history import install_history, open_history_store
@@ -77,7 +78,7 @@ def run(options: Options, *, password: str | None = None) -> int:
         safety_interval=preferences.safety_interval,
     )
     manager = SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines), refresh=refresh)
-    controller = HostsController(manager)
+    controller = HostsController(manager, pins=PinStore())
     # The demo's emulated hosts never mix with the admin's saved hosts and keyring: the demo keeps its list
     # and its passwords in memory, and neither reads nor writes the admin's.
     book = HostBook(None) if options.demo else HostBook.default()
@@ -146,13 +147,16 @@ async def _main(options: Options, password: str | None, window: MainWindow, cont
 
 
 async def _start_demo(window: MainWindow) -> EmulatorProcess | None:
-    """Start the emulator (demo scenario, TLS, loopback, random port and credentials) and connect to its hosts."""
+    """Start the emulator (demo scenario, loopback, random port and credentials) and connect to its hosts.
+
+    The hosts are what a real host is out of the box: WinRM over HTTP with Negotiate (NTLM here), every
+    message sealed with the session key of the logon."""
     from hvgui.emulator.process import EmulatorProcess
 
     window.statusBar().showMessage("Starting the demo hosts\u2026")
     try:
         # The demo's hosts cost what real hosts cost: slow bulk reads, blocking shutdowns with progress.
-        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=True, cost_profile="realistic")
+        emulator = await asyncio.to_thread(EmulatorProcess.start, "demo", tls=False, cost_profile="realistic")
     except Exception:
         log.exception("the demo emulator failed to start")
         window.statusBar().showMessage("The demo hosts could not be started; see the log.", 0)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # hvgui quick start: `sh installer/quickstart.sh demo` launches the demo, `sh installer/quickstart.sh test`
-# runs the whole test suite. Either one creates ./.venv when needed and installs the project into it.
+# runs the whole test suite, `sh installer/quickstart.sh kerberos` adds Kerberos support (gssapi, built
+# against the system's Kerberos). Each creates ./.venv when needed and installs the project into it.
 # On Debian/Ubuntu, run as root (or with sudo available) it also installs the few system libraries Qt and
-# venv need when they are missing.
+# venv need when they are missing (and, for kerberos, the Kerberos headers and a C compiler).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -23,10 +24,18 @@ missing_debian_packages() {
         libxcb-render-util.so.0:libxcb-render-util0 libxcb-image.so.0:libxcb-image0; do
         ldconfig -p 2>/dev/null | grep -q "${pair%%:*}" || echo "${pair#*:}"
     done
+    if [ "$mode" = kerberos ]; then
+        [ -e /usr/include/gssapi/gssapi.h ] || echo libkrb5-dev
+        command -v krb5-config >/dev/null 2>&1 || echo libkrb5-dev
+        command -v gcc >/dev/null 2>&1 || echo gcc
+        "$python" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
+            || echo python3-dev
+        command -v kinit >/dev/null 2>&1 || echo krb5-user
+    fi
 }
 
 if command -v apt-get >/dev/null 2>&1; then
-    packages="$(missing_debian_packages | tr '\n' ' ')"
+    packages="$(missing_debian_packages | sort -u | tr '\n' ' ')"
     if [ -n "${packages% }" ]; then
         echo "quickstart: installing system packages: $packages"
         as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages \
@@ -48,8 +57,12 @@ test)
     .venv/bin/python -m pip install -q -e '.[test]'
     exec .venv/bin/python -m pytest "$@"
     ;;
+kerberos)
+    .venv/bin/python -m pip install -q -e '.[kerberos]'
+    .venv/bin/python -c 'import gssapi' && echo "quickstart: Kerberos support installed (get a ticket with kinit)"
+    ;;
 *)
-    echo "usage: sh installer/quickstart.sh demo|test [arguments for hvgui or pytest]" >&2
+    echo "usage: sh installer/quickstart.sh demo|test|kerberos [arguments for hvgui or pytest]" >&2
     exit 2
     ;;
 esac

@@ -23,9 +23,9 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"hvgui.domain"}, set()),
     "remoting": (
         {"hvgui.domain", "hvgui.remoting"},
-        {"pypsrp", "psrpcore", "requests", "urllib3", "spnego", "keyring"},
+        {"pypsrp", "psrpcore", "requests", "urllib3", "spnego", "keyring", "cryptography", "platformdirs"},
     ),
-    "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography"}),
+    "emulator": ({"hvgui.emulator"}, {"psrpcore", "cryptography", "spnego"}),
     # The heartbeat history (SQLite, its writer thread, its queries) knows VMs, not hosts nor Qt.
     "history": ({"hvgui.domain", "hvgui.history"}, set()),
     "ui": (

@@ -47,6 +47,18 @@ class ConnectionSettings:
     verify_certificate: bool = True
     ca_file: str | None = None  # trust this CA bundle instead of the system store
     display_name: str = ""  # what the window calls the host; the host name when empty
+    #: SHA-256 fingerprint (hex) of the certificate the admin trusted for this host: checked instead of a CA.
+    pinned_sha256: str | None = None
+
+    @property
+    def unencrypted(self) -> bool:
+        """Basic over plain HTTP: the password and every message cross the network in clear text."""
+        return self.auth is AuthMethod.Basic and not self.use_https
+
+    @property
+    def unverified(self) -> bool:
+        """HTTPS with the certificate checked by nothing: anyone on the path can pose as the host."""
+        return self.use_https and not self.verify_certificate and not self.pinned_sha256
 
     @property
     def key(self) -> str:
@@ -100,6 +112,36 @@ def mask_uri_password(text: str) -> str:
         return text
     prefix, user, _password, rest = parts
     return f"{prefix}{user}:***{rest}"
+
+
+def transport_badge(settings: ConnectionSettings) -> str:
+    """The word the hosts pane marks a host with when its connection is not safe ("" when it is)."""
+    if settings.unencrypted:
+        return "unencrypted"
+    if settings.unverified:
+        return "unverified"
+    return ""
+
+
+def transport_warning(settings: ConnectionSettings) -> str:
+    """The warning printed at start for a connection that is not safe ("" when it is)."""
+    where = f"{settings.host}:{settings.port}"
+    if settings.unencrypted:
+        return (
+            f"{where} uses Basic authentication over plain HTTP: the password and everything hvgui reads or "
+            "changes cross the network unencrypted. Use HTTPS, or Negotiate (which encrypts every message)."
+        )
+    if settings.unverified:
+        return (
+            f"{where}: certificate checking is off (--no-verify): anyone on the network path can pose as the "
+            "host and capture the password. Trust the host's certificate or give its CA file instead."
+        )
+    return ""
+
+
+def redact_uri(text: str) -> str:
+    """A host URI as it may be shown or logged: a password in it (`user:secret@`) becomes `***`."""
+    return mask_uri_password(text)
 
 
 def parse_host_uri(text: str, *, auth: AuthMethod | None = None) -> ConnectionSettings:
@@ -159,6 +201,8 @@ class HostStatus:
     update_mode: UpdateMode | None = None
     poll_interval: float | None = None
     update_note: str = ""
+    #: "unencrypted" (Basic over HTTP) or "unverified" (certificate not checked): the hosts pane marks it.
+    security: str = ""
 
     @property
     def needs_credentials(self) -> bool:

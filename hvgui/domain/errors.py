@@ -50,6 +50,26 @@ class TlsFailure(ConnectionFailed):
     """The HTTPS handshake failed: untrusted or mismatched certificate, or HTTP spoken to HTTPS."""
 
 
+class CertificateNotTrusted(TlsFailure):
+    """No trusted authority vouches for the host's certificate: the admin may look at it and trust it for
+    this host (pin its fingerprint) or choose the CA file that issued it."""
+
+
+class CertificateChanged(TlsFailure):
+    """The host shows another certificate than the one the admin trusted for it (pinned): either the host
+    got a new certificate, or something between here and the host poses as it. Never accepted silently."""
+
+    def __init__(self, message: str, *, hint: str = "", expected: str = "", presented: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.expected = expected
+        self.presented = presented
+
+
+class KerberosFailure(AuthenticationMethodRefused):
+    """Kerberos could not get a ticket for the host (no ticket, a name the domain does not know, clock
+    skew): the password was not checked, and something on this computer or in the name must change."""
+
+
 class OperationTimedOut(HvGuiError):
     """The host did not answer within the time allowed."""
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hvgui.emulator.endpoints import CONTROL_PREFIX, READY_LINE, format_listening_line
-from hvgui.emulator.server import RunningEmulator, check_loopback, parse_listen, start_hosts
+from hvgui.emulator.server import RunningEmulator, check_loopback, exposure_warning, parse_listen, start_hosts
 
 if TYPE_CHECKING:
     from hvgui.emulator.hyperv.costs import CostProfile
@@ -26,15 +26,17 @@ Every host of the scenario gets a port of its own: one port per host, like a fle
 so each host has its own URL and can drop on its own. With port 0 each host gets a free port; with
 port P the hosts get P, P+1, P+2, ...
 
-Authentication is Basic. Over plain HTTP a client must allow unencrypted Basic (pypsrp:
-encryption="never"). With --tls the listeners speak HTTPS with a certificate signed by a CA generated
-for this run (its file is printed as ca=...; check the server against it), or with --cert/--key.
+Authentication is what a real host's WinRM service accepts: Negotiate (NTLM here; Kerberos needs a
+domain), with every message sealed (MS-WSMV message encryption) over plain HTTP. --auth basic turns Basic
+on instead (over HTTP a client must then allow unencrypted Basic, pypsrp: encryption="never"); --auth
+negotiate,basic offers both. With --tls the listeners speak HTTPS with a certificate signed by a CA
+generated for this run (its file is printed as ca=...; check the server against it), or with --cert/--key.
 """
 
 EPILOG = """\
 output (stdout), one line per host and then a ready line:
-  hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P
-  hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P ca=/path/ca.pem
+  hvgui-emulator: HOSTNAME listening on http://127.0.0.1:PORT/wsman user=U password=P auth=negotiate
+  hvgui-emulator: HOSTNAME listening on https://127.0.0.1:PORT/wsman user=U password=P auth=basic ca=/path/ca.pem
   hvgui-emulator: ready
 
 cost profiles (--cost-profile):
@@ -81,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--key", metavar="FILE", help="PEM private key of --cert")
     parser.add_argument("--user", metavar="U", help="user name clients must send (default: random hvadmin-xxxx)")
     parser.add_argument("--password", metavar="P", help="password clients must send (default: random)")
+    parser.add_argument(
+        "--auth",
+        type=_auth_list,
+        default=("negotiate",),
+        metavar="LIST",
+        help="comma list of the authentication methods to accept: negotiate, ntlm, basic (default negotiate, "
+        "as on a real host: NTLM with message encryption over HTTP)",
+    )
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the scenario's random choices")
     parser.add_argument(
         "--cost-profile",
@@ -112,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback listen address (anyone who can reach the port and knows the password gets "
-        "in: use only on a trusted network)",
+        "in: use only on a trusted network); the exposed address and ports are printed to stderr",
     )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="log more to stderr (-vv for debug)")
     return parser
@@ -123,6 +133,15 @@ def _cost_profile(value: str) -> CostProfile:
 
     try:
         return load_profile(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _auth_list(value: str) -> tuple[str, ...]:
+    from hvgui.emulator.wsman.auth import parse_auth_list
+
+    try:
+        return parse_auth_list(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -173,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command_log=args.command_log,
             listen=args.listen,
             allow_remote=args.allow_remote,
+            auth=args.auth,
         )
     except ValueError as exc:
         print(f"hvgui-emulator: error: {exc}", file=sys.stderr)
@@ -219,6 +239,10 @@ def _serve(emulator: RunningEmulator) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
+        for server in emulator.servers:
+            warning = exposure_warning(server.address, server.port, use_https=server.use_https)
+            if warning:
+                print(f"hvgui-emulator: WARNING: {server.host_name}: {warning}", file=sys.stderr, flush=True)
         for endpoint in emulator.endpoints:
             print(format_listening_line(endpoint), flush=True)
         print(READY_LINE, flush=True)

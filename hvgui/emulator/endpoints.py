@@ -32,14 +32,25 @@ class Endpoint:
     username: str
     password: str
     ca_file: str | None = None
+    #: What the listener accepts (basic, ntlm, negotiate); a line without `auth=` is from a Basic-only listener.
+    auth: tuple[str, ...] = ("basic",)
+
+    @property
+    def auth_method(self) -> AuthMethod:
+        """What a client should use: Negotiate when the host offers it (as a real host does), else NTLM, else Basic."""
+        if "negotiate" in self.auth:
+            return AuthMethod.Negotiate
+        if "ntlm" in self.auth:
+            return AuthMethod.Ntlm
+        return AuthMethod.Basic
 
     def connection_settings(self) -> ConnectionSettings:
-        """Settings that connect to this host: Basic auth, and the certificate checked against `ca_file`."""
+        """Settings that connect to this host: its authentication, and the certificate checked against `ca_file`."""
         return ConnectionSettings(
             host=self.address,
             port=self.port,
             use_https=self.use_https,
-            auth=AuthMethod.Basic,
+            auth=self.auth_method,
             username=self.username,
             verify_certificate=True,
             ca_file=self.ca_file if self.use_https else None,
@@ -53,10 +64,11 @@ def endpoint_url(address: str, port: int, *, use_https: bool) -> str:
 
 
 def format_listening_line(endpoint: Endpoint) -> str:
-    """`hvgui-emulator: HOST listening on URL user=U password=P [ca=PATH]` (values quoted only if needed)."""
+    """`hvgui-emulator: HOST listening on URL user=U password=P auth=LIST [ca=PATH]` (quoted only if needed)."""
     line = (
         f"{LINE_PREFIX}{endpoint.host_name} listening on {endpoint.url} "
-        f"user={shlex.quote(endpoint.username)} password={shlex.quote(endpoint.password)}"
+        f"user={shlex.quote(endpoint.username)} password={shlex.quote(endpoint.password)} "
+        f"auth={','.join(endpoint.auth)}"
     )
     if endpoint.ca_file:
         line += f" ca={shlex.quote(endpoint.ca_file)}"
@@ -85,4 +97,5 @@ def parse_listening_line(line: str) -> Endpoint | None:
         username=fields.get("user", ""),
         password=fields.get("password", ""),
         ca_file=fields.get("ca"),
+        auth=tuple(name for name in fields.get("auth", "basic").split(",") if name),
     )

@@ -27,7 +27,8 @@ from hvgui.emulator.certs import TlsFiles, generate_tls_files, server_context
 from hvgui.emulator.command_log import CommandLog
 from hvgui.emulator.endpoints import Endpoint, endpoint_url
 from hvgui.emulator.runtime import HostRuntime, PipelineCommand
-from hvgui.emulator.wsman.http import BasicCredentials, WSManRequestHandler
+from hvgui.emulator.wsman.auth import Authenticator, channel_binding_data, parse_auth_list
+from hvgui.emulator.wsman.http import WSManRequestHandler
 from hvgui.emulator.wsman.service import WSManService
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,40 @@ def check_loopback(host: str, *, allow_remote: bool) -> None:
         )
 
 
+def exposure_warning(host: str, port: int, *, use_https: bool) -> str | None:
+    """What a non-loopback listener exposes, said plainly (None for loopback): the address and port, and
+    for a wildcard address a URL another machine would use."""
+    try:
+        loopback = host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    if host in ("0.0.0.0", "::", ""):
+        scope = f"every network interface of this machine ({host or '0.0.0.0'})"
+        example = endpoint_url(_outward_address(host), port, use_https=use_https)
+    else:
+        scope = host
+        example = endpoint_url(host, port, use_https=use_https)
+    return (
+        f"port {port} is exposed on {scope}: other machines can reach it as {example}, and anyone who can "
+        "reach it and knows the password gets in. Use only on a trusted network."
+    )
+
+
+def _outward_address(host: str) -> str:
+    """This machine's address on its default route (no packet is sent); loopback if it has none."""
+    family, probe, fallback = (
+        (socket.AF_INET6, "2001:db8::1", "::1") if host == "::" else (socket.AF_INET, "192.0.2.1", "127.0.0.1")
+    )
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as udp:
+            udp.connect((probe, 9))
+            return str(udp.getsockname()[0])
+    except OSError:
+        return fallback
+
+
 def connectable_address(host: str) -> str:
     """The address a local client uses for a listener bound to `host` (wildcards map to loopback)."""
     if host in ("0.0.0.0", ""):
@@ -89,14 +124,14 @@ class HostServer:
     def __init__(
         self,
         service: WSManService,
-        credentials: BasicCredentials,
+        authenticator: Authenticator,
         *,
         address: str = "127.0.0.1",
         port: int = 0,
         tls: TlsFiles | None = None,
     ) -> None:
         self.service = service
-        self.credentials = credentials
+        self.authenticator = authenticator
         self.address = address
         self._port = port
         self._tls = tls
@@ -175,6 +210,7 @@ class HostServer:
         """Stop, and end every shell and pipeline of the host."""
         self.stop()
         self.service.close()
+        self.authenticator.close()
 
     # -- threads --------------------------------------------------------------------------------------
     def _accept_loop(self, listener: socket.socket, wake: socket.socket) -> None:
@@ -278,9 +314,10 @@ class RunningEmulator:
                     address=connectable_address(server.address),
                     port=server.port,
                     use_https=server.use_https,
-                    username=server.credentials.username,
-                    password=server.credentials.password,
+                    username=server.authenticator.username,
+                    password=server.authenticator.password,
                     ca_file=self.ca_file,
+                    auth=server.authenticator.methods,
                 )
             )
         return endpoints
@@ -324,19 +361,23 @@ def start_hosts(
     command_log: str | None = None,
     listen: str = "127.0.0.1:0",
     allow_remote: bool = False,
+    auth: str | Sequence[str] = "basic",
 ) -> RunningEmulator:
     """Serve the given host runtimes, one listener (port) each.
 
     With port 0 every host gets a free port of its own; with port P the hosts get P, P+1, ...
     `cert_file`/`key_file` select a certificate (and imply TLS); otherwise TLS uses a generated CA.
-    Credentials not given are generated. Raises ListenAddressRefused, ValueError or OSError.
+    Credentials not given are generated. `auth` is what the listeners accept (a comma list or names of
+    basic, ntlm, negotiate). In process it defaults to Basic, which keeps the many tests that only need a
+    host fast; the command line defaults to Negotiate, as a real host does. Raises ListenAddressRefused,
+    ValueError or OSError.
     """
+    methods = parse_auth_list(auth if isinstance(auth, str) else ",".join(auth))
     address, first_port = parse_listen(listen)
     check_loopback(address, allow_remote=allow_remote)
     if (cert_file is None) != (key_file is None):
         raise ValueError("give both a certificate file and its key file, or neither")
     user, secret = random_credentials(username, password)
-    credentials = BasicCredentials(user, secret)
     tls_files: TlsFiles | None = None
     if cert_file and key_file:
         tls_files = TlsFiles(cert_file, key_file)
@@ -348,12 +389,21 @@ def start_hosts(
         if log_file is not None:
             log_file.record_pipeline(runtime.name, commands, runtime.identify_script)
 
+    binding = None
+    if tls_files is not None and any(method != "basic" for method in methods):
+        with open(tls_files.cert_file, "rb") as handle:
+            binding = channel_binding_data(handle.read())
+    # A real host refuses plain-text SOAP over HTTP (AllowUnencrypted=false) unless Basic was turned on,
+    # which needs it; Negotiate seals the messages instead.
+    allow_unencrypted = tls_files is None and "basic" in methods
+
     servers: list[HostServer] = []
     try:
         for index, runtime in enumerate(hosts):
-            service = WSManService(runtime, allow_unencrypted=tls_files is None, observer=observe)
+            service = WSManService(runtime, allow_unencrypted=allow_unencrypted, observer=observe)
             port = first_port + index if first_port else 0
-            server = HostServer(service, credentials, address=address, port=port, tls=tls_files)
+            authenticator = Authenticator(user, secret, methods, channel_binding=binding)
+            server = HostServer(service, authenticator, address=address, port=port, tls=tls_files)
             servers.append(server)
             server.start()
     except BaseException:
@@ -378,6 +428,7 @@ def start_emulator(
     listen: str = "127.0.0.1:0",
     cost_profile: Any = None,
     time_scale: float | None = None,
+    auth: str | Sequence[str] = "basic",
 ) -> RunningEmulator:
     """Load a scenario (a name such as `demo`, or a JSON file) and serve each of its hosts on loopback.
 
@@ -395,4 +446,5 @@ def start_emulator(
         password=password,
         command_log=command_log,
         listen=listen,
+        auth=auth,
     )

@@ -39,6 +39,7 @@ from hvgui.domain.operations import OperationProgress
 from hvgui.remoting.errors import ErrorContext, host_command_error, map_exception
 from hvgui.remoting.pipeline import PipelineSpec
 from hvgui.remoting.shell_delete import delete_shell_in_background
+from hvgui.remoting.transport import ChallengeLog, open_wsman
 from hvgui.remoting.unreadable import split_unreadable
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,13 @@ def wsman_options(
     otherwise, and Basic has no encryption of its own); every other combination lets pypsrp encrypt.
     The HTTP read timeout exceeds the WS-Man operation timeout by `READ_TIMEOUT_MARGIN`, so the host's
     own timeout fault arrives before the socket gives up, even from a host that pauses for seconds.
+    A pinned certificate turns chain checking off: `open_wsman` checks the fingerprint instead.
     """
     plain_basic = settings.auth is AuthMethod.Basic and not settings.use_https
-    if settings.use_https and settings.verify_certificate and settings.ca_file:
-        cert_validation: bool | str = settings.ca_file
+    if settings.use_https and settings.pinned_sha256:
+        cert_validation: bool | str = False  # the pinned fingerprint is the check (see `open_wsman`)
+    elif settings.use_https and settings.verify_certificate and settings.ca_file:
+        cert_validation = settings.ca_file
     else:
         cert_validation = settings.verify_certificate
     wsman_timeout = max(1, math.ceil(operation_timeout))
@@ -190,7 +194,7 @@ class _Worker:
         except _DeadlinePassed as exc:
             raise OperationTimedOut(str(exc), hint="The host may be busy; the command was stopped.") from None
         except Exception as exc:
-            error = map_exception(exc, connection.error_context)
+            error = map_exception(exc, connection.error_context, offered=connection.challenges.offered)
             self.discard_pool(reason=str(error))
             raise error from exc
 
@@ -200,7 +204,9 @@ class _Worker:
             return self._pool
         connection = self._connection
         credentials = connection.credentials_generation
-        wsman = WSMan(**connection.wsman_options())
+        wsman = open_wsman(
+            connection.wsman_options(), pinned_sha256=connection.pinned_sha256, challenges=connection.challenges
+        )
         pool = RunspacePool(wsman, max_runspaces=1)
         try:
             pool.open()
@@ -344,6 +350,8 @@ class HostConnection:
         self.operation_timeout = operation_timeout
         self.poll_interval = max(1, int(poll_interval))
         self._read_timeout = read_timeout
+        #: The schemes the host offered in its last 401, to tell a refused method from a wrong password.
+        self.challenges = ChallengeLog()
         options = self.wsman_options()
         self.error_context = ErrorContext(settings, connect_timeout, float(options["read_timeout"]))
         #: Bumped by `update_credentials`; a pool opened with older credentials is dropped before the next call.
@@ -366,6 +374,11 @@ class HostConnection:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def pinned_sha256(self) -> str | None:
+        """The certificate fingerprint this connection insists on (HTTPS with a pinned certificate only)."""
+        return self.settings.pinned_sha256 if self.settings.use_https else None
 
     def wsman_options(self) -> dict[str, Any]:
         options = wsman_options(
@@ -398,7 +411,9 @@ class HostConnection:
             if shell_id in self._deleted_shells:
                 return
             self._deleted_shells.add(shell_id)
-        self.shell_deletes[shell_id] = delete_shell_in_background(self.wsman_options(), resource_uri, shell_id)
+        self.shell_deletes[shell_id] = delete_shell_in_background(
+            self.wsman_options(), resource_uri, shell_id, pinned_sha256=self.pinned_sha256
+        )
 
     def mark_shell_deleted(self, shell_id: str) -> None:
         with self._deletes_lock:

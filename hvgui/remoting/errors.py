@@ -11,7 +11,7 @@ import http.client
 import re
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from hvgui.domain.errors import (
     AccessDenied,
     AuthenticationFailed,
     AuthenticationMethodRefused,
+    CertificateChanged,
+    CertificateNotTrusted,
     ConnectionFailed,
     HostCommandError,
     HostUnreachable,
@@ -33,6 +35,8 @@ from hvgui.domain.errors import (
     ShellQuotaExceeded,
     TlsFailure,
 )
+from hvgui.remoting.kerberos import kerberos_failure
+from hvgui.remoting.transport import method_offered, offered_schemes
 
 #: WS-Management fault codes hvgui reacts to (MS-WSMV; values as pypsrp reports them).
 WSMAN_OPERATION_TIMEOUT = 2150858793  # 0x80338029: a Receive found no output before OperationTimeout
@@ -41,6 +45,8 @@ WSMAN_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the session configuration refuse
 #: ERROR_WSMAN_QUOTA_MAX_SHELLS and its per-plug-in variants (`hyperv-cim-winrm.md` §6.b): which one a host
 #: sends with the shell-quota text is unverified, and pypsrp keeps only the numeric code, so all count.
 WSMAN_QUOTA_MAX_SHELLS = (2150859173, 2150859236, 2150859238)
+#: urllib3's text when a pinned certificate's fingerprint does not match the one the host presented.
+_FINGERPRINT_MISMATCH = re.compile(r'Fingerprints did not match\. Expected "([0-9a-fA-F:]+)", got "([0-9a-fA-F:]+)"')
 #: pypsrp's AuthenticationError text when the 401 offers none of the methods it was told to use.
 _METHOD_NOT_OFFERED = re.compile(r"did not respon\w* with one of the following authentication methods.*actual: (.*)$")
 
@@ -103,15 +109,28 @@ class ErrorContext:
         return "HTTPS" if self.settings.use_https else "HTTP"
 
 
-def map_exception(exc: BaseException, context: ErrorContext) -> HvGuiError:
-    """The domain error for an exception raised while talking to a host."""
+def map_exception(exc: BaseException, context: ErrorContext, *, offered: Sequence[str] = ()) -> HvGuiError:
+    """The domain error for an exception raised while talking to a host.
+
+    `offered` are the schemes of the host's last 401 (`transport.ChallengeLog`): a refusal from a host that
+    does not offer the chosen method at all is not a wrong password.
+    """
     if isinstance(exc, HvGuiError):
         return exc
+    method = context.settings.auth.value
     if isinstance(exc, AuthenticationError):
-        offered = _METHOD_NOT_OFFERED.search(str(exc))
-        if offered is not None:
-            return _method_refused(offered.group(1).strip(" '\""), context)
+        not_offered = _METHOD_NOT_OFFERED.search(str(exc))
+        if not_offered is not None:
+            return _method_refused(offered_schemes([not_offered.group(1).strip(" '\"")]), context)
+        if offered and not method_offered(method, tuple(offered)):
+            return _method_refused(tuple(offered), context)
         return _authentication_failed(context)
+    missing = _missing_library(exc, method)
+    if missing is not None:
+        return missing
+    kerberos = kerberos_failure(exc, context)
+    if kerberos is not None:
+        return kerberos
     if isinstance(exc, WSManFaultError):
         return _from_wsman_fault(exc, context)
     if isinstance(exc, WinRMTransportError):
@@ -223,6 +242,18 @@ def _tls_reason(chain: list[BaseException]) -> str | None:
 
 def _tls_failure(reason: str, context: ErrorContext) -> TlsFailure:
     lowered = reason.lower()
+    changed = _FINGERPRINT_MISMATCH.search(reason)
+    if changed is not None:
+        return CertificateChanged(
+            f"WARNING: the certificate of {context.endpoint} has changed since you trusted it. Someone may be "
+            "posing as the host (a man-in-the-middle attack), or the host got a new certificate. hvgui did not "
+            "connect and sent no password.",
+            hint=f"Trusted SHA-256 {changed.group(1)}; now presented {changed.group(2)}. Check the new "
+            "certificate's fingerprint on the host itself (Get-ChildItem Cert:\\LocalMachine\\My | "
+            "Format-List Thumbprint, Subject) before you trust it again.",
+            expected=changed.group(1),
+            presented=changed.group(2),
+        )
     ca_hint = (
         "Set the host's CA file to the certificate of the authority that issued the host's certificate "
         "(or, for a test host only, turn certificate checking off)."
@@ -240,7 +271,10 @@ def _tls_failure(reason: str, context: ErrorContext) -> TlsFailure:
     if "certificate" in lowered or "verify" in lowered:
         ca = context.settings.ca_file
         trusted_by = f"the CA file {ca!r}" if ca else "this computer's trusted authorities"
-        return TlsFailure(f"The certificate of {context.endpoint} is not trusted by {trusted_by}.", hint=ca_hint)
+        return CertificateNotTrusted(
+            f"The certificate of {context.endpoint} is not trusted by {trusted_by}.",
+            hint="Look at the certificate and trust it for this host, or " + ca_hint[0].lower() + ca_hint[1:],
+        )
     return TlsFailure(f"The HTTPS handshake with {context.endpoint} failed: {reason}.", hint=ca_hint)
 
 
@@ -260,13 +294,34 @@ def _access_denied(context: ErrorContext) -> AccessDenied:
     )
 
 
-def _method_refused(offered: str, context: ErrorContext) -> AuthenticationMethodRefused:
-    scheme = offered.split(" ", 1)[0] or "another method"
+def _method_refused(offered: tuple[str, ...], context: ErrorContext) -> AuthenticationMethodRefused:
+    schemes = ", ".join(offered) if offered else "another method"
     return AuthenticationMethodRefused(
-        f"{context.endpoint} does not accept {context.settings.auth.value} authentication (it offers {scheme}).",
-        hint="The user name and password were not checked. Choose the authentication method the WinRM listener "
-        "allows, or enable this one on the host (winrm/config/service/auth).",
+        f"{context.endpoint} does not accept {context.settings.auth.value} authentication (it offers {schemes}).",
+        hint="The user name and password were not checked. Choose one of the methods the WinRM listener "
+        "offers, or enable this one on the host (winrm/config/service/auth).",
     )
+
+
+def _missing_library(exc: BaseException, method: str) -> AuthenticationMethodRefused | None:
+    """Kerberos needs `gssapi` and CredSSP `requests-credssp`; without them pypsrp raises an ImportError."""
+    chain = list(_causes(exc))
+    if not any(isinstance(e, ImportError) for e in chain):
+        return None
+    text = " ".join(str(e) for e in chain).lower()
+    if "gssapi" in text or method == "kerberos":
+        return AuthenticationMethodRefused(
+            "Kerberos is not available on this computer: the Python gssapi library is not installed, so "
+            "Negotiate means NTLM here.",
+            hint="Install hvgui's Kerberos support (`sh installer/quickstart.sh kerberos`, which needs the "
+            "system's Kerberos development files), or choose Negotiate or NTLM.",
+        )
+    if "credssp" in text or method == "credssp":
+        return AuthenticationMethodRefused(
+            "CredSSP is not available on this computer: the requests-credssp library is not installed.",
+            hint="Install it (`pip install requests-credssp`), or choose Negotiate.",
+        )
+    return None
 
 
 def _unreadable_answer(exc: WinRMError, context: ErrorContext) -> ProtocolError:
@@ -325,6 +380,12 @@ def _from_http_status(exc: WinRMTransportError, context: ErrorContext) -> HvGuiE
         )
     if code == 401:
         return _authentication_failed(context)
+    if code == 400 and not context.settings.use_https and context.settings.auth.value != "basic":
+        return ProtocolError(
+            f"{context.endpoint} could not decrypt a message of this session (HTTP 400).",
+            hint="Over HTTP every message is sealed with the key of the sign-in; the host dropped it (or the "
+            "message was altered on the way). hvgui signs in again by itself.",
+        )
     if code == 403:
         return _access_denied(context)
     return ProtocolError(f"{context.endpoint} answered {context.scheme} status {code}.", hint=_listener_hint(context))

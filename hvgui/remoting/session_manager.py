@@ -33,7 +33,14 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, UpdateMode, data_age_text
+from hvgui.domain.connection import (
+    ConnectionSettings,
+    HostState,
+    HostStatus,
+    UpdateMode,
+    data_age_text,
+    transport_badge,
+)
 from hvgui.domain.errors import (
     AuthenticationFailed,
     ConnectionFailed,
@@ -135,6 +142,7 @@ class HostSession:
             loading_since=time.time(),
             update_mode=UpdateMode.Polling if self._refresh_config.push else None,
             poll_interval=refresh_interval if self._refresh_config.push else None,
+            security=transport_badge(settings),
         )
         # Live updates: the watcher's connection and task, and what the session knows about its stream.
         self._watch_connection: HostConnection | None = None
@@ -217,6 +225,19 @@ class HostSession:
             f"{self.settings.label} is not answering ({data_age_text(age)}); "
             "this may wait until it answers, and the VM may have changed meanwhile."
         )
+
+    def update_settings(self, settings: ConnectionSettings) -> None:
+        """Use changed settings for the same listener (a pinned certificate, a CA file) and try again at once."""
+        if self._closed:
+            raise ConnectionFailed(f"The session to {self.settings.label} is closed.")
+        if settings.key != self.settings.key:
+            raise ValueError(f"{settings.key} is another listener than {self.settings.key}")
+        self.settings = settings
+        for connection in self._all_connections():
+            connection.update_credentials(settings, self._password)
+        self._status = dataclasses.replace(self._status, security=transport_badge(settings))
+        self._backoff.reset()
+        self.retry_now()
 
     def update_credentials(self, username: str, password: str) -> None:
         """Use a new user name and password for this host, and try it again at once."""

@@ -16,6 +16,8 @@ from typing import Any
 
 from pypsrp.wsman import SelectorSet, WSMan
 
+from hvgui.remoting.transport import open_wsman
+
 log = logging.getLogger(__name__)
 
 #: Seconds the Delete may take (connect plus answer); after that the host's idle time-out cleans up.
@@ -23,13 +25,18 @@ DELETE_DEADLINE = 3.0
 
 
 def delete_shell_in_background(
-    options: dict[str, Any], resource_uri: str, shell_id: str, *, deadline: float = DELETE_DEADLINE
+    options: dict[str, Any],
+    resource_uri: str,
+    shell_id: str,
+    *,
+    deadline: float = DELETE_DEADLINE,
+    pinned_sha256: str | None = None,
 ) -> threading.Thread:
     """Send the Delete on a daemon thread and return it (callers need not wait; tests may join it)."""
     thread = threading.Thread(
         target=delete_shell,
         args=(options, resource_uri, shell_id),
-        kwargs={"deadline": deadline},
+        kwargs={"deadline": deadline, "pinned_sha256": pinned_sha256},
         name=f"shell-delete-{shell_id[:8]}",
         daemon=True,
     )
@@ -37,7 +44,9 @@ def delete_shell_in_background(
     return thread
 
 
-def delete_shell(options: dict[str, Any], resource_uri: str, shell_id: str, *, deadline: float) -> bool:
+def delete_shell(
+    options: dict[str, Any], resource_uri: str, shell_id: str, *, deadline: float, pinned_sha256: str | None = None
+) -> bool:
     """WinRM Delete of one shell; True when the host confirmed it. Never raises."""
     quick = dict(
         options,
@@ -48,7 +57,7 @@ def delete_shell(options: dict[str, Any], resource_uri: str, shell_id: str, *, d
     )
     wsman: WSMan | None = None
     try:
-        wsman = WSMan(**quick)
+        wsman = open_wsman(quick, pinned_sha256=pinned_sha256)
         selectors = SelectorSet()
         selectors.add_option("ShellId", shell_id)
         wsman.delete(resource_uri, selector_set=selectors)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_uri, split_uri_password
 from hvgui.domain.host_profiles import HostProfile, parse_groups
+from hvgui.remoting.kerberos import kerberos_available, negotiate_note
 from hvgui.ui.text import one_line
 
 HTTPS_PORT = 5986
@@ -126,9 +127,27 @@ def validate_form(
     return problems
 
 
-def warnings_for(form: ConnectionForm) -> list[str]:
-    """Choices that work but deserve a second look; they never disable OK."""
+#: Shown when CredSSP is chosen: it is the one method that gives the host the password itself.
+CREDSSP_WARNING = (
+    "CredSSP hands your user name and password to the host, which can then sign in elsewhere as you. Use it "
+    "only for a host you trust completely, and only when you need that (a second hop)."
+)
+
+
+def warnings_for(form: ConnectionForm, *, kerberos: bool | None = None) -> list[str]:
+    """Choices that work but deserve a second look; they never disable OK.
+
+    `kerberos` says whether Kerberos works on this computer (default: whether its library is installed).
+    """
+    if kerberos is None:
+        kerberos = kerberos_available()
     notes = []
+    if form.auth == AuthMethod.CredSsp:
+        notes.append(CREDSSP_WARNING)
+    if not kerberos and form.auth == AuthMethod.Negotiate:
+        notes.append("Negotiate means NTLM on this computer (Kerberos support is not installed).")
+    if not kerberos and form.auth == AuthMethod.Kerberos:
+        notes.append("Kerberos is not installed on this computer: choose Negotiate (NTLM) or install it.")
     if form.use_https and not form.verify_certificate:
         notes.append("The host's certificate is not checked: anyone in between could read the password.")
     if not form.use_https and form.auth == AuthMethod.Basic:
@@ -284,6 +303,7 @@ class ConnectDialog(QDialog):
         self.verify_check.toggled.connect(self._update)
         self.port_spin.valueChanged.connect(self._update)
         self.auth_combo.currentIndexChanged.connect(lambda _: self._touch(USERNAME))
+        self.auth_combo.setToolTip(negotiate_note())
         self.display_edit.textChanged.connect(self._update)
         self.browse_button.clicked.connect(self._browse_ca_file)
         self._update()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 
 from hvgui.domain.connection import HostState
 from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, HeartbeatIndicator, HeartbeatTone
-from hvgui.ui.models.host_list import DetailRole, HostStatusRole, StateRole, is_failing
+from hvgui.ui.models.host_list import DetailRole, HostStatusRole, SecurityRole, StateRole, is_failing
 from hvgui.ui.models.vm_table import HeartbeatRole
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -104,6 +104,24 @@ class HeartbeatDelegate(QStyledItemDelegate):
         return QSize(size.width() + _DOT + 2 * _GAP, size.height())
 
 
+#: The colour of a host's "unencrypted" / "unverified" badge: a warning, not an error.
+SECURITY_BADGE_COLOUR = "#b35c00"
+
+
+def _draw_badge(painter: QPainter, option: QStyleOptionViewItem, rect: QRect, text: str) -> None:
+    """A small outlined word ("unencrypted") at the right of a host's name: its connection is not safe."""
+    colour = QColor(SECURITY_BADGE_COLOUR)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(colour)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 1.5, -0.5, -1.5), 3, 3)
+    painter.setFont(option.font)
+    label = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, rect.width() - 6))
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
+    painter.restore()
+
+
 class HostItemDelegate(QStyledItemDelegate):
     """Two lines per host: a state dot and the name in bold, then the state, VM count or error, muted."""
 
@@ -126,10 +144,20 @@ class HostItemDelegate(QStyledItemDelegate):
         painter.setPen(
             option.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         )
+        badge = str(index.data(SecurityRole) or "")
+        name_width = width
+        if badge:
+            badge_width = min(width, option.fontMetrics.horizontalAdvance(badge) + 10)
+            name_width = max(0, width - badge_width - _GAP)
+            _draw_badge(painter, option, QRect(text_left + width - badge_width, rect.top(), badge_width, line), badge)
+            painter.setFont(name_font)
+            painter.setPen(
+                option.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+            )
         name = painter.fontMetrics().elidedText(
-            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight, width
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight, name_width
         )
-        painter.drawText(QRect(text_left, rect.top(), width, line), int(Qt.AlignmentFlag.AlignVCenter), name)
+        painter.drawText(QRect(text_left, rect.top(), name_width, line), int(Qt.AlignmentFlag.AlignVCenter), name)
         painter.setFont(option.font)
         status = index.data(HostStatusRole)
         failing = status is not None and is_failing(status)

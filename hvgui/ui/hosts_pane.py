@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.connection import HostState, HostStatus
-from hvgui.domain.errors import HvGuiError
+from hvgui.domain.errors import CertificateChanged, CertificateNotTrusted, HvGuiError
 from hvgui.ui.delegates import HostItemDelegate
 from hvgui.ui.models.host_list import (
     HostListModel,
@@ -62,6 +62,8 @@ class HostErrorBanner(QFrame):
 
     retryRequested = Signal(str)
     editCredentialsRequested = Signal(str)
+    #: The host's certificate is not trusted (or changed): the person wants to look at it.
+    certificateRequested = Signal(str)
 
     def __init__(self, status: HostStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +96,9 @@ class HostErrorBanner(QFrame):
         self.credentials_button = QPushButton("Edit credentials\u2026")
         self.credentials_button.setObjectName("editCredentialsButton")
         self.credentials_button.clicked.connect(lambda: self.editCredentialsRequested.emit(self.key))
+        self.certificate_button = QPushButton("View certificate\u2026")
+        self.certificate_button.setObjectName("viewCertificateButton")
+        self.certificate_button.clicked.connect(lambda: self.certificateRequested.emit(self.key))
 
         head = QHBoxLayout()
         head.setSpacing(6)
@@ -102,6 +107,7 @@ class HostErrorBanner(QFrame):
         foot = QHBoxLayout()
         foot.addWidget(self.countdown, 1)
         foot.addWidget(self.credentials_button)
+        foot.addWidget(self.certificate_button)
         foot.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
@@ -126,6 +132,7 @@ class HostErrorBanner(QFrame):
             self.title.setText(one_line(f"{status.label} is not connected"))
         self.credentials_button.setVisible(self._needs_credentials)
         error = status.error
+        self.certificate_button.setVisible(isinstance(error, (CertificateNotTrusted, CertificateChanged)))
         if isinstance(error, HvGuiError):
             self.message.setText(visible(error.message + (f"\n{error.hint}" if error.hint else "")))
         else:
@@ -159,6 +166,8 @@ class HostsPane(QWidget):
     editCredentialsRequested = Signal(str)
     #: The person wants to save a connected host (or edit its saved entry).
     saveRequested = Signal(str)
+    #: The person wants to look at (and maybe trust) a host's certificate.
+    certificateRequested = Signal(str)
 
     def __init__(self, model: HostListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,6 +249,7 @@ class HostsPane(QWidget):
                 banner = HostErrorBanner(status)
                 banner.retryRequested.connect(self.retryRequested)
                 banner.editCredentialsRequested.connect(self.editCredentialsRequested)
+                banner.certificateRequested.connect(self.certificateRequested)
                 self._banners[status.key] = banner
                 self._banner_box.addWidget(banner)
                 banner.show()

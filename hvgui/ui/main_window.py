@@ -8,6 +8,7 @@ through their `apply` methods and turns menu actions into controller intents. It
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 
@@ -34,6 +35,7 @@ from hvgui.domain.vm import Inventory, Vm, VmKey
 from hvgui.remoting.secret_store import SecretStore
 from hvgui.ui.about_dialog import AboutDialog
 from hvgui.ui.activity import ACTIVITY_SHORTCUT, ActivityDock
+from hvgui.ui.certificate_dialog import CertificateTrustDialog, review_certificate
 from hvgui.ui.confirm import Confirmer, MessageBoxConfirmer
 from hvgui.ui.connect_dialog import ConnectDialog
 from hvgui.ui.controllers.hosts_controller import HostAlreadyAdded, HostsController
@@ -144,6 +146,7 @@ class MainWindow(QMainWindow):
         self.hosts_pane.connectRequested.connect(lambda: self.show_connect_dialog())
         self.hosts_pane.hostActivated.connect(self._filter_to_host)
         self.hosts_pane.editCredentialsRequested.connect(self.show_credentials_dialog)
+        self.hosts_pane.certificateRequested.connect(self.show_certificate_dialog)
         controller.hostStatusChanged.connect(self._on_host_status)
         controller.inventoryChanged.connect(self._on_inventory)
         controller.hostRemoved.connect(self._on_host_removed)
@@ -360,6 +363,15 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
         return dialog
+
+    def show_certificate_dialog(self, key: str) -> asyncio.Task[CertificateTrustDialog | None]:
+        """Read a host's certificate (off the Qt thread) and offer to trust it; see `certificate_dialog`."""
+        status = self.host_model.status(key)
+        task = asyncio.ensure_future(
+            review_certificate(self, self.controller, key, status.error if status is not None else None)
+        )
+        self._certificate_task = task  # keep a reference until it is done
+        return task
 
     def ask_to_connect(self, settings: Iterable[ConnectionSettings]) -> None:
         """Ask for the password of each host in turn (from `--host`), one dialog after another."""

@@ -43,6 +43,13 @@ def assert_real_screenshot(path: Path) -> QImage:
 
 @pytest.fixture(scope="module")
 def emulator_process() -> Iterator[EmulatorProcess]:
+    """Hosts as a real one is by default: WinRM over HTTP, Negotiate (NTLM) with every message sealed."""
+    with EmulatorProcess.start("demo", tls=False) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def tls_emulator_process() -> Iterator[EmulatorProcess]:
     with EmulatorProcess.start("demo", tls=True) as process:
         yield process
 
@@ -73,14 +80,13 @@ def test_screenshot_of_real_hosts_with_the_password_on_stdin(qapp, tmp_path: Pat
     assert len({e.password for e in endpoints}) == 1, "one --password-stdin serves every host"
     args = []
     for endpoint in endpoints:
-        args += ["--host", f"https://{endpoint.username}@{endpoint.address}:{endpoint.port}"]
+        assert endpoint.auth == ("negotiate",) and not endpoint.use_https
+        args += ["--host", f"http://{endpoint.username}@{endpoint.address}:{endpoint.port}"]
     shot = tmp_path / "hosts.png"
     result = hvgui(
         *args,
         "--auth",
-        "basic",
-        "--ca-file",
-        endpoints[0].ca_file,
+        "negotiate",
         "--password-stdin",
         "--screenshot",
         str(shot),
@@ -95,11 +101,9 @@ def test_a_wrong_password_fails_the_screenshot_with_the_reason(tmp_path: Path, e
     shot = tmp_path / "never.png"
     result = hvgui(
         "--host",
-        f"https://{endpoint.username}@{endpoint.address}:{endpoint.port}",
+        f"http://{endpoint.username}@{endpoint.address}:{endpoint.port}",
         "--auth",
-        "basic",
-        "--ca-file",
-        endpoint.ca_file,
+        "negotiate",
         "--password-stdin",
         "--screenshot",
         str(shot),
@@ -114,13 +118,13 @@ def test_a_wrong_password_fails_the_screenshot_with_the_reason(tmp_path: Path, e
     assert not shot.exists()
 
 
-def test_a_certificate_that_is_not_trusted_fails_with_the_reason(tmp_path: Path, emulator_process) -> None:
-    endpoint = emulator_process.endpoints[0]
+def test_a_certificate_that_is_not_trusted_fails_with_the_reason(tmp_path: Path, tls_emulator_process) -> None:
+    endpoint = tls_emulator_process.endpoints[0]
     result = hvgui(
         "--host",
         f"https://{endpoint.username}@{endpoint.address}:{endpoint.port}",
         "--auth",
-        "basic",
+        "negotiate",
         "--password-stdin",  # no --ca-file: the emulator's CA is not in the system store
         "--screenshot",
         str(tmp_path / "never.png"),

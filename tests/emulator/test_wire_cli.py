@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypsrp.exceptions import AuthenticationError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
@@ -37,13 +38,14 @@ def test_emulator_process_serves_the_demo_over_tls_and_stops_cleanly(
         endpoint = child.endpoints[0]
         assert endpoint.use_https and endpoint.ca_file and Path(endpoint.ca_file).is_file()
         assert endpoint.username.startswith("hvadmin") and len(endpoint.password) >= 12
+        assert endpoint.auth == ("negotiate",)  # a real host's default: Negotiate, Basic off
         wsman = WSMan(
             endpoint.address,
             port=endpoint.port,
             username=endpoint.username,
             password=endpoint.password,
             ssl=True,
-            auth="basic",
+            auth="negotiate",  # NTLM over TLS, bound to the certificate (channel binding)
             cert_validation=endpoint.ca_file,
         )
         assert _get_vm_names(wsman)
@@ -73,18 +75,33 @@ def test_cli_prints_endpoints_and_exits_zero_on_sigint() -> None:
         assert first is not None
         assert first.url == f"http://127.0.0.1:{first.port}/wsman"
         assert (first.username, first.password, first.ca_file) == ("alice", "p w", None)
-        wsman = WSMan(
-            first.address,
-            port=first.port,
-            username="alice",
-            password="p w",
-            ssl=False,
-            auth="basic",
-            encryption="never",
-        )
+        assert first.auth == ("negotiate",)
+        # Negotiate over plain HTTP: NTLM, with every message sealed (MS-WSMV message encryption).
+        wsman = WSMan(first.address, port=first.port, username="alice", password="p w", ssl=False, auth="negotiate")
         assert _get_vm_names(wsman)
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=10) == 0
+
+
+def test_cli_auth_basic_keeps_plain_basic_and_refuses_negotiate() -> None:
+    command = [sys.executable, "-m", "hvgui.emulator", "--scenario", "demo", "--auth", "basic"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        first = parse_listening_line(child.stdout.readline())
+        assert first is not None and first.auth == ("basic",)
+        options = {"port": first.port, "username": first.username, "password": first.password, "ssl": False}
+        assert _get_vm_names(WSMan(first.address, auth="basic", encryption="never", **options))
+        with pytest.raises(AuthenticationError, match="Basic"):  # the 401 offers only Basic
+            _get_vm_names(WSMan(first.address, auth="negotiate", **options))
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=10) == 0
+
+
+def test_cli_rejects_an_unknown_auth_method(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--auth", "negotiate,digest"])
+    assert exited.value.code == 2
+    assert "unknown authentication method 'digest'" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_non_loopback_address_without_allow_remote() -> None:
@@ -116,6 +133,7 @@ def test_help_documents_every_option_and_the_one_port_per_host_choice(capsys: py
         "--seed",
         "--command-log",
         "--allow-remote",
+        "--auth",
         ENV_VAR,
     ):
         assert option in text

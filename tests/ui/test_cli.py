@@ -83,3 +83,38 @@ def test_password_is_one_line_of_stdin() -> None:
     assert read_password(io.StringIO("no newline")) == "no newline"
     with pytest.raises(ValueError, match="empty"):
         read_password(io.StringIO(""))
+
+
+def test_unsafe_hosts_are_warned_about_at_start(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hvgui.__main__ import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no password: main stops right after the warnings
+    argv = ["--host", "http://admin@hv01", "--auth", "basic", "--host", "https://hv02", "--no-verify"]
+    assert main([*argv, "--password-stdin"]) == 2
+    err = capsys.readouterr().err
+    assert "hvgui: warning: hv01:5985 uses Basic authentication over plain HTTP" in err
+    assert "hvgui: warning: hv02:5986: certificate checking is off (--no-verify)" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--host", "http://admin@hv01", "--password-stdin"]) == 2  # Negotiate seals HTTP: no warning
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_transport_warnings_and_badges() -> None:
+    from hvgui.domain.connection import redact_uri, transport_badge, transport_warning
+
+    plain_basic = parse_args(["--host", "http://admin@hv01", "--auth", "basic"]).hosts[0]
+    unchecked = parse_args(["--host", "https://hv02", "--no-verify"]).hosts[0]
+    sealed = parse_args(["--host", "http://hv03"]).hosts[0]  # Negotiate over HTTP encrypts every message
+    assert transport_badge(plain_basic) == "unencrypted" and "unencrypted" in transport_warning(plain_basic)
+    assert transport_badge(unchecked) == "unverified" and "--no-verify" in transport_warning(unchecked)
+    assert transport_badge(sealed) == "" and transport_warning(sealed) == ""
+    assert redact_uri("https://admin:s3cret@hv01:5986") == "https://admin:***@hv01:5986"
+    assert redact_uri("admin:s3cret@hv01") == "admin:***@hv01"
+    assert redact_uri("https://admin@hv01") == "https://admin@hv01"
+
+
+def test_a_password_in_a_host_uri_is_not_printed_back(capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--host", "https://admin:Sup3rSecret@hv01"])
+    err = capsys.readouterr().err
+    assert "password" in err and "Sup3rSecret" not in err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem, QTableView
 
@@ -81,3 +81,25 @@ def test_host_row_dot_follows_the_connection_state(qapp) -> None:
     dot_y = 5 + metrics.height() // 2
     assert HOST_STATE_COLOURS[HostState.Connected] in colours_in(connected, range(10, 15), dot_y)
     assert HOST_STATE_COLOURS[HostState.Failed] in colours_in(failed, range(10, 15), dot_y)
+
+
+def test_an_unsafe_host_gets_a_badge_and_a_tooltip(qapp) -> None:
+    from hvgui.ui.delegates import SECURITY_BADGE_COLOUR
+    from hvgui.ui.models.host_list import SecurityRole
+
+    model = HostListModel()
+    model.apply_status(HostStatus("http://a:5985", "a", HostState.Connected, vm_count=3, security="unencrypted"))
+    model.apply_status(HostStatus("https://b:5986", "b", HostState.Connected, vm_count=3))
+    assert model.index(0, 0).data(SecurityRole) == "unencrypted"
+    assert "clear text" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(1, 0).data(SecurityRole) == ""
+    delegate = HostItemDelegate()
+    option = QStyleOptionViewItem()
+    option.fontMetrics = QFontMetrics(qapp.font())
+    height = delegate.sizeHint(option, model.index(0, 0)).height()
+    badge_rows = range(5, 5 + option.fontMetrics.height())
+    marked = render(delegate, model.index(0, 0), width=300, height=height)
+    plain = render(delegate, model.index(1, 0), width=300, height=height)
+    right_edge = range(200, 292)
+    assert any(SECURITY_BADGE_COLOUR in colours_in(marked, right_edge, y) for y in badge_rows)
+    assert not any(SECURITY_BADGE_COLOUR in colours_in(plain, right_edge, y) for y in badge_rows)

@@ -1,21 +1,30 @@
-"""HTTP/1.1 for WS-Management: one handler per client connection, keep-alive, Basic authentication.
+"""HTTP/1.1 for WS-Management: one handler per client connection, keep-alive, and the host's authentication.
 
 The handler reads each request completely before answering (so the connection stays usable after any
 error), answers non-SOAP garbage with a plain HTTP status, and hands SOAP bodies to the service. It never
 lets an exception escape a request: a client sees a fault or a status, not a dropped socket.
+
+Authentication is the listener's `Authenticator` (Basic, NTLM, Negotiate). A Negotiate logon belongs to the
+connection, as with HTTP.sys: the handler instance lives as long as the connection and keeps its
+`ConnectionAuth`. Over plain HTTP, a Negotiate-authenticated connection exchanges sealed bodies
+(`multipart/encrypted`) and answers in kind.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import logging
 import ssl
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import NoReturn, Protocol
 
+from hvgui.emulator.wsman.auth import Authenticator, ConnectionAuth
+from hvgui.emulator.wsman.encryption import (
+    ENCRYPTED_CONTENT_TYPE,
+    EncryptionError,
+    is_encrypted,
+    unwrap_request,
+    wrap_response,
+)
 from hvgui.emulator.wsman.service import Caller, WSManService
 
 log = logging.getLogger(__name__)
@@ -29,28 +38,11 @@ MAX_READ_BODY = 8 * 1024 * 1024
 IDLE_TIMEOUT_SECONDS = 120.0
 
 
-@dataclass(frozen=True)
-class BasicCredentials:
-    username: str
-    password: str
-
-    def accepts(self, header: str | None) -> bool:
-        """Whether an `Authorization` header carries exactly these credentials (constant-time compare)."""
-        if not header or header[:6].lower() != "basic ":
-            return False
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        expected = f"{self.username}:{self.password}".encode()
-        return hmac.compare_digest(decoded, expected)
-
-
 class ListenerContext(Protocol):
     """What a connection handler needs from its listener."""
 
     service: WSManService
-    credentials: BasicCredentials
+    authenticator: Authenticator
 
 
 class _BodyRefused(Exception):
@@ -93,21 +85,67 @@ class WSManRequestHandler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0].rstrip("/").lower() != WSMAN_PATH:
             self._send_plain(404, "Not Found")
             return
-        if not self.server.credentials.accepts(self.headers.get("Authorization")):
-            self.server.service.record_rejected_login()
-            self._send(401, b"", extra={"WWW-Authenticate": 'Basic realm="WSMAN"'}, content_type=None)
+        state = self._auth_state()
+        tls = isinstance(self.connection, ssl.SSLSocket)
+        outcome = self.server.authenticator.check(self.headers.get("Authorization"), state)
+        if outcome.status is not None:
+            if outcome.rejected:
+                self.server.service.record_rejected_login()
+            self._send_challenge(outcome.status, outcome.challenge)
             return
-        content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if content_type != "application/soap+xml":
+        extra = {"WWW-Authenticate": outcome.final_token} if outcome.final_token else None
+        content_type = self.headers.get("Content-Type") or ""
+        sealed = state.authenticated and state.sealed and is_encrypted(content_type)
+        if sealed:
+            try:
+                body = unwrap_request(state.context, body, content_type)
+            except EncryptionError as exc:
+                # The session key no longer matches (or the body was altered on the way): HTTP.sys drops the
+                # logon and answers 400 with no body; the client must log on again on a new connection.
+                log.info("refused a sealed request from %s: %s", self.client_address[0], exc)
+                state.reset()
+                self.close_connection = True
+                self._send(400, b"", extra={"Connection": "close"}, content_type=None)
+                return
+            content_type = SOAP_CONTENT_TYPE
+        elif not body and state.authenticated:
+            self._send(200, b"", extra=extra, content_type=None)  # the empty POST a client logs on with
+            return
+        elif not tls and not self.server.service.allow_unencrypted:
+            # Plain SOAP over HTTP while the host refuses unencrypted traffic (AllowUnencrypted=false): a
+            # Windows host answers 401, whatever the logon.
+            state.reset()
+            self.server.service.record_rejected_login()
+            self._send_challenge(401, self.server.authenticator.offers)
+            return
+        if content_type.split(";", 1)[0].strip().lower() != "application/soap+xml":
             self._send_plain(415, "Unsupported Media Type")
             return
         caller = Caller(
-            username=self.server.credentials.username,
+            username=outcome.username,
             client_ip=self.client_address[0],
             endpoint_url=self._endpoint_url(),
         )
         reply = self.server.service.handle(body, caller)
-        self._send(reply.status, reply.body)
+        if sealed:
+            sealed_reply = wrap_response(state.context, reply.body)
+            self._send(reply.status, sealed_reply, extra=extra, content_type=ENCRYPTED_CONTENT_TYPE)
+        else:
+            self._send(reply.status, reply.body, extra=extra)
+
+    def _auth_state(self) -> ConnectionAuth:
+        state = getattr(self, "_connection_auth", None)
+        if state is None:
+            state = self._connection_auth = ConnectionAuth()
+        return state
+
+    def _send_challenge(self, status: int, challenge: tuple[str, ...]) -> None:
+        """A 401 as HTTP.sys sends it: no body, one `WWW-Authenticate` header per offered scheme."""
+        self.send_response(status)
+        for value in challenge:
+            self.send_header("WWW-Authenticate", value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _refuse_method(self) -> None:
         try:

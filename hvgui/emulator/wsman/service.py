@@ -113,6 +113,11 @@ class WSManService:
         with self._lock:
             self._pause_next_output = seconds
 
+    @property
+    def allow_unencrypted(self) -> bool:
+        """Whether plain-text SOAP over HTTP is accepted (WinRM's AllowUnencrypted; only Basic needs it)."""
+        return self._allow_unencrypted
+
     def record_rejected_login(self) -> None:
         with self._lock:
             self.rejected_logins += 1

@@ -9,6 +9,7 @@ cancelled on close, so no coroutine touches the window after it is gone.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from hvgui.domain.vm import Inventory
 
 if TYPE_CHECKING:
     from hvgui.remoting import HostSession, SessionManager
+    from hvgui.remoting.cert_pins import CertificateInfo, PinStore
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,11 @@ class HostsController(QObject):
     #: An intent failed without a host status to carry it: (host key or "", message).
     operationFailed = Signal(str, str)
 
-    def __init__(self, manager: SessionManager, parent: QObject | None = None) -> None:
+    def __init__(self, manager: SessionManager, parent: QObject | None = None, *, pins: PinStore | None = None) -> None:
         super().__init__(parent)
         self._manager = manager
+        #: Certificates trusted host by host (None: nothing is pinned or remembered, as in most tests).
+        self._pins = pins
         self._tasks: set[asyncio.Task[Any]] = set()
         self._close_hooks: list[Callable[[], Awaitable[None]]] = []
         self._closed = False
@@ -104,6 +108,10 @@ class HostsController(QObject):
             raise RuntimeError("the controller is closed")
         if self.has_host(settings.key):
             raise HostAlreadyAdded(f"Already connected to {settings.key}.")
+        if self._pins is not None and settings.use_https and not settings.pinned_sha256:
+            pinned = self._pins.get(settings.key)
+            if pinned:
+                settings = dataclasses.replace(settings, pinned_sha256=pinned)
         session = self._manager.add_host(settings, password)
         # The session publishes Connecting itself; emitting its current status here as well means the
         # window shows the host at once even if that first callback raced ahead of our subscription.
@@ -119,6 +127,28 @@ class HostsController(QObject):
         """Give a host a new user name and password and try it again at once (after "wrong password")."""
         if not self._closed and self.has_host(key):
             self._manager.host(key).update_credentials(username, password)
+
+    def trust_certificate(self, key: str, info: CertificateInfo) -> None:
+        """Trust this certificate for the host from now on (its fingerprint is pinned) and reconnect."""
+        if self._closed or not self.has_host(key):
+            return
+        if self._pins is not None:
+            self._pins.pin(key, info)
+        session = self._manager.host(key)
+        session.update_settings(
+            dataclasses.replace(session.settings, pinned_sha256=info.sha256, verify_certificate=True, ca_file=None)
+        )
+
+    def use_ca_file(self, key: str, ca_file: str) -> None:
+        """Check the host's certificate against this CA file instead, and reconnect."""
+        if self._closed or not self.has_host(key):
+            return
+        if self._pins is not None:
+            self._pins.forget(key)
+        session = self._manager.host(key)
+        session.update_settings(
+            dataclasses.replace(session.settings, pinned_sha256=None, verify_certificate=True, ca_file=ca_file)
+        )
 
     def refresh(self, key: str) -> None:
         if not self._closed and self.has_host(key):

@@ -32,6 +32,14 @@ DetailRole = Qt.ItemDataRole.UserRole + 5
 KeyRole = Qt.ItemDataRole.UserRole + 6
 #: Whether the host's VM rows may no longer be true (failing, or its refresh is overdue).
 StaleRole = Qt.ItemDataRole.UserRole + 7
+#: "unencrypted" or "unverified" when the connection is not safe (a badge next to the name), else "".
+SecurityRole = Qt.ItemDataRole.UserRole + 8
+
+#: What each security badge means, for the row's tooltip.
+SECURITY_TEXTS = {
+    "unencrypted": "Unencrypted: Basic over plain HTTP sends the password and all data in clear text.",
+    "unverified": "Unverified: the host's certificate is not checked; anyone on the path can pose as it.",
+}
 
 #: A first inventory loading for this many seconds shows "Loading… 12 s" (before: "Connecting…").
 LOADING_SHOWN_AFTER = 2.0
@@ -52,6 +60,7 @@ _ROLES = [
     ErrorRole,
     DetailRole,
     StaleRole,
+    SecurityRole,
 ]
 
 
@@ -193,6 +202,8 @@ class HostListModel(QAbstractListModel):
             return status.key
         if role == StaleRole:
             return rows_stale(status)
+        if role == SecurityRole:
+            return status.security
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [status.label, status.key]
             if status.host_name and status.host_name != status.label:
@@ -204,6 +215,8 @@ class HostListModel(QAbstractListModel):
                 lines.append(first_load_text(status))
             if status.updates_text:
                 lines.append(one_line(updates_line(status)))
+            if status.security:
+                lines.append(SECURITY_TEXTS.get(status.security, status.security))
             return "\n".join(lines)
         return None
 
