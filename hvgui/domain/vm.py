@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass, field
 
 from hvgui.domain.integration import IntegrationServiceState
@@ -170,7 +171,10 @@ class Vm:
     state: VmState
     heartbeat: HeartbeatStatus | None  # None while the VM is Off, as on the host
     status: str
-    uptime_seconds: int
+    #: When the VM last started (Unix seconds, UTC), as the host reports it; None while it does not run.
+    #: The host sends the boot time, not the uptime, so a running VM does not change on every refresh;
+    #: views derive the uptime (`uptime`) from their own clock.
+    booted_at: float | None
     cpu_usage: int
     memory_assigned: int  # bytes
     generation: int
@@ -182,6 +186,13 @@ class Vm:
     guest_os_name: str | None = None
     guest_os_version: str | None = None
     guest_product_type: int | None = None  # 1 workstation, 2 domain controller, 3 server
+
+    def uptime(self, now: float | None = None) -> int:
+        """Whole seconds the VM has run at `now` (Unix time; default: this computer's clock); 0 when it does
+        not run or the host reported no boot time."""
+        if self.booted_at is None or not self.state.is_running:
+            return 0
+        return max(0, int((time.time() if now is None else now) - self.booted_at))
 
     @property
     def is_domain_controller(self) -> bool:

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pypsrp.complex_objects import PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
@@ -42,6 +42,8 @@ from hvgui.remoting.shell_delete import delete_shell_in_background
 from hvgui.remoting.unreadable import split_unreadable
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Seconds a Receive waits on the host before the worker looks at cancellation and the deadline again.
 DEFAULT_POLL_INTERVAL = 1
@@ -117,6 +119,8 @@ class _Call:
     #: Called on the loop thread with each progress record the host writes (None: progress is ignored).
     on_progress: Callable[[OperationProgress], None] | None = None
     loop: asyncio.AbstractEventLoop | None = None
+    #: Work on the result that runs on the worker thread too (`HostConnection.run_then`).
+    then: Callable[[PipelineResult], Any] | None = None
 
     def report_progress(self, records: list[Any], seen: int) -> int:
         """Hand the progress records after the first `seen` to the loop thread; returns how many were seen."""
@@ -170,6 +174,12 @@ class _Worker:
         return None if pool is None else (pool.shell.resource_uri, pool.id)
 
     # Everything below runs on self.executor's thread.
+
+    def execute_then(self, call: _Call) -> Any:
+        """`execute`, then the call's `then` on the result (outside `execute`'s error mapping: a failure of
+        `then` is not a failure of the connection)."""
+        result = self.execute(call)
+        return result if call.then is None else call.then(result)
 
     def execute(self, call: _Call) -> PipelineResult:
         if self.retired:
@@ -420,10 +430,33 @@ class HostConnection:
         connection's operation timeout). Cancelling the awaiting task stops the pipeline on the host.
         `on_progress` is called on the loop thread with each progress record the host writes while it runs.
         """
+        return await self._call(spec, timeout, on_progress, None)
+
+    async def run_then(
+        self, spec: PipelineSpec, then: Callable[[PipelineResult], T], *, timeout: float | None = None
+    ) -> T:
+        """Run one pipeline like `run`, then `then(result)` on the same worker thread, and return what it
+        returns.
+
+        For work on the answer that is too heavy for the loop thread (the Qt thread under qasync): decoding
+        and comparing a 1,000-VM inventory would freeze the window. What `then` raises reaches the caller
+        as it is; it does not count against the connection (the pool stays open).
+        """
+        return await self._call(spec, timeout, None, then)
+
+    async def _call(
+        self,
+        spec: PipelineSpec,
+        timeout: float | None,
+        on_progress: Callable[[OperationProgress], None] | None,
+        then: Callable[[PipelineResult], Any] | None,
+    ) -> Any:
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
-        call = _Call(spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_event_loop())
+        call = _Call(
+            spec, deadline=time.monotonic() + limit, on_progress=on_progress, loop=asyncio.get_event_loop(), then=then
+        )
         while True:
             worker = self._worker
             try:
@@ -436,9 +469,9 @@ class HostConnection:
                 # The worker saw the cancel flag; only this task can have set it.
                 raise asyncio.CancelledError from None
 
-    async def _run_on(self, worker: _Worker, call: _Call, limit: float) -> PipelineResult:
+    async def _run_on(self, worker: _Worker, call: _Call, limit: float) -> Any:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(worker.executor, worker.execute, call)
+        future = loop.run_in_executor(worker.executor, worker.execute_then, call)
         future.add_done_callback(_consume_exception)
         try:
             return await asyncio.wait_for(asyncio.shield(future), limit + self._grace)

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus, data_age_text
 from hvgui.domain.errors import AuthenticationFailed, ConnectionFailed, HvGuiError, OperationTimedOut, ProtocolError
-from hvgui.domain.inventory import InventoryDiff, diff_inventory, vanished
+from hvgui.domain.inventory import InventoryDiff, vanished
 from hvgui.domain.operations import OperationRecord
 from hvgui.domain.vm import Inventory
 from hvgui.remoting.backoff import Backoff
@@ -251,7 +251,9 @@ class HostSession:
             deadline = self._inventory_deadline.current
             started = time.monotonic()
             try:
-                report = await self._api.inventory(timeout=deadline)
+                # Decoded and compared with the last inventory on the connection's worker thread: the
+                # loop (Qt) thread only publishes the result.
+                report, diff = await self._api.inventory_update(self._inventory, timeout=deadline)
             except OperationTimedOut as exc:
                 longer = self._inventory_deadline.timed_out()
                 error = OperationTimedOut(
@@ -269,7 +271,6 @@ class HostSession:
                 log.info("the first inventory of %s took %.1f s", self.key, duration)
                 self._status = dataclasses.replace(self._status, loading_since=None, first_load_seconds=duration)
             inventory = report.inventory
-            diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
             self._inventory_arrived(number, inventory)
             if not diff.is_empty or not self._published_inventory:

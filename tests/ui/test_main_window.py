@@ -156,7 +156,7 @@ def test_the_panel_follows_the_selected_vm_live(window, vm_factory) -> None:
     reset = QSignalSpy(window.vm_model.modelReset)
     lost = replace(vm, heartbeat=HeartbeatStatus.LostCommunication, state=VmState.Running, cpu_usage=0)
     second = publish(window, KEY1, [lost], old=first)
-    assert summary.heartbeat.text() == "Lost Communication"
+    assert summary.heartbeat.text() == "Lost communication"
     assert summary.cpu.text() == "0 %"
     assert reset.count() == 0
     assert window.selected_vm() == lost  # the selection survived the refresh

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fixed_clock import fixed_clock
 from PySide6.QtCore import Qt
 
 from hvgui.domain.inventory import InventoryDiff
@@ -13,7 +14,7 @@ from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 
 @pytest.fixture
 def models(qapp, vm_factory):
-    source = VmTableModel()
+    source = VmTableModel(clock=fixed_clock)
     source.apply(
         InventoryDiff(
             "HV01",
@@ -108,7 +109,7 @@ def test_filter_follows_changes_of_the_source(models, vm_factory) -> None:
 
 
 def test_names_sort_ignoring_case_and_accents(qapp, vm_factory) -> None:
-    source = VmTableModel()
+    source = VmTableModel(clock=fixed_clock)
     source.apply(
         InventoryDiff("HV01", added=tuple(vm_factory(name=n) for n in ("rhel-db", "Ångström-Büro", "beta", "Alpha")))
     )
