@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hvgui.domain.integration import IntegrationServiceState
 
@@ -153,9 +155,12 @@ class CheckpointType(enum.IntEnum):
     Standard = 5
 
 
-@dataclass(frozen=True)
-class VmKey:
-    """A VM is identified by its host and its GUID; names are neither unique nor stable."""
+class VmKey(NamedTuple):
+    """A VM is identified by its host and its GUID; names are neither unique nor stable.
+
+    A named tuple, so hashing and comparing keys (every model looks up thousands of them per refresh) runs
+    in C rather than in a dataclass's Python methods.
+    """
 
     host: str
     vm_id: str  # lower-case GUID text
@@ -203,8 +208,9 @@ class Vm:
         wanted = ic_guid.upper()
         return next((s for s in self.integration_services if s.ic_guid == wanted), None)
 
-    @property
+    @functools.cached_property
     def key(self) -> VmKey:
+        """Built once per Vm: models look VMs up by key thousands of times a refresh."""
         return VmKey(self.host, self.vm_id)
 
 

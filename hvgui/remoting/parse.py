@@ -107,13 +107,16 @@ class InventoryReader:
             known = (
                 previous.get(entry.get("id")) if isinstance(entry, dict) and isinstance(entry.get("id"), str) else None
             )
+            services = None
             if known is not None:
                 _keep_steady_boot(entry, known[0])
                 if entry == known[0]:
                     current[entry["id"]] = known
                     vms.append(known[1])
                     continue
-            vm = _vm_from_json(entry, self.host)
+                if entry.get("ic") == known[0].get("ic"):  # a new CPU figure: the same services, same objects
+                    services = known[1].integration_services
+            vm = _vm_from_json(entry, self.host, services)
             if vm is not None:
                 vms.append(vm)
                 if isinstance(entry.get("id"), str):
@@ -133,7 +136,8 @@ def _keep_steady_boot(entry: dict[str, Any], before: dict[str, Any]) -> None:
         entry["boot"] = old
 
 
-def _vm_from_json(entry: Any, host: str) -> Vm | None:
+def _vm_from_json(entry: Any, host: str, services: tuple[IntegrationServiceState, ...] | None = None) -> Vm | None:
+    """One VM of the answer; `services`, when given, are the already-read services of this same entry."""
     if not isinstance(entry, dict):
         log.warning("skipping an inventory entry that is not an object: %r", entry)
         return None
@@ -142,7 +146,9 @@ def _vm_from_json(entry: Any, host: str) -> Vm | None:
         log.warning("skipping an inventory entry without an id: %r", entry)
         return None
     state = _enum(VmState, entry.get("state"), VmState.Other)
-    services = entry.get("ic")
+    if services is None:
+        items = entry.get("ic")
+        services = tuple(s for s in (_service_from_json(item) for item in items or () if isinstance(items, list)) if s)
     return Vm(
         host=host,
         vm_id=vm_id,
@@ -157,9 +163,7 @@ def _vm_from_json(entry: Any, host: str) -> Vm | None:
         version=_str(entry.get("ver")),
         checkpoint_type=_optional_enum(CheckpointType, entry.get("cp"), None),
         is_clustered=entry.get("cl") is True,
-        integration_services=tuple(
-            s for s in (_service_from_json(item) for item in services or () if isinstance(services, list)) if s
-        ),
+        integration_services=services,
         guest_os_name=_optional_text(entry.get("os")),
         guest_os_version=_optional_text(entry.get("osv")),
         guest_product_type=_optional_int(entry.get("ptype")),

@@ -11,18 +11,15 @@ from __future__ import annotations
 LINE_BREAK_SYMBOL = "\u23ce"  # ⏎
 
 
+#: Every C0 control character as its Unicode control picture (TAB -> ␉), DEL as ␡, a line feed as ⏎.
+_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421", 0x0A: LINE_BREAK_SYMBOL}
+
+
 def one_line(text: str) -> str:
-    """`text` with each line break as ⏎ and every other C0 control character as its Unicode control picture."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out: list[str] = []
-    for char in text:
-        code = ord(char)
-        if char == "\n":
-            out.append(LINE_BREAK_SYMBOL)
-        elif code < 0x20:
-            out.append(chr(0x2400 + code))  # e.g. TAB -> ␉
-        elif code == 0x7F:
-            out.append("\u2421")  # ␡
-        else:
-            out.append(char)
-    return "".join(out)
+    """`text` with each line break as ⏎ and every other C0 control character as its Unicode control picture.
+
+    Views call this for every cell they paint, so plain text (nearly every name) is returned as it is.
+    """
+    if text.isprintable():  # no control character at all (it may still be a format or other special one)
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_PICTURES)

@@ -14,6 +14,7 @@ from hvgui.domain.heartbeat import HeartbeatHealth, HeartbeatTone, IndicatorShap
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import HeartbeatStatus, VmState
 from hvgui.ui.models.vm_table import (
+    _COLUMN_FIELDS,
     CHANGED_ROLES,
     Column,
     FilterRole,
@@ -300,6 +301,25 @@ def test_changed_columns_names_only_the_cells_that_differ(vm_factory) -> None:
         Column.Cpu,
     ]
     assert changed_columns(vm, vm) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("host", "HV09"),
+        ("name", "renamed"),
+        ("state", VmState.Paused),
+        ("heartbeat", HeartbeatStatus.NoContact),
+        ("status", "Creating checkpoint"),
+        ("booted_at", NOW - 5),
+        ("cpu_usage", 99),
+        ("memory_assigned", 1),
+    ],
+)
+def test_changed_columns_follows_the_table_of_fields(vm_factory, field: str, value: object) -> None:
+    vm = vm_factory()
+    expected = [column for column, fields in _COLUMN_FIELDS.items() if field in fields]
+    assert expected and changed_columns(vm, replace(vm, **{field: value})) == expected
 
 
 def test_invalid_indexes_give_nothing(model, vm_factory) -> None:
