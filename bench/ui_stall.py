@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import json
 import os
 import random
@@ -51,6 +52,7 @@ from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 from hvgui.emulator.process import EmulatorProcess
 from hvgui.remoting import SessionManager
+from hvgui.ui.collector import SettledCollector
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.main_window import MainWindow
 
@@ -153,6 +155,29 @@ class StallProbe:
         self._last_process = process
 
 
+class GcWatch:
+    """Garbage collections of the measured time: a full one holds the GIL throughout, whichever thread runs it."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[tuple[int, float]] = []  # (generation, milliseconds)
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def summary(self) -> dict[str, Any]:
+        longest = sorted(self.pauses_ms, key=lambda p: p[1], reverse=True)[:5]
+        return {
+            "collections": len(self.pauses_ms),
+            "frozen_objects": gc.get_freeze_count(),
+            "full": sum(1 for generation, _ in self.pauses_ms if generation == 2),
+            "longest_ms": [(generation, round(ms, 1)) for generation, ms in longest],
+        }
+
+
 class ChangeCounter:
     """Heartbeat changes the window was told about (what the hosts changed, as the refreshes bring it)."""
 
@@ -181,6 +206,7 @@ def percentile(values: list[float], fraction: float) -> float:
 async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> dict[str, Any]:
     controller = HostsController(SessionManager())
     window = MainWindow(controller)
+    collector = SettledCollector(controller, window)  # as hvgui.app does
     window.show()
     counter = ChangeCounter()
     controller.inventoryChanged.connect(counter.on_inventory)
@@ -197,8 +223,12 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
     first_load = time.perf_counter() - load_started
     seed_history(window, args.history_days)
     await asyncio.sleep(args.settle)
+    if not collector.freezes:
+        raise SystemExit("the collector did not settle before measuring; give --settle more seconds")
 
     probe = StallProbe()
+    collections = GcWatch()
+    gc.callbacks.append(collections)
     profiler = cProfile.Profile() if args.profile else None
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
@@ -211,6 +241,7 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
         profiler.disable()
         profiler.dump_stats(args.profile)
     probe.stop()
+    gc.callbacks.remove(collections)
     counter.counting = False
     wall = time.perf_counter() - wall0
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -232,6 +263,7 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
         "stalls_over_50ms_busy": sum(1 for gap, qt, _ in probe.long_stalls if qt >= gap / 2),
         "long_stalls_gap_qt_others_ms": sorted(probe.long_stalls, reverse=True)[:10],
         "probe_ticks": len(gaps),
+        "gc": collections.summary(),
         "seconds": round(wall, 1),
         "hosts": len(children),
         "planned_changes_per_s": args.changes_per_s,

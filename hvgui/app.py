@@ -62,6 +62,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from hvgui.remoting import OperationsConfig, SessionManager
+    from hvgui.ui.collector import SettledCollector
     from hvgui.ui.controllers import HostsController
     from hvgui.ui.main_window import MainWindow
     from hvgui.ui.preferences import Preferences
@@ -81,6 +82,7 @@ def run(options: Options, *, password: str | None = None) -> int:
     preferences = Preferences()
     controller = HostsController(SessionManager(operations=OperationsConfig(deadlines=preferences.deadlines)))
     window = MainWindow(controller, preferences=preferences)
+    collector = SettledCollector(controller, window)  # noqa: F841 (lives with the window)
     hooks = _ExceptionHooks(window, interactive=options.screenshot is None)
     hooks.install(loop)
 

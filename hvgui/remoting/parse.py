@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ from hvgui.domain.checkpoints import Checkpoint, SnapshotType
 from hvgui.domain.errors import ProtocolError
 from hvgui.domain.integration import ComponentStatus, IntegrationServiceState
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, Inventory, Vm, VmState
+from hvgui.remoting.json_pieces import loads_in_pieces
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ class InventoryReader:
 
     def read(self, text: str, *, fetched_at: float) -> InventoryReport:
         try:
-            document = json.loads(text)
+            # In pieces: this runs on a worker thread while the Qt thread paints (see json_pieces).
+            document = loads_in_pieces(text)
         except (TypeError, ValueError) as exc:
             raise ProtocolError(
                 "The host's inventory answer is not valid JSON.", hint="The host module may be damaged; reconnect."
