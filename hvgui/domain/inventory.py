@@ -27,7 +27,8 @@ def diff_inventory(old: Inventory | None, new: Inventory) -> InventoryDiff:
     after = new.by_key()
     added = tuple(vm for key, vm in after.items() if key not in before)
     removed = tuple(key for key in before if key not in after)
-    changed = tuple(vm for key, vm in after.items() if key in before and before[key] != vm)
+    # A VM the parser carried over unchanged is the same object: `is` settles it without comparing fields.
+    changed = tuple(vm for key, vm in after.items() if key in before and before[key] is not vm and before[key] != vm)
     return InventoryDiff(new.host, added, removed, changed)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
+import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hvgui.domain.integration import IntegrationServiceState
 
@@ -152,9 +155,12 @@ class CheckpointType(enum.IntEnum):
     Standard = 5
 
 
-@dataclass(frozen=True)
-class VmKey:
-    """A VM is identified by its host and its GUID; names are neither unique nor stable."""
+class VmKey(NamedTuple):
+    """A VM is identified by its host and its GUID; names are neither unique nor stable.
+
+    A named tuple, so hashing and comparing keys (every model looks up thousands of them per refresh) runs
+    in C rather than in a dataclass's Python methods.
+    """
 
     host: str
     vm_id: str  # lower-case GUID text
@@ -170,7 +176,10 @@ class Vm:
     state: VmState
     heartbeat: HeartbeatStatus | None  # None while the VM is Off, as on the host
     status: str
-    uptime_seconds: int
+    #: When the VM last started (Unix seconds, UTC), as the host reports it; None while it does not run.
+    #: The host sends the boot time, not the uptime, so a running VM does not change on every refresh;
+    #: views derive the uptime (`uptime`) from their own clock.
+    booted_at: float | None
     cpu_usage: int
     memory_assigned: int  # bytes
     generation: int
@@ -183,6 +192,13 @@ class Vm:
     guest_os_version: str | None = None
     guest_product_type: int | None = None  # 1 workstation, 2 domain controller, 3 server
 
+    def uptime(self, now: float | None = None) -> int:
+        """Whole seconds the VM has run at `now` (Unix time; default: this computer's clock); 0 when it does
+        not run or the host reported no boot time."""
+        if self.booted_at is None or not self.state.is_running:
+            return 0
+        return max(0, int((time.time() if now is None else now) - self.booted_at))
+
     @property
     def is_domain_controller(self) -> bool:
         return self.guest_product_type == 2
@@ -192,8 +208,9 @@ class Vm:
         wanted = ic_guid.upper()
         return next((s for s in self.integration_services if s.ic_guid == wanted), None)
 
-    @property
+    @functools.cached_property
     def key(self) -> VmKey:
+        """Built once per Vm: models look VMs up by key thousands of times a refresh."""
         return VmKey(self.host, self.vm_id)
 
 

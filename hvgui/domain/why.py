@@ -307,7 +307,7 @@ def _no_contact(vm: Vm, info: ServiceInfo | None, family: GuestFamily, label: st
             cause = linux
         else:
             cause = f"on a Windows guest, {windows}; on a Linux guest, {linux}"
-    if vm.uptime_seconds < BOOT_GRACE_SECONDS:
+    if vm.uptime() < BOOT_GRACE_SECONDS:
         lead = "It started only moments ago and may still be booting. If this stays, "
     elif family is GuestFamily.Unknown and info is not None:
         lead = "Depending on the guest: "

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pypsrp.complex_objects import PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
@@ -43,6 +43,8 @@ from hvgui.remoting.transport import ChallengeLog, open_wsman
 from hvgui.remoting.unreadable import split_unreadable
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Seconds a Receive waits on the host before the worker looks at cancellation and the deadline again.
 DEFAULT_POLL_INTERVAL = 1
@@ -124,6 +126,8 @@ class _Call:
     #: Called on the worker thread with the output objects of each Receive as they arrive; they are then not
     #: kept (a pipeline that streams for hours does not grow). None: the output is returned at the end.
     on_output: Callable[[list[Any]], None] | None = None
+    #: Work on the result that runs on the worker thread too (`HostConnection.run_then`).
+    then: Callable[[PipelineResult], Any] | None = None
 
     def report_progress(self, records: list[Any], seen: int) -> int:
         """Hand the progress records after the first `seen` to the loop thread; returns how many were seen."""
@@ -177,6 +181,12 @@ class _Worker:
         return None if pool is None else (pool.shell.resource_uri, pool.id)
 
     # Everything below runs on self.executor's thread.
+
+    def execute_then(self, call: _Call) -> Any:
+        """`execute`, then the call's `then` on the result (outside `execute`'s error mapping: a failure of
+        `then` is not a failure of the connection)."""
+        result = self.execute(call)
+        return result if call.then is None else call.then(result)
 
     def execute(self, call: _Call) -> PipelineResult:
         if self.retired:
@@ -446,6 +456,28 @@ class HostConnection:
         each Receive as they arrive (unread: the caller parses them there, off the loop thread); the result then
         holds only what came with the pipeline's end.
         """
+        return await self._call(spec, timeout, on_progress, None, on_output)
+
+    async def run_then(
+        self, spec: PipelineSpec, then: Callable[[PipelineResult], T], *, timeout: float | None = None
+    ) -> T:
+        """Run one pipeline like `run`, then `then(result)` on the same worker thread, and return what it
+        returns.
+
+        For work on the answer that is too heavy for the loop thread (the Qt thread under qasync): decoding
+        and comparing a 1,000-VM inventory would freeze the window. What `then` raises reaches the caller
+        as it is; it does not count against the connection (the pool stays open).
+        """
+        return await self._call(spec, timeout, None, then)
+
+    async def _call(
+        self,
+        spec: PipelineSpec,
+        timeout: float | None,
+        on_progress: Callable[[OperationProgress], None] | None,
+        then: Callable[[PipelineResult], Any] | None,
+        on_output: Callable[[list[Any]], None] | None = None,
+    ) -> Any:
         if self._closed:
             raise ConnectionFailed(f"The connection to {self.error_context.endpoint} is closed.")
         limit = self.operation_timeout if timeout is None else timeout
@@ -455,6 +487,7 @@ class HostConnection:
             on_progress=on_progress,
             loop=asyncio.get_event_loop(),
             on_output=on_output,
+            then=then,
         )
         while True:
             worker = self._worker
@@ -468,9 +501,9 @@ class HostConnection:
                 # The worker saw the cancel flag; only this task can have set it.
                 raise asyncio.CancelledError from None
 
-    async def _run_on(self, worker: _Worker, call: _Call, limit: float) -> PipelineResult:
+    async def _run_on(self, worker: _Worker, call: _Call, limit: float) -> Any:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(worker.executor, worker.execute, call)
+        future = loop.run_in_executor(worker.executor, worker.execute_then, call)
         future.add_done_callback(_consume_exception)
         try:
             return await asyncio.wait_for(asyncio.shield(future), limit + self._grace)

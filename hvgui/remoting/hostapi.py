@@ -14,16 +14,17 @@ from typing import Any, TypeAlias, TypeVar
 
 from hvgui.domain.checkpoints import Checkpoint, CheckpointOutcome
 from hvgui.domain.errors import HostCommandError, ProtocolError
+from hvgui.domain.inventory import InventoryDiff, diff_inventory
 from hvgui.domain.listing import Listing
 from hvgui.domain.operations import OperationProgress
 from hvgui.domain.power import PowerAction
-from hvgui.domain.vm import CheckpointType, Vm
+from hvgui.domain.vm import CheckpointType, Inventory, Vm
 from hvgui.remoting.connection import HostConnection, PipelineResult
 from hvgui.remoting.parse import (
+    InventoryReader,
     InventoryReport,
     VmHostInfo,
     parse_checkpoint,
-    parse_inventory,
     parse_vm_host,
     parse_vm_object,
     properties_of,
@@ -111,18 +112,39 @@ class HostApi:
     def __init__(self, connection: HostConnection, *, clock: Callable[[], float] = time.time) -> None:
         self.connection = connection
         self._clock = clock
+        #: Reads successive inventories of this host, reusing what did not change.
+        self._reader = InventoryReader(connection.key)
 
     @property
     def key(self) -> str:
         return self.connection.key
 
     async def inventory(self, *, timeout: float | None = None) -> InventoryReport:
-        """Every VM with its integration services, in one round trip."""
-        result = await self.connection.run(INVENTORY, timeout=timeout)
+        """Every VM with its integration services, in one round trip.
+
+        The answer is decoded on the connection's worker thread: for a large host that takes long enough
+        to freeze a window if it ran on the loop (Qt) thread.
+        """
+        return await self.connection.run_then(INVENTORY, self._read_inventory, timeout=timeout)
+
+    async def inventory_update(
+        self, previous: Inventory | None, *, timeout: float | None = None
+    ) -> tuple[InventoryReport, InventoryDiff]:
+        """`inventory`, and what changed since `previous`, both worked out on the connection's worker thread,
+        so the loop thread only applies the result."""
+
+        def read_and_compare(result: PipelineResult) -> tuple[InventoryReport, InventoryDiff]:
+            report = self._read_inventory(result)
+            return report, diff_inventory(previous, report.inventory)
+
+        return await self.connection.run_then(INVENTORY, read_and_compare, timeout=timeout)
+
+    def _read_inventory(self, result: PipelineResult) -> InventoryReport:
+        """Runs on the worker thread (see `inventory`)."""
         for error in result.errors:  # e.g. one VM vanished between Get-VM and Get-VMIntegrationService
             log.info("inventory of %s: %s (%s)", self.key, error.message, error.fully_qualified_error_id)
         text = _single_string(result, "Get-HvGuiInventory")
-        return parse_inventory(text, host=self.key, fetched_at=self._clock())
+        return self._reader.read(text, fetched_at=self._clock())
 
     async def get_vm_host(self, *, timeout: float | None = None) -> VmHostInfo:
         """The host's own description (`Get-VMHost`): its name, processors, memory and default paths."""

@@ -323,7 +323,10 @@ class HostSession:
             deadline = self._inventory_deadline.current
             started = time.monotonic()
             try:
-                report = await self._api.inventory(timeout=deadline)
+                # Decoded and compared with the last inventory on the connection's worker thread: the
+                # loop (Qt) thread only publishes the result.
+                base = self._inventory
+                report, diff = await self._api.inventory_update(base, timeout=deadline)
             except OperationTimedOut as exc:
                 longer = self._inventory_deadline.timed_out()
                 error = OperationTimedOut(
@@ -341,7 +344,9 @@ class HostSession:
                 log.info("the first inventory of %s took %.1f s", self.key, duration)
                 self._status = dataclasses.replace(self._status, loading_since=None, first_load_seconds=duration)
             inventory = self._replayed(report.inventory)
-            diff = diff_inventory(self._inventory, inventory)
+            if inventory is not report.inventory or self._inventory is not base:
+                # The watcher's rows changed the inventory while this one was on its way: compare again.
+                diff = diff_inventory(self._inventory, inventory)
             self._inventory = inventory
             self._inventory_arrived(number, inventory)
             if not diff.is_empty or not self._published_inventory:

@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,7 @@ class VmRow:
     boot_time: int | None = None  # the host's UTC time of the VM's start (seconds since 1970); None when not running
 
 
-#: A row's uptime this much below the inventory's means the VM started again (rows are read at most a few
+#: A row's boot time this far from the inventory's means the VM started again (rows are read at most a few
 #: seconds apart from the inventory they are laid over).
 RESTART_TOLERANCE = 5
 
@@ -221,7 +222,10 @@ def apply_rows(
             and vm.cpu_usage == row.cpu_usage
             and vm.memory_assigned == row.memory_assigned
         )
-        restarted = row.uptime_seconds + RESTART_TOLERANCE < vm.uptime_seconds
+        booted_at = _row_booted_at(row)
+        restarted = (booted_at is None) != (vm.booted_at is None) or (
+            booted_at is not None and vm.booted_at is not None and abs(booted_at - vm.booted_at) > RESTART_TOLERANCE
+        )
         if same and not restarted:
             continue
         services = vm.integration_services
@@ -235,7 +239,7 @@ def apply_rows(
             status=row.status,
             cpu_usage=row.cpu_usage,
             memory_assigned=row.memory_assigned,
-            uptime_seconds=row.uptime_seconds,
+            booted_at=booted_at if restarted else vm.booted_at,
             integration_services=services,
         )
         vms[index] = updated
@@ -245,6 +249,16 @@ def apply_rows(
         return inventory, InventoryDiff(inventory.host), unknown
     new = dataclasses.replace(inventory, vms=tuple(vms), fetched_at=fetched_at)
     return new, InventoryDiff(inventory.host, changed=tuple(changed)), unknown
+
+
+def _row_booted_at(row: VmRow) -> float | None:
+    """When the row's VM started (host time, seconds since 1970): its boot time, or its uptime when the host
+    sent only that; None when it does not run."""
+    if not row.state.is_running:
+        return None
+    if row.boot_time is not None:
+        return float(row.boot_time)
+    return float(int(time.time()) - row.uptime_seconds) if row.uptime_seconds > 0 else None
 
 
 class ChangeWatcher:

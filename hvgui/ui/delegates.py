@@ -5,12 +5,12 @@ Delegates only read roles; the rules behind the colours live in `hvgui.domain.he
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from hvgui.domain.connection import HostState
-from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, HeartbeatIndicator, HeartbeatTone
+from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, HeartbeatIndicator, HeartbeatTone, IndicatorShape
 from hvgui.ui.models.host_list import DetailRole, HostStatusRole, SecurityRole, StateRole, is_failing
 from hvgui.ui.models.vm_table import HeartbeatRole
 
@@ -61,16 +61,42 @@ def _draw_background(option: QStyleOptionViewItem, index: ModelIndex, painter: Q
 
 
 def _draw_dot(painter: QPainter, left: int, centre_y: float, colour: QColor) -> None:
+    draw_shape(painter, IndicatorShape.Dot, left, centre_y, colour)
+
+
+def draw_shape(painter: QPainter, shape: IndicatorShape, left: int, centre_y: float, colour: QColor) -> None:
+    """One indicator shape in a `_DOT`-sized square: the shape carries the meaning without the colour."""
+    box = QRectF(left, centre_y - _DOT / 2, _DOT, _DOT)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
-    painter.drawEllipse(QRectF(left, centre_y - _DOT / 2, _DOT, _DOT))
+    if shape is IndicatorShape.Dot:
+        painter.drawEllipse(box)
+    elif shape is IndicatorShape.Triangle:
+        painter.drawPolygon(QPolygonF([QPointF(box.center().x(), box.top()), box.bottomRight(), box.bottomLeft()]))
+    elif shape is IndicatorShape.Pause:
+        bar = _DOT / 3
+        painter.drawRect(QRectF(box.left(), box.top(), bar, _DOT))
+        painter.drawRect(QRectF(box.right() - bar, box.top(), bar, _DOT))
+    elif shape is IndicatorShape.Bar:
+        painter.drawRect(QRectF(box.left(), box.center().y() - 1.5, _DOT, 3))
+    else:  # outlines: Ring and Cross
+        pen = QPen(colour, 2 if shape is IndicatorShape.Cross else 1.6)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inner = box.adjusted(1, 1, -1, -1)
+        if shape is IndicatorShape.Ring:
+            painter.drawEllipse(inner)
+        else:
+            painter.drawLine(inner.topLeft(), inner.bottomRight())
+            painter.drawLine(inner.topRight(), inner.bottomLeft())
     painter.restore()
 
 
 class HeartbeatDelegate(QStyledItemDelegate):
-    """A coloured dot and the heartbeat text; a VM without heartbeat (off) shows just a dash."""
+    """A coloured shape and the heartbeat text (the shape and the text read without the colour); a VM that
+    does not run shows just its text."""
 
     #: The role that holds the `HeartbeatIndicator` to paint.
     indicator_role: int = HeartbeatRole
@@ -83,11 +109,11 @@ class HeartbeatDelegate(QStyledItemDelegate):
         _draw_background(option, index, painter, self)
         rect = option.rect.adjusted(_GAP, 0, -_GAP, 0)
         text_left = rect.left()
-        if indicator.text != NO_HEARTBEAT_TEXT:
+        if indicator.text != NO_HEARTBEAT_TEXT and indicator.shape is not IndicatorShape.Blank:
             colour = tone_colour(indicator.tone)
-            if index.data(Qt.ItemDataRole.ForegroundRole) is not None:  # stale host: a faded dot
+            if index.data(Qt.ItemDataRole.ForegroundRole) is not None:  # stale host: a faded shape
                 colour.setAlphaF(0.45)
-            _draw_dot(painter, rect.left(), rect.center().y() + 0.5, colour)
+            draw_shape(painter, indicator.shape, rect.left(), rect.center().y() + 0.5, colour)
             text_left += _DOT + _GAP
         text_rect = QRect(text_left, rect.top(), max(0, rect.right() - text_left), rect.height())
         painter.save()

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from hvgui.domain.connection import ConnectionSettings, HostState, HostStatus
+from hvgui.domain.heartbeat import HeartbeatHealth
 from hvgui.domain.host_profiles import HostProfile
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
@@ -74,6 +76,23 @@ _COLUMN_WIDTHS = {
 
 #: Height of the Activity dock when the window opens: its buttons and about four operations.
 _ACTIVITY_HEIGHT = 170
+
+
+#: The heartbeat groups the status bar counts, worst first; "other" (off, paused, disabled) is not news.
+_COUNTED_HEALTH = (HeartbeatHealth.Lost, HeartbeatHealth.Attention, HeartbeatHealth.Ok)
+_HEALTH_TOOLTIPS = {
+    HeartbeatHealth.Lost: "VMs whose guest stopped answering the heartbeat, or reports an error. "
+    "Click to show only them; click again or press Esc to show every VM.",
+    HeartbeatHealth.Attention: "VMs whose guest has not answered since it started, or reports an application "
+    "in a critical state. Click to show only them; click again or press Esc to show every VM.",
+    HeartbeatHealth.Ok: "VMs whose guest answers the heartbeat. "
+    "Click to show only them; click again or press Esc to show every VM.",
+}
+
+
+def _touches(diff: InventoryDiff, key: VmKey) -> bool:
+    """Whether a refresh changed or removed this VM."""
+    return key in diff.removed or any(vm.key == key for vm in diff.changed) or any(vm.key == key for vm in diff.added)
 
 
 class MainWindow(QMainWindow):
@@ -152,7 +171,13 @@ class MainWindow(QMainWindow):
         controller.hostRemoved.connect(self._on_host_removed)
         controller.operationFailed.connect(self._on_operation_failed)
         self.vm_actions.notice.connect(self._on_notice)
+        self.vm_panel.summary.heartbeat_since = self.vm_model.heartbeat_since
         self._update_status_bar()
+        #: Repaints the uptimes once a second (they are derived from boot times, see `_tick`).
+        self.uptime_timer = QTimer(self)
+        self.uptime_timer.setInterval(1000)
+        self.uptime_timer.timeout.connect(self._tick)
+        self.uptime_timer.start()
 
     # ---- construction --------------------------------------------------------------------------
 
@@ -287,9 +312,54 @@ class MainWindow(QMainWindow):
         bar = SafeStatusBar(self)
         self.setStatusBar(bar)
         install_tooltip_shaping()
+        #: VMs counted by heartbeat health ("3 lost"); a click shows only those VMs, a second click or Esc
+        #: shows all again.
+        self.health_buttons: dict[HeartbeatHealth, QToolButton] = {}
+        for health in _COUNTED_HEALTH:
+            button = QToolButton()
+            button.setObjectName(f"heartbeatCount{health.name}")
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolTip(_HEALTH_TOOLTIPS[health])
+            button.clicked.connect(lambda _checked=False, h=health: self.toggle_health_filter(h))
+            button.hide()
+            bar.addPermanentWidget(button)
+            self.health_buttons[health] = button
         for label in (self.hosts_label, self.vms_label, self.refresh_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
+        self.clear_health_action = QAction("Show VMs of every heartbeat", self)
+        self.clear_health_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.clear_health_action.setEnabled(False)  # Esc means nothing to the window while no count filters
+        self.clear_health_action.triggered.connect(lambda: self.set_health_filter(None))
+        self.addAction(self.clear_health_action)
+
+    def toggle_health_filter(self, health: HeartbeatHealth) -> None:
+        """A click on a count: show only those VMs; a click on the active count shows every VM again."""
+        self.set_health_filter(None if self.proxy.health_filter() is health else health)
+
+    def set_health_filter(self, health: HeartbeatHealth | None) -> None:
+        self.proxy.set_health_filter(health)
+        for group, button in self.health_buttons.items():
+            button.setChecked(group is health)
+        self.clear_health_action.setEnabled(health is not None)
+        self._update_status_bar()
+
+    def _tick(self) -> None:
+        """Once a second: the uptimes grow. Only the visible cells of the Uptime column are repainted (they
+        read the uptime from the boot time when painted), never a dataChanged for every row."""
+        now = time.time()
+        self.vm_panel.summary.tick(now)
+        if not self.table.isVisible():
+            return
+        header = self.table.horizontalHeader()
+        if header.isSectionHidden(Column.Uptime):
+            return
+        viewport = self.table.viewport()
+        left = header.sectionViewportPosition(Column.Uptime)
+        width = header.sectionSize(Column.Uptime)
+        if left + width > 0 and left < viewport.width():
+            viewport.update(QRect(left, 0, width, viewport.height()))
 
     # ---- intents from the user -----------------------------------------------------------------
 
@@ -541,7 +611,9 @@ class MainWindow(QMainWindow):
                 self.vm_model.set_host_stale(inventory.host, rows_stale(status))
         self.vm_model.apply(diff)
         self._last_refresh = inventory.fetched_at or time.time()
-        self._refresh_panel_if_showing(inventory.host)
+        shown = self.vm_panel.vm()
+        if shown is not None and shown.host == inventory.host and _touches(diff, shown.key):
+            self._show_selected()  # only when the shown VM changed: the panel's tabs are not free to refresh
         self.power.update_enabled()  # the selection may span hosts: its VMs' states changed
         self._update_status_bar()
 
@@ -598,6 +670,12 @@ class MainWindow(QMainWindow):
         if shown != total:
             vms = f"{shown} of {vms} shown"
         self.vms_label.setText(vms)
+        counts = self.vm_model.health_counts()
+        active = self.proxy.health_filter()
+        for health, button in self.health_buttons.items():
+            count = counts[health]
+            button.setText(f"{count:,} {health.value}")
+            button.setVisible(count > 0 or health is active)
         if self._last_refresh is None:
             self.refresh_label.setText("Last refresh: never")
         else:

@@ -6,6 +6,8 @@ Each tab is its own widget with a `show_vm(vm)` method; the panel only forwards 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -27,13 +29,19 @@ from PySide6.QtWidgets import (
 )
 
 from hvgui.domain.display import format_memory, format_uptime
-from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
+from hvgui.domain.heartbeat import (
+    NO_HEARTBEAT_TEXT,
+    HeartbeatIndicator,
+    IndicatorShape,
+    heartbeat_indicator,
+    since_text,
+)
 from hvgui.domain.kvp import VmKvp
-from hvgui.domain.vm import CheckpointType, Vm
+from hvgui.domain.vm import CheckpointType, Vm, VmKey
 from hvgui.ui.checkpoints_tab import CheckpointsTab
 from hvgui.ui.confirm import Confirmer
 from hvgui.ui.controllers.vm_actions import VmActionsController
-from hvgui.ui.delegates import tone_colour
+from hvgui.ui.delegates import draw_shape, tone_colour
 from hvgui.ui.host_names import ComputerName
 from hvgui.ui.kvp.controller import KvpController
 from hvgui.ui.kvp.tab import KvpTab
@@ -57,28 +65,39 @@ class VmTab(Protocol):
 
 
 class StatusDot(QWidget):
-    """A small filled circle in one colour, e.g. beside the heartbeat text."""
+    """A small coloured shape, e.g. beside the heartbeat text: the shape of the heartbeat indicator (it reads
+    without the colour), or a plain dot for `set_colour`."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._colour: QColor | None = None
+        self._shape = IndicatorShape.Dot
         self.setFixedSize(QSize(12, 12))
 
     def colour(self) -> QColor | None:
         return self._colour
 
+    def shape(self) -> IndicatorShape:
+        return self._shape
+
     def set_colour(self, colour: QColor | None) -> None:
         self._colour = colour
+        self._shape = IndicatorShape.Dot
+        self.update()
+
+    def set_indicator(self, indicator: HeartbeatIndicator) -> None:
+        """The indicator's shape in its tone's colour; nothing for a VM that does not run."""
+        blank = indicator.shape is IndicatorShape.Blank or indicator.text == NO_HEARTBEAT_TEXT
+        self._colour = None if blank else tone_colour(indicator.tone)
+        self._shape = indicator.shape
         self.update()
 
     def paintEvent(self, event) -> None:
         if self._colour is None:
             return
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._colour)
-        painter.drawEllipse(1, 1, 10, 10)
+        draw_shape(painter, self._shape, 1, 6, self._colour)
+        painter.end()
 
 
 def _value_label() -> QLabel:
@@ -106,6 +125,8 @@ class SummaryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._vm: Vm | None = None
+        #: Since when a VM's heartbeat shows its value (the window passes the VM table's record of it).
+        self.heartbeat_since: Callable[[VmKey], tuple[float, bool] | None] | None = None
         self._stack = QStackedWidget(self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -229,6 +250,14 @@ class SummaryTab(QWidget):
         self.guest_os.setText(untrusted_line(kvp.os_description or ""))
         self.guest_addresses.setText(untrusted_line(", ".join(kvp.ip_addresses)))
 
+    def tick(self, now: float) -> None:
+        """Show the uptime at `now`: derived from the boot time, it grows without any refresh (the window
+        calls this once a second)."""
+        vm = self._vm
+        if vm is None:
+            return
+        self.uptime.setText(format_uptime(vm.uptime(now)) if vm.state.is_running else NO_VALUE)
+
     def show_vm(self, vm: Vm | None, host_label: str | None = None) -> None:
         if vm is None or self._vm is None or vm.key != self._vm.key:
             self._vm = vm
@@ -247,9 +276,15 @@ class SummaryTab(QWidget):
         self.vm_id.setText(vm.vm_id)
         self.state.setText(vm.state.label)
         self.heartbeat.setText(indicator.text)
-        self.heartbeat_dot.set_colour(None if indicator.text == NO_HEARTBEAT_TEXT else tone_colour(indicator.tone))
+        self.heartbeat_dot.set_indicator(indicator)
+        tooltip = f"{indicator.text}: {indicator.meaning}" if indicator.meaning else indicator.text
+        since = self.heartbeat_since(vm.key) if self.heartbeat_since is not None else None
+        if since is not None:
+            tooltip += "\n" + since_text(since[0], time.time(), at_least=since[1])
+        self.heartbeat.setToolTip(tooltip)
+        self.heartbeat_dot.setToolTip(tooltip)
         self.status.setText(visible(vm.status) if vm.status else NO_VALUE)
-        self.uptime.setText(format_uptime(vm.uptime_seconds) if up else NO_VALUE)
+        self.tick(time.time())
         self.cpu.setText(f"{vm.cpu_usage} %" if up else NO_VALUE)
         self.memory.setText(format_memory(vm.memory_assigned) or NO_VALUE)
         self.generation.setText(str(vm.generation) if vm.generation else NO_VALUE)

@@ -86,7 +86,7 @@ def _vm(
         state=state,
         heartbeat=HeartbeatStatus.OkApplicationsHealthy if running else None,
         status="Operating normally",
-        uptime_seconds=3600 if running else 0,
+        booted_at=1_700_000_000.0 if running else None,
         cpu_usage=1,
         memory_assigned=1 << 30,
         generation=2,

@@ -35,7 +35,7 @@ def _vm(
         state=state,
         heartbeat=HeartbeatStatus.OkApplicationsHealthy if state is VmState.Running else None,
         status="Operating normally",
-        uptime_seconds=600,
+        booted_at=1_700_000_000.0,
         cpu_usage=3,
         memory_assigned=8 << 30,
         generation=2,

@@ -23,7 +23,7 @@ def _vm(name: str, vm_id: str, state: VmState = VmState.Running) -> Vm:
         state=state,
         heartbeat=HeartbeatStatus.OkApplicationsHealthy if state == VmState.Running else None,
         status="Operating normally",
-        uptime_seconds=60,
+        booted_at=1_700_000_000.0,
         cpu_usage=1,
         memory_assigned=2 << 30,
         generation=2,

@@ -62,7 +62,7 @@ def test_a_toggle_made_from_a_planned_change_asks_the_plans_question() -> None:
         state=VmState.Running,
         heartbeat=None,
         status="Operating normally",
-        uptime_seconds=0,
+        booted_at=None,
         cpu_usage=0,
         memory_assigned=0,
         generation=2,

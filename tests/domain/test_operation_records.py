@@ -44,7 +44,7 @@ def _vm(state: VmState) -> Vm:
         state=state,
         heartbeat=None,
         status="Operating normally",
-        uptime_seconds=0,
+        booted_at=None,
         cpu_usage=0,
         memory_assigned=0,
         generation=2,

@@ -90,11 +90,11 @@ def test_a_captured_get_vm_object_parses_to_the_right_state() -> None:
     vm = parse_vm_object(properties_of(captured), host="hv01")
     assert vm.state is VmState.Off
     assert vm.state.name == state.to_string == "Off"  # ToString is the member name
-    assert (vm.name, vm.vm_id, vm.status, vm.uptime_seconds) == (
+    assert (vm.name, vm.vm_id, vm.status, vm.booted_at) == (
         "IT-HELP-DVLS",
         "fbac8867-40ca-4032-a8e0-901c7f004cd7",
         "Operating normally",
-        0,
+        None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hvgui.domain.heartbeat import NO_HEARTBEAT_TEXT, heartbeat_indicator
+from hvgui.domain.heartbeat import IndicatorShape, heartbeat_indicator
 from hvgui.domain.power import PowerAction, allowed_states
 from hvgui.domain.vm import HeartbeatStatus, VmState
 
@@ -38,5 +38,7 @@ def test_every_state_start_vm_starts_from_except_paused_is_not_running() -> None
 
 
 @pytest.mark.parametrize("state", sorted(NOT_RUNNING))
-def test_the_heartbeat_of_a_vm_that_is_not_running_is_a_dash(state: VmState) -> None:
-    assert heartbeat_indicator(state, HeartbeatStatus.OkApplicationsHealthy).text == NO_HEARTBEAT_TEXT
+def test_the_heartbeat_of_a_vm_that_is_not_running_says_the_vm_does_not_run(state: VmState) -> None:
+    indicator = heartbeat_indicator(state, HeartbeatStatus.OkApplicationsHealthy)
+    assert indicator.text in ("VM off", "VM saved", "VM hibernated")
+    assert indicator.shape is IndicatorShape.Blank

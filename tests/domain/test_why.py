@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hvgui.domain.integration import (
@@ -54,7 +56,7 @@ def _vm(
         state=state,
         heartbeat=heartbeat,
         status="Operating normally",
-        uptime_seconds=uptime,
+        booted_at=time.time() - uptime if uptime else None,
         cpu_usage=4,
         memory_assigned=2 << 30,
         generation=2,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 
 import pytest
-from model_harness import MODULE_TEXT, FakeClock, Harness, RecordingSink, cmd, script
+from model_harness import MODULE_TEXT, WALL_AT_ZERO, FakeClock, Harness, RecordingSink, cmd, script
 from psrpcore.types import ErrorCategory
 from pypsrp._utils import get_pwsh_script
 
@@ -18,7 +19,7 @@ from hvgui.emulator.hyperv.scripts import HVGUI_MODULE, PYPSRP_COPY, PYPSRP_FETC
 from hvgui.emulator.runtime import TerminatingError
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-VM_KEYS = {"id", "name", "state", "hb", "status", "up", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
+VM_KEYS = {"id", "name", "state", "hb", "status", "boot", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
 VM_KEYS |= {"os", "osv", "ptype"}
 IC_KEYS = {"id", "name", "on", "p", "s", "pt", "st"}
 
@@ -60,15 +61,14 @@ def test_only_functions_the_module_declares_become_known(h: Harness) -> None:
 def test_inventory_matches_the_contract(h: Harness) -> None:
     h.load_module()
     doc = inventory(h)
-    assert set(doc) == {"v", "host", "vms"} and doc["v"] == 2
+    assert set(doc) == {"v", "host", "vms"} and doc["v"] == 3
     # Rows come in the host's enumeration order (Get-VM sorts by name; the CIM queries do not).
     assert sorted(vm["name"] for vm in doc["vms"]) == sorted(o.Name for o in h.run(cmd("Get-VM")).output)
     for vm in doc["vms"]:
         assert set(vm) == VM_KEYS
         assert GUID.match(vm["id"])
-        assert all(
-            isinstance(vm[k], int) and not isinstance(vm[k], bool) for k in ("state", "up", "cpu", "mem", "gen", "cp")
-        )
+        assert all(isinstance(vm[k], int) and not isinstance(vm[k], bool) for k in ("state", "cpu", "mem", "gen", "cp"))
+        assert vm["boot"] is None or (isinstance(vm["boot"], int) and not isinstance(vm["boot"], bool))
         assert vm["hb"] is None or isinstance(vm["hb"], int)
         assert isinstance(vm["status"], str) and isinstance(vm["ver"], str) and isinstance(vm["cl"], bool)
         assert all(vm[k] is None or isinstance(vm[k], str) for k in ("os", "osv"))
@@ -87,7 +87,9 @@ def test_inventory_values_agree_with_get_vm(h: Harness) -> None:
     [dc01] = h.run(cmd("Get-VM", "dc01")).output
     row = doc["dc01"]
     assert row["id"] == str(dc01.Id) and row["state"] == 2 and row["hb"] == 6
-    assert row["up"] == int(dc01.Uptime.total_seconds()) and row["mem"] == int(dc01.MemoryAssigned)
+    # The boot time: the host's clock when the summaries were read, less the uptime (whole seconds).
+    booted = math.floor(WALL_AT_ZERO + h.clock.now - dc01.Uptime.total_seconds())
+    assert booted - 1 <= row["boot"] <= booted and row["mem"] == int(dc01.MemoryAssigned)
     assert (row["gen"], row["ver"], row["cp"], row["cl"], row["status"]) == (2, "10.0", 3, False, "Operating normally")
     heartbeat = row["ic"][1]
     assert heartbeat == {
@@ -100,7 +102,7 @@ def test_inventory_values_agree_with_get_vm(h: Harness) -> None:
         "st": "OK",
     }
     off = doc["legacy-app"]
-    assert (off["state"], off["hb"], off["up"], off["mem"], off["cpu"]) == (3, None, 0, 0, 0)
+    assert (off["state"], off["hb"], off["boot"], off["mem"], off["cpu"]) == (3, None, None, 0, 0)
     assert all(c["p"] is None and c["s"] is None and c["pt"] == "" and c["st"] == "" for c in off["ic"])
     web02 = doc["web02"]
     assert web02["hb"] == 5 and web02["ic"][2]["p"] == 12 and web02["ic"][2]["pt"] == "No Contact"
@@ -132,7 +134,9 @@ def test_inventory_follows_state_changes() -> None:
     assert {vm["name"]: vm["state"] for vm in inventory(h)["vms"]}["legacy-app"] == VmState.Starting
     clock.advance(5)
     row = {vm["name"]: vm for vm in inventory(h)["vms"]}["legacy-app"]
-    assert (row["state"], row["hb"], row["up"]) == (VmState.Running, 2, 5)
+    assert (row["state"], row["hb"], row["boot"]) == (VmState.Running, 2, math.floor(WALL_AT_ZERO + clock.now - 5))
+    clock.advance(60)  # the boot time stays put while the VM runs: no news on every refresh
+    assert {vm["name"]: vm for vm in inventory(h)["vms"]}["legacy-app"]["boot"] == row["boot"]
 
 
 def test_functions_bind_parameters_strictly(h: Harness) -> None:

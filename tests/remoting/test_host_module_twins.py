@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from typing import Any
@@ -99,7 +100,20 @@ def test_inventory_makes_exactly_the_calls_of_its_text(host) -> None:
     made, sink = traced(host, "Get-HvGuiInventory")
     assert sink.errors == []
     assert made == text_calls("Get-HvGuiInventory")
-    assert json.loads(sink.output[0])["v"] == 2
+    assert json.loads(sink.output[0])["v"] == 3
+
+
+def test_inventory_rows_have_the_keys_of_the_text(host) -> None:
+    # The row the text builds (`$rows.Add([pscustomobject]@{ key = ... })`) and the twin's row have the same
+    # keys: a key changed in one body only (as "up" became "boot") fails here.
+    text = module_text()
+    start = text.index("$rows.Add([pscustomobject]@{")
+    block = text[start : text.index("})", start)]
+    written = set(re.findall(r"^\s+(\w+)\s+=", block, flags=re.MULTILINE))
+    _made, sink = traced(host, "Get-HvGuiInventory")
+    rows = json.loads(sink.output[0])["vms"]
+    assert "boot" in written and "up" not in written
+    assert all(set(row) == written for row in rows)
 
 
 def test_set_integration_service_makes_a_selection_of_its_texts_calls_and_reaches_all(host) -> None:

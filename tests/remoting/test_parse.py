@@ -13,8 +13,10 @@ from pypsrp.complex_objects import GenericComplexObject
 from hvgui.domain.checkpoints import SnapshotType
 from hvgui.domain.errors import ProtocolError
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, HEARTBEAT, ComponentStatus
+from hvgui.domain.inventory import diff_inventory
 from hvgui.domain.vm import CheckpointType, HeartbeatStatus, VmState
 from hvgui.remoting.parse import (
+    InventoryReader,
     enum_value,
     parse_checkpoint,
     parse_datetime,
@@ -28,6 +30,8 @@ from hvgui.remoting.parse import (
 KEY = "http://hv-demo-01:5985"
 DC01 = "3f2a8b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c"
 WEB = "0a1b2c3d-4e5f-4a5b-8c7d-9e0f1a2b3c4d"
+#: When the test inventories arrived (Unix time).
+FETCHED = 1_700_000_000.0
 
 
 def _ic(guid: str, name: str, on: bool, p: int | None, s: int | None, pt: str = "", st: str = "") -> dict:
@@ -89,23 +93,25 @@ def test_schema_2_has_the_keys_of_schema_1_and_reads_the_same(caplog: pytest.Log
     v2 = INVENTORY_TEXT.replace('{"v":1,', '{"v":2,', 1)
     assert v2 != INVENTORY_TEXT
     with caplog.at_level("INFO"):
-        report = parse_inventory(v2, host=KEY, fetched_at=123.0)
+        report = parse_inventory(v2, host=KEY, fetched_at=FETCHED)
     assert report.schema == 2 and not [r for r in caplog.records if "newer" in r.getMessage()]
-    assert report.inventory == parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=123.0).inventory
+    assert report.inventory == parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=FETCHED).inventory
 
 
 def test_inventory_of_contract_2() -> None:
-    report = parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=123.0)
+    report = parse_inventory(INVENTORY_TEXT, host=KEY, fetched_at=FETCHED)
     assert report.host_name == "HV-DEMO-01"
     assert report.schema == 1
     inventory = report.inventory
     assert inventory.host == KEY
-    assert inventory.fetched_at == 123.0
+    assert inventory.fetched_at == FETCHED
     dc01, _web = inventory.vms
     assert (dc01.host, dc01.vm_id, dc01.name) == (KEY, DC01, "dc01")
     assert dc01.state is VmState.Running
     assert dc01.heartbeat is HeartbeatStatus.OkApplicationsHealthy
-    assert (dc01.uptime_seconds, dc01.cpu_usage, dc01.memory_assigned) == (12345, 3, 4294967296)
+    # Schemas 1 and 2 send the uptime; it becomes a boot time by the arrival time.
+    assert (dc01.booted_at, dc01.cpu_usage, dc01.memory_assigned) == (FETCHED - 12345, 3, 4294967296)
+    assert dc01.uptime(FETCHED + 5) == 12350
     assert (dc01.generation, dc01.version, dc01.checkpoint_type, dc01.is_clustered) == (
         2,
         "10.0",
@@ -188,18 +194,18 @@ def test_missing_and_mistyped_values_get_defaults() -> None:
             ]
         }
     )
-    report = parse_inventory(text, host=KEY, fetched_at=0)
+    report = parse_inventory(text, host=KEY, fetched_at=FETCHED)
     bare, typed = report.inventory.vms
     assert report.host_name == "" and report.schema == 0
-    assert (bare.name, bare.state, bare.heartbeat, bare.uptime_seconds, bare.integration_services) == (
+    assert (bare.name, bare.state, bare.heartbeat, bare.booted_at, bare.integration_services) == (
         "",
         VmState.Other,
         None,
-        0,
+        None,
         (),
     )
     assert typed.state is VmState.Running and typed.heartbeat is HeartbeatStatus.OkApplicationsHealthy
-    assert (typed.uptime_seconds, typed.memory_assigned, typed.is_clustered) == (12, 0, False)
+    assert (typed.booted_at, typed.memory_assigned, typed.is_clustered) == (FETCHED - 12, 0, False)
 
 
 def test_empty_host() -> None:
@@ -245,7 +251,7 @@ def test_vm_object_from_get_vm() -> None:
         VmState.Running,
         HeartbeatStatus.OkApplicationsHealthy,
     )
-    assert parsed.uptime_seconds == 86400 + 2 * 3600 + 3 * 60 + 4
+    assert parsed.uptime() in (86400 + 2 * 3600 + 3 * 60 + 4, 86400 + 2 * 3600 + 3 * 60 + 5)
     assert parsed.checkpoint_type is CheckpointType.ProductionOnly
 
 
@@ -255,7 +261,7 @@ def test_off_vm_object_and_enum_without_value() -> None:
     parsed = parse_vm_object({"Id": DC01, "Name": "x", "State": state, "Heartbeat": None, "Uptime": "PT0S"}, host=KEY)
     assert parsed.state is VmState.Off
     assert parsed.heartbeat is None
-    assert parsed.uptime_seconds == 0
+    assert parsed.booted_at is None and parsed.uptime() == 0
     assert enum_value(None) is None
 
 
@@ -408,3 +414,50 @@ def test_checkpoint_with_a_parent_and_unknown_values() -> None:
 )
 def test_datetimes(value: object, expected: datetime.datetime | None) -> None:
     assert parse_datetime(value) == expected
+
+
+def _schema_3(boot: int | None, cpu: int = 3, hb: int = 6) -> str:
+    document = json.loads(INVENTORY_TEXT)
+    document["v"] = 3
+    first = document["vms"][0]
+    del first["up"]
+    first.update(boot=boot, cpu=cpu, hb=hb)
+    del document["vms"][1]["up"]
+    document["vms"][1]["boot"] = None
+    return json.dumps(document)
+
+
+def test_schema_3_sends_boot_times_and_the_uptime_grows_without_a_refresh() -> None:
+    report = parse_inventory(_schema_3(1_699_990_000), host=KEY, fetched_at=FETCHED)
+    dc01, web = report.inventory.vms
+    assert report.schema == 3
+    assert dc01.booted_at == 1_699_990_000
+    assert (dc01.uptime(1_699_990_000 + 60), dc01.uptime(1_699_990_000 + 3600)) == (60, 3600)
+    assert web.booted_at is None and web.uptime(FETCHED) == 0
+
+
+def test_a_reader_keeps_the_vm_of_an_entry_that_did_not_change() -> None:
+    reader = InventoryReader(KEY)
+    first = reader.read(_schema_3(1_699_990_000), fetched_at=FETCHED).inventory
+    # The host's boot time wobbles by a second between two answers: no news, the very same Vm.
+    again = reader.read(_schema_3(1_699_990_001), fetched_at=FETCHED + 2).inventory
+    assert again.vms[0] is first.vms[0] and again.vms[1] is first.vms[1]
+    assert diff_inventory(first, again).is_empty
+    # A heartbeat that changed: a new Vm for that entry only, and the diff names it.
+    lost = reader.read(_schema_3(1_699_990_000, hb=4), fetched_at=FETCHED + 4).inventory
+    assert lost.vms[0] is not first.vms[0] and lost.vms[1] is first.vms[1]
+    assert lost.vms[0].heartbeat is HeartbeatStatus.LostCommunication
+    assert diff_inventory(again, lost).changed == (lost.vms[0],)
+    # A restart moves the boot time by more than the wobble: news.
+    restarted = reader.read(_schema_3(1_699_999_000, hb=4), fetched_at=FETCHED + 6).inventory
+    assert restarted.vms[0].booted_at == 1_699_999_000
+
+
+def test_a_reader_reads_each_answer_whole_like_a_fresh_parse() -> None:
+    reader = InventoryReader(KEY)
+    reader.read(_schema_3(1_699_990_000), fetched_at=FETCHED)
+    changed = _schema_3(1_699_990_000, cpu=55)
+    assert (
+        reader.read(changed, fetched_at=FETCHED).inventory
+        == parse_inventory(changed, host=KEY, fetched_at=FETCHED).inventory
+    )

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
+from fixed_clock import NOW
 from PySide6.QtCore import QSettings
 from qasync_loop import qasync_event_loop
 
@@ -35,9 +36,14 @@ def services(enabled: bool = True) -> tuple[IntegrationServiceState, ...]:
     )
 
 
-def make_vm(name: str = "", host: str = "HV01", **changes) -> Vm:
-    """A running, healthy VM with a fresh id; keyword arguments override any field."""
+def make_vm(name: str = "", host: str = "HV01", *, uptime_seconds: int | None = None, **changes) -> Vm:
+    """A running, healthy VM with a fresh id; keyword arguments override any field.
+
+    `uptime_seconds` sets the boot time that far before `NOW` (0: no boot time, as for a VM that is off).
+    """
     number = next(_ids)
+    if uptime_seconds is not None:
+        changes.setdefault("booted_at", NOW - uptime_seconds if uptime_seconds > 0 else None)
     fields = dict(
         host=host,
         vm_id=f"00000000-0000-4000-8000-{number:012x}",
@@ -45,7 +51,7 @@ def make_vm(name: str = "", host: str = "HV01", **changes) -> Vm:
         state=VmState.Running,
         heartbeat=HeartbeatStatus.OkApplicationsHealthy,
         status="Operating normally",
-        uptime_seconds=3600 + number,
+        booted_at=NOW - 3600 - number,
         cpu_usage=number % 100,
         memory_assigned=(1 + number % 8) * 1024**3,
         generation=2,

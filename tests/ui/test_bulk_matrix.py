@@ -238,7 +238,7 @@ def test_a_refresh_updates_rows_in_place_and_settles_desires(model, vms) -> None
     assert model.index(0, VM_COLUMN).data() == "dc01 (gone)"
     assert [(c.vm_name, c.ic_guid) for c in model.plan()] == [("dc01", TS)]
     # VMs that were not selected are ignored
-    other = Vm(**{**dc.__dict__, "vm_id": "ffffffff-0000-4000-8000-000000000000", "name": "other"})
+    other = replace(dc, vm_id="ffffffff-0000-4000-8000-000000000000", name="other")
     model.apply_inventory(Inventory("HV01", (other,), 0.0), InventoryDiff("HV01", added=(other,)))
     assert model.rowCount() == 4
 

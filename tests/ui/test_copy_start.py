@@ -257,7 +257,7 @@ def test_invalid_destinations_are_refused_inline_with_the_reason(window, vms, fi
 
 
 def test_a_vm_that_is_not_running_cannot_receive_files(window, vms, files, qtbot) -> None:
-    off = replace(vms[0], state=VmState.Off, heartbeat=None, uptime_seconds=0)
+    off = replace(vms[0], state=VmState.Off, heartbeat=None, booted_at=None)
     old = publish(window, KEY1, [off, *vms[1:]], old=publish(window, KEY1, vms))
     dialog = open_for(window, vms[0], files, qtbot)  # the dialog shows the VM as the last refresh has it
     assert dialog.precondition_box.isVisibleTo(dialog)

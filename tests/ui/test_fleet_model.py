@@ -184,7 +184,7 @@ def test_a_refresh_changes_cells_in_place_and_refilters(qtbot, model, vms) -> No
     model.dataChanged.connect(lambda a, b, _roles=(): changes.append((a.row(), a.column(), b.row(), b.column())))
     app = vms["ok"]
     # only the uptime changed: nothing the grid shows, so nothing is repainted
-    model.apply(InventoryDiff("HV01", changed=(replace(app, uptime_seconds=app.uptime_seconds + 2),)))
+    model.apply(InventoryDiff("HV01", changed=(replace(app, cpu_usage=app.cpu_usage + 2),)))
     assert changes == []
     updated = with_service(app, GSI, enabled=True, primary=ComponentStatus.NoContact, primary_text="No Contact")
     model.apply(InventoryDiff("HV01", changed=(updated,)))

@@ -163,7 +163,7 @@ def test_the_panel_follows_the_selected_vm_live(window, vm_factory) -> None:
     reset = QSignalSpy(window.vm_model.modelReset)
     lost = replace(vm, heartbeat=HeartbeatStatus.LostCommunication, state=VmState.Running, cpu_usage=0)
     second = publish(window, KEY1, [lost], old=first)
-    assert summary.heartbeat.text() == "Lost Communication"
+    assert summary.heartbeat.text() == "Lost communication"
     assert summary.cpu.text() == "0 %"
     assert reset.count() == 0
     assert window.selected_vm() == lost  # the selection survived the refresh
@@ -291,3 +291,16 @@ def test_power_commands_follow_the_selected_vms_states(window, vm_factory) -> No
     publish(window, KEY1, [running, replace(off, state=VmState.Running, heartbeat=None), saved], old=first)
     assert not actions[PowerAction.Start].isEnabled()
     assert actions[PowerAction.TurnOff].isEnabled()
+
+
+def test_the_fleet_grid_costs_nothing_until_opened(window, vm_factory) -> None:
+    # (That a grid opened later starts complete, from what the sessions hold, test_fleet_emulator.py shows.)
+    window.controller.hostStatusChanged.emit(connected(KEY1, "HV-ONE", 2))
+    publish(window, KEY1, [vm_factory(host=KEY1, name="a"), vm_factory(host=KEY1, name="b")])
+    fleet = window.fleet_actions
+    assert fleet.feed is None  # no refresh has fed a grid nobody opened
+    grid = fleet.show_fleet()
+    assert fleet.feed is not None and grid.isVisible()
+    publish(window, KEY1, [vm_factory(host=KEY1, name="c")])
+    assert [vm.name for vm in fleet.fleet_model.vms()] == ["c"]  # fed from then on
+    grid.close()

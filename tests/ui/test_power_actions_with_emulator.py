@@ -168,7 +168,7 @@ def test_save_restart_and_graceful_shutdown(qtbot, loop, emulator, command_log) 
         save = vm_key(emulator, "HV-DEMO-03", "print01")
         restart = vm_key(emulator, "HV-DEMO-03", "rds01")
         shutdown = vm_key(emulator, "HV-DEMO-02", "exchange01")
-        uptime_before = shown(window, restart).uptime_seconds
+        uptime_before = shown(window, restart).uptime()
 
         window.power.trigger(PowerAction.Save, [shown(window, save)])
         window.power.trigger(PowerAction.Restart, [shown(window, restart)])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from fixed_clock import fixed_clock
 from PySide6.QtCore import Qt
 
+from hvgui.domain.heartbeat import HeartbeatHealth
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import HeartbeatStatus, VmState
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
@@ -13,7 +17,7 @@ from hvgui.ui.models.vm_table import Column, VmRole, VmTableModel
 
 @pytest.fixture
 def models(qapp, vm_factory):
-    source = VmTableModel()
+    source = VmTableModel(clock=fixed_clock)
     source.apply(
         InventoryDiff(
             "HV01",
@@ -99,8 +103,6 @@ def test_filter_follows_changes_of_the_source(models, vm_factory) -> None:
     before = set(names(proxy))
     assert "build" not in before
     build = next(vm for vm in source.vms() if vm.name == "build")
-    from dataclasses import replace
-
     source.apply(
         InventoryDiff("HV02", changed=(replace(build, state=VmState.Running, heartbeat=HeartbeatStatus.NoContact),))
     )
@@ -108,7 +110,7 @@ def test_filter_follows_changes_of_the_source(models, vm_factory) -> None:
 
 
 def test_names_sort_ignoring_case_and_accents(qapp, vm_factory) -> None:
-    source = VmTableModel()
+    source = VmTableModel(clock=fixed_clock)
     source.apply(
         InventoryDiff("HV01", added=tuple(vm_factory(name=n) for n in ("rhel-db", "Ångström-Büro", "beta", "Alpha")))
     )
@@ -116,3 +118,47 @@ def test_names_sort_ignoring_case_and_accents(qapp, vm_factory) -> None:
     proxy.setSourceModel(source)
     proxy.sort(Column.Name, Qt.SortOrder.AscendingOrder)
     assert names(proxy) == ["Alpha", "Ångström-Büro", "beta", "rhel-db"]
+
+
+class CountingProxy(VmFilterProxyModel):
+    """Counts the comparisons the proxy makes: each one reads two sort keys (natural keys for names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.comparisons = 0
+
+    def lessThan(self, left, right) -> bool:
+        self.comparisons += 1
+        return super().lessThan(left, right)
+
+
+def test_a_cpu_change_makes_no_sort_work_unless_the_table_is_sorted_by_cpu(models) -> None:
+    # dynamicSortFilter compares a changed row with its neighbours when a changed cell is in the sort column;
+    # a refresh where only CPU figures moved costs a table sorted by host no comparison at all.
+    source, _ = models
+    proxy = CountingProxy()
+    proxy.setSourceModel(source)
+    web01 = next(vm for vm in source.vms() if vm.name == "web01")
+    proxy.sort(Column.Host, Qt.SortOrder.AscendingOrder)
+    proxy.comparisons = 0
+    source.apply(InventoryDiff("HV01", changed=(replace(web01, cpu_usage=99),)))
+    assert proxy.comparisons == 0
+    proxy.sort(Column.Cpu, Qt.SortOrder.AscendingOrder)
+    assert names(proxy)[-2:] == ["web01", "db01"]
+    proxy.comparisons = 0
+    source.apply(InventoryDiff("HV01", changed=(replace(web01, cpu_usage=1),)))
+    assert proxy.comparisons > 0
+    assert names(proxy)[:2] == ["build", "web01"]
+
+
+def test_the_health_filter_shows_one_group_and_follows_changes(models) -> None:
+    source, proxy = models
+    proxy.set_health_filter(HeartbeatHealth.Lost)
+    assert names(proxy) == ["sick"]
+    web02 = next(vm for vm in source.vms() if vm.name == "web02")
+    source.apply(InventoryDiff("HV01", changed=(replace(web02, heartbeat=HeartbeatStatus.LostCommunication),)))
+    assert set(names(proxy)) == {"sick", "web02"}
+    proxy.set_filter_text("web")  # both filters at once
+    assert names(proxy) == ["web02"]
+    proxy.set_health_filter(None)
+    assert set(names(proxy)) == {"web01", "web02"}

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pytest
+from fixed_clock import NOW, fixed_clock
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QSignalSpy
 
-from hvgui.domain.heartbeat import HeartbeatIndicator, HeartbeatTone
+from hvgui.domain.heartbeat import HeartbeatHealth, HeartbeatTone, IndicatorShape
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import HeartbeatStatus, VmState
 from hvgui.ui.models.vm_table import (
+    _COLUMN_FIELDS,
     CHANGED_ROLES,
     Column,
+    FilterRole,
     HeartbeatRole,
     SortRole,
     VmRole,
@@ -26,11 +30,20 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def model(qapp) -> VmTableModel:
-    return VmTableModel()
+    return VmTableModel(clock=fixed_clock)
 
 
 def cell(model: VmTableModel, row: int, column: Column, role: int = DISPLAY):
     return model.data(model.index(row, column), role)
+
+
+def signals(spies: Spies) -> list[tuple[int, int, int, int, tuple[int, ...]]]:
+    """Every dataChanged as (first row, last row, first column, last column, roles), sorted."""
+    found = []
+    for i in range(spies.changed.count()):
+        top_left, bottom_right, roles = spies.changed.at(i)
+        found.append((top_left.row(), bottom_right.row(), top_left.column(), bottom_right.column(), tuple(roles)))
+    return sorted(found)
 
 
 class Spies:
@@ -92,14 +105,14 @@ def test_change_emits_data_changed_for_changed_rows_only(model, vm_factory) -> N
     spies = Spies(model)
     started = replace(vms[3], heartbeat=HeartbeatStatus.LostCommunication)
     model.apply(InventoryDiff("HV01", changed=(started,)))
-    assert spies.changed.count() == 1
-    top_left, bottom_right, roles = spies.changed.at(0)
-    assert (top_left.row(), bottom_right.row()) == (3, 3)
-    assert (top_left.column(), bottom_right.column()) == (0, len(Column) - 1)
-    assert set(roles) == set(CHANGED_ROLES)
+    # The heartbeat cell, and the filter text (read on the Name column), of that row: nothing else.
+    assert signals(spies) == [
+        (3, 3, Column.Name, Column.Name, (FilterRole,)),
+        (3, 3, Column.Heartbeat, Column.Heartbeat, tuple(CHANGED_ROLES)),
+    ]
     spies.assert_no_reset()
     assert spies.inserted.count() == spies.removed.count() == 0
-    assert cell(model, 3, Column.Heartbeat) == "Lost Communication"
+    assert cell(model, 3, Column.Heartbeat) == "Lost communication"
     assert cell(model, 3, Column.Heartbeat, HeartbeatRole).tone == HeartbeatTone.Bad
 
 
@@ -115,10 +128,12 @@ def test_contiguous_changed_rows_share_one_signal(model, vm_factory) -> None:
     vms = tuple(vm_factory() for _ in range(6))
     model.apply(InventoryDiff("HV01", added=vms))
     spies = Spies(model)
-    ticked = tuple(replace(vm, uptime_seconds=vm.uptime_seconds + 2) for vm in (vms[0], vms[1], vms[2], vms[5]))
+    ticked = tuple(replace(vm, cpu_usage=vm.cpu_usage + 2) for vm in (vms[0], vms[1], vms[2], vms[5]))
     model.apply(InventoryDiff("HV01", changed=ticked))
-    ranges = sorted((spies.changed.at(i)[0].row(), spies.changed.at(i)[1].row()) for i in range(spies.changed.count()))
-    assert ranges == [(0, 2), (5, 5)]
+    assert signals(spies) == [
+        (0, 2, Column.Cpu, Column.Cpu, tuple(CHANGED_ROLES)),
+        (5, 5, Column.Cpu, Column.Cpu, tuple(CHANGED_ROLES)),
+    ]
     spies.assert_no_reset()
 
 
@@ -138,10 +153,15 @@ def test_a_mixed_diff_never_resets(model, vm_factory) -> None:
     spies.assert_no_reset()
     assert spies.removed.count() == 1
     assert spies.inserted.count() == 1
-    assert spies.changed.count() == 1
+    # Row 1 (vms[2] after the removal): the cells that show the state, in two rectangles, and its filter text.
+    assert signals(spies) == [
+        (1, 1, Column.Name, Column.Name, (FilterRole,)),
+        (1, 1, Column.State, Column.Heartbeat, tuple(CHANGED_ROLES)),
+        (1, 1, Column.Uptime, Column.Cpu, tuple(CHANGED_ROLES)),
+    ]
     assert [vm.key for vm in model.vms()] == [vms[1].key, vms[2].key, vms[3].key, newcomer.key]
     assert cell(model, 1, Column.State) == "Off"
-    assert cell(model, 1, Column.Heartbeat) == "\u2014"
+    assert cell(model, 1, Column.Heartbeat) == "VM off"
 
 
 def test_an_arrival_already_shown_updates_the_row(model, vm_factory) -> None:
@@ -187,7 +207,12 @@ def test_columns_show_what_hyperv_manager_shows(model, vm_factory) -> None:
     assert cell(model, 1, Column.Uptime) == ""
     assert cell(model, 1, Column.Cpu) == ""
     assert cell(model, 1, Column.Memory) == ""
-    assert cell(model, 1, Column.Heartbeat, HeartbeatRole) == HeartbeatIndicator(HeartbeatTone.Neutral, "\u2014")
+    off_indicator = cell(model, 1, Column.Heartbeat, HeartbeatRole)
+    assert (off_indicator.tone, off_indicator.text, off_indicator.shape) == (
+        HeartbeatTone.Neutral,
+        "VM off",
+        IndicatorShape.Blank,
+    )
 
 
 @pytest.mark.parametrize("state", [VmState.FastSaved, VmState.Hibernated, VmState.Saved])
@@ -197,8 +222,14 @@ def test_a_vm_that_is_not_running_shows_no_uptime_cpu_or_heartbeat(model, vm_fac
     vm = vm_factory(state=state, heartbeat=HeartbeatStatus.OkApplicationsHealthy, uptime_seconds=600, cpu_usage=7)
     model.apply(InventoryDiff("HV01", added=(vm,)))
     assert (cell(model, 0, Column.Uptime), cell(model, 0, Column.Cpu)) == ("", "")
-    assert cell(model, 0, Column.Heartbeat, HeartbeatRole) == HeartbeatIndicator(HeartbeatTone.Neutral, "\u2014")
-    assert (cell(model, 0, Column.Uptime, SortRole), cell(model, 0, Column.Cpu, SortRole)) == (-1, -1)
+    indicator = cell(model, 0, Column.Heartbeat, HeartbeatRole)
+    assert (indicator.tone, indicator.shape, indicator.health) == (
+        HeartbeatTone.Neutral,
+        IndicatorShape.Blank,
+        HeartbeatHealth.Other,
+    )
+    assert indicator.text in ("VM saved", "VM hibernated")
+    assert (cell(model, 0, Column.Uptime, SortRole), cell(model, 0, Column.Cpu, SortRole)) == (-math.inf, -1)
 
 
 def test_a_paused_vm_keeps_its_uptime_and_heartbeat(model, vm_factory) -> None:
@@ -214,7 +245,8 @@ def test_custom_roles_return_the_vm_and_numeric_sort_values(model, vm_factory) -
         assert cell(model, 0, column, VmRole) is vm
     assert cell(model, 0, Column.Cpu, SortRole) == 12
     assert cell(model, 0, Column.Memory, SortRole) == 3 * 1024**3
-    assert cell(model, 0, Column.Uptime, SortRole) == 99
+    # Uptime sorts by the boot time, earliest (longest uptime) last: a value that does not tick.
+    assert cell(model, 0, Column.Uptime, SortRole) == -(NOW - 99)
 
 
 @pytest.mark.parametrize(
@@ -262,8 +294,32 @@ def test_host_label_renames_the_host_column(model, vm_factory) -> None:
 def test_changed_columns_names_only_the_cells_that_differ(vm_factory) -> None:
     vm = vm_factory()
     assert changed_columns(vm, replace(vm, cpu_usage=vm.cpu_usage + 1)) == [Column.Cpu]
-    assert changed_columns(vm, replace(vm, state=VmState.Paused)) == [Column.State, Column.Heartbeat]
+    assert changed_columns(vm, replace(vm, state=VmState.Off)) == [
+        Column.State,
+        Column.Heartbeat,
+        Column.Uptime,
+        Column.Cpu,
+    ]
     assert changed_columns(vm, vm) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("host", "HV09"),
+        ("name", "renamed"),
+        ("state", VmState.Paused),
+        ("heartbeat", HeartbeatStatus.NoContact),
+        ("status", "Creating checkpoint"),
+        ("booted_at", NOW - 5),
+        ("cpu_usage", 99),
+        ("memory_assigned", 1),
+    ],
+)
+def test_changed_columns_follows_the_table_of_fields(vm_factory, field: str, value: object) -> None:
+    vm = vm_factory()
+    expected = [column for column, fields in _COLUMN_FIELDS.items() if field in fields]
+    assert expected and changed_columns(vm, replace(vm, **{field: value})) == expected
 
 
 def test_invalid_indexes_give_nothing(model, vm_factory) -> None:

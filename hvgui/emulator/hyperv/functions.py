@@ -8,7 +8,7 @@ and CIM implementations (`calls.invoke`, through the binder, with the parameters
 order the text makes them), so it pays what they cost and raises what they raise, and it reads only what
 they return, never the model. `tests/emulator/test_functions_trace.py` compares the calls with the text.
 
-`Get-HvGuiInventory` writes one string of compact JSON (schema v2, documented in `HvGui.ps1`) built from
+`Get-HvGuiInventory` writes one string of compact JSON (schema v3, documented in `HvGui.ps1`) built from
 fourteen bulk CIM queries. `Set-HvGuiIntegrationService -VMId <Guid> -ComponentId <String> -Enabled
 <Boolean>` toggles one integration service identified by its IC GUID. `Watch-HvGuiChange` (in `watcher`)
 streams what changes until it is stopped.
@@ -27,7 +27,7 @@ from .calls import invoke
 from .context import Command, CommandContext
 from .wildcards import matches
 
-INVENTORY_VERSION = 2
+INVENTORY_VERSION = 3
 NAMESPACE = "root/virtualization/v2"
 TIMEOUT_SEC = 30
 
@@ -103,6 +103,7 @@ def _list(value: Any) -> list[Any]:
 
 def get_hvgui_inventory(ctx: CommandContext) -> None:
     summaries = _query(ctx, "Msvm_SummaryInformation", SUMMARY_PROPERTIES)
+    read_at_ms = math.floor(ctx.model.wall_clock() * 1000)  # [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     realized = _query(
         ctx,
         "Msvm_VirtualSystemSettingData",
@@ -211,7 +212,7 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
                 "state": state,
                 "hb": heartbeat,
                 "status": status,
-                "up": math.floor(float(summary.get("UpTime") or 0) / 1000),
+                "boot": _boot(read_at_ms, summary.get("UpTime")),
                 "cpu": int(summary.get("ProcessorLoad") or 0),
                 "mem": int(summary.get("MemoryUsage") or 0) * 1048576,
                 "gen": 2 if summary.get("VirtualSystemSubType") == "Microsoft:Hyper-V:SubType:2" else 1,
@@ -226,6 +227,13 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
         )
     if not ctx.stop_requested.is_set():  # a stopped query returned nothing: no partial inventory leaves
         ctx.write_output(to_compressed_json({"v": INVENTORY_VERSION, "host": ctx.model.name, "vms": rows}))
+
+
+def _boot(read_at_ms: float, uptime_ms: Any) -> int | None:
+    """When a VM started (whole Unix seconds), from the moment the uptimes were read; None while UpTime is 0."""
+    if uptime_ms is None or float(uptime_ms) <= 0:
+        return None
+    return math.floor((read_at_ms - float(uptime_ms)) / 1000)
 
 
 def _escape_wildcards(text: str) -> str:

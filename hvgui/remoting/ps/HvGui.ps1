@@ -23,13 +23,16 @@ function Get-HvGuiInventory {
     the host localizes (service names, status descriptions) is passed through as is, because the
     client matches services by their GUID.
 
-    Schema version 2 (same keys as version 1, read from CIM the way the Hyper-V module computes them):
-    {"v":2,"host":...,"vms":[{"id","name","state","hb","status","up","cpu","mem","gen","ver","cp","cl",
+    Schema version 3 (version 2 with "boot" in place of "up", read from CIM the way the Hyper-V module
+    computes them): {"v":3,"host":...,"vms":[{"id","name","state","hb","status","boot","cpu","mem","gen","ver","cp","cl",
     "os","osv","ptype","ic":[{"id","name","on","p","s","pt","st"}]}]}.
     id: VM GUID, lower case. state: VMState (EnabledState, as its *Critical member when HealthState is
     not OK). hb: VMHeartbeatStatus from Heartbeat and ApplicationHealth, null when Off. status:
-    StatusDescriptions[1] if not empty, else [0]. up: whole seconds of UpTime (milliseconds on the
-    host). cpu: ProcessorLoad. mem: MemoryUsage (MB) in bytes. gen: 2 for VirtualSystemSubType
+    StatusDescriptions[1] if not empty, else [0]. boot: when the VM started, in whole Unix seconds
+    (UTC): the host's clock when the summaries were read, less UpTime (milliseconds; paused time not
+    counted); null while UpTime is 0 (not running). An uptime changes on every call and would make every
+    running VM news on every refresh; a boot time changes only when the VM starts, and the client derives
+    the uptime from it. cpu: ProcessorLoad. mem: MemoryUsage (MB) in bytes. gen: 2 for VirtualSystemSubType
     'Microsoft:Hyper-V:SubType:2', else 1. ver: Version. cp: UserSnapshotType (= CheckpointType).
     cl: the host-only KVP item VirtualMachineIsClustered exists. os, osv, ptype: OSName, OSVersion and
     the number of ProductType from the guest's intrinsic KVP items, null while the guest reports
@@ -52,6 +55,8 @@ function Get-HvGuiInventory {
     # answer an empty list: the client would take that as "every VM was deleted". So every query stops
     # the function when it fails.
     $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $summaryProperties -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    # The moment the uptimes were read, for the boot times (see "boot" above).
+    $readAtMs = [double][DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     $realized = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VirtualSystemSettingData' -Filter "VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'" -Property 'InstanceID', 'VirtualSystemIdentifier', 'UserSnapshotType' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
 
     # Setting data (always there, also for each checkpoint) and runtime devices (only while the VM runs),
@@ -233,6 +238,10 @@ function Get-HvGuiInventory {
                 $status = [string]$descriptions[0]
             }
         }
+        $boot = $null
+        if ($null -ne $summary.UpTime -and [double]$summary.UpTime -gt 0) {
+            $boot = [int64][System.Math]::Floor(($readAtMs - [double]$summary.UpTime) / 1000)
+        }
         $osName = $null
         $osVersion = $null
         $productType = $null
@@ -259,7 +268,7 @@ function Get-HvGuiInventory {
                 state  = $state
                 hb     = $heartbeat
                 status = $status
-                up     = [int64][System.Math]::Floor([double]$summary.UpTime / 1000)
+                boot   = $boot
                 cpu    = [int]$summary.ProcessorLoad
                 mem    = [int64]$summary.MemoryUsage * 1048576
                 gen    = if ([string]$summary.VirtualSystemSubType -eq 'Microsoft:Hyper-V:SubType:2') { 2 } else { 1 }
@@ -274,7 +283,7 @@ function Get-HvGuiInventory {
     }
 
     $inventory = [pscustomobject]@{
-        v    = 2
+        v    = 3
         host = [string]$env:COMPUTERNAME
         vms  = $rows
     }

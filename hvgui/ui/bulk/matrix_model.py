@@ -405,7 +405,7 @@ class ServiceMatrixModel(ColumnTableModel[_Row]):
                 continue
             item = self._rows[row]
             shown_changed = item.gone or _shown(item.vm) != _shown(vm)
-            item.vm = vm  # the newest version either way (uptime and the like change on every refresh)
+            item.vm = vm  # the newest version either way (CPU figures and the like change on every refresh)
             item.gone = False
             if shown_changed:
                 self._settle(vm.key)

@@ -35,8 +35,10 @@ class FleetActions(QObject):
         super().__init__(window)
         self.window = window
         self.hosts = window.controller
-        self.fleet_model = FleetModel(self)
-        self.feed = FleetFeed(self.hosts, self.fleet_model, self)
+        # The grid's model is made, and fed, when the grid is first opened: until then no refresh pays for it
+        # (the feed starts from what the sessions hold, so the grid is complete at once).
+        self._fleet_model: FleetModel | None = None
+        self.feed: FleetFeed | None = None
         self.fleet_window: FleetWindow | None = None
         self._apply_controllers: set[BulkApplyController] = set()
 
@@ -92,6 +94,14 @@ class FleetActions(QObject):
         self.bulk_action.setEnabled(bool(self.window.table.selectionModel().selectedRows()))
 
     # ---- the fleet grid ------------------------------------------------------------------------
+
+    @property
+    def fleet_model(self) -> FleetModel:
+        """The grid's model, made and fed from the first time it is asked for."""
+        if self._fleet_model is None:
+            self._fleet_model = FleetModel(self)
+            self.feed = FleetFeed(self.hosts, self._fleet_model, self)
+        return self._fleet_model
 
     def show_fleet(self) -> FleetWindow:
         """Open the fleet compliance window, or bring it to the front."""

@@ -17,7 +17,7 @@ from hvgui.domain.integration import ComponentStatus, IntegrationServiceState, s
 from hvgui.domain.vm import Vm
 from hvgui.domain.why import ServiceCondition, explain, service_condition
 from hvgui.ui.models.table_base import ModelIndex
-from hvgui.ui.models.vm_rows import VmRowsModel, contiguous_runs
+from hvgui.ui.models.vm_rows import VmRowsModel, cell_runs
 from hvgui.ui.text import one_line
 
 #: The row's Vm; survives proxies.
@@ -147,6 +147,11 @@ def _cell_signature(vm: Vm, guid: str) -> tuple[object, ...]:
     return (vm.service(guid), service_condition(vm, vm.service(guid)), vm.name, vm.guest_os_name)
 
 
+def _service_inputs(vm: Vm) -> tuple[object, ...]:
+    """Everything `_cell_signature` reads, for every service at once."""
+    return (vm.integration_services, vm.state, vm.name, vm.guest_os_name)
+
+
 def changed_columns(old: Vm, new: Vm) -> list[int]:
     columns: list[int] = []
     if old.name != new.name:
@@ -155,6 +160,10 @@ def changed_columns(old: Vm, new: Vm) -> list[int]:
         columns.append(STATE_COLUMN)
     if (old.guest_os_name, old.guest_product_type) != (new.guest_os_name, new.guest_product_type):
         columns.append(GUEST_COLUMN)
+    if _service_inputs(old) == _service_inputs(new):
+        # What every service cell is made of is unchanged (a refresh where only CPU, memory or the heartbeat
+        # moved): no signature needs computing. This is the common case on every refresh.
+        return columns
     for offset, guid in enumerate(IC_GUIDS):
         if _cell_signature(old, guid) != _cell_signature(new, guid):
             columns.append(FIRST_SERVICE_COLUMN + offset)
@@ -271,10 +280,14 @@ class FleetModel(VmRowsModel):
     # ---- what a change repaints ----------------------------------------------------------------
 
     def _rows_changed(self, changes: list[tuple[int, Vm, Vm]]) -> None:
-        """Only the cells whose content differs: a heartbeat tick repaints one cell, not the row."""
+        """Only the cells whose content differs, in as few rectangles as they allow (`cell_runs`): a refresh
+        where only CPU figures moved repaints nothing here, one where a service changed repaints its cell."""
+        cells: dict[int, list[int]] = {}
         for row, old, new in changes:
-            for first, last in contiguous_runs(changed_columns(old, new)):
-                self.dataChanged.emit(self.index(row, first), self.index(row, last))
+            for column in changed_columns(old, new):
+                cells.setdefault(column, []).append(row)
+        for first, last, left, right in cell_runs(cells):
+            self.dataChanged.emit(self.index(first, left), self.index(last, right))
 
     def _host_label_changed(self, host: str) -> None:
         self._emit_for_host(host, HOST_COLUMN, HOST_COLUMN)

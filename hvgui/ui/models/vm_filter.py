@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
-from hvgui.ui.models.vm_table import Column, FilterRole, SortRole
+from hvgui.domain.heartbeat import HeartbeatHealth, HeartbeatIndicator
+from hvgui.ui.models.vm_table import Column, FilterRole, HeartbeatRole, SortRole
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -19,8 +22,20 @@ class VmFilterProxyModel(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._words: tuple[str, ...] = ()
+        self._health: HeartbeatHealth | None = None
         self.setSortRole(SortRole)
+        # The filter reads FilterRole: a change that does not name it (a CPU figure) is not re-filtered.
+        self.setFilterRole(FilterRole)
         self.setDynamicSortFilter(True)
+
+    def health_filter(self) -> HeartbeatHealth | None:
+        return self._health
+
+    def set_health_filter(self, health: HeartbeatHealth | None) -> None:
+        """Show only the VMs in this heartbeat group (the status bar's counts); None shows every group."""
+        if health == self._health:
+            return
+        self._change_filter(lambda: setattr(self, "_health", health))
 
     def filter_text(self) -> str:
         return " ".join(self._words)
@@ -29,18 +44,25 @@ class VmFilterProxyModel(QSortFilterProxyModel):
         words = tuple(text.casefold().split())
         if words == self._words:
             return
+        self._change_filter(lambda: setattr(self, "_words", words))
+
+    def _change_filter(self, change: Callable[[], None]) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
             self.beginFilterChange()
-            self._words = words
+            change()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self._words = words
+            change()
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        source = self.sourceModel()
+        if self._health is not None:
+            indicator = source.data(source.index(source_row, Column.Heartbeat, source_parent), HeartbeatRole)
+            if not isinstance(indicator, HeartbeatIndicator) or indicator.health is not self._health:
+                return False
         if not self._words:
             return True
-        source = self.sourceModel()
         haystack = source.data(source.index(source_row, Column.Name, source_parent), FilterRole) or ""
         return all(word in haystack for word in self._words)
 

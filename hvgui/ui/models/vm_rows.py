@@ -28,6 +28,51 @@ def contiguous_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
+#: A column with more changed rows than this in one refresh is repainted in fewer, larger ranges (see
+#: `cell_runs`); below it, exactly the changed cells.
+MANY_ROWS = 32
+#: In such a column, runs of changed rows this close together become one range.
+MERGE_GAP = 4
+
+
+def cell_runs(cells: dict[int, list[int]]) -> list[tuple[int, int, int, int]]:
+    """Rectangles `(first_row, last_row, first_column, last_column)` for the changed cells of one refresh.
+
+    `cells` maps a column to its changed rows. Each column's rows become contiguous runs, and neighbouring
+    columns with the same runs share rectangles; so a refresh where one heartbeat changed repaints one cell,
+    and one where rows 4-9 changed their CPU figure is one signal. When a column has many changed rows
+    (a refresh where most running VMs report a new CPU figure), runs less than `MERGE_GAP` rows apart are
+    merged: a few unchanged cells are named too, which costs nothing (they read the same values again),
+    instead of hundreds of signals, each of which the sort proxy and the views handle one by one.
+    """
+    rectangles: list[tuple[int, int, int, int]] = []
+    group: tuple[int, int, list[tuple[int, int]]] | None = None  # (first column, last column, runs)
+    for column in sorted(cells):
+        rows = cells[column]
+        runs = contiguous_runs(rows)
+        if len(rows) > MANY_ROWS:
+            runs = _merge_close(runs, MERGE_GAP)
+        if group is not None and group[1] == column - 1 and group[2] == runs:
+            group = (group[0], column, runs)
+            continue
+        if group is not None:
+            rectangles += [(first, last, group[0], group[1]) for first, last in group[2]]
+        group = (column, column, runs)
+    if group is not None:
+        rectangles += [(first, last, group[0], group[1]) for first, last in group[2]]
+    return rectangles
+
+
+def _merge_close(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for first, last in runs:
+        if merged and first - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], last)
+        else:
+            merged.append((first, last))
+    return merged
+
+
 class VmRowsModel(ColumnTableModel[Vm]):
     """A table whose rows are the VMs of every connected host, in arrival order.
 
@@ -124,7 +169,7 @@ class VmRowsModel(ColumnTableModel[Vm]):
                 arrivals.append(vm)
                 continue
             old = self._rows[row]
-            if old != vm:
+            if old is not vm:  # an equal copy costs a row replacement; `_rows_changed` finds no cell to repaint
                 self._rows[row] = vm
                 changes.append((row, old, vm))
         if changes:

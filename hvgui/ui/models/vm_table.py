@@ -9,17 +9,22 @@ sort of the view stable while heartbeats tick.
 from __future__ import annotations
 
 import enum
+import math
+import time
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.display import format_memory, format_uptime
-from hvgui.domain.heartbeat import heartbeat_indicator
-from hvgui.domain.vm import Vm
+from hvgui.domain.heartbeat import HeartbeatHealth, heartbeat_indicator, since_text
+from hvgui.domain.inventory import InventoryDiff
+from hvgui.domain.vm import Vm, VmKey
 from hvgui.ui.models.table_base import ModelIndex
-from hvgui.ui.models.vm_rows import VmRowsModel, contiguous_runs
+from hvgui.ui.models.vm_rows import VmRowsModel, cell_runs, contiguous_runs
 from hvgui.ui.text import one_line
 
 #: The Vm behind any cell of a row; survives sort/filter proxies.
@@ -61,36 +66,111 @@ _COLUMN_FIELDS: dict[Column, tuple[str, ...]] = {
     Column.State: ("state",),
     Column.Heartbeat: ("state", "heartbeat"),
     Column.Status: ("status",),
-    Column.Uptime: ("uptime_seconds",),
-    Column.Cpu: ("cpu_usage",),
+    Column.Uptime: ("state", "booted_at"),
+    Column.Cpu: ("state", "cpu_usage"),
     Column.Memory: ("memory_assigned",),
 }
 
 _NUMERIC = {Column.Uptime, Column.Cpu, Column.Memory}
 
-#: Roles whose value depends on the Vm; every dataChanged of a changed row names these.
+#: Roles whose value depends on the Vm; every dataChanged of a changed cell names these.
 CHANGED_ROLES: list[int] = [
     Qt.ItemDataRole.DisplayRole,
     Qt.ItemDataRole.ToolTipRole,
     SortRole,
     HeartbeatRole,
-    FilterRole,
     VmRole,
 ]
+#: Vm fields the filter text is made of; only a change of one of them names FilterRole (so the filter proxy
+#: re-filters only the rows whose text can have changed).
+_FILTER_FIELDS = ("name", "host", "state", "heartbeat")
 #: Roles that depend on whether the row's host is stale (its last refresh failed).
 STALE_ROLES: list[int] = [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole]
 
 
 def changed_columns(old: Vm, new: Vm) -> list[Column]:
-    """The columns whose content differs between two versions of the same VM."""
-    return [col for col, fields in _COLUMN_FIELDS.items() if any(getattr(old, f) != getattr(new, f) for f in fields)]
+    """The columns whose content differs between two versions of the same VM (`_COLUMN_FIELDS`).
+
+    Spelt out field by field: it runs for every changed VM of every refresh, on the Qt thread.
+    """
+    state = old.state != new.state
+    columns = []
+    if old.host != new.host:
+        columns.append(Column.Host)
+    if old.name != new.name:
+        columns.append(Column.Name)
+    if state:
+        columns.append(Column.State)
+    if state or old.heartbeat != new.heartbeat:
+        columns.append(Column.Heartbeat)
+    if old.status != new.status:
+        columns.append(Column.Status)
+    if state or old.booted_at != new.booted_at:
+        columns.append(Column.Uptime)
+    if state or old.cpu_usage != new.cpu_usage:
+        columns.append(Column.Cpu)
+    if old.memory_assigned != new.memory_assigned:
+        columns.append(Column.Memory)
+    return columns
+
+
+def filter_text_changed(old: Vm, new: Vm) -> bool:
+    """Whether a field of `_FILTER_FIELDS` differs (spelt out: it runs for every changed VM)."""
+    return old.heartbeat != new.heartbeat or old.state != new.state or old.name != new.name or old.host != new.host
 
 
 class VmTableModel(VmRowsModel):
-    """Every VM of every host, in arrival order; the view sorts through a proxy."""
+    """Every VM of every host, in arrival order; the view sorts through a proxy.
+
+    The uptime is derived from each VM's boot time and `clock` (Unix time), not sent by the host, so it
+    grows without any refresh; the table view repaints that column's visible cells once a second.
+    """
 
     _columns = Column
     _headers = HEADERS
+
+    def __init__(self, parent: QObject | None = None, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        #: Since when each VM's heartbeat cell shows what it shows (this computer's clock), and whether it
+        #: was already so when the VM first arrived (then it is "since at least").
+        self._since: dict[VmKey, tuple[float, bool]] = {}
+        #: How many VMs are in each heartbeat group, kept up to date by `apply` (the status bar reads it).
+        self._health: Counter[HeartbeatHealth] = Counter()
+
+    # ---- changing ------------------------------------------------------------------------------
+
+    def apply(self, diff: InventoryDiff) -> None:
+        """As `VmRowsModel.apply`, and note when a heartbeat changed and how many VMs each group holds."""
+        now = self.clock()
+        for key in diff.removed:
+            old = self.vm(key)
+            if old is not None:
+                self._health[_health(old)] -= 1
+                self._since.pop(key, None)
+        incoming = {vm.key: vm for vm in (*diff.changed, *diff.added)}
+        for key, vm in incoming.items():
+            old = self.vm(key)
+            if old is None:
+                self._since[key] = (now, True)
+            elif (old.state, old.heartbeat) == (vm.state, vm.heartbeat):
+                continue  # most changes (a CPU figure): the heartbeat cell is as it was
+            elif heartbeat_indicator(old.state, old.heartbeat) != heartbeat_indicator(vm.state, vm.heartbeat):
+                self._since[key] = (now, False)
+                self._health[_health(old)] -= 1
+            else:
+                continue
+            self._health[_health(vm)] += 1
+        super().apply(diff)
+
+    def health_counts(self) -> dict[HeartbeatHealth, int]:
+        """How many VMs of the table are in each heartbeat group (all hosts, whatever the filter)."""
+        return {health: self._health.get(health, 0) for health in HeartbeatHealth}
+
+    def heartbeat_since(self, key: VmKey) -> tuple[float, bool] | None:
+        """(when, at_least): since when the VM's heartbeat cell shows its value; at_least when it already
+        did when the VM first arrived (the value may be older)."""
+        return self._since.get(key)
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -131,8 +211,27 @@ class VmTableModel(VmRowsModel):
     # ---- what a change repaints ----------------------------------------------------------------
 
     def _rows_changed(self, changes: list[tuple[int, Vm, Vm]]) -> None:
-        for first, last in contiguous_runs(row for row, _, _ in changes):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1), CHANGED_ROLES)
+        """Only the cells whose content differs, in as few rectangles as they allow.
+
+        A refresh where only CPU figures moved repaints the CPU column of those rows and nothing else, so
+        a sort by another column stays untouched; FilterRole is named only for rows whose filter text can
+        have changed (on the Name column, where the filter reads it).
+        """
+        cells: dict[int, list[int]] = {}
+        filter_rows: list[int] = []
+        for row, old, new in changes:
+            for column in changed_columns(old, new):
+                cells.setdefault(column, []).append(row)
+            if filter_text_changed(old, new):
+                filter_rows.append(row)
+        for first, last, left, right in cell_runs(cells):
+            self.dataChanged.emit(self.index(first, left), self.index(last, right), CHANGED_ROLES)
+        for first, last in contiguous_runs(filter_rows):
+            self.dataChanged.emit(self.index(first, Column.Name), self.index(last, Column.Name), [FilterRole])
+
+    def uptime_now(self, vm: Vm) -> int:
+        """The VM's uptime by this model's clock (the view repaints the column once a second)."""
+        return vm.uptime(self.clock())
 
     def _host_label_changed(self, host: str) -> None:
         roles = [Qt.ItemDataRole.DisplayRole, SortRole, FilterRole, Qt.ItemDataRole.ToolTipRole]
@@ -156,7 +255,7 @@ class VmTableModel(VmRowsModel):
             case Column.Status:
                 return one_line(vm.status)
             case Column.Uptime:
-                return format_uptime(vm.uptime_seconds) if vm.state.is_running else ""
+                return format_uptime(self.uptime_now(vm)) if vm.state.is_running else ""
             case Column.Cpu:
                 return str(vm.cpu_usage) if vm.state.is_running else ""
             case Column.Memory:
@@ -176,7 +275,9 @@ class VmTableModel(VmRowsModel):
             case Column.Status:
                 return natural_key(vm.status)
             case Column.Uptime:
-                return vm.uptime_seconds if vm.state.is_running else -1
+                # The earlier the boot, the longer the uptime: a value that does not tick, so sorting by
+                # uptime never needs a re-sort while time passes.
+                return -vm.booted_at if vm.state.is_running and vm.booted_at is not None else -math.inf
             case Column.Cpu:
                 return vm.cpu_usage if vm.state.is_running else -1
             case Column.Memory:
@@ -193,7 +294,21 @@ class VmTableModel(VmRowsModel):
         )
         return "\n".join(parts).casefold()
 
+    def _heartbeat_tooltip(self, vm: Vm) -> str:
+        indicator = heartbeat_indicator(vm.state, vm.heartbeat)
+        lines = [f"{indicator.text}: {indicator.meaning}" if indicator.meaning else indicator.text]
+        since = self._since.get(vm.key)
+        if since is not None:
+            when, at_least = since
+            lines.append(since_text(when, self.clock(), at_least=at_least))
+        return "\n".join(lines)
+
     def _tooltip(self, vm: Vm, column: Column) -> str | None:
+        if column == Column.Heartbeat:
+            tooltip = self._heartbeat_tooltip(vm)
+            if vm.host in self._stale_hosts:
+                tooltip += f"\n{self.host_label(vm.host)} is not answering: these are the last values it reported."
+            return tooltip
         stale = (
             f"\n{self.host_label(vm.host)} is not answering: these are the last values it reported."
             if vm.host in self._stale_hosts
@@ -206,6 +321,10 @@ class VmTableModel(VmRowsModel):
         if column == Column.Status:
             return vm.status + stale
         return stale.strip() or None
+
+
+def _health(vm: Vm) -> HeartbeatHealth:
+    return heartbeat_indicator(vm.state, vm.heartbeat).health
 
 
 def natural_key(text: str) -> str:
