@@ -18,7 +18,7 @@ def _vm(vm_id: str, **changes) -> Vm:
         state=VmState.Running,
         heartbeat=HeartbeatStatus.OkApplicationsHealthy,
         status="Operating normally",
-        uptime_seconds=100,
+        booted_at=1700000000.0,
         cpu_usage=3,
         memory_assigned=2048 * 1024 * 1024,
         generation=2,
@@ -76,12 +76,13 @@ def test_the_watch_spec_carries_its_values_as_parameters() -> None:
 
 
 def test_a_ticking_uptime_alone_changes_nothing_but_a_restart_does() -> None:
-    inventory = Inventory(HOST, (_vm("a", uptime_seconds=100), _vm("b", uptime_seconds=100)), fetched_at=1.0)
-    record = parse_record(json.dumps({"k": "change", "seq": 1, "vms": [_row("a", up=103), _row("b", up=2)]}))
+    inventory = Inventory(HOST, (_vm("a"), _vm("b")), fetched_at=1.0)
+    restart = {"up": 2, "boot": 1700000098}  # the VM started again: a new boot time
+    record = parse_record(json.dumps({"k": "change", "seq": 1, "vms": [_row("a", up=103), _row("b", **restart)]}))
     assert record.rows[0].boot_time == 1700000000
     updated, diff, _ = apply_rows(inventory, record.rows, fetched_at=2.0)
-    assert [vm.vm_id for vm in diff.changed] == ["b"] and diff.changed[0].uptime_seconds == 2
-    assert updated.vms[0].uptime_seconds == 100
+    assert [vm.vm_id for vm in diff.changed] == ["b"] and diff.changed[0].booted_at == 1700000098
+    assert updated.vms[0].booted_at == 1700000000
 
 
 def test_the_heartbeat_component_follows_a_new_heartbeat_and_the_others_stay() -> None:
