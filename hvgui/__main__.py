@@ -25,6 +25,7 @@ from typing import TextIO
 
 from hvgui import __version__
 from hvgui.domain.connection import AuthMethod, ConnectionSettings, mask_uri_password, parse_host_uri
+from hvgui.domain.features import SUMMARY, feature_lines
 
 #: The VM panel tabs `--screenshot-tab` can show (the names of `VmPanel.TAB_NAMES`; Qt is not imported here).
 SCREENSHOT_TABS = ("summary", "services", "checkpoints", "kvp")
@@ -51,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvgui",
         allow_abbrev=False,
-        description="Desktop console for Hyper-V integration services, heartbeats, KVP and guest file copy.",
+        description="\n".join([SUMMARY, "", *(f"  - {line}" for line in feature_lines())]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Example: hvgui --host https://admin@hv01:5986 --auth ntlm",
     )
     parser.add_argument("--version", action="version", version=f"hvgui {__version__}")
