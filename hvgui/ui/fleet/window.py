@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,6 +46,7 @@ from hvgui.ui.fleet.model import (
     VmRole,
 )
 from hvgui.ui.resources import app_icon
+from hvgui.ui.theme import follow_theme, readable, row_tint
 
 #: The letter each filter's check box underlines (Alt+letter toggles it).
 _MNEMONICS = {GSI_OFF.key: "G", TIMESYNC_ON_FOR_DCS.key: "T", ANY_SERVICE_NOT_OK.key: "O"}
@@ -57,6 +58,13 @@ _LEGEND = (
     (CellTone.Disabled, "Disabled"),
     (CellTone.Neutral, "VM not running"),
 )
+
+
+def _paint_swatch(swatch: QFrame, tone: CellTone) -> None:
+    """A legend square in the colour the grid paints `tone` with, in the current scheme."""
+    colour = TONE_COLOURS[tone]
+    fill = row_tint(colour).name() if colour else "transparent"
+    swatch.setStyleSheet(f"background: {fill}; border: 1px solid {readable('#9aa0a6').name()};")
 
 
 def with_mnemonic(label: str, letter: str) -> str:
@@ -238,10 +246,9 @@ class FleetWindow(QWidget):
         row.addWidget(QLabel("Colours:"))
         for tone, text in _LEGEND:
             swatch = QFrame()
+            swatch.setObjectName(f"fleetLegend-{tone.name}")
             swatch.setFixedSize(14, 14)
-            colour = TONE_COLOURS[tone]
-            border = QColor("#9aa0a6").name()
-            swatch.setStyleSheet(f"background: {colour or 'transparent'}; border: 1px solid {border};")
+            follow_theme(swatch, lambda swatch=swatch, tone=tone: _paint_swatch(swatch, tone))
             row.addWidget(swatch)
             row.addWidget(QLabel(text))
             row.addSpacing(10)
