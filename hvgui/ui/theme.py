@@ -147,13 +147,21 @@ def contrast_ratio(a: QColor | str, b: QColor | str) -> float:
 
 
 class ThemeWatcher(QObject):
-    """Emits `changed` when the application palette or the OS colour scheme changes (one per application)."""
+    """Emits `changed` when the application palette or the OS colour scheme changes (one per application).
+
+    It listens to the application's `paletteChanged` signal rather than filtering every event of the
+    application in Python, which would cost a call per event; a Qt without the signal gets the filter.
+    """
 
     changed = Signal()
 
     def __init__(self, app: QGuiApplication) -> None:
         super().__init__(app)
-        app.installEventFilter(self)
+        signal = getattr(app, "paletteChanged", None)
+        if signal is not None:
+            signal.connect(lambda *_: self.changed.emit())
+        else:
+            app.installEventFilter(self)
         app.styleHints().colorSchemeChanged.connect(lambda *_: self.changed.emit())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
