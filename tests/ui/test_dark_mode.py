@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QLabel
 
-from hvgui.domain.integration import HEARTBEAT, ComponentStatus
+from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, HEARTBEAT, TIME_SYNC, ComponentStatus
 from hvgui.domain.inventory import InventoryDiff
+from hvgui.ui.bulk.matrix_model import ServiceMatrixModel
 from hvgui.ui.bulk.preview import PreviewPanel
 from hvgui.ui.fleet import FleetModel, FleetWindow
 from hvgui.ui.fleet.model import CellTone, ToneRole
@@ -91,17 +93,11 @@ def test_the_bulk_preview_warning_reads_in_a_dark_window(qtbot, dark) -> None:
 
 def test_the_fleet_grid_in_a_dark_window(qtbot, dark, vm_factory) -> None:
     lost = vm_factory("hung")
-    lost = lost.__class__(
-        **{
-            **lost.__dict__,
-            "integration_services": tuple(
-                s.__class__(**{**s.__dict__, "primary": ComponentStatus.LostCommunication})
-                if s.ic_guid == HEARTBEAT.ic_guid
-                else s
-                for s in lost.integration_services
-            ),
-        }
+    services = tuple(
+        replace(s, primary=ComponentStatus.LostCommunication) if s.ic_guid == HEARTBEAT.ic_guid else s
+        for s in lost.integration_services
     )
+    lost = replace(lost, integration_services=services)
     model = FleetModel()
     model.apply(InventoryDiff("HV01", added=(vm_factory("app01"), lost)))
     window = FleetWindow(model)
@@ -153,3 +149,16 @@ def test_icons_are_crisp_at_200_percent_and_readable_on_dark(qapp, dark, name, l
     painter.end()
     visible = [p for p in points if contrast_ratio(on_dark.pixelColor(*p), DARK_WINDOW) >= 3]
     assert len(visible) >= len(points) // 2, f"{name} hardly shows on a dark background"
+
+
+def test_bulk_matrix_highlights_read_in_a_dark_window(qapp, dark, vm_factory) -> None:
+    vm = vm_factory("dc01", guest_product_type=2)
+    model = ServiceMatrixModel([vm])
+    model.set_desired(vm.key, TIME_SYNC.ic_guid, False)  # a risky change: the strongest highlight
+    model.set_desired(vm.key, GUEST_SERVICE_INTERFACE.ic_guid, True)
+    for guid in (TIME_SYNC.ic_guid, GUEST_SERVICE_INTERFACE.ic_guid):
+        index = model.cell(vm.key, guid)
+        background = index.data(Qt.ItemDataRole.BackgroundRole).color()
+        text = index.data(Qt.ItemDataRole.ForegroundRole).color()
+        assert relative_luminance(background) < 0.1, background.name()
+        assert contrast_ratio(background, text) >= 4.5
