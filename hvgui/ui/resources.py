@@ -20,6 +20,8 @@ from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from hvgui.ui.theme import is_dark
+
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # .../hvgui
 
 APP_ICON = "hvgui.svg"
@@ -58,12 +60,6 @@ def resource_path(name: str) -> Path:
 INK_COLOURS = {"#3b4a5a": "#dce3ea", "#5f6b78": "#b9c2cc", "#9aa7b5": "#8d99a6"}
 
 
-def _dark_palette() -> bool:
-    from hvgui.ui.theme import is_dark  # the theme module imports Qt widgets; icons load without them
-
-    return is_dark()
-
-
 class ThemedSvgIconEngine(QIconEngine):
     """Draws an SVG icon at any size and device pixel ratio, with its ink light on a dark palette."""
 
@@ -76,7 +72,7 @@ class ThemedSvgIconEngine(QIconEngine):
         self._renderers: dict[bool, QSvgRenderer] = {}
 
     def _renderer(self) -> QSvgRenderer:
-        dark = _dark_palette()
+        dark = is_dark()
         renderer = self._renderers.get(dark)
         if renderer is None:
             renderer = QSvgRenderer(QByteArray((self._dark_svg if dark else self._svg).encode("utf-8")))
