@@ -32,6 +32,7 @@ from hvgui.domain.connection import (
     redact_uri,
     transport_warning,
 )
+from hvgui.domain.features import SUMMARY, feature_lines
 
 log = logging.getLogger("hvgui")
 
@@ -60,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvgui",
         allow_abbrev=False,
-        description="Desktop console for Hyper-V integration services, heartbeats, KVP and guest file copy.",
+        description="\n".join([SUMMARY, "", *(f"  - {line}" for line in feature_lines())]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Example: hvgui --host https://admin@hv01:5986 --auth ntlm",
     )
     parser.add_argument("--version", action="version", version=f"hvgui {__version__}")

@@ -341,6 +341,8 @@ class FleetFilter:
     key: str
     label: str
     matches: Callable[[Vm], bool] = field(repr=False, compare=False)
+    #: Exactly which VMs the filter keeps, in the admin's words (the check box's tooltip).
+    description: str = field(default="", compare=False)
 
 
 def _service_enabled(vm: Vm, ic_guid: str) -> bool | None:
@@ -357,15 +359,44 @@ def _timesync_on_for_dc(vm: Vm) -> bool:
 
 
 def any_service_not_ok(vm: Vm) -> bool:
-    """An enabled integration service of a running VM reports a status that is not OK."""
-    return any(service_condition(vm, s) is ServiceCondition.Problem for s in vm.integration_services)
+    """A service is off (Guest Service Interface aside), or on and reporting a status that is not OK.
+
+    A disabled Shutdown or Heartbeat is as much a finding as a failing one: the admin loses clean shutdowns
+    or health reports either way. Guest Service Interface is left out because Hyper-V leaves it off by
+    default (the Recommended defaults baseline keeps it so); it has its own filter.
+    """
+    for state in vm.integration_services:
+        condition = service_condition(vm, state)
+        if condition is ServiceCondition.Problem:
+            return True
+        if condition is ServiceCondition.Disabled and (state.ic_guid or "").upper() != _GSI:
+            return True
+    return False
 
 
-GSI_OFF = FleetFilter("gsi-off", "Guest Service Interface off", _gsi_off)
-TIMESYNC_ON_FOR_DCS = FleetFilter(
-    "timesync-on-for-dcs", "Time Synchronization on for domain controllers", _timesync_on_for_dc
+GSI_OFF = FleetFilter(
+    "gsi-off",
+    "Guest Service Interface off",
+    _gsi_off,
+    "Keeps the VMs whose Guest Service Interface is disabled on the host (files cannot be copied into "
+    "them). VMs whose host does not report the service are not kept.",
 )
-ANY_SERVICE_NOT_OK = FleetFilter("any-not-ok", "Any service not OK", any_service_not_ok)
+TIMESYNC_ON_FOR_DCS = FleetFilter(
+    "timesync-on-for-dcs",
+    "Time Synchronization on for domain controllers",
+    _timesync_on_for_dc,
+    "Keeps the domain controllers (as their guests report) whose Time Synchronization is enabled; a domain "
+    "controller should take its time from the domain hierarchy. VMs whose guest reports no role are not kept.",
+)
+ANY_SERVICE_NOT_OK = FleetFilter(
+    "any-not-ok",
+    "Any service off or not OK",
+    any_service_not_ok,
+    "Keeps the VMs with at least one integration service that is disabled (Shutdown, Heartbeat, Time "
+    "Synchronization, VSS, Key-Value Pair Exchange; Guest Service Interface, off by default, has its own "
+    "filter), or that is enabled and reports a status other than OK while the VM runs. A VM that is off or "
+    "paused is kept only for a disabled service; a service with no status yet is not counted.",
+)
 FLEET_FILTERS: tuple[FleetFilter, ...] = (GSI_OFF, TIMESYNC_ON_FOR_DCS, ANY_SERVICE_NOT_OK)
 
 

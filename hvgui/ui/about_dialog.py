@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hvgui import __version__
+from hvgui.domain.features import SUMMARY, feature_lines
 from hvgui.ui.resources import app_icon
 
 
@@ -32,6 +33,12 @@ def version_rows() -> list[tuple[str, str]]:
 
 
 class AboutDialog(QDialog):
+    """hvgui's version, what it does (`hvgui.domain.features`, the list --help shows too) and its parts' versions."""
+
+    def text(self) -> str:
+        """Everything the dialog says, for a check that it claims only what exists."""
+        return "\n".join(label.text() for label in self.findChildren(QLabel))
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About hvgui")
@@ -39,11 +46,12 @@ class AboutDialog(QDialog):
         icon.setPixmap(app_icon().pixmap(64, 64))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         title = QLabel(f"<b style='font-size:14pt'>hvgui {__version__}</b>")
-        blurb = QLabel(
-            "A desktop console for Hyper-V integration services, heartbeats, key-value pairs and guest file "
-            "copy, over PowerShell Remoting."
-        )
+        blurb = QLabel(SUMMARY)
         blurb.setWordWrap(True)
+        self.features_label = QLabel("\n".join(f"\u2022 {line}" for line in feature_lines()))
+        self.features_label.setObjectName("aboutFeatures")
+        self.features_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.features_label.setWordWrap(True)
         versions = QFormLayout()
         self.version_labels: dict[str, QLabel] = {}
         for name, version in version_rows():
@@ -54,6 +62,7 @@ class AboutDialog(QDialog):
         text = QVBoxLayout()
         text.addWidget(title)
         text.addWidget(blurb)
+        text.addWidget(self.features_label)
         text.addLayout(versions)
         top = QHBoxLayout()
         top.addWidget(icon)

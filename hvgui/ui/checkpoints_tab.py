@@ -62,6 +62,7 @@ from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.models.checkpoint_list import CheckpointColumn, CheckpointListModel, CheckpointRole
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import Tone, box_stylesheet, follow_theme
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the question asked before a checkpoint that will fall back or fail.
@@ -170,9 +171,8 @@ class CheckpointsTab(QWidget):
 
         self.warning = QFrame()
         self.warning.setObjectName("checkpointWarningBox")
-        self.warning.setStyleSheet(
-            "#checkpointWarningBox { background: #fff4ce; border: 1px solid #e7c55a; border-radius: 5px; }"
-            "#checkpointWarningBox QLabel { background: transparent; color: #4d3800; }"
+        follow_theme(
+            self.warning, lambda: self.warning.setStyleSheet(box_stylesheet("#checkpointWarningBox", Tone.Warning))
         )
         warning_layout = QVBoxLayout(self.warning)
         warning_layout.setContentsMargins(8, 6, 8, 6)

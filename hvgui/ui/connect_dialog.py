@@ -31,6 +31,7 @@ from hvgui.domain.connection import AuthMethod, ConnectionSettings, parse_host_u
 from hvgui.domain.host_profiles import HostProfile, parse_groups
 from hvgui.remoting.kerberos import kerberos_available, negotiate_note
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import Tone, colour_text, text_colour
 
 HTTPS_PORT = 5986
 HTTP_PORT = 5985
@@ -236,7 +237,7 @@ class ConnectDialog(QDialog):
         }
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet("color: #9a6700;")
+        colour_text(self.warning_label, Tone.Warning)
         self.warning_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self._form = QFormLayout()
@@ -371,7 +372,7 @@ class ConnectDialog(QDialog):
         return self.test_result.text() if self.test_result.isVisible() else ""
 
     def _show_result(self, text: str, *, error: bool) -> None:
-        self.test_result.setStyleSheet("color: #c42b1c;" if error else "")
+        self.test_result.setStyleSheet(f"color: {text_colour(Tone.Error)};" if error else "")
         self.test_result.setText(text)
         self.test_result.show()
 
@@ -410,7 +411,7 @@ class ConnectDialog(QDialog):
         label = QLabel()
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setStyleSheet("color: #c42b1c;")
+        colour_text(label, Tone.Error)
         return label
 
     def _add_message_row(self, field: str) -> None:

@@ -42,6 +42,7 @@ from hvgui.ui.models.host_list import (
 )
 from hvgui.ui.resources import icon
 from hvgui.ui.text import one_line, visible
+from hvgui.ui.theme import Tone, box_stylesheet, follow_theme
 
 
 def retry_text(next_retry_at: float | None, now: float | None = None) -> str:
@@ -70,10 +71,7 @@ class HostErrorBanner(QFrame):
         self.key = status.key
         self.setObjectName("hostErrorBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "#hostErrorBanner { background: #fdecea; border: 1px solid #f1aeb5; border-radius: 6px; }"
-            "#hostErrorBanner QLabel { background: transparent; color: #5c1a1a; }"
-        )
+        follow_theme(self, lambda: self.setStyleSheet(box_stylesheet("#hostErrorBanner", Tone.Error, radius=6)))
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         bold = QFont(self.title.font())
@@ -89,7 +87,7 @@ class HostErrorBanner(QFrame):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.countdown = QLabel()
-        self.countdown.setStyleSheet("color: #7a4a4a;")
+        self.countdown.setObjectName("hostRetryCountdown")  # in the banner's text colour, as the message
         self.retry_button = QPushButton(icon("retry"), "Retry")
         self.retry_button.setObjectName("retryButton")
         self.retry_button.clicked.connect(lambda: self.retryRequested.emit(self.key))

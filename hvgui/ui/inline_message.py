@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from hvgui.ui.text import visible
+from hvgui.ui.theme import Tone, box_stylesheet, follow_theme
 
 
 class MessageKind(enum.Enum):
@@ -21,11 +22,7 @@ class MessageKind(enum.Enum):
     Error = "error"
 
 
-_STYLES = {
-    MessageKind.Info: ("#e8f1fb", "#a9c8ec", "#123a5c"),
-    MessageKind.Warning: ("#fff4ce", "#e7c55a", "#4d3800"),
-    MessageKind.Error: ("#fdecea", "#f1aeb5", "#5c1a1a"),
-}
+_TONES = {MessageKind.Info: Tone.Info, MessageKind.Warning: Tone.Warning, MessageKind.Error: Tone.Error}
 
 
 class InlineMessage(QFrame):
@@ -51,6 +48,7 @@ class InlineMessage(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
+        follow_theme(self, self._restyle)
 
     def kind(self) -> MessageKind:
         return self._kind
@@ -60,13 +58,13 @@ class InlineMessage(QFrame):
 
     def show_message(self, text: str, kind: MessageKind = MessageKind.Info) -> None:
         self._kind = kind
-        background, border, colour = _STYLES[kind]
-        self.setStyleSheet(
-            f"#inlineMessage {{ background: {background}; border: 1px solid {border}; border-radius: 5px; }}"
-            f"#inlineMessage QLabel {{ background: transparent; color: {colour}; }}"
-        )
+        self._restyle()
         self.label.setText(visible(text))
         self.show()
+
+    def _restyle(self) -> None:
+        """The strip's colours for its kind, in the current light or dark scheme."""
+        self.setStyleSheet(box_stylesheet("#inlineMessage", _TONES[self._kind]))
 
     def clear(self) -> None:
         self.label.clear()

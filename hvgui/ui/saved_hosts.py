@@ -34,6 +34,7 @@ from hvgui.ui.credentials_dialog import CredentialsDialog
 from hvgui.ui.host_book import HostBook, read_document
 from hvgui.ui.saved_hosts_view import KEY_ROLE, SavedHostsView
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import Tone, colour_text
 
 if TYPE_CHECKING:
     from hvgui.ui.main_window import MainWindow
@@ -66,7 +67,7 @@ class SavedHosts(QObject):
 
         self.keyring_label = QLabel("\u26a0 No keyring: passwords are kept for this session only")
         self.keyring_label.setObjectName("noKeyringLabel")
-        self.keyring_label.setStyleSheet("color: #9a6700;")
+        colour_text(self.keyring_label, Tone.Warning)
         self.keyring_label.hide()
         window.statusBar().addPermanentWidget(self.keyring_label)
         secrets.on_unavailable = self._keyring_unavailable

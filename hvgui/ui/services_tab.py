@@ -47,6 +47,7 @@ from hvgui.ui.models.service_rows import (
 )
 from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import one_line, visible
+from hvgui.ui.theme import Tone, box_stylesheet, colour_text, follow_theme
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Object name of the confirmation asked before disabling a High-impact service.
@@ -102,10 +103,7 @@ class ServiceDetail(QFrame):
         self.status = _text_label("serviceStatus")
         self.why_box = QFrame()
         self.why_box.setObjectName("whyBox")
-        self.why_box.setStyleSheet(
-            "#whyBox { background: #fff8e1; border: 1px solid #f0d48a; border-radius: 5px; }"
-            "#whyBox QLabel { background: transparent; color: #3d2f00; }"
-        )
+        follow_theme(self.why_box, lambda: self.why_box.setStyleSheet(box_stylesheet("#whyBox", Tone.Note)))
         why_layout = QVBoxLayout(self.why_box)
         why_layout.setContentsMargins(8, 6, 8, 6)
         why_layout.setSpacing(2)
@@ -115,7 +113,7 @@ class ServiceDetail(QFrame):
         why_layout.addWidget(why_heading)
         why_layout.addWidget(self.why)
         self.error = _text_label("serviceError")
-        self.error.setStyleSheet("color: #c42b1c;")
+        colour_text(self.error, Tone.Error)
         self.purpose = _text_label("servicePurpose")
         self.impact = _text_label("serviceImpact")
         self.component = _text_label("serviceComponent")

@@ -359,15 +359,20 @@ def test_fleet_filters() -> None:
 
     assert names(GSI_OFF) == ["a", "c"]
     assert names(TIMESYNC_ON_FOR_DCS) == ["dc01"]
-    # disabled services and VMs that do not run are not "not OK": they report no problem
-    assert names(ANY_SERVICE_NOT_OK) == ["web02", "web03"]
+    # a disabled service counts (Guest Service Interface aside: off is Hyper-V's default); a VM that is off
+    # counts only for a disabled service
+    assert names(ANY_SERVICE_NOT_OK) == ["dc02", "web02", "web03", "c"]
+    shutdown_off = _vm("d", state=VmState.Off, off=(GUEST_SERVICE_INTERFACE, SHUTDOWN))
+    heartbeat_off = _vm("e", off=(HEARTBEAT,))
+    assert [vm.name for vm in apply_filters([shutdown_off, heartbeat_off, off_vm], [ANY_SERVICE_NOT_OK])] == ["d", "e"]
+    assert all(f.description for f in FLEET_FILTERS)
     assert names(GSI_OFF, TIMESYNC_ON_FOR_DCS) == []
     assert names() == [vm.name for vm in fleet]
     assert FLEET_FILTERS == (GSI_OFF, TIMESYNC_ON_FOR_DCS, ANY_SERVICE_NOT_OK)
     assert [f.label for f in FLEET_FILTERS] == [
         "Guest Service Interface off",
         "Time Synchronization on for domain controllers",
-        "Any service not OK",
+        "Any service off or not OK",
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from qasync_loop import wait_until
 
 from hvgui.domain.bulk import ALL_ON, ALL_ON_EXCEPT_TIMESYNC_FOR_DCS, ResultKind, confirm_text
@@ -192,3 +192,39 @@ def test_qtmodeltester_passes_on_the_results_model(qtmodeltester, loop, dialog) 
     assert dialog.results_model.rowCount() == 4
     qtmodeltester.check(dialog.results_model, force_py=True)
     qtmodeltester.check(dialog.results_model)
+
+
+def discard_question(dialog: BulkServicesDialog) -> QMessageBox | None:
+    shown = [b for b in dialog.findChildren(QMessageBox, "bulkDiscard") if b.isVisible()]
+    assert len(shown) <= 1
+    return shown[0] if shown else None
+
+
+def test_closing_with_changes_not_applied_asks_first(qtbot, dialog, vms) -> None:
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
+    dialog.matrix.setFocus()
+    dialog.matrix.setCurrentIndex(dialog.model.cell(vms[0].key, GSI))
+    QTest.keyClick(dialog.matrix, Qt.Key.Key_Space)
+    assert len(dialog.plan()) == 1
+    # Esc asks; Cancel keeps the dialog and the edit
+    QTest.keyClick(dialog.matrix, Qt.Key.Key_Escape)
+    box = discard_question(dialog)
+    assert box is not None
+    assert "1 change is not applied" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert dialog.isVisible() and closed == [] and len(dialog.plan()) == 1
+    # the Close button asks too; Discard closes
+    dialog.close_button.click()
+    box = discard_question(dialog)
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Discard).click()
+    assert not dialog.isVisible() and closed == [int(QDialog.DialogCode.Rejected)]
+
+
+def test_closing_with_nothing_pending_does_not_ask(qtbot, dialog) -> None:
+    dialog.matrix.setFocus()
+    QTest.keyClick(dialog.matrix, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert discard_question(dialog) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtTest import QSignalSpy, QTest
 
@@ -144,7 +144,7 @@ def test_editing_a_cell_sets_the_desired_state_and_highlights_it(model, vms) -> 
     assert not model.setData(index, "yes", Qt.ItemDataRole.EditRole)
 
 
-def test_a_click_switches_a_cell_and_space_switches_the_selection(qtbot, model, vms) -> None:
+def test_a_click_selects_then_space_or_a_double_click_switches(qtbot, model, vms) -> None:
     view = MatrixView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -152,8 +152,24 @@ def test_a_click_switches_a_cell_and_space_switches_the_selection(qtbot, model, 
     view.show()
     qtbot.waitExposed(view)
     target = cell(model, vms[0], GSI)
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(target).center())
+    centre = view.visualRect(target).center()
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert target.data(ChangeRole) is CellChange.Keep and model.plan() == []  # a click only selects
+    assert view.currentIndex() == target and view.selected_service_cells() == [target]
+    QTest.keyClick(view, Qt.Key.Key_Space)  # so the Space after it switches the cell once
     assert target.data(DesiredRole) is True
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # clicking again changes nothing
+    assert target.data(DesiredRole) is True
+    # the check indicator is no target of its own either
+    indicator = view.visualRect(cell(model, vms[3], GSI)).topLeft() + QPoint(8, 13)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=indicator)
+    assert cell(model, vms[3], GSI).data(ChangeRole) is CellChange.Keep
+    # a double click switches the cell under the pointer, once
+    other = cell(model, vms[0], TS)
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(other).center())
+    assert other.data(DesiredRole) is False
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(other).center())
+    assert other.data(ChangeRole) is CellChange.Keep
     # a click on the VM name does nothing to the desired states
     QTest.mouseClick(
         view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(model.index(0, VM_COLUMN)).center()
@@ -172,7 +188,7 @@ def test_a_click_switches_a_cell_and_space_switches_the_selection(qtbot, model, 
     assert [(c.vm_name, c.ic_guid) for c in model.plan()] == [("dc01", GSI)]
     # a locked matrix (an apply is running) ignores clicks and keys
     model.set_locked(True)
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(target).center())
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(target).center())
     QTest.keyClick(view, Qt.Key.Key_Space)
     assert target.data(DesiredRole) is True and len(model.plan()) == 1
     assert not (target.flags() & Qt.ItemFlag.ItemIsUserCheckable)

@@ -15,6 +15,7 @@ from hvgui.domain.bulk import ANY_SERVICE_NOT_OK, GSI_OFF, TIMESYNC_ON_FOR_DCS
 from hvgui.domain.integration import GUEST_SERVICE_INTERFACE, TIME_SYNC
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.remoting import SessionManager
+from hvgui.ui.bulk import BulkServicesDialog
 from hvgui.ui.controllers import HostsController
 from hvgui.ui.fleet import CellTone, FleetActions, FleetFeed, FleetModel
 from hvgui.ui.fleet.model import VM_COLUMN, ToneRole
@@ -113,16 +114,25 @@ def test_the_demo_fleet_through_each_filter(qtbot, window) -> None:
 
     grid.set_filter(ANY_SERVICE_NOT_OK, True)
     # web02: no hv_kvp_daemon (No Contact) and a VSS protocol mismatch; monitoring: VSS protocol mismatch;
-    # rds01: a monitored application reports critical
-    assert {vm.name for vm in grid.shown_vms()} == {"web02", "monitoring", "rds01"}
+    # rds01: a monitored application reports critical; a disabled service counts too: jumpbox (Heartbeat),
+    # devbox-01 (Shutdown), print01 (VSS), test-linux (Time Synchronization)
+    assert {vm.name for vm in grid.shown_vms()} == {
+        "web02",
+        "monitoring",
+        "rds01",
+        "jumpbox",
+        "devbox-01",
+        "print01",
+        "test-linux",
+    }
     web02 = next(vm for vm in grid.shown_vms() if vm.name == "web02")
     row = grid.model.row_of(web02.key)
     kvp = grid.model.index(row, grid.model.service_column("2A34B1C2-FD73-4043-8A5B-DD2159BC743F"))
     assert kvp.data() == "No Contact" and kvp.data(ToneRole) is CellTone.Warning
     # the free text narrows further
     grid.text_filter.setText("HV-DEMO-03")
-    assert {vm.name for vm in grid.shown_vms()} == {"monitoring", "rds01"}
-    assert grid.count_label.text() == f"2 of {len(DEMO_VMS)} VMs match"
+    assert {vm.name for vm in grid.shown_vms()} == {"monitoring", "rds01", "print01", "devbox-01", "test-linux"}
+    assert grid.count_label.text() == f"5 of {len(DEMO_VMS)} VMs match"
     # the action raises the same window again
     fleet_action.trigger()
     assert actions(window).fleet_window is grid
@@ -178,3 +188,17 @@ def test_double_click_selects_the_vm_in_the_main_window(qtbot, window) -> None:
     selected = window.selected_vm()
     assert selected is not None and selected.name == "jumpbox"
     assert window.vm_panel.vm() is not None and window.vm_panel.vm().name == "jumpbox"
+
+
+def test_the_grid_menu_opens_the_bulk_dialog_for_the_selected_vms(loop, window, emulator) -> None:
+    grid = actions(window).show_fleet()
+    grid.set_filter(ANY_SERVICE_NOT_OK, True)
+    grid.text_filter.setText("HV-DEMO-03")
+    grid.table.selectAll()
+    grid.context_menu()
+    assert grid.bulk_action.text() == "&Integration services of 5 VMs\u2026"
+    grid.bulk_action.trigger()
+    dialog = window.findChild(BulkServicesDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert {vm.name for vm in dialog.model.vms()} == {"monitoring", "rds01", "print01", "devbox-01", "test-linux"}
+    dialog.close()

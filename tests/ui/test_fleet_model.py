@@ -143,8 +143,8 @@ def test_columns_and_colours(model, vms) -> None:
     [
         ([GSI_OFF], {"app01", "dc01", "dc02", "web02", "hung", "cold"}),
         ([TIMESYNC_ON_FOR_DCS], {"dc01"}),
-        ([ANY_SERVICE_NOT_OK], {"web02", "hung"}),
-        ([GSI_OFF, ANY_SERVICE_NOT_OK], {"web02", "hung"}),
+        ([ANY_SERVICE_NOT_OK], {"dc02", "web02", "hung"}),
+        ([GSI_OFF, ANY_SERVICE_NOT_OK], {"dc02", "web02", "hung"}),
         ([], {"app01", "dc01", "dc02", "web02", "hung", "cold", "builder"}),
     ],
 )

@@ -13,12 +13,13 @@ from __future__ import annotations
 import enum
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from hvgui.domain.operations import FileProgress, FileState, OperationRecord
 from hvgui.ui.activity.model import ProgressRole
 from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import readable
 
 
 class FileColumn(enum.IntEnum):
@@ -123,7 +124,7 @@ class FileListModel(ColumnTableModel[FileProgress]):
             return (file.percent, f"{file.percent}%" if active else outcome_text(file), active)
         if role == Qt.ItemDataRole.ForegroundRole and column == FileColumn.Outcome:
             colour = _COLOURS.get(file.state)
-            return QBrush(QColor(colour)) if colour else None
+            return QBrush(readable(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == FileColumn.Size:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from hvgui.domain.operations import OperationRecord, OperationState
 from hvgui.ui.activity.details import (
@@ -29,6 +29,7 @@ from hvgui.ui.activity.details import (
 )
 from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import readable
 
 
 class ActivityColumn(enum.IntEnum):
@@ -124,7 +125,7 @@ class ActivityModel(ColumnTableModel[OperationRecord]):
             return (record.progress.percent, progress_text(record), active)
         if role == Qt.ItemDataRole.ForegroundRole and column in (ActivityColumn.State, ActivityColumn.Result):
             colour = _STATE_COLOURS.get(record.state)
-            return QBrush(QColor(colour)) if colour else None
+            return QBrush(readable(colour)) if colour else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == ActivityColumn.Duration:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -41,9 +41,8 @@ from hvgui.ui.bulk.results_model import BulkResultsModel, ResultColumn
 from hvgui.ui.host_names import ComputerName
 
 INTRO = (
-    "Set the desired state of each integration service: click a cell or press Space to switch it (Space "
-    "switches every selected cell). Changed cells are highlighted; the preview lists exactly what Apply "
-    "will change."
+    "Set the desired state of each integration service: select cells and press Space (or double-click a "
+    "cell) to switch them. Changed cells are highlighted; the preview lists exactly what Apply will change."
 )
 
 
@@ -69,6 +68,8 @@ class BulkServicesDialog(QDialog):
         self.results_model = BulkResultsModel(self.model.host_label, self)
         self._notes: list[str] = []
         self._close_requested = False
+        self._discard_question: QMessageBox | None = None
+        self._discarding = False
         self._last_results: list[ChangeResult] = []
         self._shown_gone: frozenset[VmKey] = frozenset()
         self._shown_preview: tuple[list[PlannedChange], list[str], frozenset[VmKey]] | None = None
@@ -373,9 +374,53 @@ class BulkServicesDialog(QDialog):
     # ---- closing -------------------------------------------------------------------------------
 
     def done(self, result: int) -> None:
-        """Closing while an apply runs stops it; the dialog closes once every change has its result."""
+        """Closing while an apply runs stops it; the dialog closes once every change has its result.
+
+        Closing (Close, Esc or the window's close button) with changes not applied asks first: Discard closes,
+        Cancel keeps the dialog and every edit.
+        """
         if self.controller.is_running:
             self._close_requested = True
             self.stop()
             return
+        if self.model.plan() and not self._discarding:
+            self.ask_discard()
+            return
         super().done(result)
+
+    def ask_discard(self) -> QMessageBox:
+        """The "Discard changes?" question (open, window-modal); asked once at a time."""
+        if self._discard_question is not None:
+            return self._discard_question
+        count = len(self.model.plan())
+        if count == 1:
+            text = "1 change is not applied. Close and discard it?"
+        else:
+            text = f"{count} changes are not applied. Close and discard them?"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard changes",
+            text,
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("bulkDiscard")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._discard_question = box
+
+        def answered(button: QAbstractButton) -> None:
+            self._discard_question = None
+            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
+                self._discarding = True
+                try:
+                    self.done(QDialog.DialogCode.Rejected)
+                finally:
+                    self._discarding = False
+            else:
+                self.matrix.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        return box

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from hvgui.domain.bulk import (
     IC_GUIDS,
@@ -32,6 +32,7 @@ from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory, Vm, VmKey
 from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import readable, row_tint, tint_text
 
 #: The row's Vm (the newest version the hosts reported).
 VmRole = Qt.ItemDataRole.UserRole + 1
@@ -172,7 +173,7 @@ class ServiceMatrixModel(ColumnTableModel[_Row]):
                 text += f"\n{self.host_label(row.vm.host)} no longer reports this VM; a change for it will fail."
             return text
         if role == Qt.ItemDataRole.ForegroundRole and row.gone:
-            return QBrush(QColor(GONE_COLOUR))
+            return QBrush(readable(GONE_COLOUR))
         return None
 
     def _cell_data(self, row: _Row, guid: str, role: int):
@@ -198,9 +199,9 @@ class ServiceMatrixModel(ColumnTableModel[_Row]):
             return result
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = self._background(guid, change, result)
-            return QBrush(QColor(colour)) if colour else None
+            return QBrush(row_tint(colour)) if colour else None
         if role == Qt.ItemDataRole.ForegroundRole and change is not CellChange.Keep:
-            return QBrush(QColor("#1f1f1f"))  # dark text on the light highlight, whatever the palette
+            return QBrush(tint_text())  # text that reads on the highlight, in either scheme
         if role == Qt.ItemDataRole.FontRole and change is not CellChange.Keep:
             font = QFont()
             font.setBold(True)

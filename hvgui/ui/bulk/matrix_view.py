@@ -1,8 +1,9 @@
-"""The matrix table: a click on a service cell switches it, Space switches every selected cell.
+"""The matrix table: a click selects a cell; Space switches every selected cell, a double click the cell.
 
-Qt's default check-box handling reacts only to a click on the small indicator and to Space on the current
-cell; an admin editing dozens of cells wants the whole cell to be the target and a selection to switch
-as one (all cells take the opposite of the current cell's desired state).
+A click that also switched would make the common "click, then Space" undo itself, and would change a cell the
+admin only meant to look at. So a click selects (as in any table), Space switches the selection as one (all
+cells take the opposite of the current cell's desired state), and a double click switches the cell under the
+pointer. Qt's default check-box handling (a click on the small indicator) is switched off for the same reason.
 """
 
 from __future__ import annotations
@@ -30,24 +31,18 @@ def header_width(header: QHeaderView, section: int, minimum: int = 0) -> int:
 
 
 class MatrixCellDelegate(QStyledItemDelegate):
-    """Paints like a plain check cell; a left click anywhere in a service cell switches its desired state."""
+    """Paints like a plain check cell; mouse events on a service cell never switch it by themselves.
+
+    The view switches a cell on a double click (`MatrixView.mouseDoubleClickEvent`).
+    """
 
     def editorEvent(
         self, event: QEvent, model: QAbstractItemModel, option: QStyleOptionViewItem, index: ModelIndex
     ) -> bool:
         if index.column() < FIRST_SERVICE_COLUMN or not isinstance(model, ServiceMatrixModel):
             return super().editorEvent(event, model, option, index)
-        if not (index.flags() & Qt.ItemFlag.ItemIsUserCheckable):
-            return False
-        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
-            if event.button() == Qt.MouseButton.LeftButton and option.rect.contains(event.position().toPoint()):
-                model.toggle_cells([model.index(index.row(), index.column())])
-                return True
-            return False
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
-            # Swallowed so a double click does not also start an edit; selection already happened.
-            return event.type() == QEvent.Type.MouseButtonDblClick
-        return False
+        # A press or release only selects (the view does that); the check indicator is not a target of its own.
+        return event.type() == QEvent.Type.MouseButtonDblClick
 
 
 class MatrixView(QTableView):
@@ -81,6 +76,22 @@ class MatrixView(QTableView):
         if not cells and current.isValid() and current.column() >= FIRST_SERVICE_COLUMN:
             cells = [current]
         return sorted(cells, key=lambda i: (i.row(), i.column()))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """A double click on a service cell switches that cell (and only it), once."""
+        model = self.matrix()
+        index = self.indexAt(event.position().toPoint())
+        if (
+            model is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and index.isValid()
+            and index.column() >= FIRST_SERVICE_COLUMN
+        ):
+            if index.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                model.toggle_cells([index])
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         model = self.matrix()

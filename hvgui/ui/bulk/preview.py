@@ -28,8 +28,9 @@ from hvgui.domain.bulk import PlannedChange, confirm_text
 from hvgui.domain.operations import ServiceToggleOperation, powershell_script
 from hvgui.domain.vm import VmKey
 from hvgui.ui.host_names import ComputerName, computer_name_from_key
+from hvgui.ui.theme import Tone, box_colours, follow_theme, text_colour
 
-HIGH_IMPACT_COLOUR = "#b3261e"
+HIGH_IMPACT_COLOUR = "#b3261e"  # in a light scheme; `text_colour(Tone.Error)` follows the scheme
 #: The PlannedChange of a preview item.
 ChangeRole = Qt.ItemDataRole.UserRole + 1
 
@@ -44,6 +45,14 @@ def plan_heading(plan: Sequence[PlannedChange]) -> str:
         return "Nothing to change: every desired state matches what the hosts report."
     vms = len({change.vm_key for change in plan})
     return f"Apply will make {len(plan)} change{'s' if len(plan) != 1 else ''} on {vms} VM{'s' if vms != 1 else ''}:"
+
+
+def _warning_style() -> str:
+    background, border, text = box_colours(Tone.Error)
+    return (
+        f"QLabel {{ color: {text}; background: {background}; border: 1px solid {border}; border-radius: 4px; "
+        "padding: 6px; }"
+    )
 
 
 class PreviewPanel(QWidget):
@@ -66,10 +75,8 @@ class PreviewPanel(QWidget):
         self.warning.setObjectName("previewWarning")
         self.warning.setWordWrap(True)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning.setStyleSheet(
-            f"QLabel {{ color: {HIGH_IMPACT_COLOUR}; background: #fdecea; border: 1px solid #f4b4ae;"
-            " border-radius: 4px; padding: 6px; }"
-        )
+        warning = self.warning
+        follow_theme(warning, lambda: warning.setStyleSheet(_warning_style()))
         self.notes = QLabel()
         self.notes.setObjectName("previewNotes")
         self.notes.setWordWrap(True)
@@ -125,7 +132,7 @@ class PreviewPanel(QWidget):
                 font = QFont()
                 font.setBold(True)
                 for column in (0, 1):
-                    item.setForeground(column, QBrush(QColor(HIGH_IMPACT_COLOUR)))
+                    item.setForeground(column, QBrush(QColor(text_colour(Tone.Error))))
                     item.setFont(column, font)
             self.tree.addTopLevelItem(item)
 

@@ -8,11 +8,12 @@ import enum
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from hvgui.domain.bulk import ChangeResult, PlannedChange, ResultKind
 from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import readable
 
 #: The row's `PlannedChange`.
 ChangeRole = Qt.ItemDataRole.UserRole + 1
@@ -115,7 +116,7 @@ class BulkResultsModel(ColumnTableModel[PlannedChange]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return result.message if result is not None else f"{change.description}: {outcome.value.lower()}"
         if role == Qt.ItemDataRole.ForegroundRole and column == ResultColumn.Outcome and outcome in OUTCOME_COLOURS:
-            return QBrush(QColor(OUTCOME_COLOURS[outcome]))
+            return QBrush(readable(OUTCOME_COLOURS[outcome]))
         return None
 
     # ---- the report ----------------------------------------------------------------------------

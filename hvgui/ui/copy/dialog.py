@@ -51,6 +51,7 @@ from hvgui.ui.copy.items import LocalItem, describe, format_size
 from hvgui.ui.copy.preconditions import guest_os, powershell_direct_blocker, readiness
 from hvgui.ui.preferences import Preferences
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import Tone, box_stylesheet, colour_text, follow_theme
 
 #: Object name of the question asked before enabling Guest Service Interface from the dialog.
 CONFIRM_ENABLE_GSI = "confirmEnableGuestServiceInterface"
@@ -71,7 +72,7 @@ def _plain_label(object_name: str, *, error: bool = False) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if error:
-        label.setStyleSheet("color: #c42b1c;")
+        colour_text(label, Tone.Error)
     return label
 
 
@@ -175,10 +176,8 @@ class CopyToVmDialog(FollowsVm, QDialog):
 
         self.precondition_box = QFrame()
         self.precondition_box.setObjectName("copyPreconditionBox")
-        self.precondition_box.setStyleSheet(
-            "#copyPreconditionBox { background: #fff8e1; border: 1px solid #f0d48a; border-radius: 5px; }"
-            "#copyPreconditionBox QLabel { background: transparent; color: #3d2f00; }"
-        )
+        box = self.precondition_box
+        follow_theme(box, lambda: box.setStyleSheet(box_stylesheet("#copyPreconditionBox", Tone.Note)))
         self.precondition = _plain_label("copyPrecondition")
         self.enable_button = QPushButton("E&nable Guest Service Interface\u2026")
         self.enable_button.setObjectName("copyEnableGsi")

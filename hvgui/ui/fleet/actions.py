@@ -108,6 +108,7 @@ class FleetActions(QObject):
         if self.fleet_window is None:
             self.fleet_window = FleetWindow(self.fleet_model, self.window)
             self.fleet_window.vmActivated.connect(self.reveal_vm)
+            self.fleet_window.bulkRequested.connect(lambda vms: self.open_bulk_dialog(vms))
         self.fleet_window.show_and_raise()
         return self.fleet_window
 

@@ -19,6 +19,7 @@ from hvgui.domain.why import ServiceCondition, explain, service_condition
 from hvgui.ui.models.table_base import ModelIndex
 from hvgui.ui.models.vm_rows import VmRowsModel, cell_runs
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import is_dark, readable, row_tint, tint_text
 
 #: The row's Vm; survives proxies.
 VmRole = Qt.ItemDataRole.UserRole + 1
@@ -213,7 +214,7 @@ class FleetModel(VmRowsModel):
         if role == FilterTextRole and column == VM_COLUMN:
             return self._filter_text(vm)
         if role == Qt.ItemDataRole.ForegroundRole and stale:
-            return QBrush(QColor(_MUTED))
+            return QBrush(readable(_MUTED))
         if role == Qt.ItemDataRole.FontRole and stale:
             font = QFont()
             font.setItalic(True)
@@ -244,11 +245,11 @@ class FleetModel(VmRowsModel):
             return (int(tone), cell_text(vm, state))
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = TONE_COLOURS[tone]
-            return QBrush(QColor(colour)) if colour else None
+            return QBrush(row_tint(colour)) if colour else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if vm.host in self._stale_hosts or tone is CellTone.Neutral:
-                return QBrush(QColor(_MUTED))
-            return QBrush(QColor(_TONE_TEXT[tone]))
+                return QBrush(readable(_MUTED))
+            return QBrush(QColor(_TONE_TEXT[tone]) if not is_dark() else tint_text())
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._service_tooltip(vm, guid, state)
         return None

@@ -37,6 +37,7 @@ from hvgui.domain.vm import Vm
 from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.kvp.controller import KvpController
 from hvgui.ui.text import untrusted_line
+from hvgui.ui.theme import Tone, colour_text
 
 OBJECT_NAME = "kvpBulkDialog"
 
@@ -101,7 +102,7 @@ class KvpBulkDialog(QDialog):
         self.problems.setObjectName("kvpBulkProblems")
         self.problems.setTextFormat(Qt.TextFormat.PlainText)
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a4262c;")
+        colour_text(self.problems, Tone.Error)
 
         self.preview = QTableWidget(len(self.vms), 4)
         self.preview.setObjectName("kvpBulkPreview")

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from hvgui.domain.kvp import KvpChange, KvpPair, changes_between
 from hvgui.ui.text import untrusted_line, untrusted_text
+from hvgui.ui.theme import row_tint
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Longest tooltip text (a value may hold a thousand characters).
@@ -108,8 +109,8 @@ class _Row:
         return ""
 
 
-_DIRTY = QColor("#fff4ce")
-_REMOVED = QColor("#fdecea")
+_DIRTY = "#fff4ce"  # tints of a light scheme; `row_tint` darkens them in a dark one
+_REMOVED = "#fdecea"
 
 
 class KvpEditModel(QAbstractTableModel):
@@ -241,7 +242,7 @@ class KvpEditModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return _tooltip(text)
         if role == Qt.ItemDataRole.BackgroundRole and row.change:
-            return QBrush(_REMOVED if row.removed else _DIRTY)
+            return QBrush(row_tint(_REMOVED if row.removed else _DIRTY))
         if role == Qt.ItemDataRole.FontRole and row.removed:
             font = QFont()
             font.setStrikeOut(True)

@@ -63,6 +63,7 @@ from hvgui.ui.kvp.controller import KvpController
 from hvgui.ui.kvp.models import EditColumn, KvpEditModel, KvpPairsModel, PairColumn
 from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import untrusted_line
+from hvgui.ui.theme import Tone, box_colours, follow_theme
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
 #: Seconds between two reads of the shown VM's pools.
@@ -70,6 +71,14 @@ REFRESH_SECONDS = 10.0
 #: Asks for a path to save to: (caption, suggested name, filter) -> path, "" when cancelled.
 SavePath = Callable[[str, str, str], str]
 OpenPath = Callable[[str, str], str]
+
+
+def _explanation_style() -> str:
+    background, border, text = box_colours(Tone.Warning)
+    return (
+        f"#kvpExplanation {{ background: {background}; border: 1px solid {border}; border-radius: 5px; "
+        f"padding: 5px; color: {text}; }}"
+    )
 
 
 def _pair_view(object_name: str, accessible: str) -> QTableView:
@@ -156,10 +165,8 @@ class KvpTab(QWidget):
         self.explanation.setObjectName("kvpExplanation")
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
         self.explanation.setWordWrap(True)
-        self.explanation.setStyleSheet(
-            "#kvpExplanation { background: #fff4ce; border: 1px solid #e7c55a; border-radius: 5px; padding: 5px;"
-            " color: #4d3800; }"
-        )
+        explanation = self.explanation
+        follow_theme(explanation, lambda: explanation.setStyleSheet(_explanation_style()))
         self.explanation.hide()
         layout.addWidget(self.explanation)
 

@@ -38,6 +38,7 @@ from hvgui.domain.why import (
 )
 from hvgui.ui.models.table_base import ColumnTableModel, ModelIndex
 from hvgui.ui.text import one_line
+from hvgui.ui.theme import readable
 
 #: The key of the PowerShell Direct row (it is a guest feature, not an integration component with a GUID).
 POWERSHELL_DIRECT_KEY = "POWERSHELL-DIRECT"
@@ -512,11 +513,11 @@ class ServiceRowsModel(ColumnTableModel[ServiceRow]):
 
     def _foreground(self, row: ServiceRow, column: ServiceColumn) -> QColor | None:
         if column == ServiceColumn.Impact and row.info is not None:
-            return QColor(IMPACT_COLOURS[row.info.impact])
+            return readable(IMPACT_COLOURS[row.info.impact])
         if column == ServiceColumn.Why and row.why:
-            return QColor("#1a5fb4")
+            return readable("#1a5fb4")
         if column == ServiceColumn.Enabled and self.error(row.key) and self.pending(row.key) is None:
-            return QColor("#c42b1c")
+            return readable("#c42b1c")
         return None
 
     def _font(self, row: ServiceRow, column: ServiceColumn) -> QFont | None:
