@@ -37,7 +37,7 @@ DEB_DEPENDS = (
 #: What `sources_hash()` covers: everything that ends up in a package.
 SOURCE_GLOBS = ("hvgui/**/*.py", "hvgui/**/*.json", "hvgui/**/*.ps1", "resources/*.svg", "resources/icons/*")
 SOURCE_FILES = ("pyproject.toml", "README.md", "installer/build.py", "installer/hvgui.spec")
-SOURCE_FILES += ("installer/linux/hvgui.desktop", "installer/linux/hvgui.metainfo.xml")
+SOURCE_FILES += ("installer/linux/hvgui.desktop", "installer/linux/hvgui.metainfo.xml", "installer/windows/hvgui.iss")
 
 
 def log(message: str) -> None:
@@ -62,9 +62,33 @@ def build_python_packages(dist: Path) -> list[Path]:
     return sorted(dist.glob("hvgui-*.tar.gz")) + sorted(dist.glob("hvgui-*.whl"))
 
 
+def render_app_icon(work: Path) -> Path | None:
+    """The executable's icon for Windows (.ico) or macOS (.icns), rendered from `resources/hvgui.svg` with Qt's
+    image plugins, so the SVG stays the only source of the icon. None on Linux (the .deb installs the SVG)."""
+    suffix = {"win32": "ico", "darwin": "icns"}.get(sys.platform)
+    if suffix is None:
+        return None
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QImageReader, QImageWriter
+
+    reader = QImageReader(str(ROOT / "resources" / "hvgui.svg"))
+    reader.setScaledSize(QSize(256, 256))
+    image = reader.read()
+    target = work / f"hvgui.{suffix}"
+    work.mkdir(parents=True, exist_ok=True)
+    writer = QImageWriter(str(target), suffix.encode())
+    if image.isNull() or not writer.write(image):
+        raise RuntimeError(f"could not render {target.name}: {reader.errorString()} {writer.errorString()}")
+    return target
+
+
 def build_frozen(dist: Path, work: Path) -> Path:
     """PyInstaller's one-folder build: `dist/hvgui/` (and `dist/hvgui.app` on macOS)."""
     started = time.monotonic()
+    icon = render_app_icon(work)
+    if icon is not None:
+        os.environ["HVGUI_APP_ICON"] = str(icon)  # read by installer/hvgui.spec
     run(
         sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
         "--distpath", dist, "--workpath", work / "pyinstaller", INSTALLER / "hvgui.spec",
@@ -149,7 +173,11 @@ def validate_linux_metadata(root: Path) -> None:
 
 
 def build_windows_installer(dist: Path) -> Path | None:
-    iscc = shutil.which("iscc") or shutil.which("ISCC")
+    iscc = shutil.which("iscc")
+    for folder in (os.environ.get("PROGRAMFILES(X86)"), os.environ.get("PROGRAMFILES")):
+        candidate = Path(folder or "/nonexistent") / "Inno Setup 6" / "ISCC.exe"
+        if iscc is None and candidate.is_file():
+            iscc = str(candidate)
     if iscc is None:
         log("SKIPPED the Windows installer: Inno Setup's iscc is not on PATH")
         return None
@@ -220,7 +248,24 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "build", help="scratch space (default: build/)")
     parser.add_argument("--no-python-packages", action="store_true", help="skip the wheel and the sdist")
     parser.add_argument("--no-frozen", action="store_true", help="skip PyInstaller and the platform packages")
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="build into the cache the tests use (or reuse it when the sources are unchanged), then copy to --dist",
+    )
     args = parser.parse_args()
+    if args.cached:
+        built = cached_build()
+        args.dist.mkdir(parents=True, exist_ok=True)
+        for path in sorted(built.iterdir()):
+            target = args.dist / path.name
+            if path.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(path, target, symlinks=True)
+            else:
+                shutil.copy2(path, target)
+            log(f"made {target}")
+        return 0
     made = build_all(args.dist, args.work, python_packages=not args.no_python_packages, frozen=not args.no_frozen)
     for path in made:
         log(f"made {path}")

@@ -1,6 +1,8 @@
 #!/bin/sh
 # hvgui quick start: `sh installer/quickstart.sh demo` launches the demo, `sh installer/quickstart.sh test`
-# runs the whole test suite. Either one creates ./.venv when needed and installs the project into it.
+# runs the whole test suite (with the packaging tests, which build the wheel, the frozen app and the .deb
+# once per version of the sources under build/packages/). Either one creates ./.venv when needed and installs
+# the project into it.
 # On Debian/Ubuntu, run as root (or with sudo available) it also installs the few system libraries Qt and
 # venv need when they are missing.
 set -eu
@@ -23,6 +25,11 @@ missing_debian_packages() {
         libxcb-render-util.so.0:libxcb-render-util0 libxcb-image.so.0:libxcb-image0; do
         ldconfig -p 2>/dev/null | grep -q "${pair%%:*}" || echo "${pair#*:}"
     done
+    if [ "$mode" = test ]; then  # the packaging tests build a .deb and validate its metadata
+        for pair in dpkg-deb:dpkg desktop-file-validate:desktop-file-utils appstreamcli:appstream; do
+            command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair#*:}"
+        done
+    fi
 }
 
 if command -v apt-get >/dev/null 2>&1; then
