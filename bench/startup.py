@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--frozen", type=Path, help="a frozen build's dist/ (default: build or reuse the cache)")
     args = parser.parse_args()
-    dist = args.frozen or cached_dist()
+    dist = (args.frozen or cached_dist()).resolve()
     frozen = dist / "hvgui" / ("hvgui.exe" if sys.platform == "win32" else "hvgui")
     debs = sorted(dist.glob("hvgui_*.deb"))
     with tempfile.TemporaryDirectory(prefix="hvgui-startup-") as scratch:

@@ -29,11 +29,6 @@ def test_the_hidden_flag_hands_the_rest_of_the_command_line_to_the_emulator(caps
     assert "--scenario" in capsys.readouterr().out
 
 
-def test_the_emulator_refuses_what_it_would_refuse_from_python(capsys) -> None:
-    assert cli.main([cli.RUN_EMULATOR_FLAG, "--listen", "0.0.0.0:0"]) == 2
-    assert "error" in capsys.readouterr().err
-
-
 def test_the_flag_is_not_an_option_of_hvgui_itself() -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--demo", cli.RUN_EMULATOR_FLAG])
