@@ -209,8 +209,18 @@ def read_password(stream: TextIO) -> str:
     return line.rstrip("\r\n")
 
 
+#: A frozen build's hidden entry point into the emulator (`hvgui.emulator.process.FROZEN_EMULATOR_FLAG`): the
+#: demo starts its emulator from the hvgui executable itself, as there is no Python to run `-m` with.
+RUN_EMULATOR_FLAG = "--run-emulator"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == [RUN_EMULATOR_FLAG]:
+        from hvgui.emulator.cli import main as emulator_main
+
+        return emulator_main(args[1:])
+    options = parse_args(args)
     for settings in (*options.hosts, *((options.diagnose,) if options.diagnose is not None else ())):
         warning = transport_warning(settings)
         if warning:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # hvgui quick start: `sh installer/quickstart.sh demo` launches the demo, `sh installer/quickstart.sh test`
-# runs the whole test suite, `sh installer/quickstart.sh kerberos` adds Kerberos support (gssapi, built
-# against the system's Kerberos). Each creates ./.venv when needed and installs the project into it.
+# runs the whole test suite (with the packaging tests, which build the wheel, the frozen app and the .deb
+# once per version of the sources under build/packages/), `sh installer/quickstart.sh kerberos` adds Kerberos
+# support (gssapi, built against the system's Kerberos). Each creates ./.venv when needed and installs the
+# project into it.
 # On Debian/Ubuntu, run as root (or with sudo available) it also installs the few system libraries Qt and
 # venv need when they are missing (and, for kerberos, the Kerberos headers and a C compiler).
 set -eu
@@ -31,6 +33,11 @@ missing_debian_packages() {
         "$python" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
             || echo python3-dev
         command -v kinit >/dev/null 2>&1 || echo krb5-user
+    fi
+    if [ "$mode" = test ]; then  # the packaging tests build a .deb and validate its metadata
+        for pair in dpkg-deb:dpkg desktop-file-validate:desktop-file-utils appstreamcli:appstream; do
+            command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair#*:}"
+        done
     fi
 }
 

@@ -16,13 +16,28 @@ from hvgui.emulator.endpoints import CONTROL_PREFIX, READY_LINE, Endpoint, parse
 
 STDERR_KEEP_LINES = 200
 
+#: The hidden first argument that makes a frozen `hvgui` executable run the emulator (`hvgui.__main__`).
+FROZEN_EMULATOR_FLAG = "--run-emulator"
+
+
+def emulator_command() -> list[str]:
+    """How to start the emulator's CLI in a child process.
+
+    From a Python environment that is `python -m hvgui.emulator`. A frozen build (PyInstaller) has no
+    Python to run `-m` with: `sys.executable` is hvgui itself, so the child is the same executable with a
+    hidden first argument that hands the rest of the command line to the emulator.
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_EMULATOR_FLAG]
+    return [sys.executable, "-m", "hvgui.emulator"]
+
 
 class EmulatorStartError(RuntimeError):
     """The child did not become ready; the message includes what it wrote to stderr."""
 
 
 class EmulatorProcess:
-    """`python -m hvgui.emulator` as a child process. A context manager; `stop()` ends it."""
+    """The emulator's CLI (`python -m hvgui.emulator`) as a child process. A context manager; `stop()` ends it."""
 
     def __init__(
         self,
@@ -56,7 +71,7 @@ class EmulatorProcess:
         `--time-scale`; None leaves the scenario's own (else instant, 1). With `control`, the child reads control
         commands (`control()`) on its stdin.
         """
-        command = [sys.executable, "-m", "hvgui.emulator", "--listen", "127.0.0.1:0", "--scenario", scenario]
+        command = [*emulator_command(), "--listen", "127.0.0.1:0", "--scenario", scenario]
         if tls:
             command.append("--tls")
         if seed is not None:

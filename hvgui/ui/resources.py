@@ -1,8 +1,9 @@
 """Finding the icons wherever hvgui runs from, and drawing them crisp and readable in light and dark schemes.
 
-The icons live in `<repo>/resources/` in a source checkout; the wheel maps that folder to
-`hvgui/resources/`, and a frozen build unpacks it under its bundle directory. Everything that needs an
-icon asks this module, so no other code knows the layout.
+The icons live in `<repo>/resources/` in a source checkout; the wheel and the frozen build (PyInstaller)
+carry that folder as `hvgui/resources/`, found through `importlib.resources` like the package's other data
+(the host module, the emulator's JSON). Qt wants file paths, which every one of these layouts has.
+Everything that needs an icon asks this module, so no other code knows the layout.
 
 The small icons are SVG drawn with a dark slate "ink" (`INK_COLOURS`) for outlines, made for light
 backgrounds. `icon()` renders them through `ThemedSvgIconEngine`: from the SVG at the exact device-pixel
@@ -13,7 +14,7 @@ decided at each paint, so icons follow a change of the OS colour scheme without 
 from __future__ import annotations
 
 import functools
-import sys
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
@@ -22,20 +23,16 @@ from PySide6.QtSvg import QSvgRenderer
 
 from hvgui.ui.theme import is_dark
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # .../hvgui
+_PACKAGE_DIR = Path(str(resources.files("hvgui")))  # .../hvgui, wherever the package was loaded from
 
 APP_ICON = "hvgui.svg"
 
 
 def _candidates() -> list[Path]:
-    dirs = [
-        _PACKAGE_DIR / "resources",  # installed wheel
+    return [
+        _PACKAGE_DIR / "resources",  # installed wheel, frozen build
         _PACKAGE_DIR.parent / "resources",  # source checkout
     ]
-    bundle = getattr(sys, "_MEIPASS", None)  # frozen build (PyInstaller)
-    if bundle:
-        dirs += [Path(bundle) / "hvgui" / "resources", Path(bundle) / "resources"]
-    return dirs
 
 
 @functools.cache
