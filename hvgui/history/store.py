@@ -376,9 +376,8 @@ class HistoryStore:
                 "SELECT digest FROM kvp_snapshots WHERE vm = ? ORDER BY at DESC, id DESC LIMIT 1", (vm,)
             ).fetchone()
             last = None if found is None else str(found[0])
+        new_digests[vm] = digest
         if last == digest:
-            if vm not in self._kvp_digests:
-                new_digests[vm] = digest
             return
         reported = 0
         for pool, code in POOL_CODES.items():
@@ -396,7 +395,6 @@ class HistoryStore:
                 for pair in record.snapshot.pool(pool) or ()
             ],
         )
-        new_digests[vm] = digest
 
     def _vm_id(
         self,
