@@ -184,7 +184,7 @@ class KvpTab(QWidget):
             "Import JSON\u2026", "kvpImportJson", "Read host-to-guest pairs from a JSON file as pending edits"
         )
         self.history_button = self._button(
-            "History…",
+            "History\u2026",
             "kvpHistory",
             f"When this VM's pairs changed, and what changed since yesterday ({HISTORY_SHORTCUT})",
         )
