@@ -7,9 +7,9 @@ matters (the store's writer thread, a reader thread of the UI).
 
 from hvgui.history.alerts import Alert, AlertBatcher, AlertKind, alert_for
 from hvgui.history.lanes import LaneStatus, Segment, flapping_threshold, lane_status, segments
-from hvgui.history.queries import HistoryReader, Lane, VmRow
+from hvgui.history.queries import HistoryReader, Lane, SnapshotRow, VmRow
 from hvgui.history.recorder import HeartbeatRecorder
-from hvgui.history.records import EventKind, Transition
+from hvgui.history.records import EventKind, KvpRecord, Transition
 from hvgui.history.seed import seed_history
 from hvgui.history.store import DEFAULT_RETENTION_DAYS, HistoryStore, StoreStatus
 
@@ -22,9 +22,11 @@ __all__ = [
     "HeartbeatRecorder",
     "HistoryReader",
     "HistoryStore",
+    "KvpRecord",
     "Lane",
     "LaneStatus",
     "Segment",
+    "SnapshotRow",
     "StoreStatus",
     "Transition",
     "VmRow",

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hvgui.domain.kvp import KvpPair, Pool
+from hvgui.domain.kvp_history import KvpSnapshot
 from hvgui.domain.vm import HeartbeatStatus, VmState
-from hvgui.history.records import EventKind, Transition
+from hvgui.history.records import POOL_CODES, POOLS_BY_CODE, EventKind, Transition
 from hvgui.history.store import connect
 
 
@@ -27,6 +29,14 @@ class VmRow:
     host: str
     vm_id: str
     name: str
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """A stored key-value pair snapshot of a VM: its database id and when its pools were read."""
+
+    id: int
+    at: float
 
 
 @dataclass(frozen=True)
@@ -166,3 +176,35 @@ class HistoryReader:
                 count = sum(1 for row in rows if row[1] != EventKind.Observed)
                 out[vm] = Lane(vm, t0, t1, start, changes, count)
         return out
+
+    def kvp_snapshots(self, host: str, vm_id: str) -> list[SnapshotRow]:
+        """When this VM's pools were stored (each time they had changed), oldest first."""
+        rows = self._rows(
+            """SELECT s.id, s.at FROM vms v JOIN kvp_snapshots s ON s.vm = v.id
+               WHERE v.host = ? AND v.vm_id = ? ORDER BY s.at, s.id""",
+            (host, vm_id),
+        )
+        return [SnapshotRow(int(ident), float(at)) for ident, at in rows]
+
+    def kvp_snapshot(self, snapshot: int) -> KvpSnapshot | None:
+        """The pools of one stored snapshot (None when retention removed it meanwhile)."""
+        with self._lock:
+            db = self._db()
+            head = db.execute("SELECT at, reported FROM kvp_snapshots WHERE id = ?", (snapshot,)).fetchone()
+            if head is None:
+                return None
+            items = db.execute(
+                "SELECT pool, key, value FROM kvp_items WHERE snapshot = ? ORDER BY rowid", (snapshot,)
+            ).fetchall()
+        at, reported = head
+        pools: dict[Pool, tuple[KvpPair, ...] | None] = {
+            pool: (() if reported & (1 << code) else None) for pool, code in POOL_CODES.items()
+        }
+        grouped: dict[Pool, list[KvpPair]] = {}
+        for code, key, value in items:
+            pool = POOLS_BY_CODE.get(int(code))
+            if pool is not None:
+                grouped.setdefault(pool, []).append(KvpPair(key, value))
+        for pool, pairs in grouped.items():
+            pools[pool] = tuple(pairs)
+        return KvpSnapshot.from_pools(float(at), pools)

@@ -1,10 +1,13 @@
-"""What the history stores: one row per transition (or per observed baseline) of one VM."""
+"""What the history stores: one row per transition (or per observed baseline) of one VM, and snapshots of
+a VM's key-value pools."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
+from hvgui.domain.kvp import Pool
+from hvgui.domain.kvp_history import KvpSnapshot
 from hvgui.domain.vm import HeartbeatStatus, VmState
 
 
@@ -60,3 +63,22 @@ def _label(kind: EventKind, value: int | None) -> str:
         except ValueError:
             return str(value)
     return NO_VALUE_TEXT
+
+
+#: How a pool is stored in `kvp_items.pool` (and its bit in `kvp_snapshots.reported`): never renumber.
+POOL_CODES = {Pool.Intrinsic: 0, Pool.GuestToHost: 1, Pool.HostToGuest: 2, Pool.HostOnly: 3}
+POOLS_BY_CODE = {code: pool for pool, code in POOL_CODES.items()}
+
+
+@dataclass(frozen=True)
+class KvpRecord:
+    """A VM's pools as hvgui read them: stored as a snapshot when they differ from the VM's last one."""
+
+    host: str
+    vm_id: str
+    name: str
+    snapshot: KvpSnapshot
+
+    @property
+    def at(self) -> float:
+        return self.snapshot.at

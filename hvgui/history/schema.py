@@ -3,7 +3,9 @@
 Each migration moves the file one version up inside one transaction, so a file is always at a version this
 code knows, or untouched. Version 1 kept what changed (old -> new); version 2 also keeps the VM's state and
 heartbeat after each row, so a strip is painted from the rows of its window plus one row before it, and an
-index by time serves the fleet-wide counts.
+index by time serves the fleet-wide counts. Version 3 adds the key-value pair snapshots: one `kvp_snapshots`
+row each time a VM's pools differ from its last snapshot (`digest`, `reported`: a bit per pool the host
+reported), and that snapshot's pairs in `kvp_items`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE events SET state = new WHERE kind = 1",
         "UPDATE events SET heartbeat = new WHERE kind = 2",
         "CREATE INDEX events_by_time ON events (at, vm, kind)",  # covers the fleet-wide counts
+    ),
+    # 2 -> 3
+    (
+        """CREATE TABLE kvp_snapshots (
+            id INTEGER PRIMARY KEY,
+            vm INTEGER NOT NULL REFERENCES vms(id),
+            at REAL NOT NULL,
+            digest TEXT NOT NULL,
+            reported INTEGER NOT NULL
+        )""",
+        "CREATE INDEX kvp_snapshots_by_vm ON kvp_snapshots (vm, at)",
+        "CREATE INDEX kvp_snapshots_by_time ON kvp_snapshots (at)",
+        """CREATE TABLE kvp_items (
+            snapshot INTEGER NOT NULL REFERENCES kvp_snapshots(id),
+            pool INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL
+        )""",
+        "CREATE INDEX kvp_items_by_snapshot ON kvp_items (snapshot)",
     ),
 )
 

@@ -12,6 +12,13 @@ Failure keeps rows, or says what was lost:
   one, a fresh file starts, and the status says that the rows stored before are in the renamed file. Rows
   not yet written are written to the fresh file.
 Rows wait in memory up to `memory_limit`; beyond it the oldest are dropped and counted in `status.lost`.
+
+Key-value pair snapshots (`record_kvp`) take the same queue and the same transactions. The writer stores one
+only when the VM's pools differ from its last stored snapshot (it remembers each VM's last digest, and asks
+the file the first time), so a tab that reads the pools every few seconds adds nothing while nothing changes.
+Retention treats them as it treats the events: older snapshots are deleted, and each VM's newest one before
+the cut is kept, moved to the cut, so the pools in force then are still known (and still count as the last
+snapshot when the next read is compared).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hvgui.history import schema
-from hvgui.history.records import Transition
+from hvgui.history.records import POOL_CODES, KvpRecord, Transition
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +113,9 @@ class HistoryStore:
         #: Called on the writer thread whenever the status changes (may be set after construction).
         self.on_status = on_status
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._pending: list[Transition] = []
+        self._pending: list[Transition | KvpRecord] = []
         self._vm_ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self._kvp_digests: dict[int, str] = {}  # per VM id, the digest of its last stored snapshot
         self._status = StoreStatus(self.path)
         self._status_lock = threading.Lock()
         self._generation = 0  # counts fresh files, so readers know to reopen
@@ -124,6 +132,12 @@ class HistoryStore:
     def record(self, transitions: Iterable[Transition]) -> None:
         """Queue rows for writing; returns at once."""
         rows = list(transitions)
+        if rows:
+            self._queue.put(rows)
+
+    def record_kvp(self, records: Iterable[KvpRecord]) -> None:
+        """Queue pools as read; the writer stores those that differ from the VM's last snapshot. Returns at once."""
+        rows = list(records)
         if rows:
             self._queue.put(rows)
 
@@ -253,6 +267,7 @@ class HistoryStore:
                 companion.replace(aside.with_name(aside.name + suffix))
         log.error("the heartbeat history %s is damaged (%s); set aside as %s", self.path, exc, aside)
         self._vm_ids.clear()
+        self._kvp_digests.clear()
         self._connection = connect(self.path, busy_timeout=self._busy_timeout)
         schema.migrate(self._connection)
         self._generation += 1
@@ -308,14 +323,18 @@ class HistoryStore:
             pending=len(self._pending),
         )
 
-    def _write(self, rows: list[Transition]) -> None:
+    def _write(self, rows: list[Transition | KvpRecord]) -> None:
         connection = self._connection
         assert connection is not None
         new_ids: dict[tuple[str, str], tuple[int, str]] = {}
+        new_digests: dict[int, str] = {}
         connection.execute("BEGIN IMMEDIATE")
         try:
             values = []
             for row in rows:
+                if isinstance(row, KvpRecord):
+                    self._write_snapshot(connection, row, new_ids, new_digests)
+                    continue
                 vm = self._vm_id(connection, row, new_ids)
                 values.append(
                     (
@@ -328,18 +347,60 @@ class HistoryStore:
                         None if row.heartbeat is None else int(row.heartbeat),
                     )
                 )
-            connection.executemany(
-                "INSERT INTO events (vm, at, kind, old, new, state, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)", values
-            )
+            if values:
+                connection.executemany(
+                    "INSERT INTO events (vm, at, kind, old, new, state, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    values,
+                )
             connection.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 connection.execute("ROLLBACK")
             raise
         self._vm_ids.update(new_ids)  # only once committed: a rolled-back id is not an id
+        self._kvp_digests.update(new_digests)
+
+    def _write_snapshot(
+        self,
+        connection: sqlite3.Connection,
+        record: KvpRecord,
+        new_ids: dict[tuple[str, str], tuple[int, str]],
+        new_digests: dict[int, str],
+    ) -> None:
+        """Insert the snapshot unless it holds the same pools as the VM's last one."""
+        vm = self._vm_id(connection, record, new_ids)
+        digest = record.snapshot.digest()
+        last = new_digests.get(vm) or self._kvp_digests.get(vm)
+        if last is None:
+            found = connection.execute(
+                "SELECT digest FROM kvp_snapshots WHERE vm = ? ORDER BY at DESC, id DESC LIMIT 1", (vm,)
+            ).fetchone()
+            last = None if found is None else str(found[0])
+        new_digests[vm] = digest
+        if last == digest:
+            return
+        reported = 0
+        for pool, code in POOL_CODES.items():
+            if record.snapshot.pool(pool) is not None:
+                reported |= 1 << code
+        snapshot = connection.execute(
+            "INSERT INTO kvp_snapshots (vm, at, digest, reported) VALUES (?, ?, ?, ?)",
+            (vm, record.at, digest, reported),
+        ).lastrowid
+        connection.executemany(
+            "INSERT INTO kvp_items (snapshot, pool, key, value) VALUES (?, ?, ?, ?)",
+            [
+                (snapshot, code, pair.key, pair.value)
+                for pool, code in POOL_CODES.items()
+                for pair in record.snapshot.pool(pool) or ()
+            ],
+        )
 
     def _vm_id(
-        self, connection: sqlite3.Connection, row: Transition, new_ids: dict[tuple[str, str], tuple[int, str]]
+        self,
+        connection: sqlite3.Connection,
+        row: Transition | KvpRecord,
+        new_ids: dict[tuple[str, str], tuple[int, str]],
     ) -> int:
         key = (row.host, row.vm_id)
         known = new_ids.get(key) or self._vm_ids.get(key)
@@ -376,6 +437,7 @@ class HistoryStore:
                     {"cutoff": cutoff},
                 )
                 deleted = connection.execute("DELETE FROM events WHERE at < ?", (cutoff,)).rowcount
+                deleted += self._prune_snapshots(connection, cutoff)
                 connection.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -387,6 +449,23 @@ class HistoryStore:
             return
         if deleted:
             log.info("heartbeat history: %d rows older than %.1f days deleted", deleted, self.retention_days)
+
+    @staticmethod
+    def _prune_snapshots(connection: sqlite3.Connection, cutoff: float) -> int:
+        """Delete snapshots older than `cutoff`, but move each VM's newest one before it to the cut."""
+        connection.execute(
+            """UPDATE kvp_snapshots SET at = :cutoff WHERE id IN (
+                   SELECT id FROM (
+                       SELECT id, row_number() OVER (PARTITION BY vm ORDER BY at DESC, id DESC) AS n
+                       FROM kvp_snapshots WHERE at < :cutoff
+                   ) WHERE n = 1
+               )""",
+            {"cutoff": cutoff},
+        )
+        connection.execute(
+            "DELETE FROM kvp_items WHERE snapshot IN (SELECT id FROM kvp_snapshots WHERE at < ?)", (cutoff,)
+        )
+        return int(connection.execute("DELETE FROM kvp_snapshots WHERE at < ?", (cutoff,)).rowcount)
 
     def _set_status(self, **changes: object) -> None:
         with self._status_lock:

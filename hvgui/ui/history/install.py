@@ -3,13 +3,16 @@
 `install_history(window, store)` records every host's heartbeat and state transitions into `store`, adds
 the VM panel's "Heartbeat" tab, "View > Heartbeat timeline" (Ctrl+Shift+H) and "View > Heartbeat events"
 (Ctrl+Shift+E), desktop notifications (system tray) for lost and regained heartbeats, and "VM > Mute
-heartbeat alerts". The store closes with the hosts controller.
+heartbeat alerts". Every read of a VM's key-value pools (the Key-Value Pairs tab's reads and refreshes) is
+handed to the store as a snapshot, which keeps it when the pools changed, and the tab gets its History… view.
+The store closes with the hosts controller.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +20,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from hvgui.domain.kvp import VmKvp
+from hvgui.domain.kvp_history import KvpSnapshot
 from hvgui.domain.vm import VmKey
-from hvgui.history import HistoryReader, HistoryStore, StoreStatus
+from hvgui.history import HistoryReader, HistoryStore, KvpRecord, StoreStatus
 from hvgui.ui.history.event_log import EVENT_LOG_SHORTCUT, EventEntry, EventLogDock
 from hvgui.ui.history.feed import HistoryFeed
 from hvgui.ui.history.fleet_window import FleetHeartbeatWindow
@@ -75,6 +80,7 @@ class HistoryUi(QObject):
         self.heartbeat_tab = HeartbeatTab(self.queries, self.feed)
         window.vm_panel.addTab(self.heartbeat_tab, "Heartbeat")
         self.heartbeat_tab.show_vm(window.vm_panel.vm())
+        self._install_kvp_history()
 
         self.event_dock = EventLogDock(window, menu_entries=self._event_menu)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.event_dock)
@@ -117,6 +123,19 @@ class HistoryUi(QObject):
             vm_menu.addAction(self.mute_action)
             vm_menu.aboutToShow.connect(self._update_mute_action)
         window.controller.add_close_hook(self.aclose)
+
+    # ---- key-value pair snapshots -------------------------------------------------------------
+
+    def _install_kvp_history(self) -> None:
+        kvp_tab = self.window.vm_panel.kvp
+        controllers = [kvp_tab.controller, getattr(getattr(self.window, "kvp_actions", None), "controller", None)]
+        for controller in {id(c): c for c in controllers if c is not None}.values():
+            controller.add_read_listener(self.record_kvp)
+        kvp_tab.attach_history(self.queries)
+
+    def record_kvp(self, key: VmKey, kvp: VmKvp) -> None:
+        """Queue the pools just read (returns at once; the writer keeps them only when they changed)."""
+        self.store.record_kvp([KvpRecord(key.host, key.vm_id, kvp.name, KvpSnapshot.from_kvp(kvp, time.time()))])
 
     # ---- labels --------------------------------------------------------------------------------
 
@@ -191,8 +210,6 @@ class HistoryUi(QObject):
 
     @staticmethod
     def window_time() -> float:
-        import time
-
         return time.time()
 
     async def aclose(self) -> None:

@@ -2,20 +2,21 @@
 
 Reads run on the host's refresh lane (`Get-HvGuiKvpPools`, three bulk CIM queries), changes are typed
 operations (`KvpEditOperation`, `KvpBulkOperation`) on the host's work lane, listed in the Activity panel like
-any other. Results come back as signals; widgets never await.
+any other. Results come back as signals; widgets never await. Every successful read is also handed to the
+read listeners (`add_read_listener`): the history stores a snapshot from it, with no host call of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from hvgui.domain.errors import HvGuiError
-from hvgui.domain.kvp import KvpChange
+from hvgui.domain.kvp import KvpChange, VmKvp
 from hvgui.domain.kvp_operations import KvpBulkOperation, KvpEditOperation
 from hvgui.domain.operations import Operation, OperationRecord, OperationState, VmTarget
 from hvgui.domain.vm import VmKey
@@ -45,11 +46,16 @@ class KvpController(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._next = 0
         self._closed = False
+        self._read_listeners: list[Callable[[VmKey, VmKvp], None]] = []
         hosts.add_close_hook(self.aclose)
 
     @property
     def hosts(self) -> HostsController:
         return self._hosts
+
+    def add_read_listener(self, listener: Callable[[VmKey, VmKvp], None]) -> None:
+        """Called on the Qt thread with every VM's pools this controller reads (refreshes and Apply's checks)."""
+        self._read_listeners.append(listener)
 
     def read(self, key: VmKey) -> None:
         self._spawn(self._read(key))
@@ -89,6 +95,12 @@ class KvpController(QObject):
         if kvp is None:
             self._emit(self.readFailed, key, "the host no longer lists this VM.")
             return
+        if not self._closed:
+            for listener in self._read_listeners:
+                try:
+                    listener(key, kvp)
+                except Exception:
+                    log.exception("a key-value pair read listener failed")
         self._emit(signal if signal is not None else self.loaded, key, kvp)
 
     def _submit(self, operation: Operation) -> int:

@@ -12,7 +12,8 @@ The pools are read again every `REFRESH_SECONDS` while a VM is shown; a refresh 
 edits (it says the host changed, instead).
 
 Export writes the pools as JSON or CSV with exact values; Import reads host-to-guest pairs from JSON and
-shows them as pending edits.
+shows them as pending edits. With the history installed (`attach_history`), History… (Ctrl+Shift+Y) opens the
+VM's snapshots and what changed since yesterday (`history_dialog`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -60,12 +62,17 @@ from hvgui.ui.host_names import ComputerName, vm_target
 from hvgui.ui.inline_message import MessageKind
 from hvgui.ui.kvp import conflict_dialog
 from hvgui.ui.kvp.controller import KvpController
+from hvgui.ui.kvp.history_dialog import KvpHistoryDialog
 from hvgui.ui.kvp.models import EditColumn, KvpEditModel, KvpPairsModel, PairColumn
 from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import untrusted_line
 from hvgui.ui.theme import Tone, box_colours, follow_theme
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
 
+if TYPE_CHECKING:
+    from hvgui.ui.history.queries import HistoryQueries
+
+HISTORY_SHORTCUT = "Ctrl+Shift+Y"
 #: Seconds between two reads of the shown VM's pools.
 REFRESH_SECONDS = 10.0
 #: Asks for a path to save to: (caption, suggested name, filter) -> path, "" when cancelled.
@@ -156,6 +163,8 @@ class KvpTab(QWidget):
         self._reload_after_apply = False
         self.choose_save_path: SavePath = self._save_dialog
         self.choose_open_path: OpenPath = self._open_dialog
+        self._history: HistoryQueries | None = None
+        self.history_dialog: KvpHistoryDialog | None = None
 
         frame = build_vm_tab_frame(self, "Select a virtual machine to see its key-value pairs.")
         self.message, self._stack, self.placeholder = frame.message, frame.stack, frame.placeholder
@@ -181,7 +190,19 @@ class KvpTab(QWidget):
         self.import_button = self._button(
             "Import JSON\u2026", "kvpImportJson", "Read host-to-guest pairs from a JSON file as pending edits"
         )
-        for button in (self.refresh_button, self.export_json_button, self.export_csv_button, self.import_button):
+        self.history_button = self._button(
+            "History\u2026",
+            "kvpHistory",
+            f"When this VM's pairs changed, and what changed since yesterday ({HISTORY_SHORTCUT})",
+        )
+        self.history_button.hide()  # until a history is attached
+        for button in (
+            self.refresh_button,
+            self.history_button,
+            self.export_json_button,
+            self.export_csv_button,
+            self.import_button,
+        ):
             top.addWidget(button)
         layout.addLayout(top)
 
@@ -247,6 +268,9 @@ class KvpTab(QWidget):
         self.export_json_button.clicked.connect(lambda: self._export("json"))
         self.export_csv_button.clicked.connect(lambda: self._export("csv"))
         self.import_button.clicked.connect(self._import)
+        self.history_button.clicked.connect(self.show_history)
+        history_shortcut = QShortcut(QKeySequence(HISTORY_SHORTCUT), self, self.show_history)
+        history_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.add_button.clicked.connect(self.add_pair)
         self.edit_value_button.clicked.connect(self.edit_value)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -280,6 +304,10 @@ class KvpTab(QWidget):
         return button
 
     # --- showing ------------------------------------------------------------------------------------
+
+    @property
+    def controller(self) -> KvpController | None:
+        return self._controller
 
     def shown_vm(self) -> Vm | None:
         return self._vm
@@ -396,6 +424,7 @@ class KvpTab(QWidget):
         self.export_json_button.setEnabled(self._kvp is not None)
         self.export_csv_button.setEnabled(self._kvp is not None)
         self.import_button.setEnabled(has_vm and not busy)
+        self.history_button.setEnabled(has_vm and self._history is not None)
 
     def copy_powershell(self) -> None:
         if self._vm is None:
@@ -486,6 +515,30 @@ class KvpTab(QWidget):
                 f"The host did not apply the edits: {record.message} Your edits are still pending.", MessageKind.Error
             )
         self._update_buttons()
+
+    # --- history ------------------------------------------------------------------------------------
+
+    def attach_history(self, queries: HistoryQueries) -> None:
+        """Offer History…: the history store has this VM's snapshots (the reads feed it elsewhere)."""
+        self._history = queries
+        self.history_button.show()
+        self._update_buttons()
+
+    def show_history(self) -> KvpHistoryDialog | None:
+        if self._history is None or self._vm is None:
+            return None
+        if self.history_dialog is not None:
+            self.history_dialog.close()
+        dialog = KvpHistoryDialog(self._history, self._vm.host, self._vm.vm_id, self._vm.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: self._history_closed(dialog))
+        dialog.show()
+        self.history_dialog = dialog
+        return dialog
+
+    def _history_closed(self, dialog: KvpHistoryDialog) -> None:
+        if self.history_dialog is dialog:
+            self.history_dialog = None
 
     # --- export and import --------------------------------------------------------------------------
 
