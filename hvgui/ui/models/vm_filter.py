@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
-from hvgui.ui.models.vm_table import Column, FilterRole, SortRole
+from hvgui.ui.models.vm_table import Column, FilterRole, SortRole, VmRole
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -14,11 +14,13 @@ class VmFilterProxyModel(QSortFilterProxyModel):
 
     The filter matches the VM name, its host, its state and its heartbeat text, case-insensitively; each
     whitespace-separated word must appear somewhere, so `hv01 running` narrows to running VMs of hv01.
+    `set_host` narrows to one host's VMs besides (the host selected in the hosts pane).
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._words: tuple[str, ...] = ()
+        self._host: str | None = None
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
 
@@ -37,10 +39,24 @@ class VmFilterProxyModel(QSortFilterProxyModel):
             self._words = words
             self.invalidateRowsFilter()
 
+    def host(self) -> str | None:
+        return self._host
+
+    def set_host(self, host: str | None) -> None:
+        """Show only the VMs of this host (`Vm.host`), or of every host (None)."""
+        if host == self._host:
+            return
+        self._host = host
+        self.invalidateRowsFilter()
+
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        source = self.sourceModel()
+        if self._host is not None:
+            vm = source.data(source.index(source_row, Column.Name, source_parent), VmRole)
+            if getattr(vm, "host", None) != self._host:
+                return False
         if not self._words:
             return True
-        source = self.sourceModel()
         haystack = source.data(source.index(source_row, Column.Name, source_parent), FilterRole) or ""
         return all(word in haystack for word in self._words)
 
