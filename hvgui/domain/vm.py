@@ -182,6 +182,10 @@ class Vm:
     guest_os_name: str | None = None
     guest_os_version: str | None = None
     guest_product_type: int | None = None  # 1 workstation, 2 domain controller, 3 server
+    memory_demand: int | None = None  # bytes; None while the host reports none (static memory, not running)
+    notes: str = ""
+    checkpoint_count: int | None = None  # None: the host did not say
+    integration_services_version: str | None = None  # the guest's own report (KVP), None if it gives none
 
     @property
     def is_domain_controller(self) -> bool:

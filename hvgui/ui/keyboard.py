@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLabel, QWidget
@@ -135,7 +134,13 @@ class KeyboardNavigation(QObject):
 
     def _give_focus_back(self, dialog: QDialog) -> None:
         widget = self._focus_before.pop(id(dialog), None)
-        if widget is not None and shiboken6.isValid(widget) and widget.isVisible() and widget.isEnabled():
+        if widget is None:
+            return
+        try:
+            usable = widget.isVisible() and widget.isEnabled()
+        except RuntimeError:  # deleted while the dialog was open
+            return
+        if usable:
             self.window.activateWindow()
             widget.setFocus(Qt.FocusReason.PopupFocusReason)
 

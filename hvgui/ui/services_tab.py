@@ -48,6 +48,7 @@ from hvgui.ui.models.service_rows import (
 from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import one_line, visible
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
+from hvgui.ui.window_state import install_column_chooser
 
 #: Object name of the confirmation asked before disabling a High-impact service.
 CONFIRM_DISABLE = "confirmServiceDisable"
@@ -62,6 +63,9 @@ _COLUMN_WIDTHS = {
     ServiceColumn.Since: 104,
     ServiceColumn.Purpose: 320,
 }
+#: Shown in the detail pane beside the table; hidden in the table so that it fits a 1280 px window without
+#: scrolling sideways (the header's context menu shows them again).
+_DETAIL_COLUMNS = (ServiceColumn.Since, ServiceColumn.Purpose)
 
 
 class ServicesView(QTableView):
@@ -205,6 +209,9 @@ class ServicesTab(QWidget):
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
+        for column in _DETAIL_COLUMNS:
+            header.setSectionHidden(column, True)
+        install_column_chooser(view, frozenset({"Service"}))
         return view
 
     # ---- showing -------------------------------------------------------------------------------
