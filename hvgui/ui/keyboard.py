@@ -72,7 +72,7 @@ class KeyboardNavigation(QObject):
         """The panes F6 visits, in order; a collapsed or hidden hosts pane is left out."""
         w = self.window
         panes: list[QWidget] = []
-        if w.hosts_pane.isVisible() and w.hosts_pane.width() > 0:
+        if w.hosts_pane.isVisible() and w.hosts_pane_shown():
             panes.append(w.hosts_pane)
         panes += [w.filter_edit, w.table, w.vm_panel]
         return panes
@@ -119,7 +119,7 @@ class KeyboardNavigation(QObject):
             if event.key() == Qt.Key.Key_Escape and self.window.filter_edit.text():
                 self.window.filter_edit.clear()
                 return True
-        elif watched is self.window and kind == QEvent.Type.ChildAdded:
+        elif watched is self.window and kind == QEvent.Type.ChildPolished:  # built whole by now, unlike at ChildAdded
             child = event.child()  # type: ignore[attr-defined]
             if isinstance(child, QDialog):
                 child.installEventFilter(self)

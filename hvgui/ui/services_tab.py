@@ -201,6 +201,7 @@ class ServicesTab(QWidget):
     def _make_view(self) -> ServicesView:
         view = ServicesView()
         view.setObjectName("servicesTable")
+        view.setAccessibleName("Integration services")
         view.setModel(self.model)
         style_row_table(view, row_height=24, context_menu=True)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -46,8 +46,13 @@ class VmFilterProxyModel(QSortFilterProxyModel):
         """Show only the VMs of this host (`Vm.host`), or of every host (None)."""
         if host == self._host:
             return
-        self._host = host
-        self.invalidateRowsFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self._host = host
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._host = host
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         source = self.sourceModel()
