@@ -66,9 +66,9 @@ from hvgui.ui.window_state import WindowState, install_column_chooser
 #: column takes what is left) so that a narrow window scrolls rather than cutting names to "dev…".
 _COLUMN_WIDTHS = {
     Column.Host: 110,
-    Column.Name: 200,
+    Column.Name: 190,
     Column.State: 85,
-    Column.Heartbeat: 180,
+    Column.Heartbeat: 200,
     Column.Status: 140,
     Column.Uptime: 90,
     Column.Cpu: 55,
@@ -460,8 +460,10 @@ class MainWindow(QMainWindow):
         self._sync_hosts_pane_action()
 
     def _sync_hosts_pane_action(self) -> None:
+        shown = self.hosts_pane_shown()
+        self.hosts_pane.setEnabled(shown)  # a folded pane takes no Tab stop
         self.hosts_pane_action.blockSignals(True)
-        self.hosts_pane_action.setChecked(self.hosts_pane_shown())
+        self.hosts_pane_action.setChecked(shown)
         self.hosts_pane_action.blockSignals(False)
 
     def _filter_changed(self, text: str) -> None:

@@ -8,6 +8,7 @@ with QTest to whatever widget has the focus, so shortcuts and focus handling are
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -52,7 +53,7 @@ INTERACTIVE = (
 
 
 @pytest.fixture
-def window(qtbot, vm_factory) -> MainWindow:
+def window(qtbot, loop, vm_factory) -> Iterator[MainWindow]:
     w = MainWindow(HostsController(SessionManager()))
     qtbot.addWidget(w)
     w.resize(1280, 720)
@@ -66,7 +67,8 @@ def window(qtbot, vm_factory) -> MainWindow:
         inventory = Inventory(host=key, vms=tuple(vm_factory(n, host=key) for n in names), fetched_at=time.time())
         w.controller.inventoryChanged.emit(inventory, diff_inventory(None, inventory))
     w.table.selectRow(0)
-    return w
+    yield w
+    loop.run_until_complete(w.controller.aclose())  # and the panel's commands with it
 
 
 def focus() -> QWidget | None:
@@ -138,6 +140,11 @@ def test_f6_cycles_the_panes_and_skips_a_collapsed_hosts_pane(window) -> None:
         press(Qt.Key.Key_F6)
         order.append(pane_of(window, focus()))
     assert order == ["panel", "filter", "table"]
+    reached = set()
+    for _ in range(60):  # nor does Tab stop in the folded pane
+        press(Qt.Key.Key_Tab)
+        reached.add(pane_of(window, focus()))
+    assert "hosts" not in reached and {"filter", "table", "panel"} <= reached
     window.hosts_pane_action.trigger()
     assert window.hosts_pane_shown() and window.main_splitter.sizes()[0] >= 150
 
