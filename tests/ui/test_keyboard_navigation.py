@@ -278,3 +278,15 @@ def test_names_are_elided_in_the_middle_and_the_name_column_keeps_its_width(wind
     assert header.sectionSize(Column.Name) >= 150
     # The window fits a 1024 px screen.
     assert window.minimumSizeHint().width() <= 1024
+
+
+def test_the_services_table_fits_a_1280_px_window_without_scrolling_sideways(window, qtbot) -> None:
+    window.resize(1280, 720)
+    window.vm_panel.show_tab("services")
+    view = window.vm_panel.services.view
+    qtbot.waitUntil(lambda: view.model().rowCount() > 0 and view.isVisible())
+    QApplication.processEvents()
+    assert view.horizontalScrollBar().maximum() == 0
+    # What the hidden columns said is in the detail pane beside the table.
+    view.setCurrentIndex(view.model().index(1, 0))
+    assert window.vm_panel.services.detail.purpose.text()
