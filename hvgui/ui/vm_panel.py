@@ -195,7 +195,7 @@ class SummaryTab(QWidget):
         self.memory_demand = _value_label()
         self.memory_demand.setObjectName("memoryDemand")
         self.checkpoint_count = _value_label()
-        self.checkpoint_count.setObjectName("checkpointCount")
+        self.checkpoint_count.setObjectName("summaryCheckpointCount")
         self.generation = _value_label()
         self.version = _value_label()
         self.checkpoint_type = _value_label()
