@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from emulator_support import connect, emulated_host, endpoint_for, vm_key
+from emulator_support import ScriptedConfirmer, connect, emulated_host, endpoint_for, vm_key
 from PySide6.QtWidgets import QApplication
 from qasync_loop import wait_until
 
@@ -97,3 +97,25 @@ def _refresh_and_copy(loop, window: MainWindow, emulator: RunningEmulator) -> No
     loop.run_until_complete(
         wait_until(lambda: window.controller.inventory(key).fetched_at != before, what="the refreshed inventory")
     )
+
+
+def test_a_checkpoint_taken_in_the_panel_counts_in_the_summary(qtbot, loop, emulator) -> None:
+    controller = HostsController(SessionManager(refresh_interval=3600, connect_timeout=5, operation_timeout=10))
+    window = MainWindow(controller, confirmer=ScriptedConfirmer(answer=True))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        loop.run_until_complete(connect(window, emulator, HOST))
+        key = vm_key(emulator, HOST, "dc01")
+        window.select_vm(key)
+        summary = window.vm_panel.summary
+        assert summary.checkpoint_count.text() == "0"
+        window.vm_panel.show_tab("checkpoints")
+        tab = window.vm_panel.checkpoints
+        loop.run_until_complete(wait_until(lambda: tab.count_label.text() == "none", what="the list"))
+        tab.create_checkpoint()
+        # The command refreshes the host's inventory (no periodic refresh runs in this test).
+        loop.run_until_complete(wait_until(lambda: summary.checkpoint_count.text() == "1", what="the count"))
+        assert window.vm_model.vm(key).checkpoint_count == 1
+    finally:
+        loop.run_until_complete(controller.aclose())
