@@ -7,7 +7,7 @@ client over loopback:
 
 - naive: `Get-VM | Get-VMIntegrationService` on an open runspace pool, every component arriving as a full
   deserialized VMIntegrationComponent object (the module reads WMI per VM for both cmdlets);
-- hvgui: `HostApi.inventory()`, one round trip of fourteen bulk CIM queries returning one compact string,
+- hvgui: `HostApi.inventory()`, one round trip of fifteen bulk CIM queries returning one compact string,
   parsed into domain objects.
 
 The child gets `--cost-profile PROFILE`.

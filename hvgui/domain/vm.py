@@ -191,6 +191,10 @@ class Vm:
     guest_os_name: str | None = None
     guest_os_version: str | None = None
     guest_product_type: int | None = None  # 1 workstation, 2 domain controller, 3 server
+    memory_demand: int | None = None  # bytes; None while the host reports none (static memory, not running)
+    notes: str = ""
+    checkpoint_count: int | None = None  # None: the host did not say
+    integration_services_version: str | None = None  # the guest's own report (KVP), None if it gives none
 
     def uptime(self, now: float | None = None) -> int:
         """Whole seconds the VM has run at `now` (Unix time; default: this computer's clock); 0 when it does

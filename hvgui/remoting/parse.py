@@ -168,6 +168,10 @@ def _vm_from_json(entry: Any, host: str, services: tuple[IntegrationServiceState
         guest_os_name=_optional_text(entry.get("os")),
         guest_os_version=_optional_text(entry.get("osv")),
         guest_product_type=_optional_int(entry.get("ptype")),
+        memory_demand=_optional_int(entry.get("dem")),
+        notes=_str(entry.get("notes")),
+        checkpoint_count=_optional_int(entry.get("snaps")),
+        integration_services_version=_optional_text(entry.get("isv")),
     )
 
 

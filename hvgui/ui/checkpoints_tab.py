@@ -132,12 +132,16 @@ class CheckpointsTab(QWidget):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels go above fields when narrow
 
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("checkpointType")
         for checkpoint_type in _TYPES:
             self.type_combo.addItem(CHECKPOINT_TYPE_LABELS[checkpoint_type], checkpoint_type)
         self.type_combo.setAccessibleName("Checkpoint type")
+        # Sized to a short label, not the longest one: the tab must fit a window 1024 px wide.
+        self.type_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.type_combo.setMinimumContentsLength(12)
         self.type_combo.activated.connect(self._type_chosen)
         self.type_apply = QPushButton("Apply")
         self.type_apply.setObjectName("checkpointTypeApply")
@@ -150,12 +154,13 @@ class CheckpointsTab(QWidget):
         self.type_copy = QPushButton("Copy as PowerShell")
         self.type_copy.setObjectName("checkpointTypeCopy")
         self.type_copy.clicked.connect(self.copy_type_command)
-        type_row = QHBoxLayout()
-        type_row.addWidget(self.type_combo, 1)
-        type_row.addWidget(self.type_apply)
-        type_row.addWidget(self.type_revert)
-        type_row.addWidget(self.type_copy)
-        form.addRow("Checkpoint type:", type_row)
+        type_buttons = QHBoxLayout()  # under the list, so that the pane stays narrow
+        type_buttons.addWidget(self.type_apply)
+        type_buttons.addWidget(self.type_revert)
+        type_buttons.addWidget(self.type_copy)
+        type_buttons.addStretch(1)
+        form.addRow("Checkpoint type:", self.type_combo)
+        form.addRow("", type_buttons)
         self.type_description = _wrapped_label("checkpointTypeDescription")
         self.type_description.setStyleSheet("color: palette(dark);")
         form.addRow("", self.type_description)

@@ -4,17 +4,19 @@ A failed host gets a banner with the error message, when the next automatic atte
 button. A host that refused the user name or password is not retried automatically, so its banner says so
 and offers "Edit credentials…" instead. A host whose refresh is overdue shows how old its data is, and a
 host whose first inventory takes a while shows "Loading… 12 s", then how long it took (both tick with the
-pane's one-second timer). The
-pane only shows `HostStatus` values and asks for retries and new credentials through signals: it never
-talks to a host itself.
+pane's one-second timer).
+
+Selecting a host narrows the VM table to that host's VMs (`hostSelected`); "All hosts" in the header (or Esc
+in the list) goes back to every host. The pane only shows `HostStatus` values and asks for retries and new
+credentials through signals: it never talks to a host itself.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -157,9 +159,15 @@ class HostsPane(QWidget):
     """Host list on top, error banners of failed hosts below it."""
 
     retryRequested = Signal(str)
+    #: Refresh the host now (a failing host is tried again at once).
+    refreshRequested = Signal(str)
     removeRequested = Signal(str)
     connectRequested = Signal()
     hostActivated = Signal(str)
+    #: The host whose VMs the table should show (its key), or None for every host.
+    hostSelected = Signal(object)
+    #: Copy the host's address (its WS-Management URI, without any password) to the clipboard.
+    copyUriRequested = Signal(str)
     #: The person wants to give a host a new user name and password.
     editCredentialsRequested = Signal(str)
     #: The person wants to save a connected host (or edit its saved entry).
@@ -179,13 +187,23 @@ class HostsPane(QWidget):
         self.connect_button = QToolButton()
         self.connect_button.setIcon(icon("connect"))
         self.connect_button.setToolTip("Connect to host\u2026 (Ctrl+N)")
+        self.connect_button.setAccessibleName("Connect to host")
         self.connect_button.setAutoRaise(True)
         self.connect_button.clicked.connect(self.connectRequested)
+        self.all_hosts_button = QToolButton()
+        self.all_hosts_button.setObjectName("allHostsButton")
+        self.all_hosts_button.setText("All hosts")
+        self.all_hosts_button.setToolTip("Show the VMs of every host again (Esc in the host list)")
+        self.all_hosts_button.setAutoRaise(True)
+        self.all_hosts_button.setVisible(False)
+        self.all_hosts_button.clicked.connect(self.show_all_hosts)
         header.addWidget(title, 1)
+        header.addWidget(self.all_hosts_button)
         header.addWidget(self.connect_button)
 
         self.list = QListView()
         self.list.setObjectName("hostList")
+        self.list.setAccessibleName("Hosts")
         self.list.setModel(model)
         self.list.setItemDelegate(HostItemDelegate(self.list))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -193,6 +211,8 @@ class HostsPane(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.activated.connect(self._activated)
+        self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.list.installEventFilter(self)
 
         self.empty_hint = QLabel("No hosts yet.\nUse File \u2192 Connect to host\u2026")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -267,6 +287,32 @@ class HostsPane(QWidget):
         index = self.list.currentIndex()
         return index.data(KeyRole) if index.isValid() else None
 
+    def filtered_key(self) -> str | None:
+        """The host the VM table is narrowed to (the selected host), or None for every host."""
+        rows = self.list.selectionModel().selectedRows()
+        return rows[0].data(KeyRole) if rows else None
+
+    def show_all_hosts(self) -> None:
+        """Back to the VMs of every host: no host selected."""
+        self.list.selectionModel().clearSelection()
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        key = self.filtered_key()
+        self.all_hosts_button.setVisible(key is not None)
+        self.hostSelected.emit(key)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.list
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.filtered_key() is not None
+        ):
+            self.show_all_hosts()
+            return True
+        return super().eventFilter(watched, event)
+
     def _update_empty_hint(self, *args) -> None:
         empty = self.model.rowCount() == 0
         self.empty_hint.setVisible(empty)
@@ -282,15 +328,30 @@ class HostsPane(QWidget):
         if not index.isValid():
             return
         key = index.data(KeyRole)
+        menu = self.context_menu(key, index.data(StateRole))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def context_menu(self, key: str, state: HostState | None) -> QMenu:
+        """Refresh, Edit credentials, Save host, Copy URI and Disconnect for one host (tests trigger them)."""
         menu = QMenu(self)
-        retry = menu.addAction(icon("retry"), "Retry now")
-        retry.triggered.connect(lambda: self.retryRequested.emit(key))
+        menu.setObjectName("hostContextMenu")
+        refresh = menu.addAction(icon("retry"), "Refresh")
+        refresh.setObjectName("refreshHostAction")
+        refresh.setToolTip("Read the host's VMs now; a failing host is tried again at once")
+        refresh.triggered.connect(lambda: self.refreshRequested.emit(key))
         credentials = menu.addAction("Edit credentials\u2026")
-        credentials.setEnabled(index.data(StateRole) is not HostState.Closed)
+        credentials.setObjectName("editCredentialsAction")
+        credentials.setEnabled(state is not HostState.Closed)
         credentials.triggered.connect(lambda: self.editCredentialsRequested.emit(key))
         save = menu.addAction("Save host\u2026")
         save.setObjectName("saveHostAction")
         save.triggered.connect(lambda: self.saveRequested.emit(key))
+        copy_uri = menu.addAction("Copy URI")
+        copy_uri.setObjectName("copyHostUriAction")
+        copy_uri.setToolTip("Copy the host's address (no password) to the clipboard")
+        copy_uri.triggered.connect(lambda: self.copyUriRequested.emit(key))
+        menu.addSeparator()
         disconnect = menu.addAction("Disconnect")
+        disconnect.setObjectName("disconnectHostAction")
         disconnect.triggered.connect(lambda: self.removeRequested.emit(key))
-        menu.exec(self.list.viewport().mapToGlobal(pos))
+        return menu

@@ -1,6 +1,7 @@
-"""The main window: hosts on the left, the VM table with its filter, the selected VM's panel below it, and the
-Activity panel (View > Activity, Ctrl+Shift+A) docked at the bottom. Files dropped on a VM row or on the VM
-panel are copied into that VM (`hvgui.ui.copy`).
+"""The main window: hosts on the left (View > Hosts pane, Ctrl+B, collapses them; selecting one narrows the
+table to its VMs), the VM table with its filter, the selected VM's panel below it, and the Activity panel
+(View > Activity, Ctrl+Shift+A) docked at the bottom. Files dropped on a VM row or on the VM panel are copied
+into that VM (`hvgui.ui.copy`). Keyboard use: `hvgui.ui.keyboard`.
 
 The window is a view of the `HostsController`: it connects to the controller's signals, feeds the models
 through their `apply` methods and turns menu actions into controller intents. It never awaits anything.
@@ -16,6 +17,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, Q
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -49,6 +51,7 @@ from hvgui.ui.fleet import install_fleet_actions
 from hvgui.ui.host_book import HostBook
 from hvgui.ui.host_names import computer_name_from_key
 from hvgui.ui.hosts_pane import HostsPane
+from hvgui.ui.keyboard import install_keyboard
 from hvgui.ui.kvp.actions import install_kvp_actions
 from hvgui.ui.models.host_list import HostListModel, is_failing, is_loading, rows_stale, vm_count_text
 from hvgui.ui.models.vm_filter import VmFilterProxyModel
@@ -63,16 +66,20 @@ from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
 from hvgui.ui.window_state import WindowState, install_column_chooser
 
+#: Widths that fit a 1280 px window with the hosts pane open; the Name column keeps its width (the last
+#: column takes what is left) so that a narrow window scrolls rather than cutting names to "dev…".
 _COLUMN_WIDTHS = {
-    Column.Host: 130,
-    Column.Name: 210,
-    Column.State: 90,
-    Column.Heartbeat: 205,
-    Column.Status: 165,
-    Column.Uptime: 95,
-    Column.Cpu: 60,
-    Column.Memory: 120,
+    Column.Host: 110,
+    Column.Name: 190,
+    Column.State: 85,
+    Column.Heartbeat: 200,
+    Column.Status: 140,
+    Column.Uptime: 90,
+    Column.Cpu: 55,
+    Column.Memory: 100,
 }
+#: Width of the hosts pane when the window opens or the pane is shown again.
+_HOSTS_PANE_WIDTH = 220
 
 #: Height of the Activity dock when the window opens: its buttons and about four operations.
 _ACTIVITY_HEIGHT = 170
@@ -137,6 +144,8 @@ class MainWindow(QMainWindow):
         self.filter_edit.setObjectName("vmFilter")
         self.filter_edit.setPlaceholderText("Filter by name, host, state or heartbeat (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter VMs")
+        self.filter_edit.setToolTip("Filter by name, host, state or heartbeat (Ctrl+F); Esc clears the filter")
         self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.table = self._make_table()
         self.vm_panel = VmPanel(self.vm_actions, self.confirmer, computer_name=self.computer_name)
@@ -156,6 +165,8 @@ class MainWindow(QMainWindow):
         #: Geometry, splitters and the VM table's columns, restored by `restore_window_state` (None: not kept).
         self.window_state: WindowState | None = None
         install_column_chooser(self.table)
+        #: F6 between panes, Ctrl+Tab between the panel's tabs, Esc in the filter (`hvgui.ui.keyboard`).
+        self.keyboard = install_keyboard(self)
 
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -163,7 +174,9 @@ class MainWindow(QMainWindow):
         self.hosts_pane.retryRequested.connect(self.controller.retry)
         self.hosts_pane.removeRequested.connect(self._confirm_remove)
         self.hosts_pane.connectRequested.connect(lambda: self.show_connect_dialog())
-        self.hosts_pane.hostActivated.connect(self._filter_to_host)
+        self.hosts_pane.hostSelected.connect(self._host_selected)
+        self.hosts_pane.refreshRequested.connect(self.refresh_host)
+        self.hosts_pane.copyUriRequested.connect(self.copy_host_uri)
         self.hosts_pane.editCredentialsRequested.connect(self.show_credentials_dialog)
         self.hosts_pane.certificateRequested.connect(self.show_certificate_dialog)
         controller.hostStatusChanged.connect(self._on_host_status)
@@ -191,10 +204,14 @@ class MainWindow(QMainWindow):
             table, row_height=26, selection=QAbstractItemView.SelectionMode.ExtendedSelection, context_menu=True
         )
         table.setItemDelegateForColumn(Column.Heartbeat, HeartbeatDelegate(table))
+        # "devbo…-01", not "dev…": the end of a name tells devbox-01 from devbox-02.
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.setAccessibleName("Virtual machines")
         header = table.horizontalHeader()
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
-        header.setSectionResizeMode(Column.Name, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         return table
 
     def _build_layout(self) -> None:
@@ -216,13 +233,15 @@ class MainWindow(QMainWindow):
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.setObjectName("mainSplitter")
-        main.setChildrenCollapsible(False)
         main.addWidget(self.hosts_pane)
         main.addWidget(right)
+        main.setCollapsible(0, True)  # dragged to the edge (or View > Hosts pane) the hosts pane folds away
+        main.setCollapsible(1, False)
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
-        main.setSizes([270, 1130])
-        self.hosts_pane.setMinimumWidth(200)
+        main.setSizes([_HOSTS_PANE_WIDTH, 1180])
+        self.hosts_pane.setMinimumWidth(150)
+        self.main_splitter = main
         self.setCentralWidget(main)
 
     def _make_activity_dock(self) -> ActivityDock:
@@ -263,6 +282,16 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.filter_action)
+        self.hosts_pane_action = QAction("&Hosts pane", self)
+        self.hosts_pane_action.setObjectName("hostsPaneAction")
+        self.hosts_pane_action.setCheckable(True)
+        self.hosts_pane_action.setChecked(True)
+        self.hosts_pane_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.hosts_pane_action.setToolTip("Show or collapse the hosts pane (Ctrl+B)")
+        self.hosts_pane_action.toggled.connect(self.show_hosts_pane)
+        self.main_splitter.splitterMoved.connect(lambda *_: self._sync_hosts_pane_action())
+        view_menu.addAction(self.hosts_pane_action)
+        self.addAction(self.hosts_pane_action)
         self.activity_action = self.activity_dock.toggleViewAction()
         self.activity_action.setText("&Activity")
         self.activity_action.setObjectName("activityAction")
@@ -485,14 +514,48 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
+    def refresh_host(self, key: str) -> None:
+        """Refresh one host now (the hosts pane's menu); a failing host is tried again at once."""
+        status = self.host_model.status(key)
+        if status is not None and is_failing(status):
+            self.controller.retry(key)
+        elif self.controller.has_host(key):
+            self.controller.refresh(key)
+
+    def copy_host_uri(self, key: str) -> None:
+        """Put the host's WS-Management address on the clipboard (user name, never a password)."""
+        if self.controller.has_host(key):
+            QApplication.clipboard().setText(self.controller.settings(key).url)
+
+    def hosts_pane_shown(self) -> bool:
+        return self.main_splitter.sizes()[0] > 0
+
+    def show_hosts_pane(self, shown: bool) -> None:
+        """Open the hosts pane at its usual width, or fold it away (the table gets the room)."""
+        if shown == self.hosts_pane_shown():
+            return
+        total = sum(self.main_splitter.sizes())
+        pane = min(_HOSTS_PANE_WIDTH, total // 2) if shown else 0
+        self.main_splitter.setSizes([pane, total - pane])
+        if not shown and self.hosts_pane.isAncestorOf(QApplication.focusWidget()):
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._sync_hosts_pane_action()
+
+    def _sync_hosts_pane_action(self) -> None:
+        shown = self.hosts_pane_shown()
+        self.hosts_pane.setEnabled(shown)  # a folded pane takes no Tab stop
+        self.hosts_pane_action.blockSignals(True)
+        self.hosts_pane_action.setChecked(shown)
+        self.hosts_pane_action.blockSignals(False)
+
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_filter_text(text)
         self._update_status_bar()
 
-    def _filter_to_host(self, key: str) -> None:
-        status = self.host_model.status(key)
-        if status is not None:
-            self.filter_edit.setText(status.label)
+    def _host_selected(self, key: str | None) -> None:
+        """Narrow the table to the VMs of the host selected in the hosts pane (None: every host)."""
+        self.proxy.set_host(None if key is None else self._inventory_host.get(key, key))
+        self._update_status_bar()
 
     # ---- selection -----------------------------------------------------------------------------
 
@@ -605,6 +668,8 @@ class MainWindow(QMainWindow):
         key = self._key_for_inventory(inventory)
         if key is not None:
             self._inventory_host[key] = inventory.host
+            if self.hosts_pane.filtered_key() == key:
+                self.proxy.set_host(inventory.host)
             status = self.host_model.status(key)
             if status is not None:
                 self.vm_model.set_host_label(inventory.host, status.label)
@@ -620,6 +685,8 @@ class MainWindow(QMainWindow):
     def _on_host_removed(self, key: str) -> None:
         self.host_model.remove(key)
         self.hosts_pane.drop_banner(key)
+        if self.hosts_pane.filtered_key() is None:
+            self.proxy.set_host(None)
         host = self._inventory_host.pop(key, None)
         if host is not None:
             leftovers = tuple(vm.key for vm in self.vm_model.vms() if vm.host == host)
@@ -690,6 +757,7 @@ class MainWindow(QMainWindow):
         """Put the window as the admin left it, and keep it that way at close (see `hvgui.ui.window_state`)."""
         self.window_state = state
         state.restore(self)
+        QTimer.singleShot(0, self, self._sync_hosts_pane_action)  # the splitters are restored at the show
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)

@@ -89,7 +89,7 @@ class SavedHosts(QObject):
         self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
         self._fill_saved_menu()
         self.edit_credentials_action = QAction("Edit &credentials\u2026", self)
-        self.edit_credentials_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.edit_credentials_action.setShortcut(QKeySequence("Ctrl+Shift+L"))  # L for log-in
         self.edit_credentials_action.setToolTip("A new user name and password for the selected host")
         self.edit_credentials_action.triggered.connect(self.edit_selected_credentials)
         self.import_action = QAction("&Import hosts\u2026", self)

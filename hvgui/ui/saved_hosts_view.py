@@ -35,6 +35,7 @@ class SavedHostsView(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("savedHosts")
+        self.setAccessibleName("Saved hosts")
         self.setHeaderHidden(True)
         self.setRootIsDecorated(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -49,6 +49,7 @@ from hvgui.ui.row_table import style_row_table
 from hvgui.ui.text import one_line, visible
 from hvgui.ui.theme import Tone, box_stylesheet, colour_text, follow_theme
 from hvgui.ui.vm_tab_frame import build_vm_tab_frame
+from hvgui.ui.window_state import install_column_chooser
 
 #: Object name of the confirmation asked before disabling a High-impact service.
 CONFIRM_DISABLE = "confirmServiceDisable"
@@ -63,6 +64,9 @@ _COLUMN_WIDTHS = {
     ServiceColumn.Since: 104,
     ServiceColumn.Purpose: 320,
 }
+#: Shown in the detail pane beside the table; hidden in the table so that it fits a 1280 px window without
+#: scrolling sideways (the header's context menu shows them again).
+_DETAIL_COLUMNS = (ServiceColumn.Since, ServiceColumn.Purpose)
 
 
 class ServicesView(QTableView):
@@ -195,6 +199,7 @@ class ServicesTab(QWidget):
     def _make_view(self) -> ServicesView:
         view = ServicesView()
         view.setObjectName("servicesTable")
+        view.setAccessibleName("Integration services")
         view.setModel(self.model)
         style_row_table(view, row_height=24, context_menu=True)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -203,6 +208,9 @@ class ServicesTab(QWidget):
         for column, width in _COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
+        for column in _DETAIL_COLUMNS:
+            header.setSectionHidden(column, True)
+        install_column_chooser(view, frozenset({"Service"}))
         return view
 
     # ---- showing -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTableView,
@@ -58,6 +59,12 @@ _CHECKPOINT_LABELS = {
     CheckpointType.ProductionOnly: "Production only",
     CheckpointType.Standard: "Standard",
 }
+
+
+def guest_os_text(vm: Vm) -> str:
+    """ "Windows Server 2022 Datacenter 10.0.20348" from what the guest reports (guest text, shaped)."""
+    parts = [part for part in (vm.guest_os_name, vm.guest_os_version) if part]
+    return one_line(" ".join(parts))
 
 
 class VmTab(Protocol):
@@ -137,7 +144,11 @@ class SummaryTab(QWidget):
         self._stack.addWidget(self.placeholder)
 
         content = QWidget()
-        self._stack.addWidget(content)
+        scroll = QScrollArea()  # a short panel (a 720 px screen) scrolls rather than clipping the notes
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._stack.addWidget(scroll)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(8)
@@ -190,12 +201,22 @@ class SummaryTab(QWidget):
         left.addRow("State:", self.state)
         left.addRow("Heartbeat:", heartbeat_row)
         left.addRow("Status:", self.status)
+        self.os = _value_label()
+        self.os.setObjectName("summaryOs")
+        self.services_version = _value_label()
+        self.services_version.setObjectName("servicesVersion")
+        left.addRow("Guest OS:", self.os)
+        left.addRow("Integration services version:", self.services_version)
         columns.addLayout(left, 5)
 
         middle = _form()
         self.uptime = _value_label()
         self.cpu = _value_label()
         self.memory = _value_label()
+        self.memory_demand = _value_label()
+        self.memory_demand.setObjectName("memoryDemand")
+        self.checkpoint_count = _value_label()
+        self.checkpoint_count.setObjectName("summaryCheckpointCount")
         self.generation = _value_label()
         self.version = _value_label()
         self.checkpoint_type = _value_label()
@@ -203,9 +224,11 @@ class SummaryTab(QWidget):
         middle.addRow("Uptime:", self.uptime)
         middle.addRow("CPU usage:", self.cpu)
         middle.addRow("Memory assigned:", self.memory)
+        middle.addRow("Memory demand:", self.memory_demand)
         middle.addRow("Generation:", self.generation)
         middle.addRow("Configuration version:", self.version)
         middle.addRow("Checkpoint type:", self.checkpoint_type)
+        middle.addRow("Checkpoints:", self.checkpoint_count)
         middle.addRow("Clustered:", self.clustered)
         columns.addLayout(middle, 4)
 
@@ -235,6 +258,12 @@ class SummaryTab(QWidget):
         self.services.setFrameShape(QFrame.Shape.StyledPanel)
         services_box.addWidget(self.services, 1)
         columns.addLayout(services_box, 6)
+        notes_row = _form()
+        self.notes = _value_label()
+        self.notes.setObjectName("vmNotes")
+        notes_row.addRow("Notes:", self.notes)
+        self.notes_heading = notes_row.labelForField(self.notes)
+        layout.addLayout(notes_row)
 
     def shown_vm(self) -> Vm | None:
         return self._vm
@@ -293,6 +322,14 @@ class SummaryTab(QWidget):
             _CHECKPOINT_LABELS.get(vm.checkpoint_type, vm.checkpoint_type.name) if vm.checkpoint_type else NO_VALUE
         )
         self.clustered.setText("Yes" if vm.is_clustered else "No")
+        self.os.setText(guest_os_text(vm) or NO_VALUE)
+        self.services_version.setText(one_line(vm.integration_services_version or "") or NO_VALUE)
+        self.memory_demand.setText(format_memory(vm.memory_demand) if vm.memory_demand and up else NO_VALUE)
+        self.checkpoint_count.setText(NO_VALUE if vm.checkpoint_count is None else str(vm.checkpoint_count))
+        self.notes.setText(visible(vm.notes.strip()))
+        self.notes.setVisible(bool(vm.notes.strip()))
+        if self.notes_heading is not None:
+            self.notes_heading.setVisible(bool(vm.notes.strip()))
         self.services_model.set_services(vm.integration_services)
 
 

@@ -89,21 +89,22 @@ class _RestoreOnShow(QObject):
         return False
 
 
-def install_column_chooser(table: QTableView) -> None:
-    """Right-click on the VM table's header: a checkable entry per column to show or hide it."""
+def install_column_chooser(table: QTableView, always_shown: frozenset[str] = ALWAYS_SHOWN) -> None:
+    """Right-click on a table's header (the VM table's, the services'): a checkable entry per column to show
+    or hide it; the columns titled in `always_shown` stay."""
     header = table.horizontalHeader()
     header.setSectionsMovable(True)
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def show_menu(pos: QPoint) -> None:
-        menu = column_menu(table)
+        menu = column_menu(table, always_shown)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(header.viewport().mapToGlobal(pos))
 
     header.customContextMenuRequested.connect(show_menu)
 
 
-def column_menu(table: QTableView) -> QMenu:
+def column_menu(table: QTableView, always_shown: frozenset[str] = ALWAYS_SHOWN) -> QMenu:
     """The header's menu of columns (tests trigger its actions)."""
     header = table.horizontalHeader()
     model = table.model()
@@ -114,7 +115,7 @@ def column_menu(table: QTableView) -> QMenu:
         action = menu.addAction(title)
         action.setCheckable(True)
         action.setChecked(not header.isSectionHidden(column))
-        action.setEnabled(title not in ALWAYS_SHOWN)
+        action.setEnabled(title not in always_shown)
         action.toggled.connect(lambda shown, c=column: header.setSectionHidden(c, not shown))
     return menu
 

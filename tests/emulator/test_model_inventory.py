@@ -21,6 +21,7 @@ from hvgui.emulator.runtime import TerminatingError
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 VM_KEYS = {"id", "name", "state", "hb", "status", "boot", "cpu", "mem", "gen", "ver", "cp", "cl", "ic"}
 VM_KEYS |= {"os", "osv", "ptype"}
+VM_KEYS |= {"dem", "notes", "snaps", "isv"}
 IC_KEYS = {"id", "name", "on", "p", "s", "pt", "st"}
 
 
@@ -111,7 +112,8 @@ def test_inventory_values_agree_with_get_vm(h: Harness) -> None:
 def test_inventory_text_is_compact_and_escapes_like_windows_powershell(h: Harness) -> None:
     h.load_module()
     [text] = h.run(cmd("Get-HvGuiInventory")).output
-    assert ": " not in text and ", " not in text.replace("qa-'quoted' $(whoami) `tick", "")
+    structure = re.sub(r'"notes":"(?:[^"\\]|\\.)*"', "", text)  # an admin's notes are prose
+    assert ": " not in structure and ", " not in structure.replace("qa-'quoted' $(whoami) `tick", "")
     assert "qa-\\u0027quoted\\u0027 $(whoami) `tick" in text
     assert "qa-'quoted' $(whoami) `tick" in [vm["name"] for vm in json.loads(text)["vms"]]
 
@@ -181,3 +183,30 @@ def test_pypsrp_copy_and_fetch_use_the_host_file_system(h: Harness) -> None:
 
 def _digest(data: bytes) -> str:
     return base64.b64encode(hashlib.sha1(data).hexdigest().encode()).decode()
+
+
+def test_inventory_carries_memory_demand_notes_checkpoint_count_and_services_version(h: Harness) -> None:
+    """The Summary tab's figures, each as Get-VM / Get-VMSnapshot / the guest's KVP items report it."""
+    h.load_module()
+    for name in ("dc01", "dc01", "web01"):
+        assert h.run(cmd("Checkpoint-VM", Name=name)).errors == []
+    doc = {vm["name"]: vm for vm in inventory(h)["vms"]}
+    assert (doc["dc01"]["snaps"], doc["web01"]["snaps"]) == (2, 1)
+    by_name = {vm.Name: vm for vm in h.run(cmd("Get-VM")).output}
+    demands = 0
+    for name, row in doc.items():
+        vm = by_name[name]
+        assert row["notes"] == vm.Notes
+        snapshots = h.run(cmd("Get-VMSnapshot", VMName=name)).output
+        assert row["snaps"] == len(snapshots), name
+        if row["dem"] is None:
+            assert vm.MemoryDemand == 0, name  # static memory or not running: the module says 0 too
+        else:
+            demands += 1
+            # MemoryAvailable is a whole per cent of the assigned memory: the demand is exact to that.
+            assert abs(row["dem"] - vm.MemoryDemand) <= vm.MemoryAssigned // 100 + 1048576, name
+        assert row["isv"] is None or row["isv"][0].isdigit(), name
+    assert demands > 0
+    assert any(row["isv"] for row in doc.values())
+    off = doc["legacy-app"]
+    assert off["dem"] is None and off["isv"] is None

@@ -277,7 +277,8 @@ def _calls_of(function: str) -> list[CommandCall]:
 #: The classes the inventory reads, each with exactly one bulk query.
 INVENTORY_CLASSES = [
     "Msvm_SummaryInformation",
-    "Msvm_VirtualSystemSettingData",
+    "Msvm_VirtualSystemSettingData",  # the VMs' realized settings
+    "Msvm_VirtualSystemSettingData",  # the checkpoints' (counted per VM)
     *(f"Msvm_{c}ComponentSettingData" for c in ("GuestServiceInterface", "Heartbeat", "KvpExchange", "Shutdown",
                                                   "TimeSync", "Vss")),
     *(f"Msvm_{c}Component" for c in ("GuestServiceInterface", "Heartbeat", "KvpExchange", "Shutdown", "TimeSync",

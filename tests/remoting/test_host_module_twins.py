@@ -85,7 +85,7 @@ def is_selection(made: list[Call], written: list[Call]) -> bool:
 
 def test_the_text_has_host_calls_to_compare() -> None:
     inventory = text_calls("Get-HvGuiInventory")
-    assert len(inventory) == 14 and {c[0] for c in inventory} == {"Get-CimInstance"}
+    assert len(inventory) == 15 and {c[0] for c in inventory} == {"Get-CimInstance"}
     assert [c[0] for c in text_calls("Set-HvGuiIntegrationService")] == [
         "Get-VM",
         "Get-VMIntegrationService",

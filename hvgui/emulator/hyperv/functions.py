@@ -37,7 +37,7 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
 
 SUMMARY_PROPERTIES = [
     "Name", "ElementName", "EnabledState", "HealthState", "Heartbeat", "ApplicationHealth", "ProcessorLoad",
-    "MemoryUsage", "UpTime", "StatusDescriptions", "Version", "VirtualSystemSubType",
+    "MemoryUsage", "UpTime", "StatusDescriptions", "Version", "VirtualSystemSubType", "MemoryAvailable", "Notes",
 ]  # fmt: skip
 SETTING_PROPERTIES = ["InstanceID", "ElementName", "EnabledState"]
 DEVICE_PROPERTIES = ["DeviceID", "OperationalStatus", "StatusDescriptions"]
@@ -55,7 +55,8 @@ _CRITICAL = {
     32777: 32794, 32779: 32795, 32780: 32796,
 }  # fmt: skip
 _HEARTBEAT = {6: 3, 12: 2, 13: 4, 15: 8, 32896: 1}
-_WANTED_ITEMS = ("OSName", "OSVersion", "ProductType")
+_WANTED_ITEMS = ("OSName", "OSVersion", "ProductType", "IntegrationServicesVersion")
+_INVALID_MEMORY_AVAILABLE = 2**31 - 1
 
 
 def to_compressed_json(document: Any) -> str:
@@ -110,6 +111,12 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
         ["InstanceID", "VirtualSystemIdentifier", "UserSnapshotType"],
         "VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'",
     )
+    snapshots = _query(
+        ctx,
+        "Msvm_VirtualSystemSettingData",
+        ["InstanceID", "VirtualSystemIdentifier"],
+        "VirtualSystemType = 'Microsoft:Hyper-V:Snapshot:Realized'",
+    )
     settings: dict[str, list[Any]] = {}
     for guid, stem in ORDER:
         extra = ["HostOnlyItems"] if stem == "KvpExchange" else []
@@ -129,6 +136,10 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
         for s in realized
         if s.get("UserSnapshotType") is not None
     }
+    checkpoint_counts: dict[str, int] = {}
+    for snapshot in snapshots:
+        owner = str(snapshot.get("VirtualSystemIdentifier") or "").upper()
+        checkpoint_counts[owner] = checkpoint_counts.get(owner, 0) + 1
     device_by_id = {}
     for device in devices:
         parts = _parts(device.get("DeviceID"))
@@ -205,6 +216,10 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
             status = str(descriptions[0])
         facts = guests.get(key, {})
         product_type = facts.get("ProductType", "")
+        available, usage = summary.get("MemoryAvailable"), summary.get("MemoryUsage")
+        demand = None
+        if available is not None and int(available) != _INVALID_MEMORY_AVAILABLE and usage is not None:
+            demand = math.floor(float(usage) * (100 - int(available)) / 100) * 1048576
         rows.append(
             {
                 "id": key.lower(),
@@ -222,6 +237,10 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
                 "os": facts.get("OSName") or None,
                 "osv": facts.get("OSVersion") or None,
                 "ptype": int(product_type) if product_type.strip().lstrip("-").isdigit() else None,
+                "dem": demand,
+                "notes": str(summary.get("Notes") or ""),
+                "snaps": checkpoint_counts.get(key, 0),
+                "isv": facts.get("IntegrationServicesVersion") or None,
                 "ic": services.get(key, []),
             }
         )

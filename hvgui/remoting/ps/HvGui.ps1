@@ -14,8 +14,9 @@ function Get-HvGuiInventory {
     Every VM of this host with the state of its integration services, as one compact JSON string.
 
     .DESCRIPTION
-    Fourteen bulk CIM queries of root/virtualization/v2, whatever the number of VMs: the summary
-    information of every VM, the realized settings of every VM, and the setting data and the runtime
+    Fifteen bulk CIM queries of root/virtualization/v2, whatever the number of VMs: the summary
+    information of every VM, the realized settings of every VM and of every checkpoint, and the setting
+    data and the runtime
     device of each of the six integration components. No cmdlet or WMI read per VM (Get-VM and
     Get-VMIntegrationService read WMI about ten times per VM), each query with a property list and
     -OperationTimeoutSec, the joins in dictionaries filled by foreach. The client parses one string
@@ -25,7 +26,7 @@ function Get-HvGuiInventory {
 
     Schema version 3 (version 2 with "boot" in place of "up", read from CIM the way the Hyper-V module
     computes them): {"v":3,"host":...,"vms":[{"id","name","state","hb","status","boot","cpu","mem","gen","ver","cp","cl",
-    "os","osv","ptype","ic":[{"id","name","on","p","s","pt","st"}]}]}.
+    "os","osv","ptype","dem","notes","snaps","isv","ic":[{"id","name","on","p","s","pt","st"}]}]}.
     id: VM GUID, lower case. state: VMState (EnabledState, as its *Critical member when HealthState is
     not OK). hb: VMHeartbeatStatus from Heartbeat and ApplicationHealth, null when Off. status:
     StatusDescriptions[1] if not empty, else [0]. boot: when the VM started, in whole Unix seconds
@@ -36,7 +37,11 @@ function Get-HvGuiInventory {
     'Microsoft:Hyper-V:SubType:2', else 1. ver: Version. cp: UserSnapshotType (= CheckpointType).
     cl: the host-only KVP item VirtualMachineIsClustered exists. os, osv, ptype: OSName, OSVersion and
     the number of ProductType from the guest's intrinsic KVP items, null while the guest reports
-    nothing. ic: one entry per setting data in the order GuestServiceInterface, Heartbeat, KvpExchange,
+    nothing. dem: memory demand in bytes, MemoryUsage * (100 - MemoryAvailable) / 100 MB as the module
+    computes it, null while MemoryAvailable is not valid (int.MaxValue: no dynamic memory or not running).
+    notes: Notes. snaps: the number of the VM's checkpoints (settings of type Snapshot:Realized). isv: the
+    guest's intrinsic KVP item IntegrationServicesVersion, null while the guest reports none (the module's
+    own IntegrationServicesVersion is 0.0 on current hosts). ic: one entry per setting data in the order GuestServiceInterface, Heartbeat, KvpExchange,
     Shutdown, TimeSync, Vss; id: the component GUID (upper case); on: EnabledState is 2; p, s, pt, st:
     OperationalStatus[0..1] and StatusDescriptions[0..1] of the runtime device, null and "" while the
     VM does not run. Rows are in the host's enumeration order.
@@ -47,7 +52,7 @@ function Get-HvGuiInventory {
 
     $ns = 'root/virtualization/v2'
     $timeoutSec = 30
-    $summaryProperties = @('Name', 'ElementName', 'EnabledState', 'HealthState', 'Heartbeat', 'ApplicationHealth', 'ProcessorLoad', 'MemoryUsage', 'UpTime', 'StatusDescriptions', 'Version', 'VirtualSystemSubType')
+    $summaryProperties = @('Name', 'ElementName', 'EnabledState', 'HealthState', 'Heartbeat', 'ApplicationHealth', 'ProcessorLoad', 'MemoryUsage', 'UpTime', 'StatusDescriptions', 'Version', 'VirtualSystemSubType', 'MemoryAvailable', 'Notes')
     $settingProperties = @('InstanceID', 'ElementName', 'EnabledState')
     $deviceProperties = @('DeviceID', 'OperationalStatus', 'StatusDescriptions')
 
@@ -58,6 +63,7 @@ function Get-HvGuiInventory {
     # The moment the uptimes were read, for the boot times (see "boot" above).
     $readAtMs = [double][DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     $realized = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VirtualSystemSettingData' -Filter "VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'" -Property 'InstanceID', 'VirtualSystemIdentifier', 'UserSnapshotType' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
+    $snapshots = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_VirtualSystemSettingData' -Filter "VirtualSystemType = 'Microsoft:Hyper-V:Snapshot:Realized'" -Property 'InstanceID', 'VirtualSystemIdentifier' -OperationTimeoutSec $timeoutSec -ErrorAction Stop)
 
     # Setting data (always there, also for each checkpoint) and runtime devices (only while the VM runs),
     # one query per class, keyed by component GUID in the order the rows list them.
@@ -89,6 +95,11 @@ function Get-HvGuiInventory {
         if ($null -ne $setting.UserSnapshotType) {
             $checkpointTypeByVm[([string]$setting.VirtualSystemIdentifier).ToUpperInvariant()] = [int]$setting.UserSnapshotType
         }
+    }
+    $checkpointCountByVm = @{}
+    foreach ($snapshot in $snapshots) {
+        $owner = ([string]$snapshot.VirtualSystemIdentifier).ToUpperInvariant()
+        $checkpointCountByVm[$owner] = 1 + [int]$checkpointCountByVm[$owner]
     }
     $deviceById = @{}
     foreach ($device in $devices) {
@@ -157,7 +168,7 @@ function Get-HvGuiInventory {
     # What each running guest reports about itself (guest intrinsic KVP items), keyed by VM id. The items
     # are embedded-instance XML, parsed as XML documents and read with constant XPath queries, so nothing
     # a guest writes is ever interpreted as script.
-    $wantedItems = @('OSName', 'OSVersion', 'ProductType')
+    $wantedItems = @('OSName', 'OSVersion', 'ProductType', 'IntegrationServicesVersion')
     $guestByVm = @{}
     foreach ($kvp in $kvpDevices) {
         $parts = ([string]$kvp.DeviceID).Split($separators)
@@ -169,11 +180,12 @@ function Get-HvGuiInventory {
             if ([string]::IsNullOrEmpty($item)) {
                 continue
             }
-            # A guest reports about twenty items and three are wanted: a plain substring test spares parsing
+            # A guest reports about twenty items and four are wanted: a plain substring test spares parsing
             # the others (the XPath below still decides what an item is).
             if ($item.IndexOf('OSName', [System.StringComparison]::Ordinal) -lt 0 -and
                 $item.IndexOf('OSVersion', [System.StringComparison]::Ordinal) -lt 0 -and
-                $item.IndexOf('ProductType', [System.StringComparison]::Ordinal) -lt 0) {
+                $item.IndexOf('ProductType', [System.StringComparison]::Ordinal) -lt 0 -and
+                $item.IndexOf('IntegrationServicesVersion', [System.StringComparison]::Ordinal) -lt 0) {
                 continue
             }
             try {
@@ -245,6 +257,7 @@ function Get-HvGuiInventory {
         $osName = $null
         $osVersion = $null
         $productType = $null
+        $servicesVersion = $null
         if ($guestByVm.ContainsKey($vmKey)) {
             $facts = $guestByVm[$vmKey]
             if (-not [string]::IsNullOrEmpty($facts['OSName'])) {
@@ -253,10 +266,17 @@ function Get-HvGuiInventory {
             if (-not [string]::IsNullOrEmpty($facts['OSVersion'])) {
                 $osVersion = $facts['OSVersion']
             }
+            if (-not [string]::IsNullOrEmpty($facts['IntegrationServicesVersion'])) {
+                $servicesVersion = $facts['IntegrationServicesVersion']
+            }
             $number = 0
             if ([int]::TryParse([string]$facts['ProductType'], [ref]$number)) {
                 $productType = $number
             }
+        }
+        $demand = $null
+        if ($null -ne $summary.MemoryAvailable -and [int]$summary.MemoryAvailable -ne [int]::MaxValue -and $null -ne $summary.MemoryUsage) {
+            $demand = [int64][System.Math]::Floor([double]$summary.MemoryUsage * (100 - [int]$summary.MemoryAvailable) / 100) * 1048576
         }
         $services = $servicesByVm[$vmKey]
         if ($null -eq $services) {
@@ -278,6 +298,10 @@ function Get-HvGuiInventory {
                 os     = $osName
                 osv    = $osVersion
                 ptype  = $productType
+                dem    = $demand
+                notes  = [string]$summary.Notes
+                snaps  = [int]$checkpointCountByVm[$vmKey]
+                isv    = $servicesVersion
                 ic     = $services
             })
     }

@@ -144,7 +144,7 @@ def _summaries(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
             "HealthState": health,
             "OperationalStatus": [2],
             "StatusDescriptions": [model.texts.operating_normally],
-            "MemoryAvailable": INT_MAX,
+            "MemoryAvailable": _memory_available(vm, now),
             "AvailableMemoryBuffer": INT_MAX,
             "ReplicationMode": 0,
             "ApplicationHealth": application,
@@ -155,6 +155,15 @@ def _summaries(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
             "VirtualSystemSubType": f"Microsoft:Hyper-V:SubType:{hw.generation}",
             "HostComputerSystemName": model.name,
         }
+
+
+def _memory_available(vm: EmulatedVm, now: float) -> int:
+    """Per cent of the assigned memory the guest does not demand; int.MaxValue (not valid) without dynamic
+    memory or while the VM does not run (the module's MemoryDemand is then 0)."""
+    demand, assigned = vm.memory_demand(now), vm.memory_assigned(now)
+    if demand <= 0 or assigned <= 0:
+        return INT_MAX
+    return max(0, min(100, (assigned - demand) * 100 // assigned))
 
 
 def _setting_data(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
