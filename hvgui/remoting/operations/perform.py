@@ -32,6 +32,7 @@ from hvgui.remoting.operations.perform_kvp import perform_kvp
 from hvgui.remoting.transfers import copy_to_guest
 from hvgui.remoting.transfers.from_guest import copy_from_guest
 from hvgui.remoting.transfers.guest_lookup import GuestLookup
+from hvgui.remoting.transfers.upload import ExtraLanes
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,13 @@ async def perform(
     on_progress: ProgressCallback = None,
     guest_credentials: GuestCredentials | None = None,
     ask_existing: AskExisting | None = None,
+    extra_lanes: ExtraLanes | None = None,
 ) -> Outcome:
     """Run one typed operation through the HostApi call that carries it out. A copy out of a guest signs in
     with the account `guest_credentials` holds for its VM (the UI puts it there before it submits); a copy
-    into a guest asks `ask_existing` about files that exist there when its policy is Ask, and with the account
-    of the guest at hand looks at the guest's files before sending them."""
+    into a guest asks `ask_existing` about files that exist there when its policy is Ask, with the account
+    of the guest at hand looks at the guest's files before sending them, and sends several files at once on
+    connections `extra_lanes` can spare."""
     vm_id = operation.target.vm_id
     options: dict[str, Any] = {"timeout": timeout, "on_progress": on_progress}
     if isinstance(operation, PowerOperation):
@@ -85,7 +88,12 @@ async def perform(
         if credential is not None and operation.existing is not ExistingFile.Overwrite:
             guest_files = GuestLookup(api.connection, vm_id, operation.target.vm_name, credential)
         report = await copy_to_guest(
-            api.connection, operation, on_progress=on_progress, ask_existing=ask_existing, guest_files=guest_files
+            api.connection,
+            operation,
+            on_progress=on_progress,
+            ask_existing=ask_existing,
+            guest_files=guest_files,
+            extra_lanes=extra_lanes,
         )
         return Outcome(report.notes(), report)
     if isinstance(operation, CopyFromGuestOperation):

@@ -155,6 +155,8 @@ class OperationRunner:
         self._jobs: dict[int, _Job] = {}
         self._queue: collections.deque[_Job] = collections.deque()
         self._running: set[_Job] = set()
+        #: Work connections lent to copies for their extra files (they count toward the lane's limit).
+        self._lent = 0
         self._confirming: set[asyncio.Future[Inventory]] = set()
         self._request_timer: asyncio.TimerHandle | None = None
         self.merge_window = self.config.merge_window if self.config.merge_window is not None else merge_window
@@ -299,7 +301,7 @@ class OperationRunner:
     # --- running ----------------------------------------------------------------------------------------
 
     def _start_next(self) -> None:
-        while self._queue and len(self._running) < self.limit and not self._closed:
+        while self._queue and len(self._running) + self._lent < self.limit and not self._closed:
             job = self._queue.popleft()
             self._running.add(job)
             job.task = asyncio.get_event_loop().create_task(self._run(job), name=f"hvgui operation {job.record.op_id}")
@@ -326,6 +328,7 @@ class OperationRunner:
                     on_progress=self._progress(job),
                     guest_credentials=self.guest_credentials,
                     ask_existing=job.ask_existing,
+                    extra_lanes=_LentConnections(self),
                 )
             )
             outcome: Outcome | None = None
@@ -337,6 +340,19 @@ class OperationRunner:
         finally:
             self._release(job, connection)
         await self._conclude(job, outcome, error, watch_until)
+
+    def lend(self) -> HostConnection | None:
+        """A work connection for a copy's extra files while the lane has a free slot and nothing waits for one;
+        None otherwise (queued operations come before a copy's extra speed)."""
+        if self._closed or self._queue or len(self._running) + self._lent >= self.limit:
+            return None
+        self._lent += 1
+        return self.lane.take()
+
+    def take_back(self, connection: HostConnection) -> None:
+        self._lent -= 1
+        self.lane.give_back(connection)
+        self._start_next()
 
     async def _perform(self, api: HostApi, operation: Operation, **options: Any) -> Outcome:
         """`perform`, after sweeping the host's stale staged files when this is the session's first copy."""
@@ -588,6 +604,19 @@ def _done_text(job: _Job, warnings: tuple[str, ...]) -> str:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class _LentConnections:
+    """`ExtraLanes` for one copy: the runner's spare work connections."""
+
+    def __init__(self, runner: OperationRunner) -> None:
+        self._runner = runner
+
+    def take(self) -> HostConnection | None:
+        return self._runner.lend()
+
+    def give_back(self, connection: HostConnection) -> None:
+        self._runner.take_back(connection)
 
 
 def _fetch_exception(future: asyncio.Future[Any]) -> None:

@@ -16,6 +16,7 @@ every file the look did not show.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -68,6 +69,10 @@ class ExistingFiles:
         self._meter = meter
         self._on_progress = on_progress
         self._for_the_rest: ExistingFileAnswer | None = None
+        #: Several files of a copy may be sent at once, but questions come one at a time and in the files'
+        #: order: a file asks once every file before it is settled, so an "… all" answer applies to it.
+        self._settled: set[int] = set()
+        self._turn = asyncio.Condition()
         #: Questions put to the admin so far (each one a wait for an answer).
         self.asked = 0
 
@@ -105,16 +110,25 @@ class ExistingFiles:
             return FileOutcome.Overwritten
         if policy is ExistingFile.Skip:
             return FileOutcome.Skipped
+        if self._ask is None and self._for_the_rest is None:
+            return FileOutcome.Exists
+        position = self._positions.get(item, 1)
+        async with self._turn:
+            await self._turn.wait_for(lambda: self._settled.issuperset(range(1, position)))
         answer = self._for_the_rest
         if answer is None:
-            if self._ask is None:
-                return FileOutcome.Exists
             answer = await self._put(item, guest)
             if answer.for_the_rest:
                 self._for_the_rest = answer
         if answer is ExistingFileAnswer.Cancel:
             raise CopyCancelledByAnswer(item)
         return FileOutcome.Overwritten if answer.overwrites else FileOutcome.Skipped
+
+    async def settle(self, item: FileToCopy) -> None:
+        """`item` is decided (sent, skipped, failed): the files after it may ask their questions."""
+        async with self._turn:
+            self._settled.add(self._positions.get(item, 1))
+            self._turn.notify_all()
 
     async def _put(self, item: FileToCopy, guest: GuestEntry | None) -> ExistingFileAnswer:
         assert self._ask is not None

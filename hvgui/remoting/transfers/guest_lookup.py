@@ -14,6 +14,7 @@ in the guest, about a second on a real host), so a deep tree is not listed folde
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ntpath
 
@@ -47,8 +48,9 @@ class GuestLookup:
         self._vm_name = vm_name
         self._credential = credential
         self._max_folders = max_folders
-        #: Folder (case-folded) -> its files by case-folded name; None: it could not be read.
-        self._folders: dict[str, dict[str, GuestEntry] | None] = {}
+        #: Folder (case-folded) -> its listing (files by case-folded name; None: it could not be read). Files
+        #: sent at once share one listing of their folder, also while it is under way.
+        self._folders: dict[str, asyncio.Future[dict[str, GuestEntry] | None]] = {}
         self._given_up = False
 
     @property
@@ -65,8 +67,8 @@ class GuestLookup:
         if key not in self._folders:
             if len(self._folders) >= self._max_folders:
                 return None
-            self._folders[key] = await self._list(folder)
-        files = self._folders[key]
+            self._folders[key] = asyncio.ensure_future(self._list(folder))
+        files = await asyncio.shield(self._folders[key])
         return None if files is None else files.get(ntpath.basename(guest_path).casefold())
 
     async def _list(self, folder: str) -> dict[str, GuestEntry] | None:

@@ -31,12 +31,17 @@ class FileTracker:
     def total(self) -> int:
         return self.meter.total
 
-    def add(self, count: int) -> None:
-        """`count` more bytes done, of the file under way."""
+    def add(self, count: int, index: int | None = None) -> None:
+        """`count` more bytes done, of file `index` (by default the file under way)."""
         self.meter.add(count)
-        if self.current is not None and count:
-            file = self.files[self.current]
-            self.files[self.current] = replace(file, done=max(0, min(file.size, file.done + count)))
+        index = self.current if index is None else index
+        if index is not None and count:
+            file = self.files[index]
+            self.files[index] = replace(file, done=max(0, min(file.size, file.done + count)))
+
+    def of_file(self, index: int) -> FileMeter:
+        """A meter for one file of several sent at once: its bytes count for it and for the total."""
+        return FileMeter(self, index)
 
     def grow(self, files: list[FileProgress]) -> None:
         """More files (a copy out of a guest learns them path by path); the total grows with them."""
@@ -47,17 +52,34 @@ class FileTracker:
         self.current = index
         self.files[index] = replace(self.files[index], state=FileState.Copying)
 
-    def end(self, state: FileState, reason: str = "", *, staged: str = "") -> None:
-        """The outcome of the file under way."""
-        if self.current is None:
+    def end(self, state: FileState, reason: str = "", *, staged: str = "", index: int | None = None) -> None:
+        """The outcome of file `index` (by default the file under way)."""
+        ended = self.current if index is None else index
+        if ended is None:
             return
-        file = self.files[self.current]
+        file = self.files[ended]
         done = file.size if state in (FileState.Copied, FileState.Skipped, FileState.Exists) else file.done
-        self.files[self.current] = replace(file, state=state, reason=reason, staged=staged, done=done)
-        self.current = None
+        self.files[ended] = replace(file, state=state, reason=reason, staged=staged, done=done)
+        if ended == self.current:
+            self.current = None
 
     def progress(self, note: str = "") -> OperationProgress:
         return replace(self.meter.progress(note), files=tuple(self.files))
+
+
+class FileMeter:
+    """One file's view of a `FileTracker`: `done` is that file's bytes, `add` counts for it and the total."""
+
+    def __init__(self, tracker: FileTracker, index: int) -> None:
+        self._tracker = tracker
+        self._index = index
+
+    @property
+    def done(self) -> int:
+        return self._tracker.files[self._index].done
+
+    def add(self, count: int) -> None:
+        self._tracker.add(count, self._index)
 
 
 def failure_reason(error: BaseException) -> str:

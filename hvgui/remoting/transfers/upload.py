@@ -33,24 +33,25 @@ failed copy or the window closes (the runner's `discard_staged`), or by the stal
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 import hashlib
 import logging
 import sys
 import uuid
-from collections.abc import Callable
-from typing import Any, BinaryIO
+from collections.abc import Awaitable, Callable
+from typing import Any, BinaryIO, Protocol
 
 from hvgui.domain.errors import ConnectionFailed, HostCommandError, HvGuiError, OperationCancelled, OperationTimedOut
 from hvgui.domain.existing_files import AskExisting
-from hvgui.domain.operations import CopyToGuestOperation, FileProgress, FileState, OperationProgress
+from hvgui.domain.operations import CopyToGuestOperation, ExistingFile, FileProgress, FileState, OperationProgress
 from hvgui.remoting.connection import HostConnection
 from hvgui.remoting.transfers.existing import CopyCancelledByAnswer, ExistingFiles, GuestFiles
 from hvgui.remoting.transfers.host_calls import CopyTarget, StagingCalls, is_file_exists
 from hvgui.remoting.transfers.meter import TransferMeter, megabytes
 from hvgui.remoting.transfers.plan import FileToCopy, plan_copy
 from hvgui.remoting.transfers.report import CopyReport, FileOutcome, FileResult
-from hvgui.remoting.transfers.tracker import FileTracker, failure_reason
+from hvgui.remoting.transfers.tracker import FileMeter, FileTracker, failure_reason
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ async def copy_to_guest(
     chunk_bytes: int = CHUNK_BYTES,
     ask_existing: AskExisting | None = None,
     guest_files: GuestFiles | None = None,
+    extra_lanes: ExtraLanes | None = None,
 ) -> CopyReport:
     """Copy the operation's files into its VM and report what happened to each (see the module docstring).
 
@@ -133,41 +135,118 @@ async def copy_to_guest(
 
     report()
     existing = ExistingFiles(operation, to_send, ask_existing, meter, on_progress, guest_files)
-    results = [FileResult(f.guest_path, FileOutcome.Copied, f.size) for f in files if f.guest_path in earlier]
-    for index, item in enumerate(to_send, start=1):
-        note = f"file {index} of {len(to_send)}" if len(to_send) > 1 else ""
-        meter.begin(index - 1)
-        try:
-            outcome = await existing.before_sending(item)
-            if outcome is None:
-                outcome = await _send_file(
-                    calls, operation, item, meter, lambda note=note: report(note), chunk_bytes, existing
+    results: dict[int, FileResult] = {}
+    earlier_results = [FileResult(f.guest_path, FileOutcome.Copied, f.size) for f in files if f.guest_path in earlier]
+    waiting = collections.deque(enumerate(to_send))
+
+    async def send_next(worker_calls: StagingCalls) -> None:
+        """Send files from the queue until it is empty (one worker per connection)."""
+        while waiting:
+            index, item = waiting.popleft()
+            note = f"file {index + 1} of {len(to_send)}" if len(to_send) > 1 else ""
+            meter.begin(index)
+            file_meter = meter.of_file(index)
+            try:
+                outcome = await existing.before_sending(item)
+                if outcome is None:
+                    outcome = await _send_file(
+                        worker_calls, operation, item, file_meter, lambda note=note: report(note), chunk_bytes, existing
+                    )
+                else:
+                    report(note)  # decided without sending it
+            except CopyCancelledByAnswer:
+                meter.end(FileState.Failed, "Cancelled: you chose Cancel copy.", index=index)
+                report()
+                raise
+            except _DROPPED as error:
+                meter.end(
+                    FileState.Interrupted, failure_reason(error), staged=str(staged_id(operation, item)), index=index
                 )
-            else:
-                report(note)  # decided without sending it
-        except CopyCancelledByAnswer:
-            meter.end(FileState.Failed, "Cancelled: you chose Cancel copy.")
-            report()
-            results += [FileResult(f.guest_path, FileOutcome.Cancelled, f.size) for f in to_send[index - 1 :]]
-            copy = CopyReport(tuple(results))
-            raise OperationCancelled(
-                f"Cancelled: {item.guest_path} exists in the guest and you chose Cancel copy. {copy.summary()}",
-                result=copy,
-            ) from None
-        except _DROPPED as error:
-            meter.end(FileState.Interrupted, failure_reason(error), staged=str(staged_id(operation, item)))
-            report()
-            raise
-        except BaseException as error:
-            meter.end(
-                FileState.Failed, "Cancelled." if isinstance(error, asyncio.CancelledError) else failure_reason(error)
-            )
-            report()
-            raise
-        meter.end(_FILE_STATES.get(outcome, FileState.Copied))
-        results.append(FileResult(item.guest_path, outcome, item.size))
+                report()
+                raise
+            except BaseException as error:
+                cancelled = isinstance(error, asyncio.CancelledError)
+                meter.end(FileState.Failed, "Cancelled." if cancelled else failure_reason(error), index=index)
+                report()
+                raise
+            finally:
+                await existing.settle(item)
+            meter.end(_FILE_STATES.get(outcome, FileState.Copied), index=index)
+            results[index] = FileResult(item.guest_path, outcome, item.size)
+
+    try:
+        # With Ask and someone to ask, files go one at a time: questions then come in the files' order, and
+        # "Cancel copy" stops at the file it names with the later ones untouched.
+        asks = operation.existing is ExistingFile.Ask and ask_existing is not None
+        await _in_parallel(calls, send_next, None if asks else extra_lanes, wanted=len(to_send))
+    except CopyCancelledByAnswer as answer:
+        item = answer.item
+        done = earlier_results + [results[i] for i in sorted(results)]
+        cancelled = [
+            FileResult(f.guest_path, FileOutcome.Cancelled, f.size) for i, f in enumerate(to_send) if i not in results
+        ]
+        copy = CopyReport(tuple(done + cancelled))
+        raise OperationCancelled(
+            f"Cancelled: {item.guest_path} exists in the guest and you chose Cancel copy. {copy.summary()}",
+            result=copy,
+        ) from None
     report()
-    return CopyReport(tuple(results))
+    return CopyReport(tuple(earlier_results + [results[i] for i in sorted(results)]))
+
+
+class ExtraLanes(Protocol):
+    """More connections to the host for one copy, lent by the host's work lane while it has free slots."""
+
+    def take(self) -> HostConnection | None:
+        """A connection to use now, or None when the lane has none to spare (other operations come first)."""
+        ...
+
+    def give_back(self, connection: HostConnection) -> None: ...
+
+
+#: The most connections one copy uses at once. Several files at once help most where each file's fixed cost
+#: (its staging calls, the SHA-256 check, Copy-VMFile's set-up) outweighs its bytes: many small files.
+MAX_LANES_PER_COPY = 4
+
+
+async def _in_parallel(
+    calls: StagingCalls,
+    send_next: Callable[[StagingCalls], Awaitable[None]],
+    extra_lanes: ExtraLanes | None,
+    *,
+    wanted: int,
+) -> None:
+    """Run `send_next` on the copy's own connection and, for a copy of several files, on as many more as the
+    work lane can spare (at most `MAX_LANES_PER_COPY` in all, and one per file). The first failure stops the
+    others (each removes what it staged, as a cancel does) and is raised."""
+    borrowed: list[HostConnection] = []
+    if extra_lanes is not None:
+        while len(borrowed) + 1 < min(wanted, MAX_LANES_PER_COPY):
+            connection = extra_lanes.take()
+            if connection is None:
+                break
+            borrowed.append(connection)
+    workers = [asyncio.ensure_future(send_next(calls))]
+    workers += [asyncio.ensure_future(send_next(StagingCalls(connection))) for connection in borrowed]
+    try:
+        if len(workers) == 1:
+            await workers[0]
+            return
+        _done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        failed = next((w for w in workers if w.done() and not w.cancelled() and w.exception() is not None), None)
+        if failed is not None:
+            for worker in pending:
+                worker.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise failed.exception()  # type: ignore[misc]
+    finally:
+        for worker in workers:
+            if not worker.done():
+                worker.cancel()
+        if any(not w.done() for w in workers):
+            await asyncio.gather(*workers, return_exceptions=True)
+        for connection in borrowed:
+            extra_lanes.give_back(connection)  # type: ignore[union-attr]
 
 
 _FILE_STATES = {
@@ -242,7 +321,7 @@ async def _send_file(
     calls: StagingCalls,
     operation: CopyToGuestOperation,
     item: FileToCopy,
-    meter: TransferMeter,
+    meter: FileMeter,
     report: Callable[[], None],
     chunk_bytes: int,
     existing: ExistingFiles,
@@ -309,7 +388,7 @@ async def _stage(
     calls: StagingCalls,
     transfer_id: uuid.UUID,
     item: FileToCopy,
-    meter: TransferMeter,
+    meter: FileMeter,
     report: Callable[[], None],
     chunk_bytes: int,
     *,
