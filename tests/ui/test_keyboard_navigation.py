@@ -112,7 +112,11 @@ def test_tab_reaches_every_pane_and_leaves_the_table(window) -> None:
     assert reached[at + 1] != "table", reached
     assert window.table.currentIndex().row() == current_row
     # Every stop of the Tab order is in some pane (nothing else in the window takes the keyboard).
-    strays = [(type(w).__name__, w.objectName() if w is not None else "") for r, w in zip(reached, stops) if r is None]
+    strays = [
+        (type(w).__name__, w.objectName() if w is not None else "")
+        for r, w in zip(reached, stops, strict=True)
+        if r is None
+    ]
     assert not strays, strays
     # And the chain is one ring: it came back to where it started.
     assert focus() is window.hosts_pane.list
