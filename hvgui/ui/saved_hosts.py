@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox
 from hvgui.domain.connection import ConnectionSettings
 from hvgui.domain.errors import HvGuiError
 from hvgui.domain.host_profiles import HostProfile, ProfileDocumentError, duplicate_name
+from hvgui.remoting.cert_pins import format_fingerprint
 from hvgui.remoting.probe import test_connection
 from hvgui.remoting.secret_store import SecretStore, host_secret_key
 from hvgui.ui.connect_dialog import ConnectDialog
@@ -136,7 +137,7 @@ class SavedHosts(QObject):
         if password is None and profile.settings.username:
             self.dialog = self.window.show_connect_dialog(profile=profile)
             return
-        if self.window.connect_host(profile.settings, password or "") is not None:
+        if self.window.connect_host(connection_settings(profile), password or "") is not None:
             self.book.set_connect_at_start(profile.key, True)
             self.refresh()
 
@@ -232,7 +233,9 @@ class SavedHosts(QObject):
             return self.edit(key)
         if not self.window.controller.has_host(key):
             return None
-        profile = HostProfile(self.window.controller.settings(key), connect_at_start=True)
+        settings = self.window.controller.settings(key)
+        pinned = format_fingerprint(settings.pinned_sha256) if settings.pinned_sha256 else None
+        profile = HostProfile(settings, connect_at_start=True, pinned_sha256=pinned)
         return self._open_editor(profile, replacing=None, title="Save host")
 
     def duplicate(self, key: str) -> ConnectDialog | None:
@@ -429,3 +432,10 @@ class SavedHosts(QObject):
                 task.cancel()
         await self.settle()
         self.secrets.close()
+
+
+def connection_settings(profile: HostProfile) -> ConnectionSettings:
+    """The settings to connect a saved host with: its pinned certificate, when it has one, is the check."""
+    if profile.pinned_sha256 and not profile.settings.pinned_sha256:
+        return replace(profile.settings, pinned_sha256=profile.pinned_sha256.replace(":", "").lower())
+    return profile.settings
