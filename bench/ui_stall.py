@@ -12,8 +12,9 @@ Measured once every host's first inventory is in, for `--seconds`:
 - the client's CPU (this process: every thread, the emulators excluded) in percent of one core;
 - the peak RSS of this process.
 
-`--history-days N` is where 7 days of heartbeat history for these VMs will be stored before measuring, once
-hvgui keeps a heartbeat history (`seed_history`); until then it only records what was asked.
+`--history-days N` stores N days (default 7) of heartbeat history for these VMs, about 20 transitions per VM per
+day, in the window's history store before measuring. Hosts stream their changes as in hvgui (`--poll`: every
+2 s instead).
 `--profile FILE` writes a cProfile of the Qt thread over the measured time (pstats format).
 
 Prints one JSON object: vms, changes_per_s (heartbeat changes the window saw, per second), stall_max_ms,
@@ -51,9 +52,12 @@ from hvgui.app import prefer_the_qt_thread
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 from hvgui.emulator.process import EmulatorProcess
-from hvgui.remoting import SessionManager
+from hvgui.history.seed import seed_history as seed_history_file
+from hvgui.history.store import HistoryStore
+from hvgui.remoting import RefreshConfig, SessionManager
 from hvgui.ui.collector import SettledCollector
 from hvgui.ui.controllers import HostsController
+from hvgui.ui.history import install_history
 from hvgui.ui.main_window import MainWindow
 
 #: Guests of the `large` scenario, with their weights.
@@ -107,10 +111,13 @@ def emulators(args: argparse.Namespace, folder: Path) -> Iterator[list[EmulatorP
             child.stop()
 
 
-def seed_history(window: MainWindow, days: int) -> None:
-    """Where the benchmark stores `days` of heartbeat history for every VM before it measures (about 20
-    transitions per VM per day), once hvgui keeps a heartbeat history. Nothing to store into yet."""
-    del window, days
+def seed_history(store: HistoryStore, controller: HostsController, keys: list[str], days: int) -> int:
+    """Store `days` of heartbeat history for every VM of the hosts (about 20 transitions per VM per day), in
+    the file the window's history store uses, before measuring; returns the rows written."""
+    if days <= 0:
+        return 0
+    vms = [(vm.host, vm.vm_id, vm.name) for key in keys for vm in controller.inventory(key).vms]  # type: ignore[union-attr]
+    return seed_history_file(store.path, vms, days=days)
 
 
 class StallProbe:
@@ -204,9 +211,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> dict[str, Any]:
-    controller = HostsController(SessionManager())
+    # As hvgui.app sets it up: hosts stream their changes (polling with --poll), and the heartbeat history
+    # records every change into a store of its own (in a scratch folder here).
+    refresh = RefreshConfig(push=not args.poll, poll_interval=2.0)
+    controller = HostsController(SessionManager(refresh=refresh))
     window = MainWindow(controller)
     collector = SettledCollector(controller, window)  # as hvgui.app does
+    history_folder = tempfile.TemporaryDirectory()
+    store = HistoryStore(Path(history_folder.name) / "history.sqlite")
+    install_history(window, store)
     window.show()
     counter = ChangeCounter()
     controller.inventoryChanged.connect(counter.on_inventory)
@@ -221,7 +234,7 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
             raise SystemExit("the hosts did not send their first inventories in time")
         await asyncio.sleep(0.2)
     first_load = time.perf_counter() - load_started
-    seed_history(window, args.history_days)
+    seeded = seed_history(store, controller, [k for k in keys if k is not None], args.history_days)
     await asyncio.sleep(args.settle)
     if not collector.freezes:
         raise SystemExit("the collector did not settle before measuring; give --settle more seconds")
@@ -269,10 +282,13 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
         "planned_changes_per_s": args.changes_per_s,
         "first_load_s": round(first_load, 1),
         "history_days": args.history_days,
+        "history_rows_seeded": seeded,
+        "updates": "polling" if args.poll else "live",
         "cost_profile": args.cost_profile,
     }
     window.close()
     await controller.aclose()
+    history_folder.cleanup()
     return result
 
 
@@ -285,7 +301,8 @@ def main() -> None:
     parser.add_argument("--cost-profile", default="realistic")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between the first load and measuring")
     parser.add_argument("--load-timeout", type=float, default=600.0)
-    parser.add_argument("--history-days", type=int, default=7, help="heartbeat history to store first (hook)")
+    parser.add_argument("--history-days", type=int, default=7, help="days of heartbeat history to store first")
+    parser.add_argument("--poll", action="store_true", help="poll every 2 s instead of the hosts' change streams")
     parser.add_argument("--profile", help="write a cProfile of the Qt thread to this file")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

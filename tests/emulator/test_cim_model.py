@@ -175,7 +175,7 @@ def test_get_summary_information_for_all_or_the_given_settings(h: Harness) -> No
     assert first["Name"] and first["ElementName"] and first["EnabledState"] is None  # only what was asked
     h.load_module()
     [doc] = h.run(cmd("Get-HvGuiInventory")).output
-    assert json.loads(doc)["v"] == 2
+    assert json.loads(doc)["v"] == 3
 
 
 def test_invoke_cim_method_rejects_what_it_does_not_implement(h: Harness) -> None:
@@ -215,7 +215,7 @@ def test_each_call_charges_one_cim_operation_per_instance_returned(h: Harness) -
     costs.cim.clear()
     costs.projected.clear()
     h.run(cmd("Get-HvGuiInventory"))
-    assert len(costs.cim) == 14  # constant: one bulk query per class, whatever the number of VMs
+    assert len(costs.cim) == 15  # constant: one bulk query per class, whatever the number of VMs
     assert all(costs.projected)  # every query of the inventory names its properties
 
 
@@ -230,13 +230,13 @@ def test_operation_timeout_fails_a_call_the_host_cannot_finish_in_time(h: Harnes
 
 
 @pytest.mark.parametrize("count", [0, 1, 40])
-def test_the_inventory_makes_fourteen_queries_whatever_the_number_of_vms(count: int) -> None:
+def test_the_inventory_makes_fifteen_queries_whatever_the_number_of_vms(count: int) -> None:
     h = Harness(f"large:{count}", seed=2)
     h.model.costs = costs = _RecordingCosts()
     h.load_module()
     [doc] = h.run(cmd("Get-HvGuiInventory")).output
     assert len(json.loads(doc)["vms"]) == count
-    assert len(costs.cim) == 14
+    assert len(costs.cim) == 15
     assert costs.cim[0] == count  # the summary information: one instance per VM
 
 

@@ -140,7 +140,10 @@ def test_cli_reports_a_scenario_whose_profile_is_unknown(tmp_path: Path, capsys:
 
 
 def test_the_emulator_process_passes_the_profile_to_its_child() -> None:
-    with EmulatorProcess.start("demo", tls=False, cost_profile="realistic", time_scale=SCALE) as child:
+    extra = ["--auth", "basic"]
+    with EmulatorProcess.start(
+        "demo", tls=False, cost_profile="realistic", time_scale=SCALE, extra_args=extra
+    ) as child:
         assert "--cost-profile" in child.process.args and "--time-scale" in child.process.args
         endpoint: Endpoint = next(e for e in child.endpoints if e.host_name == "HV-DEMO-01")
         wsman = WSMan(

@@ -33,11 +33,14 @@ def vm(vm_id: str, *, state: VmState = VmState.Running, heartbeat: HeartbeatStat
         state=state,
         heartbeat=heartbeat,
         status="Operating normally",
-        uptime_seconds=100,
+        booted_at=1_700_000_000.0,
         cpu_usage=1,
         memory_assigned=1024**3,
         generation=2,
         version="10.0",
     )
+    uptime = changes.pop("uptime_seconds", None)
+    if uptime is not None:  # a boot time that far before the model's "now" (a later boot: a restart)
+        fields["booted_at"] = 1_700_000_100.0 - uptime
     fields.update(changes)
     return Vm(**fields)
