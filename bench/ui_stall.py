@@ -35,6 +35,7 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +53,6 @@ from hvgui.app import prefer_the_qt_thread
 from hvgui.domain.inventory import InventoryDiff
 from hvgui.domain.vm import Inventory
 from hvgui.emulator.process import EmulatorProcess
-from hvgui.history.seed import seed_history as seed_history_file
 from hvgui.history.store import HistoryStore
 from hvgui.remoting import RefreshConfig, SessionManager
 from hvgui.ui.collector import SettledCollector
@@ -113,11 +113,29 @@ def emulators(args: argparse.Namespace, folder: Path) -> Iterator[list[EmulatorP
 
 def seed_history(store: HistoryStore, controller: HostsController, keys: list[str], days: int) -> int:
     """Store `days` of heartbeat history for every VM of the hosts (about 20 transitions per VM per day), in
-    the file the window's history store uses, before measuring; returns the rows written."""
+    the file the window's history store uses, before measuring; returns the rows written.
+
+    The history is "already stored" when hvgui starts, so a child process writes it: building 700,000 rows
+    must not count toward the window's memory or CPU."""
     if days <= 0:
         return 0
     vms = [(vm.host, vm.vm_id, vm.name) for key in keys for vm in controller.inventory(key).vms]  # type: ignore[union-attr]
-    return seed_history_file(store.path, vms, days=days)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as listing:
+        json.dump(vms, listing)
+    code = (
+        "import json, sys\n"
+        "from hvgui.history.seed import seed_history\n"
+        "vms = [tuple(v) for v in json.load(open(sys.argv[1], encoding='utf-8'))]\n"
+        "print(seed_history(sys.argv[2], vms, days=float(sys.argv[3])))\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, listing.name, str(store.path), str(days)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(listing.name)
+    return int(done.stdout.strip().splitlines()[-1])
 
 
 class StallProbe:
