@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTreeView,
@@ -76,8 +77,23 @@ RENAME_CHECKPOINT_DIALOG = "renameCheckpointDialog"
 _TYPES = (CheckpointType.Production, CheckpointType.ProductionOnly, CheckpointType.Standard, CheckpointType.Disabled)
 
 
+class _WrappedLabel(QLabel):
+    """A word-wrapped label that claims the height its text needs at its width, so a short panel scrolls (its
+    scroll area) instead of laying the next widgets over the text."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        needed = self.heightForWidth(self.width()) if self.text() else 0
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setMinimumHeight(self.heightForWidth(self.width()) if text and self.width() > 0 else 0)
+
+
 def _wrapped_label(object_name: str) -> QLabel:
-    label = QLabel()
+    label = _WrappedLabel()
     label.setObjectName(object_name)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
@@ -117,7 +133,13 @@ class CheckpointsTab(QWidget):
         splitter.addWidget(self._build_settings())
         splitter.addWidget(self._build_list())
         splitter.setSizes([520, 600])
-        layout.addWidget(splitter, 1)
+        # A short panel (720 px screens with the Activity dock open) scrolls instead of laying text over text.
+        scroll = QScrollArea()
+        scroll.setObjectName("checkpointsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
+        layout.addWidget(scroll, 1)
 
         if actions is not None:
             actions.pending.connect(self._on_pending)
@@ -229,6 +251,7 @@ class CheckpointsTab(QWidget):
         self.view.setAccessibleName("Checkpoints")
         self.view.setModel(self.model)
         self.view.setUniformRowHeights(True)
+        self.view.setMinimumHeight(96)  # a few checkpoints stay in view when the panel is short (it scrolls)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
