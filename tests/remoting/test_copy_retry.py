@@ -163,7 +163,9 @@ class Rig:
         self.manager = SessionManager(
             refresh_interval=3600.0,
             connect_timeout=5,
-            operations=OperationsConfig(merge_window=0.2, confirm_wait=0.5),
+            # One work connection: the files go one after another, so the drop finds the first one copied and
+            # the second one part-way (a copy of several files otherwise sends them at once).
+            operations=OperationsConfig(merge_window=0.2, confirm_wait=0.5, limit=1),
         )
         recorder = Recorder()
         self.manager.subscribe(recorder)

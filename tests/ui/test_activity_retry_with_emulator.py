@@ -22,7 +22,7 @@ from hvgui.domain.operations import CopyToGuestOperation, OperationState
 from hvgui.domain.vm import VmKey
 from hvgui.emulator import RunningEmulator, start_emulator
 from hvgui.emulator.hyperv.staging import STAGING_FOLDER
-from hvgui.remoting import SessionManager
+from hvgui.remoting import OperationsConfig, SessionManager
 from hvgui.remoting.transfers import upload
 from hvgui.ui.activity.files import FileColumn
 from hvgui.ui.controllers import HostsController
@@ -103,7 +103,11 @@ def emulator(tmp_path: Path, command_log: Path) -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def window(qtbot, loop, tmp_path: Path) -> Iterator[MainWindow]:
-    controller = HostsController(SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=10))
+    # One work connection: the files go one after another, so the drop finds the first one copied and the
+    # second one part-way (a copy of several files otherwise sends them at once).
+    operations = OperationsConfig(limit=1)
+    manager = SessionManager(refresh_interval=0.5, connect_timeout=5, operation_timeout=10, operations=operations)
+    controller = HostsController(manager)
     settings = QSettings(str(tmp_path / "hvgui.ini"), QSettings.Format.IniFormat)
     w = MainWindow(controller, confirmer=ScriptedConfirmer(answer=True), preferences=Preferences(settings))
     qtbot.addWidget(w)
