@@ -10,16 +10,14 @@ to the host) and the host's files.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from relay_support import DroppingProxy
 from remoting_support import Recorder, is_inventory, read_command_log, run
 
 from hvgui.domain.errors import ConnectionFailed
@@ -68,56 +66,6 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     original = upload.copy_to_guest.__kwdefaults__["chunk_bytes"]
     monkeypatch.setitem(upload.copy_to_guest.__kwdefaults__, "chunk_bytes", CHUNK)
     assert original != CHUNK
-
-
-class DroppingProxy:
-    """A TCP relay in front of a host that can cut every open connection and refuse new ones (a host gone)."""
-
-    def __init__(self, target_port: int) -> None:
-        self._target = ("127.0.0.1", target_port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self.refusing = threading.Event()
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while not self._closed:
-                client = self._listener.accept()[0]
-                if self.refusing.is_set():
-                    client.close()
-                    continue
-                upstream = socket.create_connection(self._target)
-                self._sockets += [client, upstream]
-                for source, sink in ((client, upstream), (upstream, client)):
-                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-    def drop(self) -> None:
-        """The host is gone: open connections are cut, new ones refused (until `back`)."""
-        self.refusing.set()
-        sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def back(self) -> None:
-        self.refusing.clear()
-
-    def close(self) -> None:
-        self._closed = True
-        self.drop()
-        self._listener.close()
 
 
 def _model(emulator: RunningEmulator) -> Any:

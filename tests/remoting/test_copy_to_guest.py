@@ -7,17 +7,15 @@ command log).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from relay_support import DroppingProxy
 from remoting_support import Recorder, is_inventory, read_command_log, run
 
 from hvgui.domain.operations import (
@@ -230,47 +228,6 @@ def test_a_failed_copy_leaves_nothing_staged(emulator: RunningEmulator, tmp_path
     assert staged_files(emulator) == {}
 
 
-class CuttingProxy:
-    """A TCP relay in front of a host whose open connections can be cut at once, as a network drop does."""
-
-    def __init__(self, target_port: int) -> None:
-        self._target = ("127.0.0.1", target_port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while not self._closed:
-                client = self._listener.accept()[0]
-                upstream = socket.create_connection(self._target)
-                self._sockets += [client, upstream]
-                for source, sink in ((client, upstream), (upstream, client)):
-                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-    def cut(self) -> None:
-        sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        self._listener.close()
-
-
 def test_a_connection_cut_mid_file_resumes_from_what_is_staged_and_verifies(
     emulator: RunningEmulator, tmp_path: Path, command_log: Path
 ) -> None:
@@ -278,7 +235,7 @@ def test_a_connection_cut_mid_file_resumes_from_what_is_staged_and_verifies(
     source = tmp_path / "resume.bin"
     source.write_bytes(data)
     endpoint = next(e for e in emulator.endpoints if e.host_name == HOST)
-    proxy = CuttingProxy(endpoint.connection_settings().port)
+    proxy = DroppingProxy(endpoint.connection_settings().port)
     files = _model(emulator).files
     write_at = files.write_at
     writes = 0

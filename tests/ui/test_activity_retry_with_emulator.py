@@ -5,10 +5,7 @@ staged: the bytes staged before the drop are not sent again, and the guest file 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +14,7 @@ import pytest
 from emulator_support import ScriptedConfirmer, emulated_host, sent
 from PySide6.QtCore import QSettings, Qt
 from qasync_loop import wait_until
+from relay_support import DroppingProxy
 
 from hvgui.domain.operations import CopyToGuestOperation, OperationState
 from hvgui.domain.vm import VmKey
@@ -31,50 +29,6 @@ from hvgui.ui.preferences import Preferences
 
 HOST = "HV-RETRY-UI"
 CHUNK = 1024
-
-
-class DroppingProxy:
-    """A TCP relay in front of the host that can cut its connections and refuse new ones (the host is gone)."""
-
-    def __init__(self, target_port: int) -> None:
-        self._target = ("127.0.0.1", target_port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self.refusing = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                client = self._listener.accept()[0]
-                if self.refusing.is_set():
-                    client.close()
-                    continue
-                upstream = socket.create_connection(self._target)
-                self._sockets += [client, upstream]
-                for source, sink in ((client, upstream), (upstream, client)):
-                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-    def drop(self) -> None:
-        self.refusing.set()
-        sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def close(self) -> None:
-        self.drop()
-        self._listener.close()
 
 
 @pytest.fixture

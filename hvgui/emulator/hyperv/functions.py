@@ -98,6 +98,31 @@ def _item(text: str) -> tuple[str, str | None] | None:
     )
 
 
+def summary_status(summary: Any) -> tuple[int, int | None, str]:
+    """A VM's state, heartbeat and status from its `Msvm_SummaryInformation`, the way the Hyper-V module
+    computes them (`VMState` with the *Critical states, `VMHeartbeatStatus`, the status text): what the
+    inventory and the change watcher both send."""
+    state = int(summary.get("EnabledState") or 0)
+    health = summary.get("HealthState")
+    if health is not None and int(health) != 5 and state in _CRITICAL:
+        state = _CRITICAL[state]
+    heartbeat = None
+    if state != 3:
+        beat = int(summary.get("Heartbeat") or 0)
+        application = summary.get("ApplicationHealth")
+        if beat == 2:
+            heartbeat = 6 if application == 2 else 7 if application == 32782 else 5
+        else:
+            heartbeat = _HEARTBEAT.get(beat, 0)
+    descriptions = _list(summary.get("StatusDescriptions"))
+    status = ""
+    if len(descriptions) > 1 and descriptions[1]:
+        status = str(descriptions[1])
+    elif descriptions:
+        status = str(descriptions[0])
+    return state, heartbeat, status
+
+
 def _list(value: Any) -> list[Any]:
     return [] if value is None else list(value) if isinstance(value, list) else [value]
 
@@ -196,24 +221,7 @@ def get_hvgui_inventory(ctx: CommandContext) -> None:
     rows = []
     for summary in summaries:
         key = str(summary.get("Name") or "").upper()
-        state = int(summary.get("EnabledState") or 0)
-        health = summary.get("HealthState")
-        if health is not None and int(health) != 5 and state in _CRITICAL:
-            state = _CRITICAL[state]
-        heartbeat = None
-        if state != 3:
-            beat = int(summary.get("Heartbeat") or 0)
-            application = summary.get("ApplicationHealth")
-            if beat == 2:
-                heartbeat = 6 if application == 2 else 7 if application == 32782 else 5
-            else:
-                heartbeat = _HEARTBEAT.get(beat, 0)
-        descriptions = _list(summary.get("StatusDescriptions"))
-        status = ""
-        if len(descriptions) > 1 and descriptions[1]:
-            status = str(descriptions[1])
-        elif descriptions:
-            status = str(descriptions[0])
+        state, heartbeat, status = summary_status(summary)
         facts = guests.get(key, {})
         product_type = facts.get("ProductType", "")
         available, usage = summary.get("MemoryAvailable"), summary.get("MemoryUsage")

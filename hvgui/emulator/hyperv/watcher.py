@@ -47,26 +47,9 @@ _GET_CIM_INSTANCE = Invocation(
 
 
 def _row(summary: Any, wall: float) -> dict[str, Any]:
-    from .functions import _CRITICAL, _HEARTBEAT, _list  # the inventory's own mappings
+    from .functions import summary_status  # the inventory's own mapping
 
-    state = int(summary.get("EnabledState") or 0)
-    health = summary.get("HealthState")
-    if health is not None and int(health) != 5 and state in _CRITICAL:
-        state = _CRITICAL[state]
-    heartbeat = None
-    if state != 3:
-        beat = int(summary.get("Heartbeat") or 0)
-        application = summary.get("ApplicationHealth")
-        if beat == 2:
-            heartbeat = 6 if application == 2 else 7 if application == 32782 else 5
-        else:
-            heartbeat = _HEARTBEAT.get(beat, 0)
-    descriptions = _list(summary.get("StatusDescriptions"))
-    status = ""
-    if len(descriptions) > 1 and descriptions[1]:
-        status = str(descriptions[1])
-    elif descriptions:
-        status = str(descriptions[0])
+    state, heartbeat, status = summary_status(summary)
     up_seconds = float(summary.get("UpTime") or 0) / 1000
     return {
         "id": str(summary.get("Name") or "").lower(),
