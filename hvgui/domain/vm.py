@@ -229,3 +229,20 @@ class Inventory:
 
     def by_key(self) -> dict[VmKey, Vm]:
         return {vm.key: vm for vm in self.vms}
+
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """Each VM's index in `vms`, by VM id. Built once per inventory: a change pushed by the host names a
+        few VMs of thousands, and finding them must not walk the whole list."""
+        return {vm.vm_id: index for index, vm in enumerate(self.vms)}
+
+    def with_vms_replaced(self, replaced: dict[int, Vm], *, fetched_at: float) -> Inventory:
+        """This inventory with the VMs at the given indexes replaced by others of the same ids; the new one
+        shares this one's `positions`, since no VM moved."""
+        vms = list(self.vms)
+        for index, vm in replaced.items():
+            vms[index] = vm
+        updated = Inventory(self.host, tuple(vms), fetched_at, self.unreadable)
+        if "positions" in self.__dict__:
+            updated.__dict__["positions"] = self.__dict__["positions"]
+        return updated

@@ -468,9 +468,14 @@ class HistoryStore:
         return int(connection.execute("DELETE FROM kvp_snapshots WHERE at < ?", (cutoff,)).rowcount)
 
     def _set_status(self, **changes: object) -> None:
+        """Update the status; the listener hears of it unless only the count of rows written moved (that
+        happens on every write, several times a second, and nobody waits for it: `status` has it)."""
         with self._status_lock:
-            self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+            before = self._status
+            self._status = replace(before, **changes)  # type: ignore[arg-type]
             status = self._status
+        if replace(before, written=status.written) == status:
+            return
         if self.on_status is not None:
             try:
                 self.on_status(status)

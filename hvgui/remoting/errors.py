@@ -11,6 +11,7 @@ import http.client
 import re
 import socket
 import ssl
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,10 @@ def map_exception(exc: BaseException, context: ErrorContext, *, offered: Sequenc
     if isinstance(exc, WinRMTransportError):
         return _from_http_status(exc, context)
     chain = list(_causes(exc))
+    if isinstance(exc, requests.exceptions.ProxyError) or any(
+        isinstance(e, urllib3.exceptions.ProxyError) for e in chain
+    ):
+        return _proxy_failure(chain, context)
     tls = _tls_reason(chain)
     if tls is not None:
         return _tls_failure(tls, context)
@@ -389,6 +394,32 @@ def _from_http_status(exc: WinRMTransportError, context: ErrorContext) -> HvGuiE
     if code == 403:
         return _access_denied(context)
     return ProtocolError(f"{context.endpoint} answered {context.scheme} status {code}.", hint=_listener_hint(context))
+
+
+def _proxy_failure(chain: list[BaseException], context: ErrorContext) -> HostUnreachable:
+    """The environment named a proxy for the host and the proxy failed: saying that the host is not
+    listening would send the admin to the wrong machine."""
+    scheme = "https" if context.settings.use_https else "http"
+    url = f"{scheme}://{context.settings.host}:{context.settings.port}/wsman"
+    proxies = requests.utils.get_environ_proxies(url)
+    proxy = proxies.get(scheme) or proxies.get("all")
+    named = f"the proxy {_without_password(proxy)}" if proxy else "its proxy"
+    refused = any(isinstance(e, ConnectionRefusedError) for e in chain)
+    return HostUnreachable(
+        f"Could not reach {context.endpoint} through {named}"
+        + (" (the proxy refused the connection)." if refused else "."),
+        hint="hvgui follows the proxy settings of its environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). "
+        "Check the proxy, or add the host to NO_PROXY to connect directly.",
+    )
+
+
+def _without_password(proxy: str) -> str:
+    """The proxy's address without the user name and password it may carry."""
+    parts = urllib.parse.urlsplit(proxy)
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, "", "", ""))
 
 
 def _listener_hint(context: ErrorContext) -> str:

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -70,6 +71,9 @@ log = logging.getLogger(__name__)
 STALE_GRACE = 3.0
 #: Pause before a crashed refresh loop starts again, so a defect cannot spin the event loop.
 LOOP_RESTART_DELAY = 1.0
+#: How far each safety refresh may move from `RefreshConfig.safety_interval`, as a fraction of it, so that
+#: hosts connected together spread their full inventories apart.
+SAFETY_JITTER = 0.25
 
 
 class SessionListener(Protocol):
@@ -156,6 +160,7 @@ class HostSession:
         self._inventory_since_watch = False  # a full inventory arrived since the watcher last started
         self._replay: list[VmRow] | None = None  # rows that arrived while a full inventory was on its way
         self._silence_timer: asyncio.TimerHandle | None = None
+        self._silence_deadline = 0.0  # time.monotonic() after which a silent watcher counts as dead
         self._silenced = False
         self._heard_from_watcher = False
         self._inventory: Inventory | None = None
@@ -452,11 +457,20 @@ class HostSession:
         `safety_interval` while the host's changes arrive live), counted from start to start, so a host whose
         inventory takes 0.8 s is still seen every 2 s, not every 2.8 s. A host slower than half the interval
         rests at least as long as its inventory took, so hvgui never keeps a slow host busy more than half of
-        the time."""
+        the time.
+
+        The safety interval is drawn anew each time within `SAFETY_JITTER` of its value: hosts connected
+        together would otherwise send their full inventories in the same second, every minute, and the client
+        would decode thousands of VMs of several hosts at once (the window then waits for the interpreter).
+        Nothing waits for a safety refresh, so a few seconds either way cost nothing."""
         spent = self._last_refresh_duration
         # A watcher that is starting counts as live: if it fails, or stays silent, it asks for a refresh itself.
         watching = self._live or self._watcher_task is not None
-        interval = self._refresh_config.safety_interval if watching else self._refresh_interval
+        if watching:
+            safety = self._refresh_config.safety_interval
+            interval = safety * random.uniform(1 - SAFETY_JITTER, 1 + SAFETY_JITTER)
+        else:
+            interval = self._refresh_interval
         return max(interval - spent, spent)
 
     async def _watched_refresh(self) -> None:
@@ -585,9 +599,13 @@ class HostSession:
             await asyncio.wait([task])
 
     def _arm_silence(self) -> None:
-        """(Re)start the watch on the stream: no record for `silence` seconds stops the watcher as dead."""
-        self._disarm_silence()
-        self._silence_timer = asyncio.get_running_loop().call_later(self._refresh_config.silence, self._silent)
+        """(Re)start the watch on the stream: no record for `silence` seconds stops the watcher as dead.
+
+        Records arrive several times a second; each one only moves the deadline, and the one timer, when it
+        fires early, waits for the rest (a timer per record would be started and killed as often)."""
+        self._silence_deadline = time.monotonic() + self._refresh_config.silence
+        if self._silence_timer is None:
+            self._silence_timer = asyncio.get_running_loop().call_later(self._refresh_config.silence, self._silent)
 
     def _disarm_silence(self) -> None:
         if self._silence_timer is not None:
@@ -595,6 +613,11 @@ class HostSession:
             self._silence_timer = None
 
     def _silent(self) -> None:
+        self._silence_timer = None
+        left = self._silence_deadline - time.monotonic()
+        if left > 0:
+            self._silence_timer = asyncio.get_running_loop().call_later(left, self._silent)
+            return
         task = self._watcher_task
         if task is not None and not task.done():
             log.info("%s: no record from the change watcher for %g s", self.key, self._refresh_config.silence)

@@ -76,12 +76,16 @@ def open_wsman(
     With `pinned_sha256` the options must turn chain checking off (`cert_validation=False`): the pin is
     the check. pypsrp builds its requests session lazily; it is built here so the pin and the hook are on
     it before the first request.
+
+    pypsrp reads the environment's proxy settings (`HTTP_PROXY`, `NO_PROXY`, ...) for the host's address
+    when it builds the session; requests would read the whole environment again on every request (a
+    watcher's host sends several a second). The address never changes, so the session stops doing that:
+    the proxies pypsrp found stay as they are.
     """
     wsman = WSMan(**options)
-    if pinned_sha256 is None and challenges is None:
-        return wsman
     transport = wsman.transport
     session = transport._build_session()  # pypsrp 0.9's own builder: same adapters, proxies and auth
+    session.trust_env = False
     if pinned_sha256 is not None:
         adapter = session.get_adapter("https://")
         adapter.poolmanager.connection_pool_kw["assert_fingerprint"] = pinned_sha256.replace(":", "").lower()

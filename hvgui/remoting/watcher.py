@@ -206,14 +206,15 @@ def apply_rows(
     latest = {row.vm_id: row for row in rows}  # a later row of the same VM wins
     if not latest:
         return inventory, InventoryDiff(inventory.host), False
-    vms = list(inventory.vms)
-    changed: list[Vm] = []
-    seen = 0
-    for index, vm in enumerate(vms):
-        row = latest.get(vm.vm_id)
-        if row is None:
+    positions = inventory.positions
+    replaced: dict[int, Vm] = {}
+    unknown = False
+    for vm_id, row in latest.items():
+        index = positions.get(vm_id)
+        if index is None:
+            unknown = True
             continue
-        seen += 1
+        vm = inventory.vms[index]
         same = (
             vm.name == row.name
             and vm.state is row.state
@@ -231,7 +232,7 @@ def apply_rows(
         services = vm.integration_services
         if row.heartbeat is not vm.heartbeat:
             services = _heartbeat_service(services, row.heartbeat)
-        updated = dataclasses.replace(
+        replaced[index] = dataclasses.replace(
             vm,
             name=row.name,
             state=row.state,
@@ -242,13 +243,11 @@ def apply_rows(
             booted_at=booted_at if restarted else vm.booted_at,
             integration_services=services,
         )
-        vms[index] = updated
-        changed.append(updated)
-    unknown = seen < len(latest)
-    if not changed:
+    if not replaced:
         return inventory, InventoryDiff(inventory.host), unknown
-    new = dataclasses.replace(inventory, vms=tuple(vms), fetched_at=fetched_at)
-    return new, InventoryDiff(inventory.host, changed=tuple(changed)), unknown
+    new = inventory.with_vms_replaced(replaced, fetched_at=fetched_at)
+    changed = tuple(replaced[index] for index in sorted(replaced))  # in the inventory's order
+    return new, InventoryDiff(inventory.host, changed=changed), unknown
 
 
 def _row_booted_at(row: VmRow) -> float | None:

@@ -62,6 +62,7 @@ from hvgui.ui.resources import app_icon, icon
 from hvgui.ui.row_table import style_row_table
 from hvgui.ui.safe_display import SafeStatusBar, install_tooltip_shaping
 from hvgui.ui.saved_hosts import SavedHosts
+from hvgui.ui.steady_text import set_steady_text
 from hvgui.ui.text import one_line
 from hvgui.ui.vm_panel import VmPanel
 from hvgui.ui.window_state import WindowState, install_column_chooser
@@ -730,23 +731,24 @@ class MainWindow(QMainWindow):
                 hosts += f" \u00b7 {loading} loading\u2026"
             if failed:
                 hosts += f" \u00b7 {failed} failing"
-        self.hosts_label.setText(hosts)
+        set_steady_text(self.hosts_label, hosts)
         total = self.vm_model.rowCount()
         shown = self.proxy.rowCount()
         vms = vm_count_text(total)
         if shown != total:
             vms = f"{shown} of {vms} shown"
-        self.vms_label.setText(vms)
+        set_steady_text(self.vms_label, vms)
         counts = self.vm_model.health_counts()
         active = self.proxy.health_filter()
         for health, button in self.health_buttons.items():
             count = counts[health]
-            button.setText(f"{count:,} {health.value}")
+            set_steady_text(button, f"{count:,} {health.value}")
             button.setVisible(count > 0 or health is active)
         if self._last_refresh is None:
-            self.refresh_label.setText("Last refresh: never")
+            set_steady_text(self.refresh_label, "Last refresh: never")
         else:
-            self.refresh_label.setText("Last refresh: " + time.strftime("%H:%M:%S", time.localtime(self._last_refresh)))
+            refreshed = time.strftime("%H:%M:%S", time.localtime(self._last_refresh))
+            set_steady_text(self.refresh_label, "Last refresh: " + refreshed)
 
     def status_bar_texts(self) -> tuple[str, str, str]:
         return self.hosts_label.text(), self.vms_label.text(), self.refresh_label.text()

@@ -27,9 +27,11 @@ class _TooltipShaper(QObject):
     and a widget's (`toolTip()`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.ToolTip or not isinstance(watched, QWidget):
+        # Every event of the application passes here: the class test comes first, since `event.type()` builds
+        # a Python enum member on each call.
+        if not isinstance(event, QHelpEvent) or event.type() != QEvent.Type.ToolTip:
             return False
-        if not isinstance(event, QHelpEvent):
+        if not isinstance(watched, QWidget):
             return False
         view = watched.parent()
         in_view = isinstance(view, QAbstractItemView) and watched is view.viewport()

@@ -19,6 +19,7 @@ from hvgui.domain.errors import (
     AuthenticationMethodRefused,
     CertificateChanged,
     CertificateNotTrusted,
+    HostUnreachable,
     KerberosFailure,
 )
 from hvgui.emulator import RunningEmulator, start_emulator
@@ -222,3 +223,24 @@ def test_kerberos_without_gssapi_says_negotiate_means_ntlm() -> None:
 
 def test_a_non_kerberos_security_error_is_left_alone() -> None:
     assert kerberos_failure(ValueError("Server not found in Kerberos database"), _kerberos_context()) is None
+
+
+def test_the_environment_proxy_is_used_and_no_proxy_bypasses_it(
+    negotiate_host: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session reads the proxy settings once (not on every request) and still follows them: a proxy that
+    is not there fails the connection, and the same proxy with the host in NO_PROXY does not."""
+    endpoint = negotiate_host.endpoints[0]
+    settings, password = endpoint.connection_settings(), endpoint.password
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = "http://proxyuser:proxysecret@127.0.0.1:9"  # the discard port: nothing listens
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+    failure = _failure(settings, password)
+    assert isinstance(failure, HostUnreachable)
+    assert "through the proxy http://127.0.0.1:9 (the proxy refused the connection)" in str(failure)
+    assert "proxysecret" not in str(failure) and "NO_PROXY" in (failure.hint or "")
+    monkeypatch.setenv("NO_PROXY", settings.host)
+    monkeypatch.setenv("no_proxy", settings.host)
+    assert _inventory_count(settings, password) > 0

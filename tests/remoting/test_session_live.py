@@ -70,7 +70,8 @@ def test_a_heartbeat_change_is_published_without_a_full_inventory(demo: RunningE
             _heartbeat_is(session.key, str(vm.id), HeartbeatStatus.LostCommunication), start=start
         )
         inventory, diff = recorder.events[index][1]
-        assert [changed.vm_id for changed in diff.changed] == [str(vm.id)] and not diff.added and not diff.removed
+        # The demo's other guests live on meanwhile (one may change in the same record); none is added or removed.
+        assert str(vm.id) in [changed.vm_id for changed in diff.changed] and not diff.added and not diff.removed
         assert session.inventory is inventory and not session.is_stale
         heartbeats.recover(model, [vm.id])
         await recorder.wait_for(

@@ -94,3 +94,26 @@ def test_a_damaged_history_file_is_announced(qtbot, tmp_path) -> None:
         assert HistoryReader(path).vms() == []  # the fresh file works
     finally:
         close(history)
+
+
+def test_the_event_log_follows_new_entries_unless_someone_reads_older_ones(qtbot) -> None:
+    from hvgui.ui.history.event_log import EventLogDock
+
+    dock = EventLogDock()
+    qtbot.addWidget(dock)
+    dock.resize(500, 200)
+    dock.show()
+
+    def entries(count: int) -> list[EventEntry]:
+        return [EventEntry(time.time(), KEY, "HV-01", None, f"vm-{n}", "lost its heartbeat") for n in range(count)]
+
+    bar = dock.view.verticalScrollBar()
+    dock.model.add(entries(100))
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum())
+    bar.setValue(0)  # the admin scrolls up to read
+    dock.model.add(entries(3))
+    qtbot.wait(50)
+    assert bar.value() == 0
+    bar.setValue(bar.maximum())  # back at the newest: the log follows again
+    dock.model.add(entries(3))
+    qtbot.waitUntil(lambda: dock.view.rowAt(dock.view.viewport().height() - 2) == dock.model.rowCount() - 1)

@@ -128,7 +128,19 @@ class EventLogDock(QDockWidget):
         header.setStretchLastSection(True)
         self.setWidget(self.view)
         self._menu_entries = menu_entries
-        self.model.rowsInserted.connect(lambda *_: self.view.scrollToBottom())
+        #: Whether the view showed the newest entry when more arrived: then it follows them; someone reading
+        #: older entries keeps their place.
+        self._following = True
+        self.model.rowsAboutToBeInserted.connect(self._note_following)
+        self.model.rowsInserted.connect(self._follow)
+
+    def _note_following(self, *_: object) -> None:
+        bar = self.view.verticalScrollBar()
+        self._following = bar.value() >= bar.maximum()
+
+    def _follow(self, *_: object) -> None:
+        if self._following:
+            self.view.scrollToBottom()
 
     def menu_for(self, row: int) -> QMenu | None:
         if self._menu_entries is None or not 0 <= row < self.model.rowCount():

@@ -19,10 +19,11 @@ from hvgui.history.alerts import Alert, AlertTracker
 
 
 class HistoryFeed(QObject):
-    #: Rows just recorded (a list of `Transition`), baselines included.
-    recorded = Signal(list)
+    #: Rows just recorded (a list of `Transition`), baselines included. (`object`, not `list`: a `list`
+    #: signal copies every element into a QVariant and back, on every heartbeat change.)
+    recorded = Signal(object)
     #: Heartbeat alerts raised by those rows (a list of `Alert`).
-    alerted = Signal(list)
+    alerted = Signal(object)
     #: The store's status changed (`StoreStatus`); emitted on the Qt thread.
     storeStatusChanged = Signal(object)
 
