@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QStatusBar, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStatusBar, QToolTip, QWidget
 
 from hvgui.ui.text import one_line, visible
 
@@ -23,8 +23,8 @@ class SafeStatusBar(QStatusBar):
 
 
 class _TooltipShaper(QObject):
-    """Shows every tooltip of the application through `visible`: an item view's (its model's `ToolTipRole`)
-    and a widget's (`toolTip()`)."""
+    """Shows every tooltip of the application through `visible`: an item view's (its model's `ToolTipRole`),
+    a header's (its model's header `ToolTipRole`) and a widget's (`toolTip()`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Every event of the application passes here: the class test comes first, since `event.type()` builds
@@ -35,7 +35,13 @@ class _TooltipShaper(QObject):
             return False
         view = watched.parent()
         in_view = isinstance(view, QAbstractItemView) and watched is view.viewport()
-        if in_view:
+        if isinstance(view, QHeaderView) and in_view:
+            section = view.logicalIndexAt(event.pos())
+            model = view.model()
+            known = section >= 0 and model is not None
+            tip = model.headerData(section, view.orientation(), Qt.ItemDataRole.ToolTipRole) if known else None
+            text = tip if isinstance(tip, str) else ""
+        elif in_view:
             index = view.indexAt(event.pos())
             tip = index.data(Qt.ItemDataRole.ToolTipRole) if index.isValid() else None
             text = tip if isinstance(tip, str) else ""

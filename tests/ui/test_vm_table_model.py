@@ -195,8 +195,9 @@ def test_columns_show_what_hyperv_manager_shows(model, vm_factory) -> None:
         "Status",
         "Uptime",
         "CPU %",
-        "Memory assigned",
+        "Memory",
     ]
+    assert "Memory assigned" in model.headerData(Column.Memory, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
     assert cell(model, 0, Column.Host) == "HV01"
     assert cell(model, 0, Column.State) == "Running"
     assert cell(model, 0, Column.Heartbeat) == "OK (Applications Healthy)"

@@ -56,7 +56,12 @@ HEADERS = {
     Column.Status: "Status",
     Column.Uptime: "Uptime",
     Column.Cpu: "CPU %",
-    Column.Memory: "Memory assigned",
+    Column.Memory: "Memory",  # "Memory assigned" does not fit the column of a 1280 px window: see the tooltip
+}
+HEADER_TOOLTIPS = {
+    Column.Uptime: "How long the VM has been running (days.hours:minutes:seconds)",
+    Column.Cpu: "Processor load of the VM, in percent of its virtual processors",
+    Column.Memory: "Memory assigned to the VM now (with Dynamic Memory it follows the guest's demand)",
 }
 
 #: Which Vm fields feed which column; used to find the cells a change touches.
@@ -128,6 +133,7 @@ class VmTableModel(VmRowsModel):
 
     _columns = Column
     _headers = HEADERS
+    _header_tooltips = HEADER_TOOLTIPS
 
     def __init__(self, parent: QObject | None = None, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(parent)
