@@ -192,6 +192,8 @@ def main() -> None:
         "baseline_client_cpu_s": round(baseline["cpu_s"], 2),
         "wall_ratio": round(baseline["wall_s"] / hvgui["wall_s"], 2),
         "cpu_ratio": round(baseline["cpu_s"] / hvgui["cpu_s"], 2),
+        "hvgui_mb_per_s": round(args.mb / hvgui["wall_s"], 1),
+        "baseline_mb_per_s": round(args.mb / baseline["wall_s"], 1),
         "hvgui_peak_rss_mb": round(hvgui["peak_rss_mb"], 1),
         "hvgui_peak_rss_mb_16": round(small_run["peak_rss_mb"], 1),
         "baseline_peak_rss_mb": round(baseline["peak_rss_mb"], 1),
