@@ -226,6 +226,12 @@ class ChangeCounter:
                 self.changes += 1
 
 
+def process_cpu_s() -> float:
+    """CPU seconds (user and system, every thread) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def thread_cpu_s() -> dict[str, float]:
     """CPU seconds used so far by each of this process's threads (Linux /proc), by Python thread name with the
     digits taken out (a host's worker threads add up as one); threads Python did not start count as "other"."""
@@ -279,16 +285,16 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
     # The client's CPU is measured over a minute of its own, without the probe: a Python slot called every
     # millisecond costs about 3 % of a core by itself (measured on an idle loop), which is the probe's and
     # not the window's. The stalls are measured over the next minute, with the probe.
-    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = process_cpu_s()
     threads0 = thread_cpu_s()
     wall0 = time.perf_counter()
     counter.counting = True
     await asyncio.sleep(args.seconds)
     cpu_wall = time.perf_counter() - wall0
-    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu1 = process_cpu_s()
     threads1 = thread_cpu_s()
     by_thread = {name: 100 * (used - threads0.get(name, 0.0)) / cpu_wall for name, used in threads1.items()}
-    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    cpu = cpu1 - cpu0
 
     probe = StallProbe()
     collections = GcWatch()
@@ -307,8 +313,7 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
     counter.counting = False
     wall = time.perf_counter() - wall0
     probe_wall = time.perf_counter() - probe_wall0
-    usage2 = resource.getrusage(resource.RUSAGE_SELF)
-    probe_cpu = (usage2.ru_utime - usage1.ru_utime) + (usage2.ru_stime - usage1.ru_stime)
+    probe_cpu = process_cpu_s() - cpu1
     vms = window.vm_model.rowCount()
     gaps = probe.gaps_ms
     result = {
@@ -317,7 +322,7 @@ async def measure(args: argparse.Namespace, children: list[EmulatorProcess]) -> 
         "stall_max_ms": round(max(gaps, default=0.0), 1),
         "stall_p99_ms": round(percentile(gaps, 0.99), 1),
         "client_cpu_pct": round(100 * cpu / cpu_wall, 1),
-        "rss_mb": round(usage2.ru_maxrss / 1024, 1),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "client_cpu_pct_with_probe": round(100 * probe_cpu / probe_wall, 1),
         # The first minute's CPU by thread (percent of a core).
         "client_cpu_pct_by_thread": {
