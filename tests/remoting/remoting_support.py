@@ -116,7 +116,16 @@ class FreezableProxy:
         self.frozen = threading.Event()
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = [self._listener]
+        self._freeze_marker: bytes | None = None
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze_after(self, marker: bytes) -> None:
+        """Go silent as soon as a request that contains `marker` has reached the host: its answer is held.
+
+        Freezes at a known point of the exchange (a Receive under way, say) instead of at a moment that
+        races with the answers still on their way.
+        """
+        self._freeze_marker = marker
 
     def _accept(self) -> None:
         with contextlib.suppress(OSError):
@@ -124,10 +133,11 @@ class FreezableProxy:
                 client = self._listener.accept()[0]
                 upstream = socket.create_connection(self._target)
                 self._sockets += [client, upstream]
-                for source, sink in ((client, upstream), (upstream, client)):
-                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                for source, sink, to_host in ((client, upstream, True), (upstream, client, False)):
+                    threading.Thread(target=self._pump, args=(source, sink, to_host), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, to_host: bool) -> None:
+        seen = b""  # the end of what went before, for a marker split across two reads
         with contextlib.suppress(OSError):
             while not self._closed.is_set():
                 while self.frozen.is_set() and not self._closed.is_set():
@@ -140,6 +150,12 @@ class FreezableProxy:
                 if not data:
                     break
                 sink.sendall(data)
+                marker = self._freeze_marker
+                if to_host and marker is not None:
+                    if marker in seen + data:
+                        self._freeze_marker = None
+                        self.frozen.set()
+                    seen = (seen + data)[-len(marker) :]
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
 

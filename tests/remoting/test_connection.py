@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pypsrp.wsman import WSManAction
 from remoting_support import FreezableProxy, closed_port, read_command_log, run
 
 from hvgui.domain.connection import AuthMethod, ConnectionSettings
@@ -166,7 +167,7 @@ def test_a_host_that_accepts_but_never_answers_times_out() -> None:
 
     async def body() -> None:
         settings = ConnectionSettings("127.0.0.1", port, use_https=False, auth=AuthMethod.Basic, username="u")
-        connection = HostConnection(settings, "p", connect_timeout=5, operation_timeout=1)
+        connection = HostConnection(settings, "p", connect_timeout=5, operation_timeout=1, read_timeout=2)
         with pytest.raises(OperationTimedOut) as caught:
             await HostApi(connection).inventory()
         assert f"127.0.0.1:{port}" in caught.value.message
@@ -254,16 +255,20 @@ def test_a_worker_stuck_on_a_silent_host_is_replaced(
 
     async def body() -> None:
         settings = dataclasses.replace(endpoint.connection_settings(), port=proxy.port)
-        connection = HostConnection(settings, endpoint.password, connect_timeout=5, operation_timeout=1)
+        # A short HTTP read time-out shortens the grace before the worker counts as stuck; the stuck Receive
+        # still outlasts it, as pypsrp re-sends a timed-out Receive five times.
+        connection = HostConnection(settings, endpoint.password, connect_timeout=5, operation_timeout=1, read_timeout=3)
         api = HostApi(connection)
         await api.inventory(timeout=30)  # the short operation timeout is for the silent phase only
         host.delay = 600.0
+        # The host goes silent mid-call: once the worker polls for the call's output, its Receive hangs.
+        proxy.freeze_after(WSManAction.RECEIVE.encode())
         slow = asyncio.create_task(api.inventory())
         while not [e for e in read_command_log(command_log) if e["command"] == "Get-HvGuiInventory"][1:]:
-            await asyncio.sleep(0.05)  # the call runs on the host; the worker is polling for its output
-        proxy.frozen.set()  # the host goes silent mid-call: the worker's request hangs
+            await asyncio.sleep(0.05)  # the call runs on the host
         with caplog.at_level(logging.WARNING, logger="hvgui.remoting.connection"), pytest.raises(OperationTimedOut):
             await slow
+        assert proxy.frozen.is_set()
         assert "is stuck; starting a new one" in caplog.text
         proxy.frozen.clear()
         host.delay = 0.0

@@ -21,7 +21,8 @@ from hvgui.ui.preferences import Preferences
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
-    with start_emulator("demo") as running:
+    """The demo hosts with their clock 10 times as fast: saving exchange01's 16 GiB takes 1.7 s, not 17 s."""
+    with start_emulator("demo", time_scale=10) as running:
         yield running
 
 
