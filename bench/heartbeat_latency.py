@@ -143,12 +143,23 @@ def main() -> None:
     parser.add_argument("--poll-changes", type=int, default=16)
     parser.add_argument("--profile", default="realistic", help="the emulator's cost profile")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-heartbeat-events",
+        action="store_true",
+        help="the host raises no heartbeat events, so its watcher scans every VM (the emulator's flag)",
+    )
     args = parser.parse_args()
 
     app = QGuiApplication.instance() or QGuiApplication([])
     rng = random.Random(args.seed)
     with EmulatorProcess.start(
-        f"large:{args.vms}", tls=False, seed=args.seed, cost_profile=args.profile, control=True, timeout=300
+        f"large:{args.vms}",
+        tls=False,
+        seed=args.seed,
+        cost_profile=args.profile,
+        control=True,
+        timeout=300,
+        extra_args=["--no-heartbeat-events"] if args.no_heartbeat_events else [],
     ) as child:
         push = asyncio.run(measure(child, RefreshConfig(push=True), args.push_changes, rng))
         poll = asyncio.run(measure(child, RefreshConfig(push=False, poll_interval=2.0), args.poll_changes, rng))
@@ -169,6 +180,7 @@ def main() -> None:
         "push_inventories": push["inventories"],
         "poll_inventories": poll["inventories"],
         "push_mode": push["mode"],
+        "host_heartbeat_events": not args.no_heartbeat_events,
     }
     print(json.dumps(figures))
 

@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a non-loopback listen address (anyone who can reach the port and knows the password gets "
         "in: use only on a trusted network); the exposed address and ports are printed to stderr",
     )
+    parser.add_argument(
+        "--no-heartbeat-events",
+        action="store_true",
+        help="model hosts whose WMI provider raises no Msvm_HeartbeatComponent events of its own (a subscription "
+        "without WITHIN is refused with 0x80042002), so change watchers scan every VM instead",
+    )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="log more to stderr (-vv for debug)")
     return parser
 
@@ -177,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         print(f"hvgui-emulator: error: cannot load scenario {args.scenario!r}: {exc}", file=sys.stderr)
         return 1
+    if args.no_heartbeat_events:
+        for host in scenario.hosts:
+            host.model.heartbeat_indications = False
     profile = scenario.cost_profile
     log.info("cost profile %s, time scale %g", profile.name, profile.time_scale)
 

@@ -74,6 +74,9 @@ LOOP_RESTART_DELAY = 1.0
 #: How far each safety refresh may move from `RefreshConfig.safety_interval`, as a fraction of it, so that
 #: hosts connected together spread their full inventories apart.
 SAFETY_JITTER = 0.25
+#: What the hosts pane says of a host whose watcher reads every VM each tick because its WMI provider raises no
+#: heartbeat events: live all the same, at a cost to the host that grows with its VMs.
+SCANNING_NOTE = "this host raises no heartbeat events, so its change watcher reads every VM a few times a second"
 
 
 class SessionListener(Protocol):
@@ -653,7 +656,7 @@ class HostSession:
                     resync = "the change watcher started again"
                 self._live = True
                 self._watch_retry_at = None
-                note = ""
+                note = SCANNING_NOTE if record.via == "scan" else ""
                 rows.extend(record.rows)
             elif record.kind == "change":
                 rows.extend(record.rows)

@@ -47,11 +47,12 @@ class RefreshConfig:
 
     `push` runs the host's change watcher and reads a full inventory only on connect, after a gap and every
     `safety_interval` seconds; without it (or while the watcher cannot run) the session polls every
-    `poll_interval` seconds. `watch_interval` (host seconds between two reads of the watcher), `tick` (seconds
-    of silence after which it says it is alive) and `watch_duration` (seconds before it ends and is started
-    again) are passed to the watcher; `silence` is how long the session waits for any record before it stops
-    the watcher as dead. A watcher that failed is tried again after `retry_after` seconds, and at once after a
-    reconnect.
+    `poll_interval` seconds. `watch_interval` (host seconds between two reads of a watcher that scans because
+    the host raises no heartbeat events), `tick` (seconds of silence after which it says it is alive),
+    `watch_duration` (seconds before it ends and is started again) and `metrics_interval` (seconds between
+    its sweeps of every VM's CPU and memory, which raise no events; 0: none) are passed to the watcher;
+    `silence` is how long the session waits for any record before it stops the watcher as dead. A watcher
+    that failed is tried again after `retry_after` seconds, and at once after a reconnect.
     """
 
     push: bool = False
@@ -64,6 +65,7 @@ class RefreshConfig:
     retry_after: float = 60.0
     cpu_step: int = 10
     memory_step_mb: int = 256
+    metrics_interval: float = 5.0
 
 
 def watch_spec(config: RefreshConfig) -> PipelineSpec:
@@ -75,6 +77,7 @@ def watch_spec(config: RefreshConfig) -> PipelineSpec:
         .param("DurationSec", max(0, min(604800, round(config.watch_duration))))
         .param("CpuStep", max(1, min(100, int(config.cpu_step))))
         .param("MemoryStepMB", max(1, min(1048576, int(config.memory_step_mb))))
+        .param("MetricsSec", max(0, min(3600, round(config.metrics_interval))))
     )
 
 
@@ -107,6 +110,7 @@ class WatchRecord:
     rows: tuple[VmRow, ...] = ()
     why: str = ""
     jump: float = 0.0
+    via: str = ""  # hello: "events" (the host raises heartbeat events) or "scan" (it reads every VM each tick)
 
 
 def parse_record(text: Any) -> WatchRecord:
@@ -135,6 +139,7 @@ def parse_record(text: Any) -> WatchRecord:
         tuple(rows),
         why=str(document.get("why") or ""),
         jump=float(jump) if isinstance(jump, int | float) and not isinstance(jump, bool) else 0.0,
+        via=str(document.get("via") or ""),
     )
 
 

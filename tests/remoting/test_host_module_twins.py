@@ -22,7 +22,8 @@ import pytest
 from test_host_module_static import module_text, read_commands
 
 from hvgui.domain import integration as ic
-from hvgui.emulator.hyperv import calls
+from hvgui.emulator.hyperv import calls, heartbeats
+from hvgui.emulator.hyperv.cim import indications
 from hvgui.emulator.hyperv.cmdlets import CMDLETS
 from hvgui.emulator.runtime import CmdletError, PipelineCommand, TerminatingError
 from hvgui.emulator.scenarios import load_scenario
@@ -410,25 +411,89 @@ def test_invoke_command_runs_only_the_modules_script_blocks(host) -> None:
     assert "ScriptBlock" in refused.value.error.message
 
 
-def test_the_change_watcher_repeats_exactly_the_one_call_of_its_text_each_tick(host) -> None:
-    written = text_calls("Watch-HvGuiChange")
-    assert written == [
-        (
-            "Get-CimInstance",
-            ("Namespace", "ClassName", "Property", "OperationTimeoutSec", "ErrorAction"),
-            "Msvm_SummaryInformation",
-        )
-    ]
+_WATCH_REGISTER = (
+    "Register-CimIndicationEvent",
+    ("Namespace", "Query", "SourceIdentifier", "OperationTimeoutSec", "ErrorAction"),
+    None,
+)
+_WATCH_READ_ALL = (
+    "Get-CimInstance",
+    ("Namespace", "ClassName", "Property", "OperationTimeoutSec", "ErrorAction"),
+    "Msvm_SummaryInformation",
+)
+_WATCH_READ_SOME = (
+    "Get-CimInstance",
+    ("Namespace", "ClassName", "Property", "Filter", "OperationTimeoutSec", "ErrorAction"),
+    "Msvm_SummaryInformation",
+)
+
+
+def _running_vm(host):
     emulated, _runspace = host
+    model = emulated.model
+    return next(v for v in model.vms if v.heartbeat(model.now()) is not None and v.guest_booted(model.now()))
+
+
+def test_the_change_watcher_listens_and_reads_only_the_vms_that_changed(host) -> None:
+    assert text_calls("Watch-HvGuiChange") == [_WATCH_REGISTER, _WATCH_READ_ALL, _WATCH_READ_SOME]
+    emulated, _runspace = host
+    vm = _running_vm(host)
+    hang = threading.Timer(1.2, heartbeats.hang, args=(emulated.model, [str(vm.id)]))
+    hang.start()
+    try:
+        made, sink = traced(host, "Watch-HvGuiChange", TickSec=1, DurationSec=3, MetricsSec=0)
+    finally:
+        hang.cancel()
+    assert sink.errors == []
+    # Four subscriptions, one read of every VM for the first record, then one filtered read when the hang was
+    # heard: no tick reads every VM, whatever their number.
+    assert made == [_WATCH_REGISTER] * 4 + [_WATCH_READ_ALL, _WATCH_READ_SOME], made
+    records = [json.loads(text) for text in sink.output]
+    assert records[0]["k"] == "hello" and records[0]["v"] == 1 and records[0]["via"] == "events"
+    assert {row["id"] for row in records[0]["vms"]} == {str(v.id) for v in emulated.model.vms}
+    changes = [r for r in records if r["k"] == "change"]
+    assert [[(row["id"], row["hb"]) for row in r["vms"]] for r in changes] == [[(str(vm.id), 4)]]  # LostCommunication
+    assert {r["k"] for r in records[1:]} == {"tick", "change"}
+    assert [r["seq"] for r in records] == list(range(len(records)))
+    assert _runspace.events.get() == [] and indications.source(emulated.model).count() == 0  # all unregistered
+
+
+def test_the_change_watcher_leaves_other_events_of_its_runspace_alone(host) -> None:
+    _emulated, runspace = host
+    runspace.events.add("Someone.Else", indications.INSTANCE_ARGS)
+    made, sink = traced(host, "Watch-HvGuiChange", TickSec=1, DurationSec=2, MetricsSec=0)
+    assert sink.errors == [] and made == [_WATCH_REGISTER] * 4 + [_WATCH_READ_ALL]
+    records = [json.loads(text) for text in sink.output]
+    assert records[0]["k"] == "hello" and {r["k"] for r in records[1:]} == {"tick"}
+    assert [e.source_identifier for e in runspace.events.get()] == ["Someone.Else"]
+
+
+def test_the_change_watcher_scans_when_the_provider_refuses_heartbeat_events(host) -> None:
+    emulated, _runspace = host
+    emulated.model.heartbeat_indications = False
     made, sink = traced(host, "Watch-HvGuiChange", IntervalMs=100, TickSec=1, DurationSec=2)
     assert sink.errors == []
-    assert len(made) >= 3 and set(made) == set(written)  # one bulk query per tick, whatever the number of VMs
+    # The computer system's three subscriptions are made, the heartbeat's is refused (0x80042002), and the
+    # watcher reads every VM each tick instead.
+    assert made[:4] == [_WATCH_REGISTER] * 4 and len(made) >= 7
+    assert set(made[4:]) == {_WATCH_READ_ALL} and set(made) <= set(text_calls("Watch-HvGuiChange"))
     records = [json.loads(text) for text in sink.output]
-    assert records[0]["k"] == "hello" and records[0]["v"] == 1
-    assert {row["id"] for row in records[0]["vms"]} == {str(vm.id) for vm in emulated.model.vms}
-    # Then ticks, or changes when a busy guest's CPU figure moved by 10 points.
+    assert records[0]["k"] == "hello" and records[0]["via"] == "scan"
     assert len(records) >= 2 and {r["k"] for r in records[1:]} <= {"tick", "change"}
-    assert [r["seq"] for r in records] == list(range(len(records)))
+    assert indications.source(emulated.model).count() == 0
+
+
+def test_the_change_watcher_ends_with_the_error_of_a_failing_provider(host) -> None:
+    emulated, _runspace = host
+    kill = threading.Timer(1.0, heartbeats.kill_watchers, args=(emulated.model,))
+    kill.start()
+    try:
+        with pytest.raises(TerminatingError) as failed:
+            traced(host, "Watch-HvGuiChange", TickSec=1, DurationSec=5)
+    finally:
+        kill.cancel()
+    assert failed.value.error.fully_qualified_error_id.startswith("HRESULT 0x80041001,")
+    assert _runspace.events.get() == [] and indications.source(emulated.model).count() == 0
 
 
 # --- key-value pairs -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from hvgui.domain.vm import HeartbeatStatus
 from hvgui.emulator import RunningEmulator
 from hvgui.emulator.hyperv import heartbeats
 from hvgui.remoting import HostSession, RefreshConfig, SessionManager
+from hvgui.remoting.session_manager import SCANNING_NOTE
 
 #: Live updates with a safety inventory far in the future and no retry of a failed watcher, so that any
 #: inventory in these tests has another reason (connect, gap, polling, reconnect).
@@ -54,6 +55,26 @@ async def _live_session(demo: RunningEmulator, index: int) -> tuple[SessionManag
     await recorder.wait_for(is_inventory(session.key))
     await _wait_until(lambda: session.status.update_mode is UpdateMode.Live)
     return manager, session, recorder
+
+
+def test_a_host_without_heartbeat_events_is_live_by_scanning_and_says_so(demo: RunningEmulator) -> None:
+    model = demo.scenario.hosts[2].model
+    vm = next(v for v in model.vms if v.guest_booted(model.now()) and v.heartbeat(model.now()) is not None)
+    model.heartbeat_indications = False
+
+    async def body() -> None:
+        manager, session, recorder = await _live_session(demo, 2)
+        assert session.status.updates_text == "live" and session.status.update_note == SCANNING_NOTE
+        start = len(recorder.events)
+        heartbeats.hang(model, [vm.id])
+        await recorder.wait_for(_heartbeat_is(session.key, str(vm.id), HeartbeatStatus.LostCommunication), start=start)
+        heartbeats.recover(model, [vm.id])
+        await manager.aclose()
+
+    try:
+        run(body)
+    finally:
+        model.heartbeat_indications = True
 
 
 def test_a_heartbeat_change_is_published_without_a_full_inventory(demo: RunningEmulator, command_log: Path) -> None:

@@ -69,10 +69,12 @@ def test_rows_change_only_the_vms_whose_fields_differ() -> None:
 
 
 def test_the_watch_spec_carries_its_values_as_parameters() -> None:
-    spec = watch_spec(RefreshConfig(watch_interval=0.01, tick=5, watch_duration=0))
+    spec = watch_spec(RefreshConfig(watch_interval=0.01, tick=5, watch_duration=0, metrics_interval=12.4))
     parameters = {p.name: p.value for p in spec.commands[0].parameters}
     assert spec.first_command == "Watch-HvGuiChange"
-    assert parameters == {"IntervalMs": 50, "TickSec": 5, "DurationSec": 0, "CpuStep": 10, "MemoryStepMB": 256}
+    assert parameters == {
+        "IntervalMs": 50, "TickSec": 5, "DurationSec": 0, "CpuStep": 10, "MemoryStepMB": 256, "MetricsSec": 12,
+    }  # fmt: skip
 
 
 def test_a_ticking_uptime_alone_changes_nothing_but_a_restart_does() -> None:

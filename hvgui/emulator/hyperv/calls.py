@@ -80,7 +80,7 @@ def invoke(
         except BindingError as failure:
             raise TerminatingError(failure.error) from None
         _apply(bound.values, inherited)
-        implementation(CommandContext(ctx.model, bound, ctx.sink, output.append))
+        implementation(CommandContext(ctx.model, bound, ctx.sink, output.append, ctx.events))
         return output
     for record in pipeline_input:
         result = binder.bind_record(record)
@@ -88,7 +88,7 @@ def invoke(
             ctx.write_error(result)
             continue
         _apply(result.values, inherited)
-        implementation(CommandContext(ctx.model, result, ctx.sink, output.append))
+        implementation(CommandContext(ctx.model, result, ctx.sink, output.append, ctx.events))
     return output
 
 

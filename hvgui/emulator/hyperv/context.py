@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hvgui.emulator.runtime import CmdletError, PipelineSink, TerminatingError
 
@@ -18,6 +18,9 @@ from . import errors
 from .binding import ActionPreference, BoundCommand
 from .errors import Invocation
 from .host import HostModel
+
+if TYPE_CHECKING:
+    from .cim.indications import EventQueue
 
 _SILENT = (ActionPreference.SilentlyContinue, ActionPreference.Ignore)
 
@@ -28,6 +31,7 @@ class CommandContext:
     bound: BoundCommand
     sink: PipelineSink
     emit: Callable[[Any], None]  # the next command's input, or the client's output stream
+    events: EventQueue | None = None  # the runspace's event queue (`cim.indications`)
 
     @property
     def invocation(self) -> Invocation:

@@ -21,6 +21,7 @@ from hvgui.emulator.runtime import CmdletError, PipelineCommand, PipelineSink, T
 
 from . import errors, scripts
 from .binding import ActionPreference, Binder, BindingError
+from .cim.indications import EventQueue
 from .cmdlets import CMDLETS
 from .context import Command, CommandContext
 from .functions import FUNCTIONS
@@ -39,9 +40,10 @@ def _write_to_client(sink: PipelineSink, value: Any) -> None:
 
 @dataclass
 class HvRunspace:
-    """What one runspace pool remembers between pipelines: the functions loaded into it."""
+    """What one runspace pool remembers between pipelines: the functions loaded into it, its events."""
 
     functions: dict[str, str] = field(default_factory=dict)  # lower-case name -> declared spelling
+    events: EventQueue = field(default_factory=EventQueue, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -98,7 +100,7 @@ class EmulatedHost:
             if step.script_kind is not None:
                 self._run_script(runspace, step, stream, emit)
             else:
-                self._run_command(step, stream, sink, emit)
+                self._run_command(step, stream, sink, emit, runspace.events)
             stream = collected
 
     def _prepare(self, runspace: HvRunspace, command: PipelineCommand, *, expects_input: bool) -> _Step:
@@ -126,7 +128,12 @@ class EmulatedHost:
         return _Step(command, binder=binder, implementation=implementation)
 
     def _run_command(
-        self, step: _Step, stream: list[Any] | None, sink: PipelineSink, emit: Callable[[Any], None]
+        self,
+        step: _Step,
+        stream: list[Any] | None,
+        sink: PipelineSink,
+        emit: Callable[[Any], None],
+        events: EventQueue,
     ) -> None:
         binder, implementation = step.binder, step.implementation
         assert binder is not None and implementation is not None
@@ -137,7 +144,7 @@ class EmulatedHost:
                 bound = binder.bind_without_input()
             except BindingError as failure:
                 raise TerminatingError(failure.error) from None
-            implementation(CommandContext(self.model, bound, sink, emit))
+            implementation(CommandContext(self.model, bound, sink, emit, events))
             return
         for record in stream:
             if sink.stop_requested.is_set():
@@ -146,7 +153,7 @@ class EmulatedHost:
             if isinstance(result, CmdletError):
                 self._write_binding_error(binder, result, sink)
                 continue
-            implementation(CommandContext(self.model, result, sink, emit))
+            implementation(CommandContext(self.model, result, sink, emit, events))
 
     @staticmethod
     def _write_binding_error(binder: Binder, error: CmdletError, sink: PipelineSink) -> None:

@@ -10,7 +10,7 @@ guest would cause them:
 - `set_applications_critical(model, vms, critical)`: a monitored application in a Windows guest fails (recovers);
 - `jump_wall_clock(model, seconds)`: the host's wall clock is set forward or back (an NTP step, an admin);
 - `kill_watchers(model)`: every running change watcher (`Watch-HvGuiChange`) of the host fails at its next tick,
-  as when the WMI provider it reads fails.
+  as when the WMI provider it reads or listens to fails.
 
 `control(hosts, command)` applies one such command given as a dict (what `python -m hvgui.emulator --control`
 reads from its stdin, one JSON object per line), so a benchmark can drive a host in another process.
@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .cim import indications
 from .host import HostModel
 from .vm import EmulatedVm
 
@@ -82,9 +83,11 @@ _kills: dict[int, int] = {}  # id(model) -> how many times its watchers were kil
 
 
 def kill_watchers(model: HostModel) -> None:
-    """Every change watcher running on this host now fails at its next tick (those started later run)."""
+    """Every change watcher running on this host now fails at its next tick (those started later run): a
+    scanning one at its next query, a listening one because its event subscriptions end with an error."""
     with _kills_lock:
         _kills[id(model)] = _kills.get(id(model), 0) + 1
+    indications.fail_subscriptions(model)
 
 
 def kills(model: HostModel) -> int:

@@ -69,6 +69,9 @@ class HostModel:
     home: str = "C:\\Users\\Administrator\\Documents"
     #: The `Msvm_ConcreteJob`s of KVP methods by InstanceID (`kvp`), kept a while after they end.
     cim_jobs: dict[str, Any] = field(default_factory=dict)
+    #: Whether the provider raises `Msvm_HeartbeatComponent` events itself (subscriptions without WITHIN);
+    #: unverified on real hosts, see `cim.indications`. False models a host that refuses them.
+    heartbeat_indications: bool = True
 
     @property
     def fqdn(self) -> str:

@@ -375,23 +375,33 @@ function Watch-HvGuiChange {
     .DESCRIPTION
     A long-lived pipeline: the client reads its output as it is written and stops it when done.
 
-    Mechanism: a loop over one bulk CIM query that writes only differences, not CIM indications. Heartbeat
-    changes are what matter, and whether Msvm_HeartbeatComponent or Msvm_SummaryInformation raise intrinsic
-    events at all is unverified (hyperv-api.md 6.4); an __InstanceModificationEvent query with WITHIN makes WMI
-    itself poll every instance of the class at that interval, so the cost stays on the host and grows the same
-    way, hidden in WinMgmt, with one subscription per class, a whole TargetInstance and PreviousInstance per
-    event and an event queue in the remote session that nobody bounds. WITHIN also counts in whole seconds
-    in practice (public code uses 1 to 3), too coarse for a sub-second view. The loop instead makes one
-    enumeration of Msvm_SummaryInformation with a property list per tick (the way the Hyper-V module reads
-    it, hyperv-cim-winrm.md 1.3): one WMI operation per tick whatever the number of VMs, its per-instance
-    part the provider filling ten properties, and never a cmdlet or a WMI read per VM. After each tick it
-    sleeps IntervalMs less what the tick took, but at least half as long as the tick took, so a large or
-    slow host is never kept busy more than two thirds of the time (on 1,000 VMs the enumeration takes about
-    0.13 s: a tick every 0.2 s, and a change shows in the client within about half a second).
+    Mechanism: CIM indications the Hyper-V provider raises itself, without WITHIN, so that waiting costs the
+    host nothing per VM. It subscribes to __InstanceModificationEvent, __InstanceCreationEvent and
+    __InstanceDeletionEvent of Msvm_ComputerSystem (documented: the provider raises them whenever a property
+    changes, hyperv-api.md 6.4) and to __InstanceModificationEvent of Msvm_HeartbeatComponent. Each tick is one
+    Wait-Event of at most a second; when events came, it reads Msvm_SummaryInformation of just those VMs (one
+    CIM query with a Name filter and a property list) and writes what differs. So a tick costs the same with
+    10 VMs or 5,000, and a busy tick costs one query for the VMs that changed.
+
+    Two things still read every VM, at slow intervals: the first record (hello) and a sweep every MetricsSec
+    seconds, one enumeration of Msvm_SummaryInformation with a property list (the way the Hyper-V module reads
+    it, hyperv-cim-winrm.md 1.3). CPU load and memory change all the time and raise no events; the sweep also
+    catches anything an event did not say. MetricsSec 0 turns the sweep off.
+
+    Not WITHIN: a query with WITHIN makes WinMgmt itself enumerate every instance of the class at that
+    interval, so the cost would stay on the host and grow with the VMs, hidden in WinMgmt, in whole seconds.
+    Whether the provider raises Msvm_HeartbeatComponent events without WITHIN is not documented
+    (hyperv-api.md 6.4). A host whose provider does not refuses the subscription
+    (WBEMESS_E_REGISTRATION_TOO_PRECISE, 0x80042002) when it is registered; the watcher then reads every VM
+    each IntervalMs instead (scan): one bulk query per tick, never a cmdlet or a WMI read per VM. After each
+    scan it sleeps IntervalMs less what the scan took, but at least half as long as the scan took, so a large
+    or slow host is never kept busy more than two thirds of the time. A subscription that fails later (the
+    provider stops) arrives as an exception event, which ends the watcher with that error; the client then
+    polls and starts a watcher again.
 
     Records (schema 1), each with a sequence number the client checks for gaps and t, the host's UTC time in
     seconds since 1970:
-      {"k":"hello","v":1,"seq":0,"t":..,"vms":[row,...]}  every VM, once, first
+      {"k":"hello","v":1,"seq":0,"t":..,"via":"events"|"scan","vms":[row,...]}  every VM, once, first
       {"k":"change","seq":n,"t":..,"vms":[row,...]}       the VMs whose row changed since it was last written
       {"k":"tick","seq":n,"t":..}                         nothing to say for TickSec seconds: still alive
       {"k":"resync","seq":n,"t":..,"why":"vms"}           VMs were added or removed: read a full inventory
@@ -424,7 +434,11 @@ function Watch-HvGuiChange {
 
         [ValidateRange(1, 1048576)]
         [int]
-        $MemoryStepMB = 256
+        $MemoryStepMB = 256,
+
+        [ValidateRange(0, 3600)]
+        [int]
+        $MetricsSec = 5
     )
 
     $ns = 'root/virtualization/v2'
@@ -433,141 +447,239 @@ function Watch-HvGuiChange {
     $epoch = [DateTime]::new(1970, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)
     $memoryStep = [int64]$MemoryStepMB * 1048576
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
-    $sent = $null
-    $seq = 0
-    $lastWriteMs = [int64]0
-    $previousWall = $null
-    $previousMs = [int64]0
-    while ($DurationSec -eq 0 -or $clock.ElapsedMilliseconds -lt [int64]$DurationSec * 1000) {
-        $startedMs = $clock.ElapsedMilliseconds
-        $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $properties -OperationTimeoutSec 30 -ErrorAction Stop)
-        $nowMs = $clock.ElapsedMilliseconds
-        $wall = ([DateTime]::UtcNow - $epoch).TotalSeconds
-        $rows = @{}
-        $order = [System.Collections.Generic.List[string]]::new()
-        foreach ($summary in $summaries) {
-            $id = ([string]$summary.Name).ToLowerInvariant()
-            $state = [int]$summary.EnabledState
-            if ($null -ne $summary.HealthState -and [int]$summary.HealthState -ne 5 -and $criticalStates.ContainsKey($state)) {
-                $state = $criticalStates[$state]
-            }
-            $heartbeat = $null
-            if ($state -ne 3) {
-                switch ([int]$summary.Heartbeat) {
-                    2 {
-                        $heartbeat = 5
-                        if ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 2) {
-                            $heartbeat = 6
-                        }
-                        elseif ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 32782) {
-                            $heartbeat = 7
+    # More VMs than this changing in one tick are read with the sweep's one enumeration instead.
+    $mostFiltered = 100
+    # The subscriptions' queries are constant text, never built from a value.
+    $queries = [ordered]@{
+        Changed   = "SELECT * FROM __InstanceModificationEvent WHERE TargetInstance ISA 'Msvm_ComputerSystem'"
+        Created   = "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Msvm_ComputerSystem'"
+        Deleted   = "SELECT * FROM __InstanceDeletionEvent WHERE TargetInstance ISA 'Msvm_ComputerSystem'"
+        Heartbeat = "SELECT * FROM __InstanceModificationEvent WHERE TargetInstance ISA 'Msvm_HeartbeatComponent'"
+    }
+    $prefix = 'HvGui.Watch.' + [Guid]::NewGuid().ToString('N') + '.'
+    $subscribed = [System.Collections.Generic.List[string]]::new()
+    $via = 'events'
+    try {
+        foreach ($name in $queries.Keys) {
+            $null = Register-CimIndicationEvent -Namespace $ns -Query $queries[$name] -SourceIdentifier ($prefix + $name) -OperationTimeoutSec 30 -ErrorAction Stop
+            $subscribed.Add($prefix + $name)
+        }
+    }
+    catch {
+        $via = 'scan'
+        foreach ($id in $subscribed) {
+            Unregister-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+        }
+        $subscribed.Clear()
+    }
+
+    try {
+        $sent = $null
+        $seq = 0
+        $lastWriteMs = [int64]0
+        $lastSweepMs = [int64]0
+        $previousWall = $null
+        $previousMs = [int64]0
+        while ($DurationSec -eq 0 -or $clock.ElapsedMilliseconds -lt [int64]$DurationSec * 1000) {
+            $startedMs = $clock.ElapsedMilliseconds
+            $read = 'all'
+            $changedIds = [System.Collections.Generic.List[string]]::new()
+            $sweepDue = $MetricsSec -gt 0 -and $startedMs - $lastSweepMs -ge [int64]$MetricsSec * 1000
+            if ($via -eq 'events' -and $null -ne $sent -and -not $sweepDue) {
+                $read = 'none'
+                $waited = Wait-Event -Timeout 1
+                $ours = 0
+                foreach ($queued in @(Get-Event)) {
+                    if (-not ([string]$queued.SourceIdentifier).StartsWith($prefix, [StringComparison]::Ordinal)) {
+                        continue
+                    }
+                    $ours++
+                    Remove-Event -EventIdentifier $queued.EventIdentifier
+                    if ($queued.SourceEventArgs -is [Microsoft.Management.Infrastructure.CimCmdlets.CimIndicationEventExceptionEventArgs]) {
+                        throw $queued.SourceEventArgs.Exception
+                    }
+                    $target = $queued.SourceEventArgs.NewEvent.TargetInstance
+                    if ($queued.SourceIdentifier -ceq $prefix + 'Created' -or $queued.SourceIdentifier -ceq $prefix + 'Deleted') {
+                        $read = 'all'
+                        continue
+                    }
+                    $vmName = [string]$target.Name
+                    if ($queued.SourceIdentifier -ceq $prefix + 'Heartbeat') {
+                        $vmName = [string]$target.SystemName
+                    }
+                    # The host's own Msvm_ComputerSystem is named after the host, not a GUID: skipped here.
+                    $parsed = [Guid]::Empty
+                    if ([Guid]::TryParse($vmName, [ref]$parsed)) {
+                        $canonical = $parsed.ToString('D').ToUpperInvariant()
+                        if (-not $changedIds.Contains($canonical)) {
+                            $changedIds.Add($canonical)
                         }
                     }
-                    6 { $heartbeat = 3 }
-                    12 { $heartbeat = 2 }
-                    13 { $heartbeat = 4 }
-                    15 { $heartbeat = 8 }
-                    32896 { $heartbeat = 1 }
-                    default { $heartbeat = 0 }
+                }
+                if ($null -ne $waited -and $ours -eq 0) {
+                    # Only someone else's events are queued in this runspace, and Wait-Event returns at once
+                    # while they are: rest a moment rather than spin.
+                    [System.Threading.Thread]::Sleep(100)
+                }
+                if ($read -ne 'all' -and $changedIds.Count -gt 0) {
+                    $read = 'some'
+                    if ($changedIds.Count -gt $mostFiltered) {
+                        $read = 'all'
+                    }
                 }
             }
-            $status = ''
-            if ($null -ne $summary.StatusDescriptions) {
-                $descriptions = @($summary.StatusDescriptions)
-                if ($descriptions.Count -gt 1 -and -not [string]::IsNullOrEmpty($descriptions[1])) {
-                    $status = [string]$descriptions[1]
+            $summaries = @()
+            if ($read -eq 'all') {
+                $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $properties -OperationTimeoutSec 30 -ErrorAction Stop)
+                $lastSweepMs = $startedMs
+            }
+            elseif ($read -eq 'some') {
+                # Each name is a GUID parsed above and written back in canonical form: no other text reaches the filter.
+                $filter = [string]::Join(' OR ', @($changedIds | ForEach-Object { "Name = '" + $_ + "'" }))
+                $summaries = @(Get-CimInstance -Namespace $ns -ClassName 'Msvm_SummaryInformation' -Property $properties -Filter $filter -OperationTimeoutSec 30 -ErrorAction Stop)
+            }
+            $nowMs = $clock.ElapsedMilliseconds
+            $wall = ([DateTime]::UtcNow - $epoch).TotalSeconds
+            $rows = @{}
+            $order = [System.Collections.Generic.List[string]]::new()
+            foreach ($summary in $summaries) {
+                $id = ([string]$summary.Name).ToLowerInvariant()
+                $state = [int]$summary.EnabledState
+                if ($null -ne $summary.HealthState -and [int]$summary.HealthState -ne 5 -and $criticalStates.ContainsKey($state)) {
+                    $state = $criticalStates[$state]
                 }
-                elseif ($descriptions.Count -gt 0) {
-                    $status = [string]$descriptions[0]
+                $heartbeat = $null
+                if ($state -ne 3) {
+                    switch ([int]$summary.Heartbeat) {
+                        2 {
+                            $heartbeat = 5
+                            if ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 2) {
+                                $heartbeat = 6
+                            }
+                            elseif ($null -ne $summary.ApplicationHealth -and [int]$summary.ApplicationHealth -eq 32782) {
+                                $heartbeat = 7
+                            }
+                        }
+                        6 { $heartbeat = 3 }
+                        12 { $heartbeat = 2 }
+                        13 { $heartbeat = 4 }
+                        15 { $heartbeat = 8 }
+                        32896 { $heartbeat = 1 }
+                        default { $heartbeat = 0 }
+                    }
                 }
+                $status = ''
+                if ($null -ne $summary.StatusDescriptions) {
+                    $descriptions = @($summary.StatusDescriptions)
+                    if ($descriptions.Count -gt 1 -and -not [string]::IsNullOrEmpty($descriptions[1])) {
+                        $status = [string]$descriptions[1]
+                    }
+                    elseif ($descriptions.Count -gt 0) {
+                        $status = [string]$descriptions[0]
+                    }
+                }
+                $upSeconds = [double]$summary.UpTime / 1000
+                $boot = $null
+                if ($upSeconds -gt 0) {
+                    $boot = [int64][System.Math]::Floor($wall - $upSeconds)
+                }
+                $rows[$id] = [pscustomobject]@{
+                    id     = $id
+                    name   = [string]$summary.ElementName
+                    state  = $state
+                    hb     = $heartbeat
+                    status = $status
+                    cpu    = [int]$summary.ProcessorLoad
+                    mem    = [int64]$summary.MemoryUsage * 1048576
+                    up     = [int64][System.Math]::Floor($upSeconds)
+                    boot   = $boot
+                }
+                $order.Add($id)
             }
-            $upSeconds = [double]$summary.UpTime / 1000
-            $boot = $null
-            if ($upSeconds -gt 0) {
-                $boot = [int64][System.Math]::Floor($wall - $upSeconds)
-            }
-            $rows[$id] = [pscustomobject]@{
-                id     = $id
-                name   = [string]$summary.ElementName
-                state  = $state
-                hb     = $heartbeat
-                status = $status
-                cpu    = [int]$summary.ProcessorLoad
-                mem    = [int64]$summary.MemoryUsage * 1048576
-                up     = [int64][System.Math]::Floor($upSeconds)
-                boot   = $boot
-            }
-            $order.Add($id)
-        }
 
-        $record = $null
-        $all = [System.Collections.Generic.List[object]]::new()
-        foreach ($id in $order) {
-            $all.Add($rows[$id])
-        }
-        $sameVms = $null -ne $sent -and $sent.Count -eq $rows.Count
-        if ($sameVms) {
+            $record = $null
+            $all = [System.Collections.Generic.List[object]]::new()
             foreach ($id in $order) {
-                if (-not $sent.ContainsKey($id)) {
-                    $sameVms = $false
-                    break
+                $all.Add($rows[$id])
+            }
+            # A full read must hold exactly the VMs last written; a filtered one only VMs already written.
+            $sameVms = $null -ne $sent -and ($read -ne 'all' -or $sent.Count -eq $rows.Count)
+            if ($sameVms) {
+                foreach ($id in $order) {
+                    if (-not $sent.ContainsKey($id)) {
+                        $sameVms = $false
+                        break
+                    }
                 }
             }
-        }
-        $jump = 0
-        if ($null -ne $previousWall) {
-            $jump = ($wall - $previousWall) - ($nowMs - $previousMs) / 1000
-        }
-        if ($null -eq $sent) {
-            $record = [pscustomobject]@{ k = 'hello'; v = 1; seq = $seq; t = [System.Math]::Round($wall, 3); vms = $all }
-            $sent = $rows
-        }
-        elseif ([System.Math]::Abs($jump) -gt 2) {
-            $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'clock'; jump = [System.Math]::Round($jump, 1) }
-            $sent = $rows
-        }
-        elseif (-not $sameVms) {
-            $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'vms' }
-            $sent = $rows
-        }
-        else {
-            $changed = [System.Collections.Generic.List[object]]::new()
-            foreach ($id in $order) {
-                $row = $rows[$id]
-                $old = $sent[$id]
-                $differs = $old.name -cne $row.name -or $old.state -ne $row.state -or $old.hb -ne $row.hb -or $old.status -cne $row.status
-                if (-not $differs) {
-                    $differs = ($null -eq $old.boot) -ne ($null -eq $row.boot)
-                }
-                if (-not $differs -and $null -ne $row.boot -and $row.state -eq 2 -and $old.state -eq 2) {
-                    $differs = [System.Math]::Abs($row.boot - $old.boot) -gt 2
-                }
-                if (-not $differs) {
-                    $differs = [System.Math]::Abs($row.cpu - $old.cpu) -ge $CpuStep -or [System.Math]::Abs($row.mem - $old.mem) -ge $memoryStep
-                }
-                if ($differs) {
-                    $changed.Add($row)
-                    $sent[$id] = $row
+            $jump = 0
+            if ($null -ne $previousWall) {
+                $jump = ($wall - $previousWall) - ($nowMs - $previousMs) / 1000
+            }
+            if ($null -eq $sent) {
+                $record = [pscustomobject]@{ k = 'hello'; v = 1; seq = $seq; t = [System.Math]::Round($wall, 3); via = $via; vms = $all }
+                $sent = $rows
+            }
+            elseif ([System.Math]::Abs($jump) -gt 2) {
+                $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'clock'; jump = [System.Math]::Round($jump, 1) }
+                if ($read -eq 'all') {
+                    $sent = $rows
                 }
             }
-            if ($changed.Count -gt 0) {
-                $record = [pscustomobject]@{ k = 'change'; seq = $seq; t = [System.Math]::Round($wall, 3); vms = $changed }
+            elseif (-not $sameVms) {
+                $record = [pscustomobject]@{ k = 'resync'; seq = $seq; t = [System.Math]::Round($wall, 3); why = 'vms' }
+                if ($read -eq 'all') {
+                    $sent = $rows
+                }
             }
-            elseif ($nowMs - $lastWriteMs -ge [int64]$TickSec * 1000) {
-                $record = [pscustomobject]@{ k = 'tick'; seq = $seq; t = [System.Math]::Round($wall, 3) }
+            else {
+                $changed = [System.Collections.Generic.List[object]]::new()
+                foreach ($id in $order) {
+                    $row = $rows[$id]
+                    $old = $sent[$id]
+                    $differs = $old.name -cne $row.name -or $old.state -ne $row.state -or $old.hb -ne $row.hb -or $old.status -cne $row.status
+                    if (-not $differs) {
+                        $differs = ($null -eq $old.boot) -ne ($null -eq $row.boot)
+                    }
+                    if (-not $differs -and $null -ne $row.boot -and $row.state -eq 2 -and $old.state -eq 2) {
+                        $differs = [System.Math]::Abs($row.boot - $old.boot) -gt 2
+                    }
+                    if (-not $differs) {
+                        $differs = [System.Math]::Abs($row.cpu - $old.cpu) -ge $CpuStep -or [System.Math]::Abs($row.mem - $old.mem) -ge $memoryStep
+                    }
+                    if ($differs) {
+                        $changed.Add($row)
+                        $sent[$id] = $row
+                    }
+                }
+                if ($changed.Count -gt 0) {
+                    $record = [pscustomobject]@{ k = 'change'; seq = $seq; t = [System.Math]::Round($wall, 3); vms = $changed }
+                }
+                elseif ($nowMs - $lastWriteMs -ge [int64]$TickSec * 1000) {
+                    $record = [pscustomobject]@{ k = 'tick'; seq = $seq; t = [System.Math]::Round($wall, 3) }
+                }
+            }
+            if ($null -ne $record) {
+                ConvertTo-Json -InputObject $record -Depth 4 -Compress
+                $seq++
+                $lastWriteMs = $nowMs
+            }
+            $previousWall = $wall
+            $previousMs = $nowMs
+            if ($via -eq 'scan') {
+                # Start to start every IntervalMs, but resting at least half as long as the scan took.
+                # Thread.Sleep, not a cmdlet: a stop takes effect when it returns, at most one interval later.
+                $spentMs = $clock.ElapsedMilliseconds - $startedMs
+                [System.Threading.Thread]::Sleep([int][System.Math]::Max($IntervalMs - $spentMs, $spentMs / 2))
             }
         }
-        if ($null -ne $record) {
-            ConvertTo-Json -InputObject $record -Depth 4 -Compress
-            $seq++
-            $lastWriteMs = $nowMs
+    }
+    finally {
+        # Runs when the client stops the pipeline too: the subscriptions and their queued events go.
+        foreach ($id in $subscribed) {
+            Unregister-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+            Remove-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
         }
-        $previousWall = $wall
-        $previousMs = $nowMs
-        # Start to start every IntervalMs, but resting at least half as long as the tick took. Thread.Sleep,
-        # not a cmdlet: a stop takes effect when it returns, at most one interval later.
-        $spentMs = $clock.ElapsedMilliseconds - $startedMs
-        [System.Threading.Thread]::Sleep([int][System.Math]::Max($IntervalMs - $spentMs, $spentMs / 2))
     }
 }
 

@@ -78,7 +78,7 @@ def vm_key(vm: EmulatedVm) -> str:
 kvp_item_xml = kvp.item_xml
 
 
-def _state(vm: EmulatedVm, now: float) -> tuple[int, int]:
+def vm_state(vm: EmulatedVm, now: float) -> tuple[int, int]:
     """(EnabledState, HealthState)."""
     state = vm.state(now)
     base = _CRITICAL_BASE.get(state)
@@ -102,7 +102,7 @@ def _computer_systems(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
         "NumberOfNumaNodes": 1,
     }
     for vm in model.vms:
-        enabled, health = _state(vm, now)
+        enabled, health = vm_state(vm, now)
         yield {
             "Caption": "Virtual Machine",
             "Description": "Microsoft Virtual Machine",
@@ -124,7 +124,7 @@ def _computer_systems(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
 def _summaries(model: HostModel, now: float) -> Iterator[dict[str, Any]]:
     for vm in model.vms:
         hw = vm.hardware
-        enabled, health = _state(vm, now)
+        enabled, health = vm_state(vm, now)
         heartbeat = vm.heartbeat(now)
         beat, application = _HEARTBEAT_CODES[heartbeat] if heartbeat is not None else (None, None)
         yield {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..cim.cmdlets import get_cim_associated_instance, get_cim_instance, invoke_cim_method
+from ..cim.indications import register_cim_indication_event
 from ..context import Command
 from .checkpoint import checkpoint_vm, get_vm_snapshot
 from .checkpoint_changes import remove_vm_snapshot, rename_vm_snapshot, restore_vm_snapshot
@@ -39,4 +40,5 @@ CMDLETS: dict[str, Command] = {
     "get-ciminstance": get_cim_instance,
     "get-cimassociatedinstance": get_cim_associated_instance,
     "invoke-cimmethod": invoke_cim_method,
+    "register-cimindicationevent": register_cim_indication_event,
 }
