@@ -7,6 +7,9 @@ import time
 
 import pytest
 from history_window_support import close, history_window
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import QApplication
 
 from hvgui.domain.kvp import KvpPair
 from hvgui.domain.kvp_history import KvpSnapshot
@@ -67,6 +70,9 @@ def test_nothing_to_compare_is_explained(qtbot, setup) -> None:
     dialog = open_dialog(qtbot, history)
     qtbot.waitUntil(lambda: dialog.summary.text().startswith("Only one snapshot"))
     assert dialog.times.count() == 1 and dialog.model.rowCount() == 0
+    # The list taking the keyboard focus (the window becoming active) chooses nothing: still one snapshot.
+    QApplication.sendEvent(dialog.times, QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.ActiveWindowFocusReason))
+    assert dialog.summary.text().startswith("Only one snapshot")
 
 
 def test_pools_not_reported_while_the_vm_was_off_are_noted_not_compared(qtbot, setup) -> None:

@@ -268,6 +268,12 @@ class KvpHistoryDialog(QDialog):
             self.model.set_diff([])
             self.shown = None
             self.notes.hide()
+            if times:
+                # The list's current row is the From snapshot already, so the list taking the focus (which
+                # makes its first row current when none is) does not turn this into a comparison with itself.
+                self.times.blockSignals(True)
+                self.times.setCurrentRow(self.from_box.currentIndex())
+                self.times.blockSignals(False)
             self.summary.setText(
                 "No snapshot yet: hvgui stores one each time it reads the pools of this VM and they changed."
                 if not times
