@@ -209,6 +209,7 @@ async def _take_screenshot(window: MainWindow, controller: HostsController, opti
         tab = window.vm_panel.checkpoints
         await _wait_for(lambda: tab.count_label.text() not in ("", "loading\u2026"), deadline)
     path.parent.mkdir(parents=True, exist_ok=True)
+    window.flush_status_bar()
     if not window.grab().save(str(path), "PNG"):
         print(f"hvgui: could not write the screenshot to {path}", file=sys.stderr)
         return EXIT_FAILURE

@@ -4,6 +4,12 @@ Why a thread: SQLite writes wait on the disk (and on other programs holding the 
 must never wait. `record()` only puts rows on a queue; the writer takes everything queued, writes it in one
 transaction, and prunes rows older than the retention once an hour.
 
+The writer lets rows gather for `gather_delay` after the first of them arrives: a large fleet records a
+heartbeat change ten times a second, and a transaction (and a wake-up of this thread) for each cost more
+than the rows themselves. Whoever needs the rows in the file at once says so: `flush()` (the history's
+readers call it before each question, see `hvgui.ui.history.queries`), `prune_now()` and `close()` cut the
+wait short. A crash loses at most the rows of that wait.
+
 Failure keeps rows, or says what was lost:
 - locked (another program holds the file): SQLite waits `busy_timeout`, then the rows stay in memory and
   the writer tries again after `retry_delay`, for as long as it takes;
@@ -43,6 +49,8 @@ DEFAULT_RETENTION_DAYS = 7.0
 PRUNE_INTERVAL = 3600.0
 #: Rows kept in memory while the file cannot be written (about 150 MB at worst).
 MEMORY_LIMIT = 1_000_000
+#: Seconds the writer lets rows gather before it writes them (see the module doc).
+GATHER_DELAY = 1.0
 
 _DAY = 86400.0
 
@@ -101,6 +109,7 @@ class HistoryStore:
         busy_timeout: float = 5.0,
         retry_delay: float = 2.0,
         memory_limit: int = MEMORY_LIMIT,
+        gather_delay: float = GATHER_DELAY,
         clock: Callable[[], float] = time.time,
         on_status: Callable[[StoreStatus], None] | None = None,
     ) -> None:
@@ -109,6 +118,9 @@ class HistoryStore:
         self._busy_timeout = busy_timeout
         self._retry_delay = retry_delay
         self._memory_limit = memory_limit
+        self._gather_delay = gather_delay
+        #: Set by whoever waits for the writer (flush, prune, close): it stops letting rows gather.
+        self._hurry = threading.Event()
         self._clock = clock
         #: Called on the writer thread whenever the status changes (may be set after construction).
         self.on_status = on_status
@@ -145,6 +157,7 @@ class HistoryStore:
         """Wait until the writer has tried everything queued so far; True when nothing waits in memory."""
         marker = _Marker()
         self._queue.put(marker)
+        self._hurry.set()
         marker.done.wait(timeout)
         return marker.done.is_set() and self.status.pending == 0
 
@@ -152,6 +165,7 @@ class HistoryStore:
         """Delete rows older than the retention now (the writer also does it every hour)."""
         marker = _Marker(prune=True)
         self._queue.put(marker)
+        self._hurry.set()
         marker.done.wait(timeout)
 
     def set_retention(self, days: float) -> None:
@@ -177,6 +191,7 @@ class HistoryStore:
         """Write what is queued (one last try) and stop the writer."""
         if self._thread.is_alive():
             self._queue.put(_CLOSE)
+            self._hurry.set()
             self._thread.join(timeout)
         return self.status
 
@@ -197,6 +212,13 @@ class HistoryStore:
                 items = [self._queue.get(timeout=wait)]
             except queue.Empty:
                 items = []
+            if items and isinstance(items[0], list) and self._gather_delay > 0:
+                # Rows: let more join them. A `put` finds nobody waiting on the queue meanwhile, so it wakes
+                # nobody; a flush, a prune or a close wakes this wait.
+                self._hurry.wait(self._gather_delay)
+            # Before the queue is drained: whoever hurried before this point queued its marker before, so the
+            # drain takes it; whoever hurries after it keeps the event set, so the next wait is none.
+            self._hurry.clear()
             with contextlib.suppress(queue.Empty):
                 while True:
                     items.append(self._queue.get_nowait())

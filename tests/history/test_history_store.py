@@ -287,3 +287,23 @@ def test_vms_are_listed_by_host_then_name_as_people_read_them(path: Path) -> Non
     store.flush()
     store.close()
     assert [vm.name for vm in HistoryReader(path).vms()] == ["alpha", "\u00c5ngstr\u00f6m", "Beta", "zeta"]
+
+
+def test_rows_gather_before_they_are_written_and_whoever_waits_for_them_does_not_wait_the_delay(path: Path) -> None:
+    """A transaction per heartbeat change cost more than its rows: the writer lets rows gather for
+    `gather_delay`, and a flush or a close cuts that short."""
+    store = HistoryStore(path, gather_delay=600.0)
+    reader = HistoryReader(path)
+    now = time.time()
+    store.record([row(now - 3)])
+    store.record([row(now - 2, old=int(LOST), new=int(OK), heartbeat=OK)])
+    time.sleep(0.2)
+    assert store.status.written == 0
+    assert reader.transitions(HOST, "vm-1", now - 60, now) == []
+    assert store.flush(timeout=10)
+    assert store.status.written == 2
+    assert [r.at for r in reader.transitions(HOST, "vm-1", now - 60, now)] == [now - 3, now - 2]
+    store.record([row(now - 1)])
+    assert store.close(timeout=10).written == 3
+    assert [r.at for r in reader.transitions(HOST, "vm-1", now - 60, now)] == [now - 3, now - 2, now - 1]
+    reader.close()

@@ -151,6 +151,7 @@ def test_the_status_bar_counts_by_heartbeat_and_a_click_filters_the_table(window
     booting = vm_factory(host=KEY, name="booting", heartbeat=HeartbeatStatus.NoContact)
     off = vm_factory(host=KEY, name="off", state=VmState.Off, heartbeat=None)
     first = publish(window, [*lost, *fine, booting, off])
+    window.flush_status_bar()
     buttons = window.health_buttons
     assert buttons[HeartbeatHealth.Lost].text() == "3 lost"
     assert buttons[HeartbeatHealth.Attention].text() == "1 attention"
@@ -165,6 +166,7 @@ def test_the_status_bar_counts_by_heartbeat_and_a_click_filters_the_table(window
     back = replace(lost[0], heartbeat=HeartbeatStatus.OkApplicationsHealthy)
     publish(window, [back, *lost[1:], *fine, booting, off], first)
     assert shown_names(window) == {"hung1", "hung2"}
+    window.flush_status_bar()
     assert buttons[HeartbeatHealth.Lost].text() == "2 lost"
 
     # A second click shows every VM again.
@@ -184,6 +186,7 @@ def test_the_status_bar_counts_by_heartbeat_and_a_click_filters_the_table(window
 
 def test_a_count_of_zero_is_not_shown(window, vm_factory) -> None:
     publish(window, [vm_factory(host=KEY)])
+    window.flush_status_bar()
     assert window.health_buttons[HeartbeatHealth.Ok].isVisible()
     assert not window.health_buttons[HeartbeatHealth.Lost].isVisible()
 

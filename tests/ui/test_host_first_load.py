@@ -98,6 +98,7 @@ def test_a_slow_first_inventory_shows_loading_then_how_long_it_took(loop, slow_h
         await wait_until(lambda: str(_row(window, key).data(DetailRole)).startswith("Loading\u2026 "), what="Loading…")
         seen.append(_row(window, key).data(DetailRole))
         assert is_loading(window.host_model.status(key))
+        window.flush_status_bar()
         assert "1 loading\u2026" in window.status_bar_texts()[0]
         await wait_until(lambda: _row(window, key).data(DetailRole) != seen[0], what="the loading time to grow")
         seen.append(_row(window, key).data(DetailRole))
@@ -112,6 +113,7 @@ def test_a_slow_first_inventory_shows_loading_then_how_long_it_took(loop, slow_h
     row = _row(window, key)
     assert row.data(DetailRole) == f"Connected \u00b7 50 VMs \u00b7 loaded in {round(took)} s"
     assert f"First inventory took {round(took)} s" in row.data(Qt.ItemDataRole.ToolTipRole)
+    window.flush_status_bar()
     assert "loading" not in window.status_bar_texts()[0]
 
 
@@ -140,6 +142,7 @@ def test_a_thousand_vm_host_loads_into_the_vm_table(loop, thousand_vm_host, wind
     assert window.controller.session(key).inventory_deadline > 1.0  # it learnt that this host is slow
     assert window.proxy.rowCount() == 1000
     assert len({vm.vm_id for vm in window.vm_model.vms()}) == 1000
+    window.flush_status_bar()
     assert window.status_bar_texts()[1] == "1000 VMs"
     status = window.host_model.status(key)
     assert status.state is HostState.Connected and status.vm_count == 1000

@@ -91,6 +91,7 @@ def test_hosts_and_vms_appear_with_labels_and_counts(window, vm_factory) -> None
     assert window.vm_model.rowCount() == 4
     hosts_shown = {window.vm_model.index(r, Column.Host).data() for r in range(4)}
     assert hosts_shown == {"HV-ONE", "HV-TWO"}
+    window.flush_status_bar()
     hosts, vms, refresh = window.status_bar_texts()
     assert hosts == "2 of 2 hosts connected"
     assert vms == "4 VMs"
@@ -124,6 +125,7 @@ def test_a_failed_host_shows_a_banner_with_retry_and_the_rest_keeps_working(wind
     publish(window, KEY1, [replace(good.vms[0], cpu_usage=55)], old=good)
     good_row = 1 - stale_row
     assert window.vm_model.index(good_row, Column.Cpu).data() == "55"
+    window.flush_status_bar()
     assert window.status_bar_texts()[0] == "1 of 2 hosts connected \u00b7 1 failing"
 
     # Reconnecting keeps the banner (no flicker); success drops it and un-mutes the rows.

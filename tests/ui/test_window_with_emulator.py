@@ -94,6 +94,7 @@ def test_every_demo_vm_appears_in_the_table(loop, window, emulator) -> None:
     labels = {window.vm_model.index(r, Column.Host).data() for r in range(window.vm_model.rowCount())}
     assert labels == {endpoint.host_name for endpoint in emulator.endpoints}
     assert all(s.state == HostState.Connected for s in window.host_model.statuses())
+    window.flush_status_bar()
     hosts, vms, _ = window.status_bar_texts()
     assert hosts == f"{len(emulator.endpoints)} of {len(emulator.endpoints)} hosts connected"
     assert vms == f"{len(expected)} VMs"

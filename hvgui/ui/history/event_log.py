@@ -133,13 +133,22 @@ class EventLogDock(QDockWidget):
         self._following = True
         self.model.rowsAboutToBeInserted.connect(self._note_following)
         self.model.rowsInserted.connect(self._follow)
+        self.visibilityChanged.connect(self._catch_up)
 
     def _note_following(self, *_: object) -> None:
+        if not self.view.isVisible():
+            return  # nobody scrolls a closed log: it keeps following or not as when it closed
         bar = self.view.verticalScrollBar()
         self._following = bar.value() >= bar.maximum()
 
     def _follow(self, *_: object) -> None:
-        if self._following:
+        # A closed log (as it mostly is) gets an entry per heartbeat alert, several a second on a large fleet:
+        # it scrolls once, when it is opened again, not for each of them.
+        if self._following and self.view.isVisible():
+            self.view.scrollToBottom()
+
+    def _catch_up(self, visible: bool) -> None:
+        if visible and self._following:
             self.view.scrollToBottom()
 
     def menu_for(self, row: int) -> QMenu | None:

@@ -46,6 +46,9 @@ TIMELINE_SHORTCUT = "Ctrl+Shift+H"
 HISTORY_FILE = "history.sqlite"
 #: The demo's hosts are not the admin's: their history goes to a file of its own.
 DEMO_HISTORY_FILE = "demo-history.sqlite"
+#: Seconds a question to the history waits for the rows recorded before it to reach the file: they are
+#: written within milliseconds, unless another program holds the file (then the answer does without them).
+CATCH_UP_TIMEOUT = 2.0
 
 
 def default_history_path(preferences: Preferences, *, demo: bool = False) -> Path:
@@ -75,7 +78,8 @@ class HistoryUi(QObject):
         self.feed = HistoryFeed(store, self)
         store.on_status = self.feed.report_store_status
         self.feed.attach(window.controller)
-        self.queries = HistoryQueries(HistoryReader(store.path, generation=lambda: store.generation), self)
+        reader = HistoryReader(store.path, generation=lambda: store.generation)
+        self.queries = HistoryQueries(reader, self, catch_up=lambda: store.flush(CATCH_UP_TIMEOUT))
 
         self.heartbeat_tab = HeartbeatTab(self.queries, self.feed)
         window.vm_panel.addTab(self.heartbeat_tab, "Heartbeat")

@@ -4,6 +4,10 @@ on the Qt thread.
 The Qt thread never touches SQLite: a view asks (`ask(question, answer)`), a worker thread runs `question`
 with the reader, and `answer` is called on the Qt thread through a queued signal. Questions run one after
 another, in order, so a view that asks again gets its answers in the order it asked.
+
+The store lets rows gather before it writes them (`hvgui.history.store`), so a view that asks right after a
+change would not find it in the file: `catch_up` (the store's flush) runs on the worker thread before each
+question, and every answer includes what was recorded before it was asked.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ class HistoryQueries(QObject):
 
     _answered = Signal(int, object, object)  # ticket, result, error
 
-    def __init__(self, reader: HistoryReader, parent: QObject | None = None) -> None:
+    def __init__(
+        self, reader: HistoryReader, parent: QObject | None = None, *, catch_up: Callable[[], object] | None = None
+    ) -> None:
         super().__init__(parent)
         self.reader = reader
+        self._catch_up = catch_up
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvgui-history-reader")
         self._tickets = itertools.count(1)
         self._answers: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]] = {}
@@ -55,6 +62,8 @@ class HistoryQueries(QObject):
 
     def _run(self, ticket: int, question: Callable[[HistoryReader], Any]) -> None:
         try:
+            if self._catch_up is not None:
+                self._catch_up()
             result = question(self.reader)
         except Exception as exc:
             log.warning("a heartbeat history query failed: %s", exc)

@@ -35,6 +35,14 @@ class ColumnTableModel(QAbstractTableModel, Generic[RowT]):
     #: Horizontal header tooltip (ToolTipRole) by column number; a column without one has none.
     _header_tooltips: ClassVar[Mapping[int, str]] = {}
 
+    #: `len(_columns)`, counted once per class: views and proxies ask for it several times for every cell they
+    #: paint, and counting an enum's members runs Python code each time.
+    _column_count: ClassVar[int] = 0
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._column_count = len(cls._columns)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RowT] = []
@@ -43,10 +51,10 @@ class ColumnTableModel(QAbstractTableModel, Generic[RowT]):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self._columns)
+        return 0 if parent.isValid() else self._column_count
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self._columns)):
+        if orientation != Qt.Orientation.Horizontal or not (0 <= section < self._column_count):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._headers.get(section)
@@ -61,7 +69,7 @@ class ColumnTableModel(QAbstractTableModel, Generic[RowT]):
 
     def _cell_index_ok(self, index: ModelIndex) -> bool:
         """Whether `index` names a cell of this table; views and proxies may ask about stale or foreign ones."""
-        return index.isValid() and 0 <= index.row() < len(self._rows) and 0 <= index.column() < len(self._columns)
+        return index.isValid() and 0 <= index.row() < len(self._rows) and 0 <= index.column() < self._column_count
 
     def _row_for(self, index: ModelIndex) -> RowT | None:
         """The row item behind a cell, or None when `index` names no cell (see `_cell_index_ok`)."""

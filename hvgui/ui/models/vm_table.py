@@ -91,6 +91,17 @@ CHANGED_ROLES: list[int] = [
 _FILTER_FIELDS = ("name", "host", "state", "heartbeat")
 #: Roles that depend on whether the row's host is stale (its last refresh failed).
 STALE_ROLES: list[int] = [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole]
+#: Roles the table never answers, which the view asks of every cell it paints all the same (seven roles a
+#: cell, through the sort proxy): `data` answers them before it looks at the cell. Every second the view
+#: repaints the visible uptimes, and every heartbeat change a visible row; a scroll repaints every cell.
+_UNANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.BackgroundRole)
+)
+#: Roles answered only for the rows of a stale host.
+_STALE_ONLY_ROLES = frozenset((int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.FontRole)))
+#: The columns by number (looking a member up here is cheaper than `Column(number)`).
+_COLUMN_BY_NUMBER: tuple[Column, ...] = tuple(Column)
 
 
 def changed_columns(old: Vm, new: Vm) -> list[Column]:
@@ -188,10 +199,12 @@ class VmTableModel(VmRowsModel):
         return super().headerData(section, orientation, role)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role in _UNANSWERED_ROLES or (role in _STALE_ONLY_ROLES and not self._stale_hosts):
+            return None
         vm = self._row_for(index)
         if vm is None:
             return None
-        column = Column(index.column())
+        column = _COLUMN_BY_NUMBER[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(vm, column)
         if role == VmRole:
