@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from model_harness import RecordingSink
 
 from hvgui.emulator.hyperv.cim import indications
 from hvgui.emulator.hyperv.emulated_host import EmulatedHost, HvRunspace
@@ -18,37 +19,18 @@ NAMESPACE = "root/virtualization/v2"
 MODIFIED = "SELECT * FROM __InstanceModificationEvent{within} WHERE TargetInstance ISA '{cls}'"
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.output: list[Any] = []
-        self.errors: list[CmdletError] = []
-        self.stop_requested = threading.Event()
-
-    def write_output(self, value: Any) -> None:
-        self.output.append(value)
-
-    def write_error(self, error: CmdletError) -> None:
-        self.errors.append(error)
-
-    def write_warning(self, message: str) -> None:
-        pass
-
-    def write_progress(self, record: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def host() -> EmulatedHost:
     return load_scenario("demo", seed=3).host("HV-DEMO-01")
 
 
-def _run(host: EmulatedHost, runspace: HvRunspace, name: str, **parameters: Any) -> _Sink:
-    sink = _Sink()
+def _run(host: EmulatedHost, runspace: HvRunspace, name: str, **parameters: Any) -> RecordingSink:
+    sink = RecordingSink()
     host.run(runspace, [PipelineCommand(name=name, parameters=tuple(parameters.items()))], [], sink)
     return sink
 
 
-def _register(host: EmulatedHost, runspace: HvRunspace, query: str, source: str, **extra: Any) -> _Sink:
+def _register(host: EmulatedHost, runspace: HvRunspace, query: str, source: str, **extra: Any) -> RecordingSink:
     return _run(
         host,
         runspace,

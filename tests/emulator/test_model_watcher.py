@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from typing import Any
 
-from hvgui.emulator.runtime import CmdletError, PipelineCommand
+from model_harness import RecordingSink
+
+from hvgui.emulator.runtime import PipelineCommand
 from hvgui.emulator.scenarios import load_scenario
 from hvgui.remoting.module import host_module_text
-
-
-class _Sink:
-    def __init__(self) -> None:
-        self.output: list[Any] = []
-        self.errors: list[CmdletError] = []
-        self.stop_requested = threading.Event()
-
-    def write_output(self, value: Any) -> None:
-        self.output.append(value)
-
-    def write_error(self, error: CmdletError) -> None:
-        self.errors.append(error)
-
-    def write_warning(self, message: str) -> None:
-        pass
-
-    def write_progress(self, record: Any) -> None:
-        pass
 
 
 def test_under_time_scale_boot_times_hold_still_and_only_ticks_follow() -> None:
@@ -35,8 +16,8 @@ def test_under_time_scale_boot_times_hold_still_and_only_ticks_follow() -> None:
     # running VM's boot time (wall clock less uptime) does not move and no VM is reported as changed.
     host = load_scenario("demo", seed=3, time_scale=20).host("HV-DEMO-01")
     runspace = host.open_runspace()
-    host.run(runspace, [PipelineCommand(name=host_module_text(), is_script=True)], [], _Sink())
-    sink = _Sink()
+    host.run(runspace, [PipelineCommand(name=host_module_text(), is_script=True)], [], RecordingSink())
+    sink = RecordingSink()
     parameters = (
         ("IntervalMs", 1000),
         ("TickSec", 2),
