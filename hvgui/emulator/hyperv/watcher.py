@@ -90,7 +90,7 @@ def _differs(old: dict[str, Any], row: dict[str, Any], cpu_step: int, memory_ste
     return abs(row["cpu"] - old["cpu"]) >= cpu_step or abs(row["mem"] - old["mem"]) >= memory_step
 
 
-def _subscribe(ctx: CommandContext, prefix: str) -> list[str]:
+def _subscribe(ctx: CommandContext, events: EventQueue, prefix: str) -> list[str]:
     """The text's registrations; an empty list when one is refused (the text's catch: it then scans)."""
     subscribed: list[str] = []
     try:
@@ -108,10 +108,8 @@ def _subscribe(ctx: CommandContext, prefix: str) -> list[str]:
             )
             subscribed.append(prefix + name)
     except TerminatingError:
-        events = ctx.events
         for source_identifier in subscribed:
-            if events is not None:
-                events.unregister(source_identifier)
+            events.unregister(source_identifier)
         return []
     return subscribed
 
@@ -161,37 +159,27 @@ def _summaries(ctx: CommandContext, vm_ids: list[str] | None) -> list[Any]:
 
 
 def watch_hvgui_change(ctx: CommandContext) -> None:
+    events = ctx.events
+    if events is None:
+        raise RuntimeError("Watch-HvGuiChange needs a runspace")
+    prefix = f"HvGui.Watch.{uuid.uuid4().hex}."
+    subscribed = _subscribe(ctx, events, prefix)
+    try:
+        _watch(ctx, events, prefix, "events" if subscribed else "scan")
+    finally:  # the text's finally: unregister, and drop what was queued
+        for source_identifier in subscribed:
+            events.unregister(source_identifier)
+            for queued in events.get(source_identifier):
+                events.remove(queued.event_identifier)
+
+
+def _watch(ctx: CommandContext, events: EventQueue, prefix: str, via: str) -> None:
     from .functions import to_compressed_json
 
-    bound = ctx.bound
-    options = {name: int(bound.get(name, default)) for name, default in DEFAULTS.items()}
-    model = ctx.model
-    killed_before = heartbeats.kills(model)
+    options = {name: int(ctx.bound.get(name, default)) for name, default in DEFAULTS.items()}
     memory_step = options["MemoryStepMB"] * 1048576
-    prefix = f"HvGui.Watch.{uuid.uuid4().hex}."
-    subscribed = _subscribe(ctx, prefix)
-    via = "events" if subscribed else "scan"
-    events = ctx.events
-    try:
-        _watch(ctx, options, memory_step, prefix, via, killed_before, to_compressed_json)
-    finally:
-        for source_identifier in subscribed:
-            if events is not None:
-                events.unregister(source_identifier)
-                for queued in events.get(source_identifier):
-                    events.remove(queued.event_identifier)
-
-
-def _watch(
-    ctx: CommandContext,
-    options: dict[str, int],
-    memory_step: int,
-    prefix: str,
-    via: str,
-    killed_before: int,
-    to_json: Any,
-) -> None:
     model, costs, stop = ctx.model, ctx.model.costs, ctx.stop_requested
+    killed_before = heartbeats.kills(model)
     started = model.now()
     sent: dict[str, dict[str, Any]] | None = None
     seq = 0
@@ -210,8 +198,8 @@ def _watch(
         tick_started = elapsed()
         read, changed_ids = "all", []
         sweep_due = options["MetricsSec"] > 0 and tick_started - last_sweep >= options["MetricsSec"]
-        if via == "events" and sent is not None and not sweep_due and ctx.events is not None:
-            read, changed_ids = _changed_vms(ctx.events, prefix, stop, costs.profile.time_scale)
+        if via == "events" and sent is not None and not sweep_due:
+            read, changed_ids = _changed_vms(events, prefix, stop, costs.profile.time_scale)
         if stop.is_set():
             return
         summaries: list[Any] = []
@@ -255,7 +243,7 @@ def _watch(
             elif now - last_write >= options["TickSec"]:
                 record = {"k": "tick", "seq": seq, "t": stamp}
         if record is not None:
-            ctx.write_output(to_json(record))
+            ctx.write_output(to_compressed_json(record))
             seq += 1
             last_write = now
         previous = (wall, now)

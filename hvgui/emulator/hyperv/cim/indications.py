@@ -33,6 +33,7 @@ it. A subscription whose runspace is gone is dropped.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -254,7 +255,10 @@ class IndicationSource:
         self._subscriptions: list[Subscription] = []
         self._thread: threading.Thread | None = None
 
-    def add(self, subscription: Subscription, model: HostModel) -> None:
+    def add(self, subscription: Subscription) -> None:
+        model = self._model()
+        if model is None:
+            return
         with model.lock:
             subscription.seen = self._snapshot(model, subscription.query.target, model.now())
             subscription.compared_at = model.now()
@@ -344,6 +348,7 @@ class IndicationSource:
             queue.add(subscription.source_identifier, INSTANCE_ARGS, new_event=indication)
 
 
+@functools.cache
 def _event_class(name: str) -> CimClass:
     return CimClass(name, ("__InstanceOperationEvent", "__Event", "__IndicationRelated"), "TIME_CREATED", ())
 
@@ -402,7 +407,7 @@ def register_cim_indication_event(ctx: CommandContext) -> None:
             raise QueryRefused(INVALID_NAMESPACE)
         text = bound.get("Query")
         if text is None:
-            text = f"SELECT * FROM {bound.get('ClassName')}"  # an extrinsic event class: none exists here
+            raise QueryRefused(INVALID_CLASS)  # -ClassName names an extrinsic event class: none exists here
         query = parse_event_query(text)
         if query.within is None and not raises_own_events(ctx.model, query.target):
             raise QueryRefused(TOO_PRECISE)
@@ -427,5 +432,5 @@ def register_cim_indication_event(ctx: CommandContext) -> None:
         )
     subscription = Subscription(source_identifier, query, weakref.ref(queue))
     queue.subscribe(subscription)
-    source(ctx.model).add(subscription, ctx.model)
+    source(ctx.model).add(subscription)
     ctx.write_output(EventJob(next(_job_ids), source_identifier))
